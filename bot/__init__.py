@@ -1,0 +1,1 @@
+"""Telegram side of kinerja-bot: application assembly, settings, message texts."""

@@ -1,0 +1,1 @@
+"""Conversation and command handlers, one module per actor or flow."""

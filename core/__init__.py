@@ -1,0 +1,1 @@
+"""The rules of the SOP: step data, workflow engine, capaian, calendar, parsing, workbooks."""
