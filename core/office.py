@@ -1,0 +1,39 @@
+"""What every action needs besides its arguments: database, file store, calendar rules, clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.calendar import CalendarConfig, WorkingCalendar
+from core.sop import Waktu
+from storage.db import Database
+from storage.files import FileStore
+from storage.models import DayOff
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Office:
+    db: Database
+    files: FileStore
+    calendar_config: CalendarConfig = field(default_factory=CalendarConfig)
+    admin_ids: frozenset[int] = frozenset()
+    name: str = "Dinas"
+    clock: Callable[[], datetime] = utcnow
+
+    async def calendar(self, session: AsyncSession) -> WorkingCalendar:
+        """The working calendar with the days off admins added in the bot."""
+        days = (await session.exec(select(DayOff.day))).all()
+        return WorkingCalendar(self.calendar_config, days)
+
+    async def due_fn(self, session: AsyncSession) -> Callable[[datetime, Waktu], datetime]:
+        cal = await self.calendar(session)
+        return lambda opened, waktu: cal.due_at(opened, minutes=waktu.minutes, days=waktu.days)

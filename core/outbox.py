@@ -1,0 +1,136 @@
+"""Messages to anyone but the acting user are rows written in the action's own transaction.
+
+One sender task delivers them later; the unique key makes a second write of the same message
+a no-op, so a retried action or an overlapping scan cannot double it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Outbox, User
+
+NEW, CLAIMED, SENT, FAILED, BLOCKED = "baru", "diklaim", "terkirim", "gagal", "diblokir"
+# A claim older than this belongs to a process that died mid-send: the row is sent again.
+STALE_CLAIM = timedelta(minutes=2)
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    chat_id: int
+    kind: str
+    payload: dict
+    attempts: int
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    key: str,
+    chat_id: int,
+    kind: str,
+    payload: dict,
+    now: datetime,
+    not_before: datetime | None = None,
+) -> None:
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(Outbox)
+        .values(
+            key=key,
+            chat_id=chat_id,
+            kind=kind,
+            payload=json.dumps(payload, default=str),
+            status=NEW,
+            attempts=0,
+            not_before=not_before or now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    await session.exec(stmt)
+
+
+async def enqueue_users(
+    session: AsyncSession,
+    users: Sequence[User],
+    *,
+    key: str,
+    kind: str,
+    payload: dict,
+    now: datetime,
+) -> int:
+    """The same message to several users; the key gets the recipient appended."""
+    for user in users:
+        await enqueue(
+            session,
+            key=f"{key}:{user.id}",
+            chat_id=user.telegram_id,
+            kind=kind,
+            payload=payload,
+            now=now,
+        )
+    return len(users)
+
+
+async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Message]:
+    """Take due rows for sending; on PostgreSQL several processes may claim side by side."""
+    due = (
+        select(Outbox)
+        .where(
+            or_(
+                Outbox.status == NEW,
+                (Outbox.status == CLAIMED) & (col(Outbox.claimed_at) < now - STALE_CLAIM),
+            ),
+            or_(col(Outbox.not_before).is_(None), col(Outbox.not_before) <= now),
+        )
+        .order_by(col(Outbox.id))
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    rows = (await session.exec(due)).all()
+    claimed = []
+    for row in rows:
+        if row.status == CLAIMED:
+            # The process that claimed it died between Telegram's answer and the mark.
+            row.error = "dikirim ulang: klaim sebelumnya tidak selesai"
+        row.status, row.claimed_at, row.attempts = CLAIMED, now, row.attempts + 1
+        session.add(row)
+        claimed.append(
+            Message(row.id, row.chat_id, row.kind, json.loads(row.payload), row.attempts)
+        )
+    return claimed
+
+
+async def mark(
+    session: AsyncSession,
+    message_id: int,
+    status: str,
+    now: datetime,
+    *,
+    error: str | None = None,
+    retry_at: datetime | None = None,
+) -> None:
+    values: dict = {"status": status, "error": error}
+    if status == SENT:
+        values["sent_at"] = now
+    if retry_at is not None:
+        values.update(status=NEW, not_before=retry_at)
+    await session.exec(update(Outbox).where(col(Outbox.id) == message_id).values(**values))
+
+
+async def pending_count(session: AsyncSession) -> int:
+    rows = await session.exec(select(Outbox.id).where(col(Outbox.status).in_([NEW, CLAIMED])))
+    return len(rows.all())

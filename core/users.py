@@ -1,0 +1,304 @@
+"""Registration and duties: who may use the bot and in which role."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.engine import Actor, SopError
+from core.office import Office
+from core.outbox import enqueue, enqueue_users
+from core.sop import Role
+from storage import queries
+from storage.models import AuditLog, User
+
+PENDING, ACTIVE, INACTIVE, REFUSED = "menunggu", "aktif", "nonaktif", "ditolak"
+# Added with `kinerja-bot admin add` before registering: an admin, not (yet) an ASN.
+ADMIN_ONLY = "admin"
+# Duties that exactly one active user holds at a time.
+SINGLE_HOLDER = (Role.KEPALA_DINAS, Role.SEKRETARIS)
+_NIP = re.compile(r"^\d{18}$")
+
+
+@dataclass(frozen=True)
+class Registered:
+    user_id: int
+    resubmitted: bool
+
+
+@dataclass(frozen=True)
+class RoleSet:
+    user: User
+    replaced: User | None
+
+
+@dataclass(frozen=True)
+class NeedsReplaceConfirmation:
+    """The duty already has a holder: the admin must confirm handing it over."""
+
+    user: User
+    current: User
+    role: Role
+
+
+def clean_nip(text: str) -> str:
+    """A NIP is 18 digits; people type it with spaces or dots, which we drop."""
+    digits = re.sub(r"[\s.\-]", "", text or "")
+    if not _NIP.match(digits):
+        raise SopError("NIP harus 18 digit angka, contoh: 198501012010011001. Silakan ketik ulang.")
+    return digits
+
+
+def clean_text(text: str, what: str, limit: int = 120) -> str:
+    value = " ".join((text or "").split())
+    if len(value) < 2 or value.startswith("/"):
+        raise SopError(f"{what} belum diisi dengan benar. Silakan ketik ulang.")
+    if len(value) > limit:
+        raise SopError(f"{what} terlalu panjang (maksimal {limit} karakter). Silakan ketik ulang.")
+    return value
+
+
+def is_admin(office: Office, user: User | None, telegram_id: int) -> bool:
+    return telegram_id in office.admin_ids or bool(
+        user and user.is_admin and user.status != INACTIVE
+    )
+
+
+def to_actor(user: User, office: Office) -> Actor:
+    return Actor(user.id, Role(user.role), is_admin(office, user, user.telegram_id), user.nama)
+
+
+async def audit(
+    session: AsyncSession, action: str, now, user_id: int | None, period_id=None, **detail
+) -> None:
+    session.add(
+        AuditLog(
+            at=now,
+            user_id=user_id,
+            action=action,
+            period_id=period_id,
+            detail=json.dumps(detail, default=str),
+        )
+    )
+
+
+async def active_user(session: AsyncSession, telegram_id: int) -> User:
+    """The registered, active user behind a Telegram id, or a refusal that says what to do."""
+    user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
+    if user is None or user.status in (REFUSED, ADMIN_ONLY):
+        raise SopError("Anda belum terdaftar. Ketik /daftar untuk mendaftar.")
+    if user.status == PENDING:
+        raise SopError("Pendaftaran Anda masih menunggu persetujuan admin.")
+    if user.status == INACTIVE:
+        raise SopError("Akun Anda dinonaktifkan. Hubungi admin bila ini keliru.")
+    return user
+
+
+async def require_admin(office: Office, session: AsyncSession, telegram_id: int) -> User | None:
+    user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
+    if not is_admin(office, user, telegram_id):
+        raise SopError("Perintah ini hanya untuk admin.")
+    return user
+
+
+async def lookup(office: Office, telegram_id: int) -> tuple[User | None, bool]:
+    """The user row (any status) and whether this Telegram id is an admin."""
+    async with office.db.session() as session:
+        user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
+        return user, is_admin(office, user, telegram_id)
+
+
+async def register(
+    office: Office,
+    telegram_id: int,
+    username: str | None,
+    nama: str,
+    nip: str,
+    jabatan: str,
+) -> Registered:
+    """File a registration request (or renew a refused one) and tell the admins."""
+    now = office.clock()
+    async with office.db.transaction() as session:
+        user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
+        if user is not None and user.status in (ACTIVE, INACTIVE):
+            raise SopError("Anda sudah terdaftar. Ketik /profil untuk melihat data Anda.")
+        taken = (
+            await session.exec(select(User).where(User.nip == nip, User.status == ACTIVE))
+        ).first()
+        if taken is not None:
+            raise SopError("NIP ini sudah dipakai pengguna lain. Hubungi admin bila ini keliru.")
+        resubmitted = user is not None
+        if user is None:
+            user = User(telegram_id=telegram_id, nama=nama, nip=nip, jabatan=jabatan)
+        user.nama, user.nip, user.jabatan, user.username = nama, nip, jabatan, username
+        user.status, user.created_at = PENDING, now
+        session.add(user)
+        await session.flush()
+        await audit(session, "daftar", now, user.id, nama=nama, jabatan=jabatan)
+        admins = await queries.admin_users(session=session, admin_ids=office.admin_ids)
+        payload = {"user_id": user.id, "nama": nama, "nip": nip, "jabatan": jabatan}
+        payload["username"] = username
+        known = {a.telegram_id for a in admins}
+        for admin in admins:
+            await enqueue(
+                session,
+                key=f"daftar:{user.id}:{now.isoformat()}:{admin.telegram_id}",
+                chat_id=admin.telegram_id,
+                kind="registration_request",
+                payload=payload,
+                now=now,
+            )
+        for admin_id in office.admin_ids - known:
+            await enqueue(
+                session,
+                key=f"daftar:{user.id}:{now.isoformat()}:{admin_id}",
+                chat_id=admin_id,
+                kind="registration_request",
+                payload=payload,
+                now=now,
+            )
+        return Registered(user.id, resubmitted)
+
+
+async def set_role(
+    office: Office, admin_telegram_id: int, user_id: int, role: Role, confirm: bool = False
+) -> RoleSet | NeedsReplaceConfirmation:
+    """Approve a request or change a duty; a single-holder duty moves only with confirmation."""
+    now = office.clock()
+    async with office.db.transaction() as session:
+        admin = await require_admin(office, session, admin_telegram_id)
+        user = await session.get(User, user_id)
+        if user is None or user.status == REFUSED:
+            raise SopError("Pengguna tidak ditemukan atau permintaannya sudah ditolak.")
+        if user.status == INACTIVE:
+            raise SopError(f"{user.nama} nonaktif. Aktifkan dulu sebelum mengubah peran.")
+        replaced = None
+        if role in SINGLE_HOLDER:
+            holders = await queries.active_users(session=session, role=role.value)
+            current = next((h for h in holders if h.id != user.id), None)
+            if current is not None and not confirm:
+                return NeedsReplaceConfirmation(user, current, role)
+            if current is not None:
+                current.role = Role.ASN.value
+                session.add(current)
+                replaced = current
+        was_pending = user.status == PENDING
+        user.role, user.status = role.value, ACTIVE
+        if was_pending:
+            user.approved_at, user.approved_by = now, admin.id if admin else None
+        session.add(user)
+        await audit(
+            session,
+            "setujui_pendaftaran" if was_pending else "ubah_peran",
+            now,
+            admin.id if admin else None,
+            target=user.id,
+            role=role.value,
+            replaced=replaced.id if replaced else None,
+            admin_telegram_id=admin_telegram_id,
+        )
+        stamp = now.isoformat()
+        kind = "registration_approved" if was_pending else "role_changed"
+        await enqueue_users(
+            session,
+            [user],
+            key=f"peran:{stamp}",
+            kind=kind,
+            payload={"role": role.label, "nama": user.nama},
+            now=now,
+        )
+        if replaced is not None:
+            await enqueue_users(
+                session,
+                [replaced],
+                key=f"peran:{stamp}",
+                kind="role_changed",
+                payload={"role": Role.ASN.label, "nama": replaced.nama},
+                now=now,
+            )
+        return RoleSet(user, replaced)
+
+
+async def refuse(office: Office, admin_telegram_id: int, user_id: int) -> User:
+    now = office.clock()
+    async with office.db.transaction() as session:
+        admin = await require_admin(office, session, admin_telegram_id)
+        user = await session.get(User, user_id)
+        if user is None or user.status != PENDING:
+            raise SopError("Permintaan ini sudah diproses.")
+        user.status = REFUSED
+        session.add(user)
+        await audit(session, "tolak_pendaftaran", now, admin.id if admin else None, target=user.id)
+        await enqueue_users(
+            session,
+            [user],
+            key=f"tolak_daftar:{now.isoformat()}",
+            kind="registration_refused",
+            payload={"nama": user.nama},
+            now=now,
+        )
+        return user
+
+
+async def set_active(office: Office, admin_telegram_id: int, user_id: int, active: bool) -> User:
+    """Deactivate (or reactivate) a user; the record and their history stay."""
+    now = office.clock()
+    async with office.db.transaction() as session:
+        admin = await require_admin(office, session, admin_telegram_id)
+        user = await session.get(User, user_id)
+        if user is None or user.status not in (ACTIVE, INACTIVE):
+            raise SopError("Pengguna tidak ditemukan.")
+        if not active and user.role in (r.value for r in SINGLE_HOLDER):
+            user.role = Role.ASN.value
+        user.status = ACTIVE if active else INACTIVE
+        session.add(user)
+        await audit(
+            session,
+            "aktifkan" if active else "nonaktifkan",
+            now,
+            admin.id if admin else None,
+            target=user.id,
+        )
+        return user
+
+
+async def list_users(office: Office, admin_telegram_id: int) -> list[User]:
+    async with office.db.session() as session:
+        await require_admin(office, session, admin_telegram_id)
+        rows = (await session.exec(select(User).order_by(User.status, User.nama))).all()
+        return [r for r in rows if r.status in (ACTIVE, INACTIVE, PENDING)]
+
+
+async def get_user(office: Office, admin_telegram_id: int, user_id: int) -> User:
+    async with office.db.session() as session:
+        await require_admin(office, session, admin_telegram_id)
+        user = await session.get(User, user_id)
+        if user is None:
+            raise SopError("Pengguna tidak ditemukan.")
+        return user
+
+
+async def add_admin(office: Office, telegram_id: int) -> User | None:
+    """The CLI's `admin add`: a known user gets the admin duty; an unknown id is kept as admin only."""
+    now = office.clock()
+    async with office.db.transaction() as session:
+        user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
+        if user is None:
+            user = User(
+                telegram_id=telegram_id,
+                nama=f"Admin {telegram_id}",
+                nip="-",
+                jabatan="Admin",
+                status=ADMIN_ONLY,
+                is_admin=True,
+                created_at=now,
+            )
+        user.is_admin = True
+        session.add(user)
+        await session.flush()
+        await audit(session, "tambah_admin", now, None, target=user.id)
+        return user

@@ -1,0 +1,141 @@
+"""SQLModel tables: the office's record of users, periods, steps, documents and messages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import BigInteger, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC and gives back aware UTC, so SQLite and PostgreSQL read the same value."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("waktu tanpa zona waktu tidak disimpan")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _when(nullable: bool = True, index: bool = False):
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
+    nama: str
+    nip: str = Field(index=True)
+    jabatan: str
+    username: str | None = None
+    role: str = "asn"
+    status: str = Field(default="menunggu", index=True)
+    is_admin: bool = False
+    created_at: datetime | None = _when()
+    approved_at: datetime | None = _when()
+    approved_by: int | None = None
+
+
+class Period(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("open_name", name="uq_period_open_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True)
+    # Equal to name while the period runs, NULL after: the database keeps one open period per name.
+    open_name: str | None = None
+    year: int
+    triwulan: int | None = None
+    status: str = Field(default="berjalan", index=True)
+    round: int = 1
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime | None = _when()
+    closed_at: datetime | None = _when()
+
+
+class StepRun(SQLModel, table=True):
+    __table_args__ = (Index("ix_steprun_open_next", "status", "next_action_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    step_no: int
+    round: int = 1
+    status: str = "terbuka"
+    opened_at: datetime | None = _when(nullable=False)
+    due_at: datetime | None = _when()
+    done_at: datetime | None = _when()
+    done_by: int | None = Field(default=None, foreign_key="user.id")
+    outcome: str | None = None
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    # When the scheduler must look at this run next (core computes it; the scan only compares).
+    next_action_at: datetime | None = _when()
+    reminders_sent: int = 0
+    escalated: bool = False
+
+
+class Document(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int | None = Field(default=None, foreign_key="period.id", index=True)
+    step_run_id: int | None = Field(default=None, foreign_key="steprun.id", index=True)
+    kind: str
+    file_name: str
+    mime_type: str | None = None
+    size: int = 0
+    sha256: str
+    telegram_file_id: str | None = None
+    # 'draf' until its step is finished, then 'final'; a replaced draft becomes 'diganti'.
+    status: str = "draf"
+    uploaded_by: int | None = Field(default=None, foreign_key="user.id")
+    uploaded_at: datetime | None = _when()
+
+
+class AuditLog(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime | None = _when(nullable=False)
+    user_id: int | None = None
+    action: str
+    period_id: int | None = Field(default=None, index=True)
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+
+
+class Outbox(SQLModel, table=True):
+    __table_args__ = (Index("ix_outbox_pending", "status", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    kind: str
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    status: str = "baru"
+    attempts: int = 0
+    not_before: datetime | None = _when()
+    claimed_at: datetime | None = _when()
+    sent_at: datetime | None = _when()
+    error: str | None = None
+    created_at: datetime | None = _when()
+
+
+class PtbData(SQLModel, table=True):
+    """PTB persistence: conversation states and user_data, one JSON value per key."""
+
+    key: str = Field(primary_key=True)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class DayOff(SQLModel, table=True):
+    """Days off added by an admin with /libur, on top of the national holidays."""
+
+    day: date = Field(primary_key=True)
+    keterangan: str
+    added_by: int | None = None

@@ -1,0 +1,80 @@
+"""Plain query functions taking the session as a keyword argument."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Document, Period, StepRun, User
+
+ACTIVE = "aktif"
+
+
+async def user_by_telegram(*, session: AsyncSession, telegram_id: int) -> User | None:
+    return (await session.exec(select(User).where(User.telegram_id == telegram_id))).first()
+
+
+async def active_users(*, session: AsyncSession, role: str | None = None) -> Sequence[User]:
+    q = select(User).where(User.status == ACTIVE)
+    if role is not None:
+        q = q.where(User.role == role)
+    return (await session.exec(q.order_by(col(User.nama)))).all()
+
+
+async def admin_users(*, session: AsyncSession, admin_ids: frozenset[int]) -> Sequence[User]:
+    q = select(User).where(
+        (col(User.is_admin) & (User.status != "nonaktif")) | col(User.telegram_id).in_(admin_ids)
+    )
+    return (await session.exec(q)).all()
+
+
+async def users_by_status(*, session: AsyncSession, status: str) -> Sequence[User]:
+    q = select(User).where(User.status == status).order_by(col(User.nama))
+    return (await session.exec(q)).all()
+
+
+async def running_periods(*, session: AsyncSession) -> Sequence[Period]:
+    q = select(Period).where(Period.status == "berjalan").order_by(col(Period.id))
+    return (await session.exec(q)).all()
+
+
+async def periods(*, session: AsyncSession, statuses: Sequence[str]) -> Sequence[Period]:
+    q = select(Period).where(col(Period.status).in_(statuses)).order_by(col(Period.id).desc())
+    return (await session.exec(q)).all()
+
+
+async def runs_of(*, session: AsyncSession, period_id: int) -> Sequence[StepRun]:
+    q = (
+        select(StepRun)
+        .where(StepRun.period_id == period_id)
+        .order_by(col(StepRun.opened_at), col(StepRun.id))
+    )
+    return (await session.exec(q)).all()
+
+
+async def open_runs(*, session: AsyncSession) -> Sequence[StepRun]:
+    q = (
+        select(StepRun)
+        .join(Period, col(Period.id) == StepRun.period_id)
+        .where(StepRun.status == "terbuka", Period.status == "berjalan")
+        .order_by(col(StepRun.period_id), col(StepRun.step_no))
+    )
+    return (await session.exec(q)).all()
+
+
+async def documents_of(
+    *, session: AsyncSession, period_id: int, statuses: Sequence[str] = ("final",)
+) -> Sequence[Document]:
+    q = (
+        select(Document)
+        .where(Document.period_id == period_id, col(Document.status).in_(statuses))
+        .order_by(col(Document.id))
+    )
+    return (await session.exec(q)).all()
+
+
+async def drafts_of_run(*, session: AsyncSession, run_id: int) -> Sequence[Document]:
+    q = select(Document).where(Document.step_run_id == run_id, Document.status == "draf")
+    return (await session.exec(q.order_by(col(Document.id)))).all()
