@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Outbox, User
+from storage.models import Document, Outbox, User
 
 NEW, CLAIMED, SENT, FAILED, BLOCKED = "baru", "diklaim", "terkirim", "gagal", "diblokir"
 # A claim older than this belongs to a process that died mid-send: the row is sent again.
@@ -32,6 +32,7 @@ class Message:
     kind: str
     payload: dict
     attempts: int
+    progress: int
 
 
 async def enqueue(
@@ -122,8 +123,11 @@ async def mark(
     *,
     error: str | None = None,
     retry_at: datetime | None = None,
+    progress: int | None = None,
 ) -> None:
     values: dict = {"status": status, "error": error}
+    if progress is not None:
+        values["progress"] = progress
     if status == SENT:
         values["sent_at"] = now
     if retry_at is not None:
@@ -134,3 +138,17 @@ async def mark(
 async def pending_count(session: AsyncSession) -> int:
     rows = await session.exec(select(Outbox.id).where(col(Outbox.status).in_([NEW, CLAIMED])))
     return len(rows.all())
+
+
+async def document_for_sending(office, doc_id: int) -> tuple[Document, bytes]:
+    async with office.db.session() as session:
+        doc = await session.get(Document, doc_id)
+        return doc, office.files.get(doc.sha256)
+
+
+async def remember_file_id(office, doc_id: int, file_id: str) -> None:
+    """Telegram keeps a file we uploaded: the next send reuses its id instead of the bytes."""
+    async with office.db.transaction() as session:
+        await session.exec(
+            update(Document).where(col(Document.id) == doc_id).values(telegram_file_id=file_id)
+        )

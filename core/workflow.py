@@ -245,6 +245,7 @@ async def _notify(
         "period_id": period.id,
         "period": period.name,
         "step_no": n.step_no,
+        "run_id": run.id if run else None,
         "round": period.round,
         "due_at": run.due_at.isoformat() if run and run.due_at else None,
         "note": n.note,
@@ -321,7 +322,7 @@ async def start_period(office: Office, telegram_id: int, name_text: str, nota: D
         ) from exc
 
 
-async def _waiting_runs(
+async def waiting_runs(
     session: AsyncSession, actor: Actor, kinds: tuple[Output, ...]
 ) -> list[tuple[StepRun, Period]]:
     """Open runs of running periods that this actor can finish, of the given output kinds."""
@@ -352,7 +353,7 @@ async def attach_document(
     async with office.db.transaction() as session:
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
-        waiting = await _waiting_runs(session, actor, (Output.DOCUMENT, Output.FORWARD))
+        waiting = await waiting_runs(session, actor, (Output.DOCUMENT, Output.FORWARD))
         if run_id is not None:
             waiting = [(r, p) for r, p in waiting if r.id == run_id]
             if not waiting:
@@ -413,7 +414,7 @@ async def place_document(office: Office, telegram_id: int, doc_id: int, run_id: 
         parked = await session.get(Document, doc_id)
         if parked is None or parked.uploaded_by != user.id or parked.step_run_id is not None:
             raise SopError("Dokumen ini sudah ditempatkan. Ketik /tugas untuk melihat tugas.")
-        waiting = await _waiting_runs(
+        waiting = await waiting_runs(
             session, to_actor(user, office), (Output.DOCUMENT, Output.FORWARD)
         )
         match = [(r, p) for r, p in waiting if r.id == run_id]
@@ -432,7 +433,7 @@ async def finish_step(office: Office, telegram_id: int, run_id: int | None = Non
     async with office.db.transaction() as session:
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
-        waiting = await _waiting_runs(session, actor, (Output.DOCUMENT, Output.FORWARD))
+        waiting = await waiting_runs(session, actor, (Output.DOCUMENT, Output.FORWARD))
         if run_id is not None:
             waiting = [(r, p) for r, p in waiting if r.id == run_id]
         if not waiting:
@@ -496,7 +497,7 @@ async def decide(
             engine.require_note(note)
         waiting = [
             (r, p)
-            for r, p in await _waiting_runs(session, actor, (Output.DECISION,))
+            for r, p in await waiting_runs(session, actor, (Output.DECISION,))
             if period_id is None or p.id == period_id
         ]
         if not waiting:

@@ -119,6 +119,8 @@ class Outbox(SQLModel, table=True):
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     status: str = "baru"
     attempts: int = 0
+    # Parts (text, then each document) already delivered, so a retry does not send them twice.
+    progress: int = 0
     not_before: datetime | None = _when()
     claimed_at: datetime | None = _when()
     sent_at: datetime | None = _when()

@@ -1,0 +1,101 @@
+"""Application assembly: every command and flow of the bot, registered on one screen."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    TypeHandler,
+)
+
+from bot import commands, messages
+from bot.config import Settings
+from bot.handlers import admin, approval, fallback, info, period, registration, steps
+from bot.persistence import DatabasePersistence
+from bot.sender import Sender
+from core.errors import report_failure
+from core.office import Office
+from storage.db import Database
+from storage.files import FileStore
+
+log = logging.getLogger(__name__)
+
+
+def make_office(settings: Settings) -> Office:
+    return Office(
+        db=Database(settings.database_url),
+        files=FileStore(settings.files_dir),
+        calendar_config=settings.calendar,
+        admin_ids=settings.admin_ids,
+        name=settings.office_name,
+    )
+
+
+async def flush_persistence(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A dialog's new state is written right after its handler, not at PTB's next timer tick."""
+    await context.application.update_persistence()
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("update %s failed", getattr(update, "update_id", None), exc_info=context.error)
+    office: Office = context.application.bot_data["office"]
+    where = getattr(getattr(context, "match", None), "string", None) or "handler"
+    try:
+        await report_failure(office, f"{type(context.error).__name__} di {where[:40]}")
+        context.application.bot_data["sender"].kick()
+    except Exception:
+        log.exception("could not queue the failure report for admins")
+    if isinstance(update, Update) and update.effective_message:
+        try:
+            await update.effective_message.reply_text(messages.SOMETHING_WRONG)
+        except Exception:
+            log.exception("could not tell the user about the failure")
+
+
+def build(settings: Settings, office: Office | None = None) -> Application:
+    office = office or make_office(settings)
+
+    async def post_init(app: Application) -> None:
+        app.bot_data["office"] = office
+        sender = Sender(
+            office, app.bot, rate=settings.send_rate, per_chat_interval=settings.per_chat_interval
+        )
+        app.bot_data["sender"] = sender
+        app.bot_data["sender_task"] = asyncio.create_task(sender.run())
+        await commands.set_default(app.bot)
+
+    async def post_stop(app: Application) -> None:
+        await app.bot_data["sender"].stop()
+        app.bot_data["sender_task"].cancel()
+
+    async def post_shutdown(app: Application) -> None:
+        await office.db.dispose()
+
+    app = (
+        ApplicationBuilder()
+        .token(settings.bot_token)
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .defaults(Defaults(tzinfo=ZoneInfo(office.calendar_config.timezone)))
+        .persistence(DatabasePersistence(office.db, settings.persistence_interval))
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=0))
+        .post_init(post_init)
+        .post_stop(post_stop)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    # Group 0, in order: dialogs before the plain document handler, the fallback last.
+    for module in (registration, period, approval, steps, info, admin, fallback):
+        app.add_handlers(module.handlers())
+    # Group 99 runs after every update, so a dialog's state is on disk before the next one.
+    app.add_handler(TypeHandler(Update, flush_persistence), group=99)
+    app.add_error_handler(on_error)
+    return app

@@ -1,0 +1,101 @@
+"""`kinerja-bot`: run the bot, migrate the database, add an admin, play the demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.config import Settings
+from storage.migrate import upgrade
+
+NO_TOKEN = """\
+BOT_TOKEN belum diisi, jadi bot tidak bisa tersambung ke Telegram.
+
+Cara mendapatkan token:
+  1. Buka Telegram, cari @BotFather, kirim /newbot dan ikuti petunjuknya.
+  2. Salin token yang diberikan ke file .env:  BOT_TOKEN=123456:ABC...
+  3. Isi juga ADMIN_IDS dengan id Telegram Anda (tanyakan ke @userinfobot).
+  4. Jalankan lagi: make run
+
+Ingin melihat bot bekerja tanpa token? Jalankan: make demo
+"""
+
+
+def _run(settings: Settings) -> int:
+    from bot.app import build
+
+    if not settings.bot_token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    upgrade(settings.database_url)
+    app = build(settings)
+    if settings.webhook_url:
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret or None,
+            allowed_updates=["message", "callback_query"],
+        )
+    else:
+        app.run_polling(allowed_updates=["message", "callback_query"])
+    return 0
+
+
+def _admin_add(settings: Settings, telegram_id: int) -> int:
+    from bot.app import make_office
+    from core.users import add_admin
+
+    upgrade(settings.database_url)
+
+    async def go() -> None:
+        office = make_office(settings)
+        user = await add_admin(office, telegram_id)
+        await office.db.dispose()
+        print(f"Admin ditambahkan: {user.nama} (id Telegram {telegram_id}).")
+
+    asyncio.run(go())
+    return 0
+
+
+def _demo(settings: Settings, output: str) -> int:
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(output))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="kinerja-bot", description="Bot SOP Pengukuran Data Kinerja"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="menjalankan bot (polling, atau webhook bila WEBHOOK_URL diisi)")
+    db = sub.add_parser("db", help="basis data")
+    db.add_argument("action", choices=["upgrade"])
+    admin = sub.add_parser("admin", help="admin bot")
+    admin.add_argument("action", choices=["add"])
+    admin.add_argument("telegram_id", type=int)
+    demo = sub.add_parser("demo", help="memutar satu periode penuh dengan pengguna simulasi")
+    demo.add_argument("-o", "--output", default="demo-output")
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if args.command == "run":
+        return _run(settings)
+    if args.command == "db":
+        upgrade(settings.database_url)
+        print("Basis data sudah versi terbaru.")
+        return 0
+    if args.command == "admin":
+        return _admin_add(settings, args.telegram_id)
+    return _demo(settings, args.output)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

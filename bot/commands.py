@@ -1,0 +1,51 @@
+"""Per-role command menus: one chat scope per user, set when the role changes (not per message)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from telegram.error import TelegramError
+
+from core.sop import Role
+
+log = logging.getLogger(__name__)
+
+_BASE = [
+    ("tugas", "Langkah yang menunggu Anda"),
+    ("status", "Linimasa periode berjalan"),
+    ("selesai", "Selesaikan langkah setelah kirim dokumen"),
+    ("arsip", "Arsip periode selesai"),
+    ("profil", "Data Anda"),
+    ("bantuan", "Daftar perintah"),
+    ("batal", "Batalkan isian"),
+]
+_BY_ROLE = {
+    Role.KEPALA_DINAS: [("mulai", "Mulai periode pengukuran"), ("batalkan", "Batalkan periode")],
+    Role.SEKRETARIS: [("setuju", "Setujui draft laporan"), ("tolak", "Kembalikan draft + catatan")],
+    Role.TIM_SAKIP: [],
+    Role.ASN: [],
+}
+_ADMIN = [("pengguna", "Kelola pengguna dan peran"), ("batalkan", "Batalkan periode")]
+STRANGER = [("daftar", "Daftar sebagai pengguna"), ("bantuan", "Daftar perintah")]
+
+
+def commands_for(role: Role | None, admin: bool) -> list[BotCommand]:
+    pairs = [] if role is None else _BY_ROLE[role] + _BASE
+    if admin:
+        pairs += _ADMIN
+    if role is None:
+        pairs += STRANGER
+    return [BotCommand(c, d) for c, d in dict(pairs).items()]
+
+
+async def set_default(bot: Bot) -> None:
+    await bot.set_my_commands(commands_for(None, False), scope=BotCommandScopeAllPrivateChats())
+
+
+async def set_for_user(bot: Bot, telegram_id: int, role: Role | None, admin: bool) -> None:
+    """A failure here only costs the menu, never the action that caused it."""
+    try:
+        await bot.set_my_commands(commands_for(role, admin), scope=BotCommandScopeChat(telegram_id))
+    except TelegramError as exc:
+        log.warning("could not set commands for %s: %s", telegram_id, exc)

@@ -1,0 +1,76 @@
+"""Admin: the user list, changing duties and deactivating users, each press re-checked in core."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot import commands, keyboards
+from bot.handlers.common import callback_args, guarded, office, reply
+from bot.handlers.registration import approve
+from core import users
+from core.sop import Role
+
+_STATUS = {"aktif": "🟢", "nonaktif": "⚪", "menunggu": "🕒"}
+
+
+async def _user_items(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[tuple[str, str]]:
+    rows = await users.list_users(office(context), update.effective_user.id)
+    return [(f"{_STATUS[u.status]} {u.nama} — {Role(u.role).label}", f"usr:{u.id}") for u in rows]
+
+
+@guarded
+async def pengguna(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    items = await _user_items(update, context)
+    if not items:
+        await reply(update, "Belum ada pengguna terdaftar.")
+        return
+    await reply(
+        update,
+        "<b>Pengguna</b> — pilih untuk mengubah peran atau status:",
+        keyboards.paged(items, 0, "usp"),
+    )
+
+
+@guarded
+async def users_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    (page,) = callback_args(update)
+    items = await _user_items(update, context)
+    await update.callback_query.edit_message_reply_markup(keyboards.paged(items, int(page), "usp"))
+
+
+@guarded
+async def show_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    (user_id,) = callback_args(update)
+    u = await users.get_user(office(context), update.effective_user.id, int(user_id))
+    text = (
+        f"<b>{escape(u.nama)}</b>\nNIP: {escape(u.nip)}\nJabatan: {escape(u.jabatan)}\n"
+        f"Peran: {escape(Role(u.role).label)}\nStatus: {escape(u.status)}\n\nPilih peran baru:"
+    )
+    await reply(update, text, keyboards.manage_user(u.id, u.status == users.ACTIVE))
+
+
+@guarded
+async def toggle_active(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    verb = update.callback_query.data.split(":")[0]
+    (user_id,) = callback_args(update)
+    u = await users.set_active(
+        office(context), update.effective_user.id, int(user_id), verb == "on"
+    )
+    await commands.set_for_user(
+        context.bot, u.telegram_id, Role(u.role) if u.status == users.ACTIVE else None, False
+    )
+    state = "diaktifkan kembali" if u.status == users.ACTIVE else "dinonaktifkan"
+    await update.callback_query.edit_message_text(f"{escape(u.nama)} {state}.", parse_mode="HTML")
+
+
+def handlers() -> list:
+    return [
+        CommandHandler("pengguna", pengguna),
+        CallbackQueryHandler(users_page, pattern=r"^usp:\d+$"),
+        CallbackQueryHandler(show_user, pattern=r"^usr:\d+$"),
+        CallbackQueryHandler(approve, pattern=r"^role:\d+:\w+$"),
+        CallbackQueryHandler(toggle_active, pattern=r"^(on|off):\d+$"),
+    ]

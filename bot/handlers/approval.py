@@ -1,0 +1,129 @@
+"""Step 9: the Sekretaris's /setuju or /tolak <catatan>, stateless, or the buttons that ask the note."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import ForceReply, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import keyboards, messages
+from bot.handlers.common import callback_args, guarded, kick, office, reply
+from bot.handlers.dialog import cancel_command, expired, fresh_dialog
+from bot.handlers.period import opened_text
+from core import workflow
+from core.engine import require_note
+from core.workflow import Choice, Done
+
+NOTE = 0
+
+
+async def _decided(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, result: Done | Choice, approve: bool
+) -> None:
+    if isinstance(result, Choice):
+        verb = "ok" if approve else "no"
+        await reply(
+            update,
+            "Beberapa periode menunggu keputusan Anda. Pilih periodenya:",
+            keyboards.column([(name, f"{verb}:{pid}") for pid, name in result.options]),
+        )
+        return
+    kick(context)
+    o = office(context)
+    async with o.db.session() as session:
+        cal = await o.calendar(session)
+    if approve:
+        text = (
+            f"✅ Draft laporan periode <b>{escape(result.period)}</b> <b>disetujui</b> dan menjadi "
+            "Laporan Hasil Pengukuran Data Kinerja.\n" + opened_text(result, cal)
+        )
+    else:
+        text = (
+            f"↩️ Draft laporan periode <b>{escape(result.period)}</b> dikembalikan ke Tim SAKIP "
+            f"(putaran {result.round}).\n" + opened_text(result, cal)
+        )
+    await reply(update, text)
+
+
+@guarded
+async def setuju(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    result = await workflow.decide(office(context), update.effective_user.id, True, None)
+    await _decided(update, context, result, True)
+
+
+@guarded
+async def tolak(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    note = " ".join(context.args)
+    result = await workflow.decide(office(context), update.effective_user.id, False, note)
+    if isinstance(result, Choice):
+        context.user_data["tolak_catatan"] = note
+    await _decided(update, context, result, False)
+
+
+@guarded
+async def approve_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    (period_id,) = callback_args(update)
+    result = await workflow.decide(
+        office(context), update.effective_user.id, True, None, int(period_id)
+    )
+    await update.callback_query.edit_message_reply_markup(None)
+    await _decided(update, context, result, True)
+
+
+@guarded
+async def reject_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """With a note typed in `/tolak <catatan>` earlier, reject at once; else ask for it."""
+    (period_id,) = callback_args(update)
+    note = context.user_data.pop("tolak_catatan", None)
+    if note:
+        result = await workflow.decide(
+            office(context), update.effective_user.id, False, note, int(period_id)
+        )
+        await _decided(update, context, result, False)
+        return ConversationHandler.END
+    fresh_dialog(context, "tolak")
+    context.user_data["period_id"] = int(period_id)
+    await reply(
+        update,
+        messages.ASK_REJECT_NOTE,
+        ForceReply(input_field_placeholder="Catatan arahan perbaikan"),
+    )
+    return NOTE
+
+
+@guarded
+async def got_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    if await expired(update, context):
+        return ConversationHandler.END
+    note = require_note(update.message.text)
+    result = await workflow.decide(
+        office(context), update.effective_user.id, False, note, context.user_data["period_id"]
+    )
+    context.user_data.clear()
+    await _decided(update, context, result, False)
+    return ConversationHandler.END
+
+
+def handlers() -> list:
+    dialog = ConversationHandler(
+        entry_points=[CallbackQueryHandler(reject_button, pattern=r"^no:\d+$")],
+        states={NOTE: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_note)]},
+        fallbacks=[CommandHandler("batal", cancel_command)],
+        name="tolak",
+        persistent=True,
+        per_message=False,
+    )
+    return [
+        CommandHandler("setuju", setuju),
+        CommandHandler("tolak", tolak),
+        CallbackQueryHandler(approve_button, pattern=r"^ok:\d+$"),
+        dialog,
+    ]

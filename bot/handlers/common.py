@@ -1,0 +1,68 @@
+"""What every handler shares: the office, replies in HTML, and turning a refusal into a reply."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from html import escape
+
+from telegram import ForceReply, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import ContextTypes
+
+from bot import messages
+from bot.sender import Sender
+from core.engine import SopError
+from core.office import Office
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[object]]
+
+
+def office(context: ContextTypes.DEFAULT_TYPE) -> Office:
+    return context.application.bot_data["office"]
+
+
+def kick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Wake the sender: the action just committed outbox rows."""
+    sender: Sender | None = context.application.bot_data.get("sender")
+    if sender is not None:
+        sender.kick()
+
+
+async def reply(
+    update: Update, text: str, markup: InlineKeyboardMarkup | ForceReply | None = None
+) -> None:
+    """Answer the user who acted, wherever they acted from (a message or a button)."""
+    message = update.effective_message
+    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+def guarded(handler: Handler) -> Handler:
+    """Private chats only; a `SopError` becomes its Indonesian text; a button is always answered."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+        chat = update.effective_chat
+        if chat is not None and chat.type != ChatType.PRIVATE:
+            if update.callback_query:
+                await update.callback_query.answer(messages.GROUP_ONLY_PRIVATE, show_alert=True)
+            elif update.effective_message and (update.effective_message.text or "").startswith("/"):
+                await update.effective_message.reply_text(messages.GROUP_ONLY_PRIVATE)
+            return None
+        try:
+            result = await handler(update, context)
+        except SopError as err:
+            if update.callback_query:
+                await update.callback_query.answer()
+            await reply(update, escape(str(err)))
+            return None
+        if update.callback_query:
+            await update.callback_query.answer()
+        return result
+
+    return wrapper
+
+
+def callback_args(update: Update) -> list[str]:
+    """`verb:1:kd` → ["1", "kd"]."""
+    return update.callback_query.data.split(":")[1:]

@@ -1,0 +1,184 @@
+"""/start, /daftar (a data-entry dialog), /profil, and the admin's approval buttons."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import commands, keyboards, messages
+from bot.handlers.common import callback_args, guarded, kick, office, reply
+from bot.handlers.dialog import cancel_command, expired, fresh_dialog
+from core import users
+from core.sop import Role
+from core.users import NeedsReplaceConfirmation
+
+NAMA, NIP, JABATAN = range(3)
+
+
+@guarded
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user, admin = await users.lookup(office(context), update.effective_user.id)
+    if user is None or user.status in (users.REFUSED, users.ADMIN_ONLY):
+        await reply(update, messages.STRANGER.format(office=escape(office(context).name)))
+        return
+    if user.status == users.PENDING:
+        await reply(update, "Pendaftaran Anda masih menunggu persetujuan admin.")
+        return
+    await reply(
+        update, f"Halo, {escape(user.nama)}. " + messages.help_text(Role(user.role), admin, True)
+    )
+
+
+@guarded
+async def daftar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    user, _ = await users.lookup(office(context), update.effective_user.id)
+    if user is not None and user.status in (users.ACTIVE, users.INACTIVE):
+        await reply(update, "Anda sudah terdaftar. Ketik /profil untuk melihat data Anda.")
+        return ConversationHandler.END
+    if user is not None and user.status == users.PENDING:
+        await reply(update, "Pendaftaran Anda masih menunggu persetujuan admin.")
+        return ConversationHandler.END
+    fresh_dialog(context, "daftar")
+    await reply(update, messages.ASK_NAMA)
+    return NAMA
+
+
+@guarded
+async def got_nama(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    if await expired(update, context):
+        return ConversationHandler.END
+    context.user_data["nama"] = users.clean_text(update.message.text, "Nama")
+    await reply(update, messages.ASK_NIP)
+    return NIP
+
+
+@guarded
+async def got_nip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    if await expired(update, context):
+        return ConversationHandler.END
+    context.user_data["nip"] = users.clean_nip(update.message.text)
+    await reply(update, messages.ASK_JABATAN)
+    return JABATAN
+
+
+@guarded
+async def got_jabatan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    if await expired(update, context):
+        return ConversationHandler.END
+    jabatan = users.clean_text(update.message.text, "Jabatan")
+    data = context.user_data
+    await users.register(
+        office(context),
+        update.effective_user.id,
+        update.effective_user.username,
+        data["nama"],
+        data["nip"],
+        jabatan,
+    )
+    kick(context)
+    await reply(update, messages.REGISTERED.format(nama=escape(data["nama"])))
+    data.clear()
+    return ConversationHandler.END
+
+
+@guarded
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, "Mohon ketik jawabannya sebagai teks, atau /batal untuk membatalkan.")
+
+
+@guarded
+async def profil(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user, admin = await users.lookup(office(context), update.effective_user.id)
+    if user is None or user.status in (users.REFUSED, users.ADMIN_ONLY):
+        await reply(update, "Anda belum terdaftar. Ketik /daftar untuk mendaftar.")
+        return
+    await reply(
+        update,
+        messages.profile(
+            user.nama, user.nip, user.jabatan, Role(user.role).label, user.status, admin
+        ),
+    )
+
+
+async def _role_result(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int, role: Role, confirm: bool
+) -> None:
+    result = await users.set_role(office(context), update.effective_user.id, user_id, role, confirm)
+    if isinstance(result, NeedsReplaceConfirmation):
+        code = keyboards.CODE_OF[role]
+        await reply(
+            update,
+            f"{escape(role.label)} saat ini dijabat <b>{escape(result.current.nama)}</b>. "
+            f"Ganti dengan <b>{escape(result.user.nama)}</b>? {escape(result.current.nama)} "
+            "akan menjadi ASN.",
+            keyboards.column([("✅ Ya, ganti", f"regc:{user_id}:{code}")]),
+        )
+        return
+    kick(context)
+    bot = context.bot
+    await commands.set_for_user(bot, result.user.telegram_id, role, False)
+    if result.replaced is not None:
+        await commands.set_for_user(bot, result.replaced.telegram_id, Role.ASN, False)
+    text = f"✅ {escape(result.user.nama)} sekarang <b>{escape(role.label)}</b>."
+    if result.replaced is not None:
+        text += f" {escape(result.replaced.nama)} menjadi ASN."
+    if update.callback_query:
+        await update.callback_query.edit_message_text(text, parse_mode="HTML")
+    else:
+        await reply(update, text)
+
+
+@guarded
+async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user_id, code = callback_args(update)
+    await _role_result(update, context, int(user_id), keyboards.ROLE_CODES[code], False)
+
+
+@guarded
+async def approve_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user_id, code = callback_args(update)
+    await _role_result(update, context, int(user_id), keyboards.ROLE_CODES[code], True)
+
+
+@guarded
+async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    (user_id,) = callback_args(update)
+    user = await users.refuse(office(context), update.effective_user.id, int(user_id))
+    kick(context)
+    await update.callback_query.edit_message_text(
+        f"❌ Pendaftaran {escape(user.nama)} ditolak.", parse_mode="HTML"
+    )
+
+
+def handlers() -> list:
+    dialog = ConversationHandler(
+        entry_points=[CommandHandler("daftar", daftar)],
+        states={
+            NAMA: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_nama)],
+            NIP: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_nip)],
+            JABATAN: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_jabatan)],
+        },
+        fallbacks=[
+            CommandHandler("batal", cancel_command),
+            MessageHandler(~filters.COMMAND, not_text),
+        ],
+        name="daftar",
+        persistent=True,
+    )
+    return [
+        CommandHandler("start", start),
+        dialog,
+        CommandHandler("profil", profil),
+        CallbackQueryHandler(approve, pattern=r"^reg:\d+:\w+$"),
+        CallbackQueryHandler(approve_confirmed, pattern=r"^regc:\d+:\w+$"),
+        CallbackQueryHandler(refuse, pattern=r"^regx:\d+$"),
+    ]

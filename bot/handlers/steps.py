@@ -1,0 +1,113 @@
+"""Finishing a step: send its output document (it may be replaced), then /selesai or the button."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+from bot import keyboards, messages
+from bot.handlers.common import callback_args, guarded, kick, office, reply
+from bot.handlers.files import download
+from bot.handlers.period import opened_text
+from core import workflow
+from core.sop import Output, step
+from core.workflow import Attached, Choice, Done
+
+
+async def _attached(update: Update, result: Attached) -> None:
+    s = step(result.step_no)
+    if s.output_kind is Output.FORWARD:
+        text = (
+            f"📎 Lampiran <b>{escape(result.file_name)}</b> ditambahkan ke laporan periode "
+            f"<b>{escape(result.period)}</b>. Tekan tombol untuk mengirim ke Kepala Dinas."
+        )
+        await reply(update, text, keyboards.finish(result.run_id, "📤 Kirim ke Kepala Dinas"))
+        return
+    verb = "mengganti dokumen sebelumnya" if result.replaced else "tersimpan"
+    text = (
+        f"📎 <b>{escape(result.file_name)}</b> {verb} sebagai <b>{escape(s.output)}</b> — "
+        f"{s.title}, periode <b>{escape(result.period)}</b>.\n"
+        "Salah file? Kirim ulang untuk mengganti. Bila sudah benar, tekan Selesaikan."
+    )
+    await reply(update, text, keyboards.finish(result.run_id))
+
+
+@guarded
+async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    doc = await download(update)
+    result = await workflow.attach_document(office(context), update.effective_user.id, doc)
+    if isinstance(result, Choice):
+        await reply(
+            update,
+            "Dokumen ini untuk langkah yang mana?",
+            keyboards.column(
+                [(label, f"att:{result.doc_id}:{rid}") for rid, label in result.options]
+            ),
+        )
+        return
+    await _attached(update, result)
+
+
+@guarded
+async def place(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    doc_id, run_id = callback_args(update)
+    result = await workflow.place_document(
+        office(context), update.effective_user.id, int(doc_id), int(run_id)
+    )
+    await update.callback_query.edit_message_reply_markup(None)
+    await _attached(update, result)
+
+
+@guarded
+async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, messages.PHOTO_NOT_DOCUMENT)
+
+
+async def _finished(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, result: Done | Choice
+) -> None:
+    if isinstance(result, Choice):
+        await reply(
+            update,
+            "Langkah mana yang akan diselesaikan?",
+            keyboards.column([(label, f"fin:{rid}") for rid, label in result.options]),
+        )
+        return
+    kick(context)
+    o = office(context)
+    async with o.db.session() as session:
+        cal = await o.calendar(session)
+    s = step(result.step_no)
+    text = f"✅ {s.title} periode <b>{escape(result.period)}</b> selesai."
+    if result.finished:
+        text += " Periode selesai dan diarsipkan; laporan dikirim ke Kepala Dinas."
+    else:
+        text += "\n" + opened_text(result, cal)
+    if update.callback_query:
+        await update.callback_query.edit_message_reply_markup(None)
+    await reply(update, text)
+
+
+@guarded
+async def selesai(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    result = await workflow.finish_step(office(context), update.effective_user.id)
+    await _finished(update, context, result)
+
+
+@guarded
+async def finish_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    (run_id,) = callback_args(update)
+    result = await workflow.finish_step(office(context), update.effective_user.id, int(run_id))
+    await _finished(update, context, result)
+
+
+def handlers() -> list:
+    return [
+        CommandHandler("selesai", selesai),
+        CallbackQueryHandler(finish_button, pattern=r"^fin:\d+$"),
+        CallbackQueryHandler(place, pattern=r"^att:\d+:\d+$"),
+        MessageHandler(filters.Document.ALL, document),
+        MessageHandler(filters.PHOTO, photo),
+    ]

@@ -1,0 +1,248 @@
+"""Every text the bot sends, in Bahasa Indonesia, HTML parse mode; user values are escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+
+from core.calendar import WorkingCalendar, format_duration
+from core.sop import Output, Role, Step, step
+from core.views import ArchiveEntry, RunLine, Task, Timeline
+
+_DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+_MONTHS = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+    "Oktober", "November", "Desember",
+)  # fmt: skip
+
+STRANGER = (
+    "Selamat datang. Bot ini melayani SOP Pengukuran Data Kinerja untuk ASN {office}.\n"
+    "Anda belum terdaftar. Ketik /daftar untuk mengajukan pendaftaran."
+)
+GROUP_ONLY_PRIVATE = (
+    "Bot ini hanya melayani lewat chat pribadi. Silakan kirim pesan langsung ke saya."
+)
+UNKNOWN_COMMAND = "Perintah tidak dikenal. Ketik /bantuan untuk melihat perintah yang tersedia."
+FREE_TEXT = "Saya belum memahami pesan ini. Ketik /bantuan untuk melihat perintah yang tersedia."
+PHOTO_NOT_DOCUMENT = (
+    "Foto diterima sebagai gambar terkompresi, bukan dokumen. Kirim ulang sebagai <b>File</b> "
+    "(📎 → File/Dokumen) agar tersimpan utuh."
+)
+FILE_TOO_BIG = "File lebih dari 20 MB dan tidak bisa diterima. Perkecil ukurannya lalu kirim ulang."
+SOMETHING_WRONG = (
+    "Maaf, terjadi kesalahan di sistem. Tidak ada data yang berubah; silakan coba lagi "
+    "sebentar lagi. Admin sudah diberi tahu."
+)
+CANCELLED = "Dibatalkan. Tidak ada yang diubah."
+STALE_BUTTON = "Tombol ini sudah tidak berlaku. Ketik /tugas untuk melihat tugas terbaru."
+
+ASK_NAMA = (
+    "Pendaftaran pengguna baru. Ketik <b>nama lengkap</b> Anda (atau /batal untuk membatalkan)."
+)
+ASK_NIP = "Ketik <b>NIP</b> Anda (18 digit)."
+ASK_JABATAN = "Ketik <b>jabatan</b> Anda, misalnya: Analis Kebijakan Ahli Muda."
+REGISTERED = (
+    "Terima kasih, {nama}. Permintaan pendaftaran Anda sudah dikirim ke admin. "
+    "Anda akan diberi tahu setelah disetujui."
+)
+
+ASK_PERIOD = (
+    "Memulai periode pengukuran (Langkah 1). Ketik <b>nama periode</b>, misalnya "
+    "<code>Triwulan I 2025</code> atau <code>Tahunan 2025</code>. /batal untuk membatalkan."
+)
+ASK_NOTA = (
+    "Periode <b>{period}</b>. Kirim <b>Nota Dinas</b> sebagai dokumen (PDF/Word), "
+    "atau ketik isi Nota Dinas sebagai teks."
+)
+ASK_REJECT_NOTE = "Tulis <b>catatan arahan perbaikan</b> untuk Tim SAKIP. /batal untuk batal."
+
+
+def when(t: datetime | None, cal: WorkingCalendar) -> str:
+    if t is None:
+        return "-"
+    local = cal.to_local(t)
+    return f"{_DAYS[local.weekday()]}, {local.day} {_MONTHS[local.month - 1]} {local.year} {local:%H:%M}"
+
+
+def _docs_line(names: Sequence[str]) -> str:
+    return ", ".join(escape(n) for n in names) if names else "-"
+
+
+def how_to_finish(s: Step) -> str:
+    if s.output_kind is Output.DECISION:
+        return "Periksa draft laporan, lalu balas /setuju atau /tolak &lt;catatan&gt;."
+    if s.output_kind is Output.FORWARD:
+        return (
+            "Tekan <b>Kirim ke Kepala Dinas</b> (atau /selesai). Lampiran tambahan boleh dikirim "
+            "sebagai dokumen sebelumnya."
+        )
+    return (
+        f"Kirim dokumen <b>{escape(s.output)}</b> di chat ini (sebagai file), lalu tekan "
+        "<b>Selesaikan</b> atau ketik /selesai."
+    )
+
+
+def step_opened(p: dict, cal: WorkingCalendar) -> str:
+    s = step(p["step_no"])
+    due = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
+    round_ = f" (putaran {p['round']})" if p.get("round", 1) > 1 else ""
+    lines = [
+        f"📌 <b>{s.title}: tugas baru</b> — periode <b>{escape(p['period'])}</b>{round_}",
+        "",
+        f"<b>Kegiatan:</b> {escape(s.kegiatan)}",
+        f"<b>Kelengkapan:</b> {_docs_line(s.kelengkapan)}",
+        f"<b>Standar waktu:</b> {s.waktu.label}",
+        f"<b>Batas waktu:</b> {when(due, cal)}",
+        f"<b>Output:</b> {escape(s.output)}",
+    ]
+    if p.get("note"):
+        lines += ["", f"<b>Arahan Sekretaris:</b> {escape(p['note'])}"]
+    lines += ["", how_to_finish(s)]
+    return "\n".join(lines)
+
+
+def render(kind: str, p: dict, cal: WorkingCalendar) -> str:
+    """Text of an outbox message, from the row's kind and payload."""
+    period = escape(str(p.get("period", "")))
+    by = escape(str(p.get("by", "")))
+    if kind == "step_opened":
+        return step_opened(p, cal)
+    if kind == "step_done":
+        return f"✅ {step(p['step_no']).title} periode <b>{period}</b> diselesaikan oleh {by}."
+    if kind == "rejected":
+        return (
+            f"↩️ Draft laporan periode <b>{period}</b> <b>dikembalikan</b> oleh {by} "
+            f"(putaran {p['round']}).\n<b>Arahan:</b> {escape(p.get('note') or '')}\n\n"
+            + step_opened(p, cal)
+        )
+    if kind == "approved":
+        note = f"\nCatatan: {escape(p['note'])}" if p.get("note") else ""
+        return f"👍 Draft laporan periode <b>{period}</b> disetujui oleh {by}.{note}"
+    if kind == "report":
+        return (
+            f"📄 <b>Laporan Hasil Pengukuran Data Kinerja</b> periode <b>{period}</b> "
+            f"dilaporkan oleh {by}. Dokumen terlampir."
+        )
+    if kind == "archived":
+        return (
+            f"🗄 Periode <b>{period}</b> selesai dan diarsipkan. Ketik /arsip untuk melihat "
+            "dokumennya."
+        )
+    if kind == "registration_request":
+        user = f" (@{escape(p['username'])})" if p.get("username") else ""
+        return (
+            "🆕 <b>Permintaan pendaftaran</b>\n"
+            f"Nama: {escape(p['nama'])}{user}\nNIP: {escape(p['nip'])}\n"
+            f"Jabatan: {escape(p['jabatan'])}\n\nPilih peran untuk menyetujui, atau tolak."
+        )
+    if kind == "registration_approved":
+        return (
+            f"🎉 Pendaftaran Anda disetujui sebagai <b>{escape(p['role'])}</b>. "
+            "Ketik /bantuan untuk melihat yang bisa Anda lakukan."
+        )
+    if kind == "registration_refused":
+        return "Maaf, pendaftaran Anda tidak disetujui admin. Hubungi admin bila ini keliru."
+    if kind == "error":
+        return f"⚠️ Galat di bot: <code>{escape(p['summary'])}</code>. Detail ada di log server."
+    if kind == "role_changed":
+        return f"Peran Anda sekarang: <b>{escape(p['role'])}</b>. Ketik /bantuan."
+    raise ValueError(f"unknown outbox kind {kind}")
+
+
+def profile(nama: str, nip: str, jabatan: str, role: str, status: str, admin: bool) -> str:
+    extra = " + admin" if admin else ""
+    return (
+        f"<b>Profil Anda</b>\nNama: {escape(nama)}\nNIP: {escape(nip)}\n"
+        f"Jabatan: {escape(jabatan)}\nPeran: {escape(role)}{extra}\nStatus: {escape(status)}"
+    )
+
+
+def tasks(items: Sequence[Task], cal: WorkingCalendar) -> str:
+    if not items:
+        return "Tidak ada langkah yang menunggu Anda saat ini. 👍"
+    lines = ["<b>Tugas Anda</b>"]
+    for t in items:
+        s = step(t.step_no)
+        late = f" — <b>terlambat {format_duration(t.late_minutes)}</b>" if t.late_minutes else ""
+        lines += [
+            "",
+            f"• <b>{escape(t.period)}</b> — {s.title}: {escape(s.kegiatan)}",
+            f"  Batas: {when(t.due_at, cal)}{late}",
+            f"  {how_to_finish(s)}",
+        ]
+        if t.drafts:
+            lines.append(f"  Dokumen siap: {_docs_line(t.drafts)}")
+    return "\n".join(lines)
+
+
+def _run_line(r: RunLine, cal: WorkingCalendar) -> str:
+    s = step(r.step_no)
+    state = {
+        "terbuka": "⏳ berjalan",
+        "selesai": "✅ selesai",
+        "dibatalkan": "✖️ dibatalkan",
+    }[r.status]
+    if r.outcome == "tolak":
+        state = "↩️ dikembalikan"
+    elif r.outcome == "setuju":
+        state = "✅ disetujui"
+    timing = ""
+    if r.late_minutes:
+        timing = f" — terlambat {format_duration(r.late_minutes)}"
+    elif r.status == "selesai" and r.due_at is not None:
+        timing = " — tepat waktu"
+    lines = [
+        f"<b>{r.step_no}. {escape(s.actor.label)}</b> — {state}{timing}"
+        + (f" (putaran {r.round})" if r.round > 1 else ""),
+        f"   dibuka {when(r.opened_at, cal)}; batas {when(r.due_at, cal)}",
+    ]
+    if r.done_at:
+        lines.append(f"   selesai {when(r.done_at, cal)} oleh {escape(r.done_by or '-')}")
+    if r.note:
+        lines.append(f"   catatan: {escape(r.note)}")
+    return "\n".join(lines)
+
+
+def timeline(t: Timeline, cal: WorkingCalendar) -> str:
+    status = {"berjalan": "berjalan", "selesai": "selesai (diarsipkan)", "dibatalkan": "dibatalkan"}
+    head = (
+        f"<b>Status periode {escape(t.name)}</b> — {status[t.status]}, putaran {t.round}\n"
+        f"(waktu {escape(cal.config.timezone)})"
+    )
+    return "\n\n".join([head, *(_run_line(r, cal) for r in t.runs)])
+
+
+def archive_list(entries: Sequence[ArchiveEntry]) -> str:
+    if not entries:
+        return "Arsip masih kosong: belum ada periode yang selesai."
+    return "<b>Arsip Hasil Pengukuran Data Kinerja</b>\nPilih periode untuk melihat dokumennya."
+
+
+def help_text(role: Role | None, admin: bool, registered: bool) -> str:
+    lines = ["<b>Perintah yang bisa Anda pakai</b>"]
+    if not registered:
+        lines.append("/daftar — mendaftar sebagai pengguna")
+    else:
+        lines += [
+            "/tugas — langkah yang menunggu Anda",
+            "/status — linimasa periode yang berjalan",
+            "/arsip — arsip periode yang selesai",
+            "/profil — data Anda",
+        ]
+    if role is Role.KEPALA_DINAS:
+        lines += [
+            "/mulai — memulai periode pengukuran (Langkah 1)",
+            "/batalkan — membatalkan periode",
+        ]
+    if role is Role.SEKRETARIS:
+        lines += [
+            "/setuju — menyetujui draft laporan (Langkah 9)",
+            "/tolak &lt;catatan&gt; — mengembalikan draft ke Tim SAKIP",
+        ]
+    if registered:
+        lines.append("/selesai — menyelesaikan langkah setelah dokumen dikirim")
+    if admin:
+        lines += ["/pengguna — kelola pengguna dan peran", "/batalkan — membatalkan periode"]
+    lines += ["/batal — membatalkan isian yang sedang berjalan", "/bantuan — daftar ini"]
+    return "\n".join(dict.fromkeys(lines))

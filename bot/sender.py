@@ -1,0 +1,183 @@
+"""The one task that delivers the outbox: 1 message per second per chat, an overall rate,
+429s waited out for that chat only, blocked users recorded and never retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from aiolimiter import AsyncLimiter
+from telegram import Bot, InputFile
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot import keyboards, messages
+from core import outbox
+from core.office import Office
+from core.outbox import Message
+
+log = logging.getLogger(__name__)
+
+
+class Sender:
+    def __init__(
+        self,
+        office: Office,
+        bot: Bot,
+        *,
+        rate: float = 30.0,
+        per_chat_interval: float = 1.0,
+        batch: int = 500,
+        on_blocked: Callable[[int], None] | None = None,
+    ) -> None:
+        self.office, self.bot = office, bot
+        self.limiter = AsyncLimiter(rate, 1) if rate > 0 else None
+        self.per_chat_interval = per_chat_interval
+        self.batch = batch
+        self.on_blocked = on_blocked
+        self._wake = asyncio.Event()
+        self._queues: dict[int, asyncio.Queue[Message]] = {}
+        self._workers: dict[int, asyncio.Task] = {}
+        self._next_slot: dict[int, float] = {}
+        self._inflight = 0
+        self._stopped = False
+
+    def kick(self) -> None:
+        """Called after a commit that wrote outbox rows, so they go out without waiting a tick."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopped:
+            try:
+                claimed = await self._claim()
+            except Exception:
+                log.exception("outbox claim failed")
+                claimed = 0
+            if not claimed:
+                self._wake.clear()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+
+    async def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
+        for task in self._workers.values():
+            task.cancel()
+        await asyncio.gather(*self._workers.values(), return_exceptions=True)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait until nothing is claimed or due; used by the demo and the CLI."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            async with self.office.db.session() as session:
+                due = await outbox.pending_count(session)
+            if due == 0 and self._inflight == 0:
+                return
+            self.kick()
+            await asyncio.sleep(0.05)
+
+    async def _claim(self) -> int:
+        room = self.batch - self._inflight
+        if room <= 0:
+            return 0
+        async with self.office.db.transaction() as session:
+            rows = await outbox.claim(session, self.office.clock(), room)
+        for msg in rows:
+            self._inflight += 1
+            queue = self._queues.setdefault(msg.chat_id, asyncio.Queue())
+            queue.put_nowait(msg)
+            if msg.chat_id not in self._workers or self._workers[msg.chat_id].done():
+                self._workers[msg.chat_id] = asyncio.create_task(self._chat_worker(msg.chat_id))
+        return len(rows)
+
+    async def _chat_worker(self, chat_id: int) -> None:
+        queue = self._queues[chat_id]
+        while not queue.empty():
+            msg = queue.get_nowait()
+            try:
+                await self._deliver(msg)
+            except Exception:
+                log.exception("outbox message %s failed", msg.id)
+                await self._mark(msg, outbox.FAILED, error="kesalahan tak terduga")
+            finally:
+                self._inflight -= 1
+
+    async def _pace(self, chat_id: int) -> None:
+        now = time.monotonic()
+        slot = max(now, self._next_slot.get(chat_id, 0.0))
+        self._next_slot[chat_id] = slot + self.per_chat_interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+        if self.limiter is not None:
+            await self.limiter.acquire()
+
+    async def _deliver(self, msg: Message) -> None:
+        async with self.office.db.session() as session:
+            cal = await self.office.calendar(session)
+        parts = [("text", None), *(("doc", d) for d in msg.payload.get("documents", []))]
+        done = msg.progress
+        for index, (kind, doc_id) in enumerate(parts):
+            if index < done:
+                continue
+            while True:
+                await self._pace(msg.chat_id)
+                try:
+                    if kind == "text":
+                        await self.bot.send_message(
+                            msg.chat_id,
+                            messages.render(msg.kind, msg.payload, cal),
+                            parse_mode=ParseMode.HTML,
+                            reply_markup=keyboards.for_outbox(msg.kind, msg.payload),
+                        )
+                    else:
+                        await self._send_document(msg.chat_id, doc_id)
+                    break
+                except RetryAfter as exc:
+                    wait = exc.retry_after
+                    wait = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                    log.warning("429 for chat %s, waiting %.0f s", msg.chat_id, wait)
+                    self._next_slot[msg.chat_id] = time.monotonic() + wait
+                except Forbidden as exc:
+                    await self._mark(msg, outbox.BLOCKED, error=str(exc))
+                    if self.on_blocked:
+                        self.on_blocked(msg.chat_id)
+                    return
+                except BadRequest as exc:
+                    await self._mark(msg, outbox.FAILED, error=str(exc))
+                    log.error("outbox message %s refused: %s", msg.id, exc)
+                    return
+                except (TimedOut, NetworkError) as exc:
+                    if msg.attempts >= outbox.MAX_ATTEMPTS:
+                        await self._mark(msg, outbox.FAILED, error=str(exc))
+                        return
+                    retry = self.office.clock() + timedelta(seconds=5 * msg.attempts)
+                    await self._mark(
+                        msg, outbox.NEW, error=str(exc), retry_at=retry, progress=index
+                    )
+                    return
+            if index + 1 < len(parts):
+                await self._mark(msg, outbox.CLAIMED, progress=index + 1)
+        await self._mark(msg, outbox.SENT)
+
+    async def _send_document(self, chat_id: int, doc_id: int) -> None:
+        row, content = await outbox.document_for_sending(self.office, doc_id)
+        caption = row.kind
+        if row.telegram_file_id:
+            try:
+                await self.bot.send_document(chat_id, row.telegram_file_id, caption=caption)
+                return
+            except BadRequest:
+                log.info("file id of document %s no longer valid; uploading the bytes", doc_id)
+        sent = await self.bot.send_document(
+            chat_id, InputFile(content, filename=row.file_name), caption=caption
+        )
+        await outbox.remember_file_id(self.office, doc_id, sent.document.file_id)
+
+    async def _mark(self, msg: Message, status: str, **kw) -> None:
+        async with self.office.db.transaction() as session:
+            await outbox.mark(session, msg.id, status, self.office.clock(), **kw)

@@ -1,0 +1,25 @@
+"""Splitting long chat texts at line breaks, so every part fits in one Telegram message."""
+
+from __future__ import annotations
+
+
+def pages(text: str, limit: int) -> list[str]:
+    """Cut at paragraph, then line boundaries; a single over-long line is cut hard."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip():
+        parts.append(current)
+    return parts

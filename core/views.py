@@ -1,0 +1,166 @@
+"""Read-only views for /tugas, /status and /arsip, with lateness counted in working time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import select
+
+from core import engine
+from core.engine import SopError
+from core.office import Office
+from core.sop import Output
+from core.users import active_user, to_actor
+from core.workflow import waiting_runs
+from storage import queries
+from storage.models import Document, Period, User
+
+
+@dataclass(frozen=True)
+class Task:
+    period: str
+    period_id: int
+    step_no: int
+    run_id: int
+    due_at: datetime | None
+    late_minutes: int
+    drafts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunLine:
+    step_no: int
+    round: int
+    status: str
+    outcome: str | None
+    opened_at: datetime
+    due_at: datetime | None
+    done_at: datetime | None
+    done_by: str | None
+    note: str | None
+    late_minutes: int
+
+
+@dataclass(frozen=True)
+class Timeline:
+    period_id: int
+    name: str
+    status: str
+    round: int
+    runs: tuple[RunLine, ...]
+
+
+@dataclass(frozen=True)
+class ArchiveEntry:
+    period_id: int
+    name: str
+    status: str
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ArchivedDoc:
+    id: int
+    step_no: int | None
+    kind: str
+    file_name: str
+
+
+async def my_tasks(office: Office, telegram_id: int) -> list[Task]:
+    now = office.clock()
+    async with office.db.session() as session:
+        actor = to_actor(await active_user(session, telegram_id), office)
+        cal = await office.calendar(session)
+        kinds = (Output.DOCUMENT, Output.FORWARD, Output.DECISION)
+        out = []
+        for run, period in await waiting_runs(session, actor, kinds):
+            drafts = await queries.drafts_of_run(session=session, run_id=run.id)
+            late = cal.working_minutes_between(run.due_at, now) if run.due_at else 0
+            out.append(
+                Task(
+                    period.name,
+                    period.id,
+                    run.step_no,
+                    run.id,
+                    run.due_at,
+                    late,
+                    tuple(d.file_name for d in drafts),
+                )
+            )
+        return out
+
+
+async def running(office: Office, telegram_id: int) -> list[tuple[int, str]]:
+    async with office.db.session() as session:
+        await active_user(session, telegram_id)
+        return [(p.id, p.name) for p in await queries.running_periods(session=session)]
+
+
+async def timeline(office: Office, telegram_id: int, period_id: int) -> Timeline:
+    now = office.clock()
+    async with office.db.session() as session:
+        await active_user(session, telegram_id)
+        period = await session.get(Period, period_id)
+        if period is None:
+            raise SopError("Periode tidak ditemukan.")
+        cal = await office.calendar(session)
+        names = {u.id: u.nama for u in (await session.exec(select(User))).all()}
+        lines = []
+        for r in await queries.runs_of(session=session, period_id=period.id):
+            end = r.done_at or (now if r.status == engine.OPEN else None)
+            late = cal.working_minutes_between(r.due_at, end) if r.due_at and end else 0
+            lines.append(
+                RunLine(
+                    r.step_no,
+                    r.round,
+                    r.status,
+                    r.outcome,
+                    r.opened_at,
+                    r.due_at,
+                    r.done_at,
+                    names.get(r.done_by),
+                    r.note,
+                    late,
+                )
+            )
+        return Timeline(period.id, period.name, period.status, period.round, tuple(lines))
+
+
+async def archive(office: Office, telegram_id: int) -> list[ArchiveEntry]:
+    """Closed periods, readable by every registered user."""
+    async with office.db.session() as session:
+        await active_user(session, telegram_id)
+        rows = await queries.periods(session=session, statuses=("selesai", "dibatalkan"))
+        return [ArchiveEntry(p.id, p.name, p.status, p.closed_at) for p in rows]
+
+
+async def archived_documents(office: Office, telegram_id: int, period_id: int) -> list[ArchivedDoc]:
+    async with office.db.session() as session:
+        await active_user(session, telegram_id)
+        period = await session.get(Period, period_id)
+        if period is None:
+            raise SopError("Periode tidak ditemukan.")
+        runs = {
+            r.id: r.step_no for r in await queries.runs_of(session=session, period_id=period_id)
+        }
+        docs = await queries.documents_of(session=session, period_id=period_id)
+        return [ArchivedDoc(d.id, runs.get(d.step_run_id), d.kind, d.file_name) for d in docs]
+
+
+async def document(office: Office, telegram_id: int, doc_id: int) -> tuple[Document, bytes]:
+    """A stored document's row and bytes; archive documents are open to every registered user."""
+    async with office.db.session() as session:
+        await active_user(session, telegram_id)
+        doc = await session.get(Document, doc_id)
+        if doc is None or doc.status != "final":
+            raise SopError("Dokumen tidak ditemukan di arsip.")
+        return doc, office.files.get(doc.sha256)
+
+
+async def cancellable(office: Office, telegram_id: int) -> list[tuple[int, str]]:
+    async with office.db.session() as session:
+        actor = to_actor(await active_user(session, telegram_id), office)
+        if not (actor.is_admin or actor.role.value == "kepala_dinas"):
+            raise SopError("Hanya admin atau Kepala Dinas yang dapat membatalkan periode.")
+        return [(p.id, p.name) for p in await queries.running_periods(session=session)]
