@@ -17,7 +17,7 @@ from core.engine import Actor, PeriodView, RunView, SopError, Transition
 from core.office import Office
 from core.outbox import enqueue_users
 from core.periode import parse_period_name
-from core.sop import DECISION_STEP, Output, Role, step
+from core.sop import DECISION_STEP, FIRST_STEP, Output, Role, step
 from core.users import active_user, audit, to_actor
 from storage import queries
 from storage.models import Document, Period, StepRun, User
@@ -185,19 +185,6 @@ async def _apply(
             .where(col(Document.step_run_id) == tr.close_run, Document.status == DRAFT)
             .values(status=FINAL)
         )
-    opened: list[Opened] = []
-    for o in tr.opened:
-        session.add(
-            StepRun(
-                period_id=period.id,
-                step_no=o.step_no,
-                round=o.round,
-                opened_at=o.opened_at,
-                due_at=o.due_at,
-                next_action_at=o.due_at,
-            )
-        )
-        opened.append(Opened(period.name, o.step_no, o.due_at))
     for o in tr.auto_done:
         session.add(
             StepRun(
@@ -212,6 +199,19 @@ async def _apply(
                 outcome=engine.DONE,
             )
         )
+    opened: list[Opened] = []
+    for o in tr.opened:
+        session.add(
+            StepRun(
+                period_id=period.id,
+                step_no=o.step_no,
+                round=o.round,
+                opened_at=o.opened_at,
+                due_at=o.due_at,
+                next_action_at=o.due_at,
+            )
+        )
+        opened.append(Opened(period.name, o.step_no, o.due_at))
     period.round = tr.round
     period.status = tr.period_status
     if tr.period_status != engine.RUNNING:
@@ -303,7 +303,8 @@ async def start_period(office: Office, telegram_id: int, name_text: str, nota: D
             session.add(period)
             await session.flush()
             done = await _apply(office, session, period, tr, actor, now)
-            first = (await queries.runs_of(session=session, period_id=period.id))[0]
+            runs = await queries.runs_of(session=session, period_id=period.id)
+            first = next(r for r in runs if r.step_no == FIRST_STEP)
             await _store(
                 office,
                 session,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 12:25:24.797533
+Create Date: 2026-11-25 12:31:36.746828
 """
 
 from collections.abc import Sequence
@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("progress", sa.Integer(), nullable=False),
         sa.Column("not_before", storage.models.UTCDateTime(), nullable=True),
         sa.Column("claimed_at", storage.models.UTCDateTime(), nullable=True),
         sa.Column("sent_at", storage.models.UTCDateTime(), nullable=True),
