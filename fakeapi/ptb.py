@@ -1,0 +1,29 @@
+"""Helpers for running a python-telegram-bot Application against the fake server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+
+@asynccontextmanager
+async def polling(app: Application, *, timeout: int = 1) -> AsyncIterator[Application]:
+    """Initialize `app`, poll with no pause between calls, and stop and shut down on exit.
+
+    A short long-poll `timeout` keeps shutdown quick; the fake server answers a long poll as
+    soon as an update arrives, so it costs no latency.
+    """
+    async with app:
+        await app.updater.start_polling(poll_interval=0.0, timeout=timeout)
+        await app.start()
+        try:
+            yield app
+        finally:
+            if app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
