@@ -20,6 +20,10 @@ STRANGER = (
     "Selamat datang. Bot ini melayani SOP Pengukuran Data Kinerja untuk ASN {office}.\n"
     "Anda belum terdaftar. Ketik /daftar untuk mengajukan pendaftaran."
 )
+ADMIN_WELCOME = (
+    "Halo, Admin. Permintaan pendaftaran akan dikirim ke chat ini untuk Anda setujui. "
+    "Ketik /pengguna untuk mengelola pengguna. Bila Anda juga ASN kantor ini, daftar dengan /daftar."
+)
 GROUP_ONLY_PRIVATE = (
     "Bot ini hanya melayani lewat chat pribadi. Silakan kirim pesan langsung ke saya."
 )

@@ -110,7 +110,9 @@ async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Messag
         row.status, row.claimed_at, row.attempts = CLAIMED, now, row.attempts + 1
         session.add(row)
         claimed.append(
-            Message(row.id, row.chat_id, row.kind, json.loads(row.payload), row.attempts)
+            Message(
+                row.id, row.chat_id, row.kind, json.loads(row.payload), row.attempts, row.progress
+            )
         )
     return claimed
 

@@ -74,16 +74,18 @@ def to_actor(user: User, office: Office) -> Actor:
 
 async def audit(
     session: AsyncSession, action: str, now, user_id: int | None, period_id=None, **detail
-) -> None:
-    session.add(
-        AuditLog(
-            at=now,
-            user_id=user_id,
-            action=action,
-            period_id=period_id,
-            detail=json.dumps(detail, default=str),
-        )
+) -> AuditLog:
+    """Append to the audit log; the row's id also names the messages this act sends."""
+    row = AuditLog(
+        at=now,
+        user_id=user_id,
+        action=action,
+        period_id=period_id,
+        detail=json.dumps(detail, default=str),
     )
+    session.add(row)
+    await session.flush()
+    return row
 
 
 async def active_user(session: AsyncSession, telegram_id: int) -> User:
@@ -138,7 +140,7 @@ async def register(
         user.status, user.created_at = PENDING, now
         session.add(user)
         await session.flush()
-        await audit(session, "daftar", now, user.id, nama=nama, jabatan=jabatan)
+        act = await audit(session, "daftar", now, user.id, nama=nama, jabatan=jabatan)
         admins = await queries.admin_users(session=session, admin_ids=office.admin_ids)
         payload = {"user_id": user.id, "nama": nama, "nip": nip, "jabatan": jabatan}
         payload["username"] = username
@@ -146,7 +148,7 @@ async def register(
         for admin in admins:
             await enqueue(
                 session,
-                key=f"daftar:{user.id}:{now.isoformat()}:{admin.telegram_id}",
+                key=f"daftar:{act.id}:{admin.telegram_id}",
                 chat_id=admin.telegram_id,
                 kind="registration_request",
                 payload=payload,
@@ -155,7 +157,7 @@ async def register(
         for admin_id in office.admin_ids - known:
             await enqueue(
                 session,
-                key=f"daftar:{user.id}:{now.isoformat()}:{admin_id}",
+                key=f"daftar:{act.id}:{admin_id}",
                 chat_id=admin_id,
                 kind="registration_request",
                 payload=payload,
@@ -191,7 +193,7 @@ async def set_role(
         if was_pending:
             user.approved_at, user.approved_by = now, admin.id if admin else None
         session.add(user)
-        await audit(
+        act = await audit(
             session,
             "setujui_pendaftaran" if was_pending else "ubah_peran",
             now,
@@ -201,7 +203,7 @@ async def set_role(
             replaced=replaced.id if replaced else None,
             admin_telegram_id=admin_telegram_id,
         )
-        stamp = now.isoformat()
+        stamp = act.id
         kind = "registration_approved" if was_pending else "role_changed"
         await enqueue_users(
             session,
@@ -232,11 +234,13 @@ async def refuse(office: Office, admin_telegram_id: int, user_id: int) -> User:
             raise SopError("Permintaan ini sudah diproses.")
         user.status = REFUSED
         session.add(user)
-        await audit(session, "tolak_pendaftaran", now, admin.id if admin else None, target=user.id)
+        act = await audit(
+            session, "tolak_pendaftaran", now, admin.id if admin else None, target=user.id
+        )
         await enqueue_users(
             session,
             [user],
-            key=f"tolak_daftar:{now.isoformat()}",
+            key=f"tolak_daftar:{act.id}",
             kind="registration_refused",
             payload={"nama": user.nama},
             now=now,

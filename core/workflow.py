@@ -163,6 +163,7 @@ async def _apply(
     tr: Transition,
     actor: Actor,
     now: datetime,
+    notify: bool = True,
 ) -> Done:
     """Write a transition: close the run (conditionally), open the next, queue the notices."""
     if tr.close_run is not None:
@@ -218,11 +219,18 @@ async def _apply(
         period.open_name, period.closed_at = None, now
     session.add(period)
     await session.flush()
-    for n in tr.notices:
-        await _notify(session, period, n, actor, now)
+    if notify:
+        await _notify_all(session, period, tr, actor, now)
     return Done(
         period.name, 0, tr.outcome or "", tuple(opened), period.status != "berjalan", tr.round
     )
+
+
+async def _notify_all(
+    session: AsyncSession, period: Period, tr: Transition, actor: Actor, now: datetime
+) -> None:
+    for n in tr.notices:
+        await _notify(session, period, n, actor, now)
 
 
 async def _notify(
@@ -302,7 +310,7 @@ async def start_period(office: Office, telegram_id: int, name_text: str, nota: D
             )
             session.add(period)
             await session.flush()
-            done = await _apply(office, session, period, tr, actor, now)
+            done = await _apply(office, session, period, tr, actor, now, notify=False)
             runs = await queries.runs_of(session=session, period_id=period.id)
             first = next(r for r in runs if r.step_no == FIRST_STEP)
             await _store(
@@ -315,6 +323,7 @@ async def start_period(office: Office, telegram_id: int, name_text: str, nota: D
                 status=FINAL,
                 uploaded_by=user.id,
             )
+            await _notify_all(session, period, tr, actor, now)
             await audit(session, "mulai", now, user.id, period.id, nama=pn.name)
             return done
     except IntegrityError as exc:
@@ -449,9 +458,9 @@ async def finish_step(office: Office, telegram_id: int, run_id: int | None = Non
         tr = engine.finish(
             view, run.step_no, actor, bool(drafts), now, await office.due_fn(session)
         )
-        done = await _apply(office, session, period, tr, actor, now)
         if step(run.step_no).output_kind is Output.FORWARD:
             await _send_report(session, period, run, actor, now)
+        done = await _apply(office, session, period, tr, actor, now)
         await audit(session, "selesai", now, user.id, period.id, step=run.step_no, run=run.id)
         return Done(period.name, run.step_no, done.outcome, done.opened, done.finished, done.round)
 
@@ -459,11 +468,14 @@ async def finish_step(office: Office, telegram_id: int, run_id: int | None = Non
 async def _send_report(
     session: AsyncSession, period: Period, run: StepRun, actor: Actor, now: datetime
 ) -> None:
-    """Step 10: the Kepala Dinas receives the approved report and whatever was attached."""
+    """Step 10: the Kepala Dinas receives the approved report and whatever was attached,
+    queued before the archive notice so the report arrives first."""
     approved = await _previous_output(session, period.id, run.step_no)
     extra = (
         await session.exec(
-            select(Document.id).where(Document.step_run_id == run.id, Document.status == FINAL)
+            select(Document.id).where(
+                Document.step_run_id == run.id, col(Document.status).in_([DRAFT, FINAL])
+            )
         )
     ).all()
     heads = await queries.active_users(session=session, role=Role.KEPALA_DINAS.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from html import escape
 
 from telegram import ForceReply, Update
@@ -13,6 +14,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot import keyboards, messages
 from bot.handlers.common import callback_args, guarded, kick, office, reply
@@ -113,14 +115,17 @@ async def got_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | 
 
 
 def handlers() -> list:
-    dialog = ConversationHandler(
-        entry_points=[CallbackQueryHandler(reject_button, pattern=r"^no:\d+$")],
-        states={NOTE: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_note)]},
-        fallbacks=[CommandHandler("batal", cancel_command)],
-        name="tolak",
-        persistent=True,
-        per_message=False,
-    )
+    # The button starts the dialog, the note comes as a message: per_message=False is intended.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
+        dialog = ConversationHandler(
+            entry_points=[CallbackQueryHandler(reject_button, pattern=r"^no:\d+$")],
+            states={NOTE: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_note)]},
+            fallbacks=[CommandHandler("batal", cancel_command)],
+            name="tolak",
+            persistent=True,
+            per_message=False,
+        )
     return [
         CommandHandler("setuju", setuju),
         CommandHandler("tolak", tolak),

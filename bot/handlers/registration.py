@@ -27,6 +27,9 @@ NAMA, NIP, JABATAN = range(3)
 @guarded
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, admin = await users.lookup(office(context), update.effective_user.id)
+    if admin and (user is None or user.status != users.ACTIVE):
+        await reply(update, messages.ADMIN_WELCOME)
+        return
     if user is None or user.status in (users.REFUSED, users.ADMIN_ONLY):
         await reply(update, messages.STRANGER.format(office=escape(office(context).name)))
         return

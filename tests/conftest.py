@@ -1,0 +1,119 @@
+"""Shared fixtures: a fake Bot API server, a fresh database, and the real bot polling it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from telegram.ext import Application
+
+from bot.app import build, make_office
+from bot.config import Settings
+from core.office import Office
+from fakeapi import FakeTelegram, FakeUser
+from storage.migrate import upgrade
+
+ADMIN_ID = 9001
+# Monday 14 April 2025, 09:00 in Jakarta: a working day (7 April was cuti bersama).
+START = datetime(2025, 4, 14, 2, 0, tzinfo=timezone.utc)
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+class Clock:
+    """The office clock under the test's control: no test waits for real minutes."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+def make_settings(tg: FakeTelegram, data: Path, database_url: str | None = None) -> Settings:
+    return Settings(
+        _env_file=None,
+        bot_token="123456:TEST",
+        telegram_base_url=tg.base_url,
+        telegram_base_file_url=tg.base_file_url,
+        database_url=database_url or f"sqlite+aiosqlite:///{data}/kinerja.db",
+        data_dir=data,
+        admin_ids=frozenset({ADMIN_ID}),
+        office_name="Dinas Tenaga Kerja Kabupaten Mojokerto",
+        send_rate=1000,
+        per_chat_interval=0,
+        persistence_interval=0.2,
+    )
+
+
+async def start_bot(settings: Settings, clock: Clock) -> tuple[Application, Office]:
+    await asyncio.to_thread(upgrade, settings.database_url)
+    office = make_office(settings)
+    office.clock = clock
+    app = build(settings, office)
+    await app.initialize()
+    await app.post_init(app)
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    await app.start()
+    return app, office
+
+
+async def stop_bot(app: Application) -> None:
+    """As `run_polling` ends, hooks included."""
+    await app.updater.stop()
+    await app.stop()
+    await app.post_stop(app)
+    await app.shutdown()
+    await app.post_shutdown(app)
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@dataclass
+class Bot:
+    app: Application
+    office: Office
+    settings: Settings
+
+
+@pytest.fixture
+async def bot(tg: FakeTelegram, tmp_path: Path, clock: Clock) -> AsyncIterator[Bot]:
+    settings = make_settings(tg, tmp_path / "data")
+    app, office = await start_bot(settings, clock)
+    yield Bot(app, office, settings)
+    await stop_bot(app)
+
+
+async def register(admin: FakeUser, user: FakeUser, nama: str, nip: str, role_button: str) -> None:
+    """The whole /daftar dialog, then the admin's approval with a role."""
+    if not admin.messages:
+        await admin.send("/start")
+        await admin.expect("Halo, Admin")
+    await user.send("/daftar")
+    await user.expect("nama lengkap")
+    await user.send(nama)
+    await user.expect("NIP")
+    await user.send(nip)
+    await user.expect("jabatan")
+    await user.send(f"Jabatan {nama}")
+    await user.expect("sudah dikirim ke admin")
+    request = await admin.expect(nama)
+    await admin.press(role_button, request)
+    await admin.expect_edit(nama)
+    await user.expect("disetujui")
