@@ -52,6 +52,11 @@ class Sender:
         self._wake.set()
 
     async def run(self) -> None:
+        if self.office.db.is_sqlite:
+            async with self.office.db.transaction() as session:
+                released = await outbox.release_claims(session)
+            if released:
+                log.warning("%d pesan outbox dari proses sebelumnya dikirim ulang", released)
         while not self._stopped:
             try:
                 claimed = await self._claim()

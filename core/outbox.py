@@ -85,6 +85,17 @@ async def enqueue_users(
     return len(users)
 
 
+async def release_claims(session: AsyncSession) -> int:
+    """At start on SQLite (one process), any claimed row belongs to a process that died:
+    hand it back at once instead of waiting for the claim to go stale."""
+    res = await session.exec(
+        update(Outbox)
+        .where(Outbox.status == CLAIMED)
+        .values(status=NEW, error="dikirim ulang setelah proses berhenti mendadak")
+    )
+    return res.rowcount
+
+
 async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Message]:
     """Take due rows for sending; on PostgreSQL several processes may claim side by side."""
     due = (

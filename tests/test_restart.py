@@ -1,0 +1,165 @@
+"""Recovery is proven by SIGKILL at a chosen point and a fresh process on the same database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from bot.app import make_office
+from core import users
+from core.sop import Role
+from fakeapi import FakeTelegram
+from storage.migrate import upgrade
+from storage.models import Outbox, Period, PtbData
+from tests.conftest import ADMIN_ID, make_settings
+
+KD, SEK = 101, 102
+
+
+class BotProcess:
+    """`kinerja-bot run` in its own process, pointed at the fake server."""
+
+    def __init__(self, tg: FakeTelegram, data: Path) -> None:
+        settings = make_settings(tg, data)
+        self.env = {
+            **os.environ,
+            "BOT_TOKEN": settings.bot_token,
+            "TELEGRAM_BASE_URL": settings.telegram_base_url,
+            "TELEGRAM_BASE_FILE_URL": settings.telegram_base_file_url,
+            "DATABASE_URL": settings.database_url,
+            "DATA_DIR": str(data),
+            "ADMIN_IDS": str(ADMIN_ID),
+            "SEND_RATE": "1000",
+            "PER_CHAT_INTERVAL": "0",
+            "PERSISTENCE_INTERVAL": "0.2",
+        }
+        self.log = data / "bot.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "run"],
+                env=self.env,
+                cwd=Path(__file__).parent.parent,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hook runs, nothing is flushed."""
+        assert self.proc is not None and self.proc.poll() is None, self.log.read_text()
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+async def seeded(tg: FakeTelegram, tmp_path: Path):
+    """A database with a Kepala Dinas and a Sekretaris, and the bot process around it."""
+    data = tmp_path / "data"
+    settings = make_settings(tg, data)
+    await asyncio.to_thread(upgrade, settings.database_url)
+    office = make_office(settings)
+    for tid, nama, nip, role in (
+        (KD, "Bambang Purwanto", "196909211996021001", Role.KEPALA_DINAS),
+        (SEK, "Siti Aminah", "197501012000032002", Role.SEKRETARIS),
+    ):
+        registered = await users.register(office, tid, None, nama, nip, "Pejabat")
+        await users.set_role(office, ADMIN_ID, registered.user_id, role)
+    async with office.db.transaction() as session:
+        # The approval notices are not part of these tests.
+        for row in (await session.exec(select(Outbox))).all():
+            row.status = "terkirim"
+            session.add(row)
+    proc = BotProcess(tg, data)
+    yield office, proc
+    proc.stop()
+    await office.db.dispose()
+
+
+async def wait_for(predicate, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_dialog_resumes_after_sigkill(tg: FakeTelegram, seeded):
+    office, proc = seeded
+    kd, sek = tg.user(KD, "Bambang"), tg.user(SEK, "Siti")
+    await sek.send("/start")
+    proc.start()
+    await sek.expect("Halo", timeout=20)
+    await kd.send("/mulai")
+    await kd.expect("nama periode")
+    await kd.send("Triwulan II 2025")
+    await kd.expect("Kirim <b>Nota Dinas</b>")
+
+    async def dialog_saved() -> bool:
+        async with office.db.session() as session:
+            rows = (
+                await session.exec(select(PtbData).where(col(PtbData.key).startswith("conv:mulai")))
+            ).all()
+            return any(r.value == "1" for r in rows)
+
+    await wait_for(dialog_saved)
+    proc.kill()
+
+    proc.start()
+    await kd.send_document(b"%PDF-1.4 nota\n%%EOF", "Nota.pdf", "application/pdf")
+    done = await kd.expect("dimulai", timeout=20)
+    assert "Triwulan II 2025" in done.plain
+    await sek.expect("Langkah 2: tugas baru")
+    assert (await sek.next_message()).document.file_name == "Nota.pdf"
+    await sek.expect_silence(0.5)
+    async with office.db.session() as session:
+        assert [p.name for p in (await session.exec(select(Period))).all()] == ["Triwulan II 2025"]
+
+
+async def test_notice_claimed_but_unsent_goes_out_once_after_sigkill(tg: FakeTelegram, seeded):
+    office, proc = seeded
+    kd, sek = tg.user(KD, "Bambang"), tg.user(SEK, "Siti")
+    await sek.send("/start")
+    proc.start()
+    await sek.expect("Halo", timeout=20)
+    # The Sekretaris's notice meets a 429: the sender holds it, claimed, when the process dies.
+    tg.fail_next("sendMessage", status=429, retry_after=30, chat_id=SEK)
+    await kd.send("/mulai")
+    await kd.expect("nama periode")
+    await kd.send("Triwulan III 2025")
+    await kd.expect("Nota Dinas")
+    await kd.send("Nota Dinas: lakukan pengukuran data kinerja triwulan III.")
+    await kd.expect("dimulai")
+
+    async def claimed() -> bool:
+        async with office.db.session() as session:
+            rows = (await session.exec(select(Outbox).where(Outbox.chat_id == SEK))).all()
+            held = any(r.status == "diklaim" and r.kind == "step_opened" for r in rows)
+            return held and tg.stats["429s"] == 1
+
+    await wait_for(claimed)
+    proc.kill()
+    assert sek.inbox_empty()
+
+    proc.start()
+    await sek.expect("Langkah 2: tugas baru", timeout=20)
+    nota = await sek.next_message()
+    assert nota.document is not None
+    await sek.expect_silence(1.0)
+    async with office.db.session() as session:
+        rows = (await session.exec(select(Outbox).where(Outbox.kind == "step_opened"))).all()
+        assert [(r.status, r.progress) for r in rows] == [("terkirim", 1)]
+    assert "dikirim ulang" in proc.log.read_text()
