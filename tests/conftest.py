@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -95,6 +96,33 @@ class Bot:
 @pytest.fixture
 async def bot(tg: FakeTelegram, tmp_path: Path, clock: Clock) -> AsyncIterator[Bot]:
     settings = make_settings(tg, tmp_path / "data")
+    app, office = await start_bot(settings, clock)
+    yield Bot(app, office, settings)
+    await stop_bot(app)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards; skipped when no server."""
+    import psycopg
+
+    admin_url = PG_URL.replace("+psycopg", "")
+    try:
+        conn = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL not reachable at {admin_url}: {exc}")
+    name = f"kinerja_test_{uuid.uuid4().hex[:12]}"
+    conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.close()
+
+
+@pytest.fixture
+async def bot_pg(tg: FakeTelegram, tmp_path: Path, clock: Clock, pg_url: str) -> AsyncIterator[Bot]:
+    settings = make_settings(tg, tmp_path / "data", pg_url)
     app, office = await start_bot(settings, clock)
     yield Bot(app, office, settings)
     await stop_bot(app)

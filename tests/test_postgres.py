@@ -1,0 +1,45 @@
+"""The same code on PostgreSQL: the whole period, and two senders claiming side by side."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlmodel import select
+
+from core import outbox
+from storage.models import Outbox
+from tests import test_cycle_e2e
+from tests.conftest import Bot, Clock
+
+
+async def test_whole_period_on_postgresql(tg, bot_pg: Bot, clock: Clock):
+    await test_cycle_e2e.test_whole_period_with_one_rejection_round(tg, bot_pg, clock)
+
+
+async def test_two_claimers_never_take_the_same_row(bot_pg: Bot, clock: Clock):
+    """FOR UPDATE SKIP LOCKED: two processes' senders split the rows, none is taken twice."""
+    db = bot_pg.office.db
+    # Stop this bot's own sender from taking the rows.
+    await bot_pg.app.bot_data["sender"].stop()
+    async with db.transaction() as session:
+        for i in range(200):
+            await outbox.enqueue(
+                session, key=f"uji:{i}", chat_id=1, kind="error", payload={}, now=clock()
+            )
+
+    async def claim_all() -> list[int]:
+        taken: list[int] = []
+        while True:
+            async with db.transaction() as session:
+                rows = await outbox.claim(session, clock(), 7)
+            if not rows:
+                return taken
+            taken += [r.id for r in rows]
+            await asyncio.sleep(0)
+
+    first, second = await asyncio.gather(claim_all(), claim_all())
+    assert not set(first) & set(second)
+    assert len(first) + len(second) == 200
+    async with db.session() as session:
+        statuses = {r.status for r in (await session.exec(select(Outbox))).all()}
+    assert statuses == {"diklaim"}
