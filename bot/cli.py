@@ -6,6 +6,9 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlparse
 
 from bot.config import Settings
 from storage.migrate import upgrade
@@ -35,6 +38,7 @@ def _run(settings: Settings) -> int:
         app.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
+            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
             webhook_url=settings.webhook_url,
             secret_token=settings.webhook_secret or None,
             allowed_updates=["message", "callback_query"],
@@ -60,6 +64,14 @@ def _admin_add(settings: Settings, telegram_id: int) -> int:
     return 0
 
 
+def _backup(settings: Settings, output: str) -> int:
+    from storage.backup import backup
+
+    for path in backup(settings.database_url, settings.files_dir, Path(output), datetime.now()):
+        print(f"Cadangan ditulis: {path}")
+    return 0
+
+
 def _demo(settings: Settings, output: str) -> int:
     from bot.demo import run_demo
 
@@ -77,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     admin = sub.add_parser("admin", help="admin bot")
     admin.add_argument("action", choices=["add"])
     admin.add_argument("telegram_id", type=int)
+    backup = sub.add_parser("backup", help="cadangan basis data dan dokumen")
+    backup.add_argument("-o", "--output", default="backups")
     demo = sub.add_parser("demo", help="memutar satu periode penuh dengan pengguna simulasi")
     demo.add_argument("-o", "--output", default="demo-output")
     args = parser.parse_args(argv)
@@ -94,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "admin":
         return _admin_add(settings, args.telegram_id)
+    if args.command == "backup":
+        return _backup(settings, args.output)
     return _demo(settings, args.output)
 
 
