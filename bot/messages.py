@@ -223,6 +223,12 @@ def archive_list(entries: Sequence[ArchiveEntry]) -> str:
     return "<b>Arsip Hasil Pengukuran Data Kinerja</b>\nPilih periode untuk melihat dokumennya."
 
 
+def waiting_now(count: int) -> str:
+    if not count:
+        return "Saat ini tidak ada langkah yang menunggu Anda."
+    return f"Saat ini <b>{count} langkah</b> menunggu Anda — ketik /tugas untuk rinciannya."
+
+
 def help_text(role: Role | None, admin: bool, registered: bool) -> str:
     lines = ["<b>Perintah yang bisa Anda pakai</b>"]
     if not registered:

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import engine
+from core.deadlines import opening_action_at
 from core.engine import Actor, PeriodView, RunView, SopError, Transition
 from core.office import Office
 from core.outbox import enqueue_users
@@ -201,6 +202,7 @@ async def _apply(
             )
         )
     opened: list[Opened] = []
+    cal = await office.calendar(session) if tr.opened else None
     for o in tr.opened:
         session.add(
             StepRun(
@@ -209,7 +211,10 @@ async def _apply(
                 round=o.round,
                 opened_at=o.opened_at,
                 due_at=o.due_at,
-                next_action_at=o.due_at,
+                # The reminder ladder's first event: the half-time heads-up or the due time.
+                next_action_at=opening_action_at(
+                    o.step_no, o.opened_at, o.due_at, office.reminders, cal
+                ),
             )
         )
         opened.append(Opened(period.name, o.step_no, o.due_at))
@@ -451,6 +456,10 @@ async def finish_step(office: Office, telegram_id: int, run_id: int | None = Non
                 raise SopError("Langkah itu sudah selesai atau bukan tugas Anda. Ketik /status.")
             raise SopError("Tidak ada langkah Anda yang bisa diselesaikan sekarang. Ketik /tugas.")
         if len(waiting) > 1:
+            # /selesai means the step whose document was just sent, when only one has one.
+            ready = [(r, p) for r, p in waiting if await _has_output(session, r)]
+            waiting = ready if len(ready) == 1 else waiting
+        if len(waiting) > 1:
             return Choice(tuple((r.id, _label(r, p)) for r, p in waiting))
         run, _ = waiting[0]
         period, view = await _load(session, run.period_id)
@@ -463,6 +472,12 @@ async def finish_step(office: Office, telegram_id: int, run_id: int | None = Non
         done = await _apply(office, session, period, tr, actor, now)
         await audit(session, "selesai", now, user.id, period.id, step=run.step_no, run=run.id)
         return Done(period.name, run.step_no, done.outcome, done.opened, done.finished, done.round)
+
+
+async def _has_output(session: AsyncSession, run: StepRun) -> bool:
+    if step(run.step_no).output_kind is not Output.DOCUMENT:
+        return True
+    return bool(await queries.drafts_of_run(session=session, run_id=run.id))
 
 
 async def _send_report(

@@ -128,7 +128,11 @@ async def bantuan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, admin = await users.lookup(office(context), update.effective_user.id)
     registered = user is not None and user.status == users.ACTIVE
     role = Role(user.role) if registered else None
-    await reply(update, messages.help_text(role, admin, registered))
+    text = messages.help_text(role, admin, registered)
+    if registered:
+        waiting = await views.my_tasks(office(context), update.effective_user.id)
+        text += "\n\n" + messages.waiting_now(len(waiting))
+    await reply(update, text)
 
 
 def handlers() -> list:
