@@ -71,6 +71,8 @@ class Attached:
     run_id: int
     file_name: str
     replaced: bool
+    # What the bot read from the document (the Kertas Kerja import at step 4).
+    summary: str | None = None
 
 
 def check_document(doc: DocInput) -> None:
@@ -238,9 +240,30 @@ async def _notify_all(
         await _notify(session, period, n, actor, now)
 
 
+def indicators_step() -> int:
+    """The step whose output, the Kertas Kerja, defines the period's indicators."""
+    return 4
+
+
+async def _latest_run(session: AsyncSession, period: Period, step_no: int) -> StepRun | None:
+    q = (
+        select(StepRun)
+        .where(StepRun.period_id == period.id, StepRun.step_no == step_no)
+        .order_by(col(StepRun.id).desc())
+    )
+    return (await session.exec(q)).first()
+
+
 async def _notify(
     session: AsyncSession, period: Period, n: engine.Notice, actor: Actor, now: datetime
 ) -> None:
+    data_step = step(n.step_no).output_kind is Output.DATA
+    if n.event == "step_opened" and data_step and step(n.step_no).actor is Role.ASN:
+        # Reporting opens: each PIC gets their own indicators, not a general notice.
+        from core.indicators import notify_pics
+
+        await notify_pics(session, period, await _latest_run(session, period, n.step_no), now)
+        return
     users = await _audience(session, n.audience)
     if n.event in ("step_done", "approved", "rejected"):
         users = [u for u in users if u.id != actor.user_id]
@@ -251,9 +274,9 @@ async def _notify(
             .order_by(col(StepRun.id).desc())
         )
     ).first()
-    documents = await _previous_output(session, period.id, n.step_no)
-    if n.event == "archived":
-        documents = []
+    # Only a step's new holder needs its kelengkapan; the others are told what happened.
+    opening = n.event in ("step_opened", "rejected")
+    documents = await _previous_output(session, period.id, n.step_no) if opening else []
     payload = {
         "period_id": period.id,
         "period": period.name,
@@ -390,6 +413,11 @@ async def _attach(
     office: Office, session: AsyncSession, user: User, run: StepRun, period: Period, doc: DocInput
 ) -> Attached:
     s = step(run.step_no)
+    summary = None
+    if s.no == indicators_step():
+        from core.indicators import import_kertas_kerja
+
+        summary = await import_kertas_kerja(office, session, user, period, doc)
     drafts = await queries.drafts_of_run(session=session, run_id=run.id)
     # At step 10 the approved report travels anyway: uploads there are extra attachments.
     replaced = bool(drafts) and s.output_kind is Output.DOCUMENT
@@ -419,7 +447,7 @@ async def _attach(
         file=doc.file_name,
         replaced=replaced,
     )
-    return Attached(period.name, s.no, run.id, doc.file_name, replaced)
+    return Attached(period.name, s.no, run.id, doc.file_name, replaced, summary)
 
 
 async def place_document(office: Office, telegram_id: int, doc_id: int, run_id: int) -> Attached:
@@ -521,8 +549,12 @@ async def decide(
                 f"/setuju dan /tolak hanya untuk {step(DECISION_STEP).actor.label}. "
                 "Ketik /bantuan untuk melihat perintah Anda."
             )
+        codes: tuple[str, ...] = ()
         if not approve:
-            engine.require_note(note)
+            from core.indicators import parse_named_codes
+
+            codes, rest = parse_named_codes(note)
+            engine.require_note(rest)
         waiting = [
             (r, p)
             for r, p in await waiting_runs(session, actor, (Output.DECISION,))
@@ -538,7 +570,13 @@ async def decide(
             return Choice(tuple((p.id, p.name) for _, p in waiting))
         run, _ = waiting[0]
         period, view = await _load(session, run.period_id)
-        tr = engine.decide(view, actor, approve, note, now, await office.due_fn(session))
+        if codes:
+            from core.indicators import reopen_named
+
+            await reopen_named(session, period, codes, note or "", user, now)
+        tr = engine.decide(
+            view, actor, approve, note, now, await office.due_fn(session), bool(codes)
+        )
         done = await _apply(office, session, period, tr, actor, now)
         if approve:
             draft = await _previous_output(session, period.id, DECISION_STEP)

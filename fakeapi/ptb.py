@@ -12,12 +12,15 @@ if TYPE_CHECKING:
 
 @asynccontextmanager
 async def polling(app: Application, *, timeout: int = 1) -> AsyncIterator[Application]:
-    """Initialize `app`, poll with no pause between calls, and stop and shut down on exit.
+    """Run `app` as `run_polling` does (post_init/post_stop/post_shutdown hooks included), with
+    no pause between polls, and stop and shut down on exit.
 
     A short long-poll `timeout` keeps shutdown quick; the fake server answers a long poll as
     soon as an update arrives, so it costs no latency.
     """
     async with app:
+        if app.post_init:
+            await app.post_init(app)
         await app.updater.start_polling(poll_interval=0.0, timeout=timeout)
         await app.start()
         try:
@@ -27,3 +30,7 @@ async def polling(app: Application, *, timeout: int = 1) -> AsyncIterator[Applic
                 await app.updater.stop()
             if app.running:
                 await app.stop()
+            if app.post_stop:
+                await app.post_stop(app)
+    if app.post_shutdown:
+        await app.post_shutdown(app)

@@ -6,6 +6,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -17,6 +18,7 @@ from bot.app import build, make_office
 from bot.config import Settings
 from core.office import Office
 from fakeapi import FakeTelegram, FakeUser
+from fakeapi.ptb import polling
 from storage.migrate import upgrade
 
 ADMIN_ID = 9001
@@ -54,25 +56,17 @@ def make_settings(tg: FakeTelegram, data: Path, database_url: str | None = None)
     )
 
 
-async def start_bot(settings: Settings, clock: Clock) -> tuple[Application, Office]:
+@asynccontextmanager
+async def running_bot(
+    settings: Settings, clock: Clock
+) -> AsyncIterator[tuple[Application, Office]]:
+    """Migrate, build the real application and poll the fake server, as `kinerja-bot run`."""
     await asyncio.to_thread(upgrade, settings.database_url)
     office = make_office(settings)
     office.clock = clock
     app = build(settings, office)
-    await app.initialize()
-    await app.post_init(app)
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
-    await app.start()
-    return app, office
-
-
-async def stop_bot(app: Application) -> None:
-    """As `run_polling` ends, hooks included."""
-    await app.updater.stop()
-    await app.stop()
-    await app.post_stop(app)
-    await app.shutdown()
-    await app.post_shutdown(app)
+    async with polling(app):
+        yield app, office
 
 
 @pytest.fixture
@@ -96,9 +90,8 @@ class Bot:
 @pytest.fixture
 async def bot(tg: FakeTelegram, tmp_path: Path, clock: Clock) -> AsyncIterator[Bot]:
     settings = make_settings(tg, tmp_path / "data")
-    app, office = await start_bot(settings, clock)
-    yield Bot(app, office, settings)
-    await stop_bot(app)
+    async with running_bot(settings, clock) as (app, office):
+        yield Bot(app, office, settings)
 
 
 @pytest.fixture
@@ -123,9 +116,8 @@ def pg_url() -> Iterator[str]:
 @pytest.fixture
 async def bot_pg(tg: FakeTelegram, tmp_path: Path, clock: Clock, pg_url: str) -> AsyncIterator[Bot]:
     settings = make_settings(tg, tmp_path / "data", pg_url)
-    app, office = await start_bot(settings, clock)
-    yield Bot(app, office, settings)
-    await stop_bot(app)
+    async with running_bot(settings, clock) as (app, office):
+        yield Bot(app, office, settings)
 
 
 async def register(admin: FakeUser, user: FakeUser, nama: str, nip: str, role_button: str) -> None:

@@ -1,0 +1,218 @@
+"""`kinerja-bot demo`: one whole period with simulated users against a local stand-in of the
+Bot API, so someone with no bot token sees the bot work. Writes every document and the
+timeline to the output folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from datetime import datetime, timedelta, timezone
+from html import unescape
+from io import BytesIO
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from bot import messages
+from bot.app import build, make_office
+from bot.config import Settings
+from bot.sender import Sender
+from core import views
+from core.office import Office
+from fakeapi import BotMessage, FakeTelegram, FakeUser
+from fakeapi.ptb import polling
+from storage.migrate import upgrade
+
+ADMIN_ID = 7000
+# A Monday in office hours: the demo's clock starts here and moves as the people work.
+START = datetime(2025, 4, 14, 2, 0, tzinfo=timezone.utc)
+PEOPLE = (
+    (7001, "Bambang Purwanto", "196909211996021001", "Kepala Dinas"),
+    (7002, "Siti Aminah", "197501012000032002", "Sekretaris"),
+    (7003, "Tono Sugiarto", "198001012005011003", "Tim SAKIP"),
+    (7004, "Tari Lestari", "198202022006042004", "Tim SAKIP"),
+    (7005, "Ani Wijaya", "199003032015032005", "ASN"),
+    (7006, "Budi Santoso", "199104042016041006", "ASN"),
+)
+
+
+class DemoClock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def work(self, minutes: int) -> None:
+        self.now += timedelta(minutes=minutes)
+
+
+def pdf(title: str, body: str) -> bytes:
+    """A one-page PDF standing in for the office's real document."""
+    fig = Figure(figsize=(8.27, 11.69))
+    fig.text(0.1, 0.9, title, fontsize=16, weight="bold")
+    fig.text(0.1, 0.85, body, fontsize=11, va="top", wrap=True)
+    out = BytesIO()
+    fig.savefig(out, format="pdf")
+    return out.getvalue()
+
+
+class Transcript:
+    """Every bot message, printed as a chat log and kept for transcript.txt."""
+
+    def __init__(self, tg: FakeTelegram, names: dict[int, str]) -> None:
+        self.lines: list[str] = []
+        self.names = names
+        tg.on_bot_message.append(self.record)
+
+    def record(self, message: BotMessage) -> None:
+        who = self.names.get(message.chat_id, str(message.chat_id))
+        text = message.plain.replace("\n", "\n    ")
+        if message.document is not None:
+            text = f"[dokumen: {message.document.file_name}] {text}"
+        line = f"→ {who}: {text}"
+        self.lines.append(line)
+        print(line)
+
+    def said(self, user: FakeUser, text: str) -> None:
+        line = f"← {self.names[user.id]}: {text}"
+        self.lines.append(line)
+        print(line)
+
+
+class Demo:
+    def __init__(
+        self, tg: FakeTelegram, office: Office, clock: DemoClock, log: Transcript, sender: Sender
+    ) -> None:
+        self.tg, self.office, self.clock, self.log, self.sender = tg, office, clock, log, sender
+        self.admin = tg.user(ADMIN_ID, "Admin")
+        self.users = {name: tg.user(tid, name.split()[0]) for tid, name, _, _ in PEOPLE}
+
+    def who(self, name: str) -> FakeUser:
+        return self.users[name]
+
+    async def say(self, user: FakeUser, text: str, expect: str) -> BotMessage:
+        self.log.said(user, text)
+        await user.send(text)
+        return await user.expect(expect, timeout=20)
+
+    async def upload(self, user: FakeUser, title: str, body: str, expect: str) -> BotMessage:
+        name = f"{title}.pdf"
+        self.log.said(user, f"[mengirim dokumen {name}]")
+        await user.send_document(pdf(title, body), name, "application/pdf")
+        return await user.expect(expect, timeout=20)
+
+    async def press(
+        self, user: FakeUser, button: str, message: BotMessage, expect: str
+    ) -> BotMessage:
+        self.log.said(user, f"[menekan tombol {button}]")
+        await user.press(button, message)
+        return await user.expect(expect, timeout=20)
+
+    async def register_everyone(self) -> None:
+        await self.say(self.admin, "/start", "Halo, Admin")
+        for _, name, nip, role in PEOPLE:
+            user = self.who(name)
+            await self.say(user, "/daftar", "nama lengkap")
+            await self.say(user, name, "NIP")
+            await self.say(user, nip, "jabatan")
+            await self.say(user, f"{role} Dinas Tenaga Kerja", "dikirim ke admin")
+            request = await self.admin.expect(name, timeout=20)
+            self.log.said(self.admin, f"[menyetujui {name} sebagai {role}]")
+            await self.admin.press(role, request)
+            await user.expect("disetujui", timeout=20)
+
+    async def finish_with(self, user: FakeUser, no: int, title: str, minutes: int) -> None:
+        self.clock.work(minutes)
+        stored = await self.upload(
+            user, title, f"{title}, periode Triwulan I 2025.", "tersimpan sebagai"
+        )
+        await self.press(user, "✅ Selesaikan langkah", stored, f"Langkah {no} periode")
+
+    async def play(self) -> None:
+        kd, sek = self.who("Bambang Purwanto"), self.who("Siti Aminah")
+        tono, tari = self.who("Tono Sugiarto"), self.who("Tari Lestari")
+        ani = self.who("Ani Wijaya")
+        await self.register_everyone()
+
+        await self.say(kd, "/mulai", "nama periode")
+        await self.say(kd, "Triwulan I 2025", "Nota Dinas")
+        self.clock.work(3)
+        await self.upload(
+            kd,
+            "Nota Dinas",
+            "Kepada Sekretaris: laksanakan pengukuran data kinerja Triwulan I 2025.",
+            "dimulai",
+        )
+        await self.finish_with(sek, 2, "Notulen Rapat Arahan", 50)
+        await self.finish_with(tono, 3, "Rencana Kegiatan Pengukuran", 100)
+        await self.finish_with(tari, 4, "Kertas Kerja Pengukuran Data Kinerja", 300)
+        await self.finish_with(ani, 5, "Kertas Kerja Terisi", 420)
+        await self.finish_with(tono, 6, "Kertas Kerja Dievaluasi", 240)
+        await self.finish_with(tono, 7, "Rekapitulasi Hasil Pengukuran", 110)
+        await self.finish_with(tari, 8, "Draft Laporan Hasil Pengukuran", 45)
+
+        draft = await sek.expect("Langkah 9: tugas baru", timeout=20)
+        self.clock.work(90)
+        await self.press(sek, "↩️ Tolak", draft, "catatan arahan")
+        await self.say(
+            sek, "Realisasi IKU 2 belum sesuai data Disnaker; mohon dicek ulang.", "putaran 2"
+        )
+        await self.finish_with(tono, 7, "Rekapitulasi Hasil Pengukuran (perbaikan)", 80)
+        await self.finish_with(tari, 8, "Draft Laporan Hasil Pengukuran (perbaikan)", 30)
+        await sek.expect("Langkah 9: tugas baru", timeout=20)
+        self.clock.work(60)
+        await self.say(sek, "/setuju", "disetujui")
+        step10 = await sek.expect("Langkah 10: tugas baru", timeout=20)
+        self.clock.work(20)
+        await self.press(sek, "📤 Kirim ke Kepala Dinas", step10, "diarsipkan")
+        await kd.expect("Laporan Hasil Pengukuran Data Kinerja", timeout=20)
+        await self.sender.drain()
+
+    async def write(self, out: Path) -> None:
+        kd_id = PEOPLE[0][0]
+        (archive,) = await views.archive(self.office, kd_id)
+        docs_dir = out / "dokumen"
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        for d in await views.archived_documents(self.office, kd_id, archive.period_id):
+            _, content = await views.document(self.office, kd_id, d.id)
+            (docs_dir / f"{d.id:02d} langkah {d.step_no} - {d.file_name}").write_bytes(content)
+        timeline = await views.timeline(self.office, kd_id, archive.period_id)
+        async with self.office.db.session() as session:
+            cal = await self.office.calendar(session)
+        plain = unescape(messages.timeline(timeline, cal).replace("<b>", "").replace("</b>", ""))
+        (out / "linimasa.txt").write_text(plain + "\n", encoding="utf-8")
+        (out / "transkrip.txt").write_text("\n".join(self.log.lines) + "\n", encoding="utf-8")
+
+
+async def run_demo(output: str) -> int:
+    out = Path(output)
+    if out.exists():
+        shutil.rmtree(out)
+    data = out / "data"
+    clock = DemoClock()
+    async with FakeTelegram() as tg:
+        settings = Settings(
+            _env_file=None,
+            bot_token="123456:DEMO",
+            telegram_base_url=tg.base_url,
+            telegram_base_file_url=tg.base_file_url,
+            database_url=f"sqlite+aiosqlite:///{data}/kinerja.db",
+            data_dir=data,
+            admin_ids=frozenset({ADMIN_ID}),
+            office_name="Dinas Tenaga Kerja Kabupaten Mojokerto",
+            send_rate=1000,
+            per_chat_interval=0,
+        )
+        await asyncio.to_thread(upgrade, settings.database_url)
+        office = make_office(settings)
+        office.clock = clock
+        names = {ADMIN_ID: "Admin"} | {tid: f"{name} ({role})" for tid, name, _, role in PEOPLE}
+        app = build(settings, office)
+        async with polling(app):
+            demo = Demo(tg, office, clock, Transcript(tg, names), app.bot_data["sender"])
+            await demo.play()
+            await demo.write(out)
+    print(f"\nSelesai. Dokumen, linimasa dan transkrip ada di {out.resolve()}/")
+    return 0
