@@ -33,7 +33,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.numbers import NumberError, parse_number
-from core.xlsx_safe import set_text
+from core.xlsx_safe import set_text, wrapped_height
 
 __all__ = [
     "CHOICES",
@@ -335,10 +335,9 @@ def build_template(example: bool = True) -> bytes:
 def _fill_guide(ws: Any) -> None:
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
-    ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 10
-    ws.column_dimensions["C"].width = 70
-    ws.column_dimensions["D"].width = 26
+    for letter, width in zip("ABCD", _GUIDE_WIDTHS, strict=True):
+        ws.column_dimensions[letter].width = width
+    _print_landscape(ws)
     row = 1
     for line in _guide_lines():
         cell = ws.cell(row=row, column=1)
@@ -348,7 +347,9 @@ def _fill_guide(ws: Any) -> None:
         else:
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
             cell.alignment = wrap
-            ws.row_dimensions[row].height = 15 * max(1, len(line) // 120 + 1)
+            height = wrapped_height([(line, sum(_GUIDE_WIDTHS))])
+            if height:
+                ws.row_dimensions[row].height = height
         row += 1
     for column, title in enumerate(("Kolom", "Wajib", "Isi yang diizinkan", "Pilihan"), 1):
         set_text(ws.cell(row=row, column=column), title)
@@ -365,8 +366,23 @@ def _fill_guide(ws: Any) -> None:
             cell = ws.cell(row=row, column=column)
             set_text(cell, value)
             cell.alignment = wrap
+        height = wrapped_height(zip(values, _GUIDE_WIDTHS, strict=True))
+        if height:
+            ws.row_dimensions[row].height = height
         row += 1
     ws.freeze_panes = "A2"
+
+
+_GUIDE_WIDTHS = (34.0, 10.0, 70.0, 26.0)
+
+
+def _print_landscape(ws: Any) -> None:
+    """A4 landscape, one page wide: how an office prints a worksheet for the file."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _fill_data_sheet(ws: Any, example: bool) -> None:
@@ -386,6 +402,8 @@ def _fill_data_sheet(ws: Any, example: bool) -> None:
             ws.column_dimensions[letter].number_format = "#,##0"
     ws.row_dimensions[1].height = 32
     ws.freeze_panes = "A2"
+    ws.print_title_rows = "1:1"
+    _print_landscape(ws)
     last = _TEMPLATE_ROWS + 1
     for field_name, options in CHOICES.items():
         spec = _BY_FIELD[field_name]
@@ -538,6 +556,19 @@ def _sniff(content: bytes, max_bytes: int) -> None:
         )
 
 
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(content: bytes) -> bool:
+    """Whether any worksheet holds a formula element (a cheap scan; sizes were checked)."""
+    with zipfile.ZipFile(BytesIO(content)) as archive:
+        return any(
+            _FORMULA_TAG.search(archive.read(name))
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
+
+
 def _find_sheet(wb: Any) -> Any:
     for ws in wb.worksheets:
         if ws.title.strip().lower() == DATA_SHEET.lower():
@@ -579,11 +610,17 @@ def _rows(
 ) -> Iterator[tuple[int, list[_Raw]]]:
     """Non-empty data rows with their Excel row number; stops past the row limit."""
     filled = 0
-    pairs = zip(
-        values_ws.iter_rows(min_row=2, max_col=width),
-        formulas_ws.iter_rows(min_row=2, max_col=width, values_only=True),
-        strict=False,
-    )
+    value_rows = values_ws.iter_rows(min_row=2, max_col=width)
+    if formulas_ws is None:  # no formula anywhere: the values are all there is
+        pairs: Iterator[tuple[Any, Any]] = (
+            (cells, [cell.value for cell in cells]) for cells in value_rows
+        )
+    else:
+        pairs = zip(
+            value_rows,
+            formulas_ws.iter_rows(min_row=2, max_col=width, values_only=True),
+            strict=False,
+        )
     for excel_row, (cells, formulas) in enumerate(pairs, 2):
         # The formula pass holds the value or the formula of every filled cell: a cheap test
         # that skips the blank (possibly formatted) rows below the data.
@@ -611,12 +648,14 @@ def _raw(cell: Any, formula: Any) -> _Raw:
     value = cell.value
     if isinstance(value, str) and not value.strip():
         value = None
-    is_formula = not isinstance(formula, str) or formula.startswith("=")
+    if isinstance(formula, str) and not formula.strip():
+        formula = None
     return _Raw(
         value=value,
         number_format=getattr(cell, "number_format", None),
         error_literal=cell.data_type == "e",
-        uncached_formula=value is None and formula is not None and is_formula,
+        # Content in the formula pass but no cached value: a formula nobody calculated.
+        uncached_formula=value is None and formula is not None,
     )
 
 
@@ -640,15 +679,17 @@ def _parse_workbook(
 ) -> ParseResult:
     values_wb = formulas_wb = None
     try:
-        # Two read-only passes over the same bytes: cached values, and the formulas, so a
-        # formula saved without its value is reported rather than read as an empty cell.
+        # Cached values, plus (only if the file has formulas) a second read-only pass over
+        # the formulas, so a formula saved without its value is reported, not read as empty.
         values_wb = load_workbook(BytesIO(content), read_only=True, data_only=True)
-        formulas_wb = load_workbook(BytesIO(content), read_only=True, data_only=False)
         values_ws = _find_sheet(values_wb)
-        formulas_ws = formulas_wb[values_ws.title]
         # A wrong <dimension> would cut rows off; read what the sheet really holds.
         values_ws.reset_dimensions()
-        formulas_ws.reset_dimensions()
+        formulas_ws = None
+        if _has_formulas(content):
+            formulas_wb = load_workbook(BytesIO(content), read_only=True, data_only=False)
+            formulas_ws = formulas_wb[values_ws.title]
+            formulas_ws.reset_dimensions()
         header = next(values_ws.iter_rows(min_row=1, max_row=1, max_col=200, values_only=True), ())
         columns = _map_headers(header)
         width = max(columns.values()) + 1
@@ -668,8 +709,9 @@ def _parse_workbook(
         for wb in (values_wb, formulas_wb):
             if wb is not None:
                 wb.close()
-    if any(error.row is None for error in errors):
-        return ParseResult(errors=errors)
+    file_level = [error for error in errors if error.row is None]
+    if file_level:  # e.g. too many rows: fix that first, row details would only distract
+        return ParseResult(errors=file_level)
     if not parsed:
         return ParseResult(
             errors=[RowError(DATA_SHEET, None, None, "Sheet Data belum berisi indikator.")]

@@ -1,17 +1,18 @@
 """Rekapitulasi Hasil Pengukuran Data Kinerja (SOP steps 7-8): the workbook and its chart.
 
 The caller computes every number (capaian, aggregates, predikat, compliance); this module only
-lays them out, so the same values appear in chat, workbook and chart. Workbooks are written in
-write-only mode with style arrays shared between cells, which keeps 10,000 indicators flat in
-memory and fast; every text that came from a user goes through core.xlsx_safe.
+lays them out, so the same values appear in chat, workbook and chart. openpyxl (write-only)
+writes the package frame and core.xlsx_safe streams the rows into it, which keeps 10,000
+indicators under a second and flat in memory; every text that came from a user goes through
+core.xlsx_safe's safe-text path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from io import BytesIO
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,11 +21,20 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from core.xlsx_safe import StyleBook, StyleSpec, fit_width, render_rows, splice_rows
+from core.xlsx_safe import (
+    StyleBook,
+    StyleSpec,
+    TallRow,
+    fit_width,
+    render_rows,
+    splice_rows,
+    wrapped_height,
+)
 
 __all__ = [
     "COMPLIANCE_HEADERS",
     "DEFAULT_PREDIKAT_COLORS",
+    "SHEETS",
     "UNKNOWN_PREDIKAT_COLOR",
     "ComplianceTable",
     "IndicatorResult",
@@ -148,7 +158,15 @@ def predikat_color(predikat: str | None, colors: Mapping[str, str] | None = None
     wanted = " ".join(predikat.split()).lower()
     for name, color in table.items():
         if " ".join(name.split()).lower() == wanted:
-            return color.lstrip("#").upper()
+            return _hex(color)
+    return UNKNOWN_PREDIKAT_COLOR
+
+
+def _hex(color: str) -> str:
+    """ "#1e7b34" -> "1E7B34"; anything that is not six hex digits becomes the grey."""
+    value = color.strip().lstrip("#").upper()
+    if len(value) == 6 and all(c in "0123456789ABCDEF" for c in value):
+        return value
     return UNKNOWN_PREDIKAT_COLOR
 
 
@@ -169,7 +187,6 @@ _NUMBER_FORMATS = {
     "ratio": "0.00",
     "datetime": "dd/mm/yyyy hh:mm",
 }
-_BODY_KINDS = ("text", "wrap", *_NUMBER_FORMATS, "name0", "name1", "name2")
 
 
 class _Styles(StyleBook):
@@ -203,7 +220,7 @@ class _Styles(StyleBook):
         for color in {
             None,
             UNKNOWN_PREDIKAT_COLOR,
-            *(c.lstrip("#").upper() for c in palette.values()),
+            *(_hex(c) for c in palette.values()),
         }:
             self._register_body(color)
 
@@ -296,7 +313,8 @@ def _fmt(value: Decimal | None, places: int = 2) -> str:
     """Indonesian display of a number for text lines (1.234,56)."""
     if value is None:
         return "-"
-    text = f"{value:,.{places}f}"
+    exact = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{exact:,.{places}f}"
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
@@ -321,8 +339,16 @@ def _title_rows(st: _Styles, title: str, data: RecapInput, zone: ZoneInfo) -> It
     yield []
 
 
-def _headers(st: _Styles, headers: Sequence[str]) -> Row:
-    return [st.text(header, "header") for header in headers]
+def _headers(st: _Styles, headers: Sequence[str], widths: Sequence[float]) -> Row:
+    cells = [st.text(header, "header") for header in headers]
+    height = wrapped_height(zip(headers, widths, strict=False), slack=1.35)
+    return TallRow(cells, height) if height else cells
+
+
+def _fit(cells: Row, texts: Iterable[tuple[str | None, float]]) -> Row:
+    """The row, made tall enough for its wrapped texts."""
+    height = wrapped_height(texts)
+    return TallRow(cells, height) if height else cells
 
 
 # --------------------------------------------------------------------------- workbook
@@ -336,20 +362,26 @@ def build_recap(data: RecapInput) -> bytes:
     """
     zone = ZoneInfo(data.timezone)
     wb = Workbook(write_only=True)
-    _setup_sheet(wb, "Rekap", _rekap_widths(data), freeze="A6", print_title_row=5)
-    _setup_sheet(wb, "Kertas Kerja", _kk_widths(data), freeze="C6", print_title_row=5)
-    _setup_sheet(wb, "Analisis", _analisis_widths(data), freeze="A3")
-    _setup_sheet(wb, "Info", _info_widths(data), freeze="A2")
+    rekap, kk, analisis, info = (
+        _rekap_widths(data),
+        _kk_widths(data),
+        _analisis_widths(data),
+        _info_widths(data),
+    )
+    _setup_sheet(wb, "Rekap", rekap, freeze="A6", print_title_row=5)
+    _setup_sheet(wb, "Kertas Kerja", kk, freeze="C6", print_title_row=5)
+    _setup_sheet(wb, "Analisis", analisis, freeze="A3")
+    _setup_sheet(wb, "Info", info, freeze="A2")
     st = _Styles(wb.worksheets[0], data.predikat_colors)
     frame = BytesIO()
     wb.save(frame)
     return splice_rows(
         frame.getvalue(),
         {
-            1: render_rows(_rekap_rows(data, st, zone)),
-            2: render_rows(_kk_rows(data, st, zone)),
-            3: render_rows(_analisis_rows(data, st)),
-            4: render_rows(_info_rows(data, st, zone)),
+            1: render_rows(_rekap_rows(data, st, zone, rekap)),
+            2: render_rows(_kk_rows(data, st, zone, kk)),
+            3: render_rows(_analisis_rows(data, st, analisis)),
+            4: render_rows(_info_rows(data, st, zone, info)),
         },
     )
 
@@ -386,14 +418,16 @@ def _rekap_widths(data: RecapInput) -> list[float]:
     ]
 
 
-def _rekap_rows(data: RecapInput, st: _Styles, zone: ZoneInfo) -> Iterator[Row]:
+def _rekap_rows(
+    data: RecapInput, st: _Styles, zone: ZoneInfo, widths: Sequence[float]
+) -> Iterator[Row]:
     yield from _title_rows(st, "Rekapitulasi Hasil Pengukuran Data Kinerja", data, zone)
-    yield _headers(st, _REKAP_HEADERS)
+    yield _headers(st, _REKAP_HEADERS, widths)
     tint = st.tinted
     for node in data.tree:
         depth = min(max(node.depth, 0), 2)
         band = node.predikat
-        yield [
+        cells = [
             st.text(node.level, tint("text", band)),
             st.text(node.kode, tint("text", band)),
             st.text(node.nama, tint(f"name{depth}", band)),
@@ -406,6 +440,7 @@ def _rekap_rows(data: RecapInput, st: _Styles, zone: ZoneInfo) -> Iterator[Row]:
             st.number(node.serapan, tint("pct", band)),
             st.number(node.efisiensi, tint("ratio", band)),
         ]
+        yield _fit(cells, [(node.nama, widths[2] - 3 * depth)])
     if not data.tree:
         yield [None, None, st.text("Belum ada indikator.")]
     yield []
@@ -454,12 +489,14 @@ def _kk_widths(data: RecapInput) -> list[float]:
     ]
 
 
-def _kk_rows(data: RecapInput, st: _Styles, zone: ZoneInfo) -> Iterator[Row]:
+def _kk_rows(
+    data: RecapInput, st: _Styles, zone: ZoneInfo, widths: Sequence[float]
+) -> Iterator[Row]:
     yield from _title_rows(st, "Kertas Kerja Pengukuran Data Kinerja", data, zone)
-    yield _headers(st, _KK_HEADERS)
+    yield _headers(st, _KK_HEADERS, widths)
     text, number = st.text, st.number
     for index, row in enumerate(data.rows, 1):
-        yield [
+        cells = [
             number(index, "int"),
             text(row.kode, "text"),
             text(row.nama, "wrap"),
@@ -477,14 +514,25 @@ def _kk_rows(data: RecapInput, st: _Styles, zone: ZoneInfo) -> Iterator[Row]:
             text(row.status, "text"),
             text(row.note, "wrap"),
         ]
+        yield _fit(
+            cells,
+            [
+                (row.nama, widths[2]),
+                (row.indikator, widths[3]),
+                (row.rule, widths[9]),
+                (row.note, widths[15]),
+            ],
+        )
     if not data.rows:
         yield [None, None, None, st.text("Belum ada indikator.")]
 
 
-def _section(st: _Styles, title: str, headers: Sequence[str]) -> Iterator[Row]:
+def _section(
+    st: _Styles, title: str, headers: Sequence[str], widths: Sequence[float]
+) -> Iterator[Row]:
     yield []
     yield [st.text(title, "section")]
-    yield _headers(st, headers)
+    yield _headers(st, headers, widths)
 
 
 def _analisis_widths(data: RecapInput) -> list[float]:
@@ -507,8 +555,9 @@ def _gap(row: IndicatorResult) -> Decimal:
     return Decimal(100) - (row.capaian_capped if row.capaian_capped is not None else 0)
 
 
-def _analisis_rows(data: RecapInput, st: _Styles) -> Iterator[Row]:
+def _analisis_rows(data: RecapInput, st: _Styles, widths: Sequence[float]) -> Iterator[Row]:
     rows = data.rows
+    wide = widths[2]
     yield [st.text(f"Analisis Capaian — {data.office} — Periode {data.period}", "title")]
     yield [st.text("Capaian yang dibandingkan adalah capaian dibatasi (cap).", "subtitle")]
 
@@ -520,20 +569,11 @@ def _analisis_rows(data: RecapInput, st: _Styles) -> Iterator[Row]:
     yield from _section(
         st,
         "A. Indikator di bawah target (capaian < 100%), selisih terbesar lebih dulu",
-        (
-            "No",
-            "Kode",
-            "Indikator",
-            "PIC",
-            "Target",
-            "Realisasi",
-            "Capaian (%)",
-            "Selisih dari 100 (%)",
-            "Predikat",
-        ),
+        _BELOW_HEADERS,
+        widths,
     )
     for index, row in enumerate(below, 1):
-        yield [
+        cells = [
             st.number(index, "int"),
             st.text(row.kode, "text"),
             st.text(row.indikator, "wrap"),
@@ -544,6 +584,7 @@ def _analisis_rows(data: RecapInput, st: _Styles) -> Iterator[Row]:
             st.number(_gap(row), "pct"),
             st.text(row.predikat or "N/A", st.tinted("text", row.predikat)),
         ]
+        yield _fit(cells, [(row.indikator, wide)])
     yield from _none_line(st, below)
 
     missing = [r for r in rows if r.realisasi is None or r.capaian_capped is None]
@@ -551,10 +592,11 @@ def _analisis_rows(data: RecapInput, st: _Styles) -> Iterator[Row]:
         st,
         "B. Indikator tanpa data atau tanpa capaian",
         ("No", "Kode", "Indikator", "PIC", "Status", "Keterangan"),
+        widths,
     )
     for index, row in enumerate(missing, 1):
         reason = row.na_reason or ("Belum ada realisasi" if row.realisasi is None else "")
-        yield [
+        cells = [
             st.number(index, "int"),
             st.text(row.kode, "text"),
             st.text(row.indikator, "wrap"),
@@ -562,11 +604,15 @@ def _analisis_rows(data: RecapInput, st: _Styles) -> Iterator[Row]:
             st.text(row.status, "text"),
             st.text(reason, "wrap"),
         ]
+        yield _fit(cells, [(row.indikator, wide), (reason, widths[5])])
     yield from _none_line(st, missing)
 
     total = sum(data.predikat_counts.values())
     yield from _section(
-        st, "C. Jumlah indikator per predikat", ("No", "Predikat", "Jumlah Indikator", "%")
+        st,
+        "C. Jumlah indikator per predikat",
+        ("No", "Predikat", "Jumlah Indikator", "%"),
+        widths,
     )
     for index, (name, count) in enumerate(data.predikat_counts.items(), 1):
         share = Decimal(count) * 100 / total if total else None
@@ -586,18 +632,11 @@ def _analisis_rows(data: RecapInput, st: _Styles) -> Iterator[Row]:
     yield from _section(
         st,
         f"D. Perbandingan dengan periode sebelumnya{previous}, penurunan terbesar lebih dulu",
-        (
-            "No",
-            "Kode",
-            "Indikator",
-            "PIC",
-            "Capaian Sebelumnya (%)",
-            "Capaian Sekarang (%)",
-            "Perubahan (poin)",
-        ),
+        _COMPARE_HEADERS,
+        widths,
     )
     for index, row in enumerate(compared, 1):
-        yield [
+        cells = [
             st.number(index, "int"),
             st.text(row.kode, "text"),
             st.text(row.indikator, "wrap"),
@@ -606,7 +645,30 @@ def _analisis_rows(data: RecapInput, st: _Styles) -> Iterator[Row]:
             st.number(row.capaian_capped, "pct"),
             st.number(_change(row), "pct"),
         ]
+        yield _fit(cells, [(row.indikator, wide)])
     yield from _none_line(st, compared, "Belum ada periode sebelumnya untuk dibandingkan.")
+
+
+_BELOW_HEADERS = (
+    "No",
+    "Kode",
+    "Indikator",
+    "PIC",
+    "Target",
+    "Realisasi",
+    "Capaian (%)",
+    "Selisih dari 100 (%)",
+    "Predikat",
+)
+_COMPARE_HEADERS = (
+    "No",
+    "Kode",
+    "Indikator",
+    "PIC",
+    "Capaian Sebelumnya (%)",
+    "Capaian Sekarang (%)",
+    "Perubahan (poin)",
+)
 
 
 def _change(row: IndicatorResult) -> Decimal:
@@ -633,28 +695,43 @@ def _info_widths(data: RecapInput) -> list[float]:
     return widths
 
 
-def _info_rows(data: RecapInput, st: _Styles, zone: ZoneInfo) -> Iterator[Row]:
+def _info_rows(
+    data: RecapInput, st: _Styles, zone: ZoneInfo, widths: Sequence[float]
+) -> Iterator[Row]:
     table = data.compliance
+    wide = widths[1]
     yield [st.text("Informasi Laporan", "title")]
-    yield [st.text("Instansi", "label"), st.text(data.office, "wrap")]
-    yield [st.text("Periode", "label"), st.text(data.period, "wrap")]
+    for label, value in (
+        ("Instansi", data.office),
+        ("Periode", data.period),
+    ):
+        yield _fit([st.text(label, "label"), st.text(value, "wrap")], [(value, wide)])
     yield [
         st.text(f"Dibuat pada ({_zone_label(data.timezone)})", "label"),
         st.moment(_local(data.generated_at, zone), "datetime"),
     ]
-    yield [st.text("Dibuat oleh", "label"), st.text(data.generated_by, "wrap")]
+    yield _fit(
+        [st.text("Dibuat oleh", "label"), st.text(data.generated_by, "wrap")],
+        [(data.generated_by, wide)],
+    )
     yield [st.text("Jumlah indikator", "label"), st.number(len(data.rows), "int")]
     yield [st.text("Batas capaian / cap (%)", "label"), st.number(data.cap, "pct")]
     yield []
     yield [st.text("Aturan perhitungan capaian", "section")]
     lines = [line for line in data.rules_text.splitlines() if line.strip()] or ["-"]
     for line in lines:
-        yield [None, st.text(line, "wrap")]
+        yield _fit([None, st.text(line, "wrap")], [(line, wide)])
     yield []
     yield [st.text("Kepatuhan terhadap SOP: waktu standar dan waktu aktual", "section")]
-    yield _headers(st, table.headers)
+    yield _headers(st, table.headers, widths)
     for row in table.rows:
-        yield [_compliance_cell(st, value, zone) for value in row]
+        cells = [_compliance_cell(st, value, zone) for value in row]
+        texts = [
+            (value, widths[index])
+            for index, value in enumerate(row)
+            if isinstance(value, str) and index < len(widths)
+        ]
+        yield _fit(cells, texts)
     if not table.rows:
         yield [st.text("Belum ada langkah yang tercatat.", "subtitle")]
 
@@ -720,14 +797,15 @@ def _draw_programs(ax: Any, programs: Sequence[TreeNode], data: RecapInput) -> N
         for node in programs
     ]
     positions = range(len(programs))
-    ax.barh(positions, values, color=colors, edgecolor="#555555", linewidth=0.5)
+    ax.barh(positions, values, height=0.7, color=colors, edgecolor="#555555", linewidth=0.5)
     ax.set_yticks(list(positions), names, fontsize=8)
-    ax.invert_yaxis()
+    spare = max(0.0, (6 - len(programs)) / 2)  # a lone program should not fill the panel
+    ax.set_ylim(len(programs) - 0.5 + spare, -0.5 - spare)
     ax.axvline(100, color="#333333", linestyle="--", linewidth=1)
     top = max([float(data.cap), 100.0, *values]) * 1.12
     ax.set_xlim(0, top)
     for position, node, value in zip(positions, programs, values, strict=True):
-        shown = "N/A" if node.capaian is None else _fmt(node.capaian, 1)
+        shown = "N/A" if node.capaian is None else _fmt(node.capaian, 2)
         ax.text(value + top * 0.01, position, shown, va="center", fontsize=8)
     ax.set_xlabel("Capaian (%)")
     ax.set_title("Capaian per Program (garis putus = 100%)")
@@ -736,6 +814,8 @@ def _draw_programs(ax: Any, programs: Sequence[TreeNode], data: RecapInput) -> N
 
 
 def _draw_predikat(ax: Any, data: RecapInput) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     names = list(data.predikat_counts)
     counts = [data.predikat_counts[name] for name in names]
     colors = [
@@ -747,6 +827,7 @@ def _draw_predikat(ax: Any, data: RecapInput) -> None:
     ax.set_xticks(list(positions), [_label(name, 20) for name in names], rotation=25, ha="right")
     for position, count in zip(positions, counts, strict=True):
         ax.text(position, count, str(count), ha="center", va="bottom", fontsize=9)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("Jumlah indikator")
     ax.set_title("Jumlah Indikator per Predikat")
     ax.set_ylim(0, max([*counts, 1]) * 1.15)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
-from math import isfinite
+from math import ceil, isfinite
 from typing import Any
 
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
@@ -31,12 +31,14 @@ __all__ = [
     "MAX_CELL_CHARS",
     "StyleBook",
     "StyleSpec",
+    "TallRow",
     "clean_text",
     "fit_width",
     "needs_quote_prefix",
     "render_rows",
     "set_text",
     "splice_rows",
+    "wrapped_height",
 ]
 
 MAX_CELL_CHARS = 32_767
@@ -150,6 +152,10 @@ class StyleBook:
 
     def register(self, name: str | None, spec: StyleSpec) -> None:
         """Add `name` (and its quotePrefix twin) to the workbook's styles, before it is saved."""
+        self._ids[name] = (self._style_id(spec, False), self._style_id(spec, True))
+
+    def _style_id(self, spec: StyleSpec, quoted: bool) -> int:
+        # A fresh probe per id: the workbook's style table keeps the probe's own style array.
         probe = Cell(self._ws, 1, 1)
         if spec.font is not None:
             probe.font = spec.font
@@ -161,9 +167,9 @@ class StyleBook:
             probe.border = spec.border
         if spec.number_format is not None:
             probe.number_format = spec.number_format
-        plain = probe.style_id
-        probe.quotePrefix = True
-        self._ids[name] = (plain, probe.style_id)
+        if quoted:
+            probe.quotePrefix = True
+        return probe.style_id
 
     def __contains__(self, name: object) -> bool:
         return name in self._ids
@@ -200,12 +206,48 @@ class StyleBook:
         if value.tzinfo is not None:
             raise ValueError("convert to local time and drop tzinfo first")
         serial = (value - _EXCEL_EPOCH).total_seconds() / 86_400
-        return f"{self._attr(style)}><v>{serial:.10g}</v></c>"
+        return f"{self._attr(style)}><v>{serial!r}</v></c>"
 
     def blank(self, style: str | None = None) -> str | None:
         """An empty cell that still shows its style (fill, border); None when unstyled."""
         attr = self._attr(style)
         return f"{attr}/>" if attr else None
+
+
+class TallRow(list):  # type: ignore[type-arg]
+    """A row of fragments rendered with a fixed height in points (wrapped text, headers)."""
+
+    def __init__(self, cells: Iterable[str | None], height: float) -> None:
+        super().__init__(cells)
+        self.height = height
+
+
+LINE_HEIGHT = 15.0
+"""Points per line of the default 11 pt font."""
+
+MAX_ROW_HEIGHT = 409.0
+"""Excel's largest row height in points."""
+
+
+def wrapped_height(
+    texts: Iterable[tuple[str | None, float]], *, slack: float = 1.15
+) -> float | None:
+    """Height for a row whose wrapped cells hold these (text, column width) pairs.
+
+    Excel and LibreOffice do not reliably grow rows on opening a generated file, so wrapped
+    text would be cut off. `slack` allows for words that do not fill a line (more for bold
+    headers); None when one line is enough.
+    """
+    lines = 1
+    for text, width in texts:
+        if not text:
+            continue
+        usable = max(width - 1.5, 1.0)
+        count = sum(max(1, ceil(len(part) * slack / usable)) for part in text.split("\n"))
+        lines = max(lines, count)
+    if lines == 1:
+        return None
+    return min(lines * LINE_HEIGHT, MAX_ROW_HEIGHT)
 
 
 _LETTERS = [get_column_letter(index) for index in range(1, 257)]
@@ -215,12 +257,16 @@ def render_rows(rows: Iterable[Sequence[str | None]]) -> Iterator[str]:
     """SpreadsheetML `<row>` elements, numbered from 1, from rows of StyleBook fragments."""
     letters = _LETTERS
     for number, cells in enumerate(rows, 1):
-        parts = [f'<row r="{number}">']
-        for index, fragment in enumerate(cells):
-            if fragment is not None:
-                parts.append(f'<c r="{letters[index]}{number}"{fragment}')
-        parts.append("</row>")
-        yield "".join(parts)
+        parts = [
+            f'<c r="{letters[index]}{number}"{fragment}'
+            for index, fragment in enumerate(cells)
+            if fragment is not None
+        ]
+        height = getattr(cells, "height", None)
+        if height:
+            yield f'<row r="{number}" ht="{height:g}" customHeight="1">{"".join(parts)}</row>'
+        elif parts:  # a blank row needs no element
+            yield f'<row r="{number}">{"".join(parts)}</row>'
 
 
 _SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>\s*</sheetData>")

@@ -1,0 +1,344 @@
+"""Recap workbook and chart, read back with openpyxl; and the safe-text helpers they rely on."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import datetime, timezone
+from decimal import Decimal
+from io import BytesIO
+from typing import Any
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from core.rekap_workbook import (
+    ComplianceTable,
+    IndicatorResult,
+    RecapInput,
+    TreeNode,
+    build_chart,
+    build_recap,
+    predikat_color,
+)
+from core.xlsx_safe import MAX_CELL_CHARS, clean_text, needs_quote_prefix, set_text
+
+FORMULA = '=HYPERLINK("http://contoh.invalid","klik")'
+DDE = "=cmd|' /C calc'!A0"
+
+
+def indicator(indikator: str, capaian: str | None, predikat: str | None, **extra: Any) -> Any:
+    value = Decimal(capaian) if capaian is not None else None
+    fields: dict[str, Any] = {
+        "kode": "1.02.01",
+        "nama": "Fasilitasi Penempatan",
+        "indikator": indikator,
+        "satuan": "%",
+        "target": "80",
+        "realisasi": Decimal("68.4") if value is not None else None,
+        "capaian": value,
+        "capaian_capped": value,
+        "cap_applied": False,
+        "rule": "R / T × 100",
+        "predikat": predikat,
+        "pic": "Budi Santoso",
+        "evidence": True,
+        "status": "Valid",
+    }
+    fields.update(extra)
+    return IndicatorResult(**fields)
+
+
+def sample() -> RecapInput:
+    rows = [
+        indicator("Persentase A", "85.5", "Tinggi", previous_capaian=Decimal(90)),
+        indicator(FORMULA, "50", "Sangat Rendah", note="#N/A", pic="Budi\x00\x07 Santoso"),
+        indicator(
+            "Capaian di atas cap",
+            "150",
+            "Sangat Tinggi",
+            capaian_capped=Decimal(120),
+            cap_applied=True,
+            previous_capaian=Decimal(100),
+        ),
+        indicator("Belum lapor", None, None, status="Belum lapor", evidence=False),
+        indicator(
+            "Target nol",
+            None,
+            None,
+            target="0",
+            realisasi=Decimal(3),
+            na_reason="N/A (target 0)",
+        ),
+        indicator("Persentase C", "70", "Sedang", note="+62 812 0000", status="-dikembalikan"),
+    ]
+    tree = [
+        TreeNode(
+            "Program",
+            "1.02",
+            "Program Penempatan",
+            0,
+            Decimal("80.25"),
+            "Tinggi",
+            6,
+            1,
+            Decimal(1_000_000_000),
+            Decimal(750_000_000),
+            Decimal(75),
+            Decimal("1.07"),
+        ),
+        TreeNode("Kegiatan", "1.02.01", "Fasilitasi", 1, Decimal(95), "Sangat Tinggi", 4, 0),
+        TreeNode("Sub Kegiatan", "1.02.01.2.01", "Bursa", 2, Decimal(99), "Luar Biasa", 2, 0),
+        TreeNode("Sub Kegiatan", "1.02.01.2.02", "Kosong", 2, None, None, 1, 1),
+    ]
+    opened = datetime(2026, 4, 1, 1, 0, tzinfo=timezone.utc)  # 08:00 WIB
+    compliance = ComplianceTable(
+        rows=[
+            (1, "Perintah pengukuran", "Kepala Dinas", "5 menit", opened, opened, opened,
+             "3 menit", "Tepat waktu", 0),
+            (2, "Rapat arahan", "Sekretaris", "60 menit", opened, opened, None,
+             "2 jam 5 menit", "Terlambat 1 jam 5 menit", 2),
+        ]
+    )  # fmt: skip
+    return RecapInput(
+        office="Dinas Tenaga Kerja Kabupaten Mojokerto",
+        period="TW I 2026",
+        generated_at=datetime(2026, 4, 10, 2, 30, tzinfo=timezone.utc),
+        generated_by=DDE,
+        rows=rows,
+        tree=tree,
+        predikat_counts={
+            "Sangat Tinggi": 1,
+            "Tinggi": 1,
+            "Sedang": 1,
+            "Rendah": 0,
+            "Sangat Rendah": 1,
+        },
+        compliance=compliance,
+        cap=Decimal(120),
+        rules_text="Positif: R / T × 100\nNegatif: (2 − R/T) × 100\n=bukan rumus",
+        previous_period="TW IV 2025",
+    )
+
+
+@pytest.fixture(scope="module")
+def recap() -> bytes:
+    return build_recap(sample())
+
+
+@pytest.fixture(scope="module")
+def book(recap: bytes) -> Any:
+    return load_workbook(BytesIO(recap))
+
+
+def rows_of(ws: Any) -> list[list[Any]]:
+    return [list(row) for row in ws.iter_rows()]
+
+
+def find(ws: Any, value: Any) -> Any:
+    for line in ws.iter_rows():
+        for cell in line:
+            if cell.value == value:
+                return cell
+    raise AssertionError(f"{value!r} not in {ws.title}")
+
+
+def section(ws: Any, title_start: str) -> list[list[Any]]:
+    """Rows of an Analisis section, after its title and header, up to the blank line."""
+    rows = list(ws.iter_rows())
+    start = next(i for i, r in enumerate(rows) if str(r[0].value or "").startswith(title_start))
+    body = []
+    for line in rows[start + 2 :]:
+        if all(cell.value is None for cell in line):
+            break
+        body.append(line)
+    return body
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def test_sheets_frozen_headers_and_print_setup(book: Any) -> None:
+    assert book.sheetnames == ["Rekap", "Kertas Kerja", "Analisis", "Info"]
+    assert [ws.freeze_panes for ws in book] == ["A6", "C6", "A3", "A2"]
+    for ws in book:
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert int(ws.page_setup.fitToWidth) == 1
+        assert int(ws.page_setup.fitToHeight) == 0
+        assert ws.column_dimensions["A"].width > 0
+    assert book["Rekap"].print_title_rows == "$5:$5"
+    assert book["Kertas Kerja"]["D5"].value == "Indikator"
+    assert book["Kertas Kerja"].column_dimensions["D"].width >= 30
+
+
+def test_numbers_are_numbers_with_formats(book: Any) -> None:
+    ws = book["Kertas Kerja"]
+    first = [cell for cell in ws[6]]
+    assert first[0].value == 1
+    realisasi, capaian = first[6], first[7]
+    assert (realisasi.value, realisasi.data_type, realisasi.number_format) == (
+        68.4,
+        "n",
+        "#,##0.00",
+    )
+    assert (capaian.value, capaian.number_format) == (85.5, "0.00")
+    assert ws["H5"].value == "Capaian (%)"
+    over = find(ws, "Capaian di atas cap").row
+    assert (ws.cell(over, 8).value, ws.cell(over, 9).value) == (150, 120)
+    assert ws.cell(over, 9).font.b is True  # the capped value is marked
+    rekap = book["Rekap"]
+    assert (rekap["D6"].value, rekap["H6"].value, rekap["H6"].number_format) == (
+        80.25,
+        1_000_000_000,
+        "#,##0.00",
+    )
+
+
+def test_user_text_is_never_a_formula_or_error(recap: bytes, book: Any) -> None:
+    ws = book["Kertas Kerja"]
+    cell = find(ws, FORMULA)
+    assert (cell.data_type, cell.quotePrefix) == ("s", True)
+    note = ws.cell(cell.row, 16)
+    assert (note.value, note.data_type, note.quotePrefix) == ("#N/A", "s", True)
+    assert ws.cell(cell.row, 13).value == "Budi Santoso"  # control characters stripped
+    plus = find(ws, "+62 812 0000")
+    assert plus.quotePrefix is True
+    assert find(ws, "Persentase A").quotePrefix is False
+    assert find(book["Info"], DDE).quotePrefix is True
+    assert find(book["Info"], "=bukan rumus").data_type == "s"
+    with zipfile.ZipFile(BytesIO(recap)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/"):
+                xml = archive.read(name)
+                assert b"<f>" not in xml and b"<f " not in xml
+                assert b't="e"' not in xml
+
+
+def test_rekap_tree_is_indented_and_filled_by_predikat(book: Any) -> None:
+    ws = book["Rekap"]
+    rows = {row[1].value: row for row in ws.iter_rows(min_row=6, max_row=9)}
+    assert rows["1.02"][2].alignment.indent == 0 and rows["1.02"][2].font.b is True
+    assert rows["1.02.01"][2].alignment.indent == 2
+    assert rows["1.02.01.2.01"][2].alignment.indent == 4
+    assert rows["1.02"][3].fill.fgColor.rgb == "00A9D18E"  # Tinggi
+    assert rows["1.02.01"][0].fill.fgColor.rgb == "001E7B34"  # Sangat Tinggi: dark green
+    assert rows["1.02.01"][0].font.color.rgb == "00FFFFFF"  # white on dark
+    assert rows["1.02.01.2.01"][4].fill.fgColor.rgb == "00D9D9D9"  # unknown band: grey
+    assert rows["1.02.01.2.02"][4].value == "N/A"
+    assert rows["1.02.01.2.02"][4].fill.fill_type is None
+    assert rows["1.02.01.2.02"][3].value is None
+
+
+def test_analisis_sections(book: Any) -> None:
+    ws = book["Analisis"]
+    below = section(ws, "A.")
+    assert [line[2].value for line in below] == [FORMULA, "Persentase C", "Persentase A"]
+    assert [line[7].value for line in below] == [50, 30, 14.5]
+    missing = section(ws, "B.")
+    assert [(line[2].value, line[5].value) for line in missing] == [
+        ("Belum lapor", "Belum ada realisasi"),
+        ("Target nol", "N/A (target 0)"),
+    ]
+    counts = section(ws, "C.")
+    assert [(line[1].value, line[2].value) for line in counts][:5] == [
+        ("Sangat Tinggi", 1),
+        ("Tinggi", 1),
+        ("Sedang", 1),
+        ("Rendah", 0),
+        ("Sangat Rendah", 1),
+    ]
+    assert counts[0][1].fill.fgColor.rgb == "001E7B34"
+    compared = section(ws, "D.")
+    title = next(c.value for c in ws["A"] if str(c.value or "").startswith("D."))
+    assert "(TW IV 2025)" in title
+    assert [(line[2].value, line[4].value, line[5].value, line[6].value) for line in compared] == [
+        ("Persentase A", 90, 85.5, -4.5),
+        ("Capaian di atas cap", 100, 120, 20),
+    ]
+
+
+def test_info_sheet_holds_period_rules_and_compliance(book: Any) -> None:
+    ws = book["Info"]
+    values = [[cell.value for cell in line] for line in ws.iter_rows()]
+    assert values[2][:2] == ["Periode", "TW I 2026"]
+    made = find(ws, "Dibuat pada (WIB)")
+    assert ws.cell(made.row, 2).value == datetime(2026, 4, 10, 9, 30)
+    assert ws.cell(made.row, 2).number_format == "dd/mm/yyyy hh:mm"
+    assert find(ws, "Positif: R / T × 100").column == 2
+    header = find(ws, "Waktu Kerja Aktual")
+    late = find(ws, "Terlambat 1 jam 5 menit").row
+    assert late == header.row + 2
+    line = [cell.value for cell in ws[late]]
+    assert line[:4] == [2, "Rapat arahan", "Sekretaris", "60 menit"]
+    assert line[4] == datetime(2026, 4, 1, 8, 0)
+    assert line[6] is None
+    assert line[9] == 2
+
+
+def test_empty_recap_still_builds() -> None:
+    data = RecapInput(
+        office="Dinas",
+        period="TW I",
+        generated_at=datetime(2026, 1, 5, tzinfo=timezone.utc),
+        generated_by="Tim SAKIP",
+        rows=[],
+        tree=[],
+        predikat_counts={},
+    )
+    book = load_workbook(BytesIO(build_recap(data)))
+    assert book.sheetnames == ["Rekap", "Kertas Kerja", "Analisis", "Info"]
+    assert find(book["Rekap"], "Belum ada indikator.")
+    assert build_chart(data).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_predikat_colors_case_insensitive_and_custom() -> None:
+    assert predikat_color(" sangat  tinggi ") == "1E7B34"
+    assert predikat_color("AA") == "D9D9D9"
+    assert predikat_color(None) is None
+    assert predikat_color("AA", {"AA": "#00ff00"}) == "00FF00"
+    assert predikat_color("AA", {"AA": "merah"}) == "D9D9D9"
+
+
+# --------------------------------------------------------------------------- chart
+
+
+def test_chart_is_a_png_of_some_substance() -> None:
+    data = sample()
+    tree = [*data.tree, TreeNode("Program", "1.03", "Biaya $5 $ juta", 0, None, None)]
+    png = build_chart(RecapInput(**{**data.__dict__, "tree": tree}))
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(png) > 20_000
+
+
+# --------------------------------------------------------------------------- safe text
+
+
+def test_quote_prefix_rules() -> None:
+    for text in ("=1+1", "+62", "-5", "@SUM(A1)", "\tx", "\rx", "#N/A", "#DIV/0!", "#REF!"):
+        assert needs_quote_prefix(text), text
+    for text in ("Budi", "1=1", "a-b", "#tag", ""):
+        assert not needs_quote_prefix(text), text
+
+
+def test_clean_text_strips_controls_and_cuts_at_excel_limit() -> None:
+    assert clean_text("a\x00b\x1fc\td\ne") == "abc\td\ne"
+    assert clean_text("x\ud800y") == "xy"
+    assert len(clean_text("a" * 40_000)) == MAX_CELL_CHARS
+    emoji = clean_text("😀" * 20_000)  # two UTF-16 units each, as Excel counts
+    assert len(emoji) == MAX_CELL_CHARS // 2
+
+
+def test_set_text_in_a_normal_workbook_round_trips_as_text() -> None:
+    wb = Workbook()
+    ws = wb.active
+    set_text(ws["A1"], FORMULA)
+    set_text(ws["A2"], "#NULL!")
+    set_text(ws["A3"], "biasa")
+    buffer = BytesIO()
+    wb.save(buffer)
+    ws = load_workbook(BytesIO(buffer.getvalue())).active
+    assert [(c.value, c.data_type, c.quotePrefix) for c in ws["A"]] == [
+        (FORMULA, "s", True),
+        ("#NULL!", "s", True),
+        ("biasa", "s", False),
+    ]
