@@ -18,7 +18,19 @@ from telegram.ext import (
 
 from bot import commands, messages
 from bot.config import Settings
-from bot.handlers import admin, approval, fallback, info, period, registration, steps
+from bot.handlers import (
+    admin,
+    approval,
+    evaluasi,
+    fallback,
+    indicators,
+    info,
+    lapor,
+    period,
+    registration,
+    rekap,
+    steps,
+)
 from bot.persistence import DatabasePersistence
 from bot.sender import Sender
 from core.errors import report_failure
@@ -36,6 +48,7 @@ def make_office(settings: Settings) -> Office:
         calendar_config=settings.calendar,
         admin_ids=settings.admin_ids,
         name=settings.office_name,
+        rules=settings.rules,
     )
 
 
@@ -93,7 +106,9 @@ def build(settings: Settings, office: Office | None = None) -> Application:
         .build()
     )
     # Group 0, in order: dialogs before the plain document handler, the fallback last.
-    for module in (registration, period, approval, steps, info, admin, fallback):
+    # The /lapor dialog takes its evidence before the plain document handler of `steps`.
+    flows = (registration, period, approval, lapor, evaluasi, indicators, rekap, steps)
+    for module in (*flows, info, admin, fallback):
         app.add_handlers(module.handlers())
     # Group 99 runs after every update, so a dialog's state is on disk before the next one.
     app.add_handler(TypeHandler(Update, flush_persistence), group=99)

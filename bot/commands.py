@@ -15,6 +15,8 @@ _BASE = [
     ("tugas", "Langkah yang menunggu Anda"),
     ("status", "Linimasa periode berjalan"),
     ("selesai", "Selesaikan langkah setelah kirim dokumen"),
+    ("lapor", "Lapor realisasi indikator Anda"),
+    ("progres", "Indikator yang belum dilaporkan"),
     ("arsip", "Arsip periode selesai"),
     ("profil", "Data Anda"),
     ("bantuan", "Daftar perintah"),
@@ -23,7 +25,12 @@ _BASE = [
 _BY_ROLE = {
     Role.KEPALA_DINAS: [("mulai", "Mulai periode pengukuran"), ("batalkan", "Batalkan periode")],
     Role.SEKRETARIS: [("setuju", "Setujui draft laporan"), ("tolak", "Kembalikan draft + catatan")],
-    Role.TIM_SAKIP: [],
+    Role.TIM_SAKIP: [
+        ("template", "Template Kertas Kerja (.xlsx)"),
+        ("evaluasi", "Evaluasi realisasi yang masuk"),
+        ("tutup_lapor", "Tutup pelaporan realisasi"),
+        ("rekap", "Susun Rekapitulasi dan grafik"),
+    ],
     Role.ASN: [],
 }
 _ADMIN = [("pengguna", "Kelola pengguna dan peran"), ("batalkan", "Batalkan periode")]

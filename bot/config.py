@@ -4,14 +4,32 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
+from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.calendar import CalendarConfig
+from core.capaian import CapaianRules
+
+_BAND = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s+(\S.*?)\s*$")
+
+
+def parse_bands(text: str) -> tuple[tuple[Decimal, str], ...]:
+    """`91 Sangat Tinggi; 76 Tinggi; ...`: each band's lowest capaian (inclusive) and its name."""
+    bands = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        m = _BAND.match(part)
+        if not m:
+            raise ValueError(f"PREDIKAT_BANDS tidak dikenali: {part!r} (contoh: 91 Sangat Tinggi)")
+        bands.append((Decimal(m[1].replace(",", ".")), m[2]))
+    if not bands:
+        raise ValueError("PREDIKAT_BANDS kosong")
+    return tuple(bands)
+
 
 _HOURS = re.compile(r"^\s*([1-7])(?:-([1-7]))?\s+(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})\s*$")
 
@@ -51,6 +69,10 @@ class Settings(BaseSettings):
     per_chat_interval: float = 1.0
     persistence_interval: float = 1.0
     log_level: str = "INFO"
+    capaian_cap: Decimal = Decimal(120)
+    predikat_bands: str = "91 Sangat Tinggi; 76 Tinggi; 66 Sedang; 51 Rendah; 0 Sangat Rendah"
+    negative_variant: Literal["khusus", "rasio"] = "khusus"
+    weight_by_pagu: bool = False
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -71,6 +93,47 @@ class Settings(BaseSettings):
     def _hours(cls, value: str) -> str:
         parse_office_hours(value)
         return value
+
+    @field_validator("capaian_cap", mode="before")
+    @classmethod
+    def _cap(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return Decimal(value.strip().replace(",", "."))
+            except InvalidOperation as exc:
+                raise ValueError(f"CAPAIAN_CAP bukan angka: {value!r}") from exc
+        return value
+
+    @field_validator("predikat_bands")
+    @classmethod
+    def _bands(cls, value: str) -> str:
+        CapaianRules(bands=parse_bands(value))
+        return value
+
+    @cached_property
+    def rules(self) -> CapaianRules:
+        """The office's capaian rules, one immutable value passed into core."""
+        return CapaianRules(
+            cap=self.capaian_cap,
+            bands=parse_bands(self.predikat_bands),
+            negative_variant=self.negative_variant,
+            weight_by_pagu=self.weight_by_pagu,
+        )
+
+    @model_validator(mode="after")
+    def _ladder(self) -> Settings:
+        self.reminders  # noqa: B018  (refuses a ladder that cannot work, at start)
+        return self
+
+    @cached_property
+    def reminders(self) -> ReminderRules:
+        """The reminder ladder, one immutable value passed into core."""
+        return ReminderRules(
+            interval_minutes=self.reminder_interval_minutes,
+            max_reminders=self.reminder_max,
+            escalate_after=self.reminder_escalate_after,
+            headsup=self.reminder_headsup,
+        )
 
     @cached_property
     def calendar(self) -> CalendarConfig:

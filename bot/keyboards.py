@@ -78,4 +78,31 @@ def for_outbox(kind: str, payload: dict) -> InlineKeyboardMarkup | None:
             return decision(payload["period_id"])
         if s.output_kind is Output.FORWARD and payload.get("run_id"):
             return finish(payload["run_id"], "📤 Kirim ke Kepala Dinas")
+        return data_step(s.no, payload.get("period_id"))
+    return data_notice(kind, payload)
+
+
+# Steps whose work is data: the button that starts it (template, /evaluasi, /rekap).
+_DATA_BUTTONS = {
+    4: ("📄 Ambil template Kertas Kerja", "tpl"),
+    6: ("🔎 Mulai evaluasi", "evgo:{pid}"),
+    7: ("📊 Susun rekap", "rk:{pid}"),
+    8: ("📎 Jadikan draft laporan", "rk:{pid}"),
+}
+
+
+def data_step(step_no: int, period_id: int | None) -> InlineKeyboardMarkup | None:
+    if step_no not in _DATA_BUTTONS or period_id is None:
+        return None
+    text, data = _DATA_BUTTONS[step_no]
+    return column([(text, data.format(pid=period_id))])
+
+
+def data_notice(kind: str, payload: dict) -> InlineKeyboardMarkup | None:
+    if kind == "report_opened":
+        return column([("📝 Lapor realisasi", "lpgo")])
+    if kind == "figure_returned":
+        return column([("✏️ Perbaiki realisasi", f"lp:{payload['indicator_id']}")])
+    if kind == "figure_corrected" and payload.get("period_id"):
+        return column([("🔎 Evaluasi", f"evgo:{payload['period_id']}")])
     return None

@@ -74,8 +74,12 @@ def _docs_line(names: Sequence[str]) -> str:
 
 
 def how_to_finish(s: Step) -> str:
+    from bot.messages_data import STEP_HINTS, TOLAK_SYNTAX
+
+    if s.no in STEP_HINTS:
+        return STEP_HINTS[s.no]
     if s.output_kind is Output.DECISION:
-        return "Periksa draft laporan, lalu balas /setuju atau /tolak &lt;catatan&gt;."
+        return "Periksa draft laporan, lalu balas /setuju atau " + TOLAK_SYNTAX
     if s.output_kind is Output.FORWARD:
         return (
             "Tekan <b>Kirim ke Kepala Dinas</b> (atau /selesai). Lampiran tambahan boleh dikirim "
@@ -151,6 +155,10 @@ def render(kind: str, p: dict, cal: WorkingCalendar) -> str:
         return f"⚠️ Galat di bot: <code>{escape(p['summary'])}</code>. Detail ada di log server."
     if kind == "role_changed":
         return f"Peran Anda sekarang: <b>{escape(p['role'])}</b>. Ketik /bantuan."
+    from bot.messages_data import DATA_KINDS
+
+    if kind in DATA_KINDS:
+        return DATA_KINDS[kind](p, cal)
     raise ValueError(f"unknown outbox kind {kind}")
 
 
@@ -248,10 +256,20 @@ def help_text(role: Role | None, admin: bool, registered: bool) -> str:
     if role is Role.SEKRETARIS:
         lines += [
             "/setuju — menyetujui draft laporan (Langkah 9)",
-            "/tolak &lt;catatan&gt; — mengembalikan draft ke Tim SAKIP",
+            "/tolak &lt;catatan&gt; — mengembalikan draft ke Tim SAKIP (rekap ulang)",
+            "/tolak [kode, kode] &lt;catatan&gt; — membuka ulang evaluasi indikator itu",
+        ]
+    if role is Role.TIM_SAKIP:
+        lines += [
+            "/template — template Kertas Kerja (.xlsx) untuk Langkah 4",
+            "/evaluasi — memeriksa realisasi yang masuk (Langkah 6)",
+            "/tutup_lapor — menutup pelaporan realisasi (Langkah 5)",
+            "/rekap — menyusun Rekapitulasi dan grafik (Langkah 7–8)",
         ]
     if registered:
         lines.append("/selesai — menyelesaikan langkah setelah dokumen dikirim")
+        lines.append("/lapor — melaporkan realisasi indikator Anda (Langkah 5)")
+        lines.append("/progres — indikator yang belum dilaporkan")
     if admin:
         lines += ["/pengguna — kelola pengguna dan peran", "/batalkan — membatalkan periode"]
     lines += ["/batal — membatalkan isian yang sedang berjalan", "/bantuan — daftar ini"]

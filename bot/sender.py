@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiolimiter import AsyncLimiter
@@ -33,7 +33,7 @@ class Sender:
         rate: float = 30.0,
         per_chat_interval: float = 1.0,
         batch: int = 500,
-        on_blocked: Callable[[int], None] | None = None,
+        on_blocked: Callable[[int], Awaitable[object]] | None = None,
     ) -> None:
         self.office, self.bot = office, bot
         self.limiter = AsyncLimiter(rate, 1) if rate > 0 else None
@@ -149,8 +149,7 @@ class Sender:
                     self._next_slot[msg.chat_id] = time.monotonic() + wait
                 except Forbidden as exc:
                     await self._mark(msg, outbox.BLOCKED, error=str(exc))
-                    if self.on_blocked:
-                        self.on_blocked(msg.chat_id)
+                    await self._blocked(msg.chat_id)
                     return
                 except BadRequest as exc:
                     await self._mark(msg, outbox.FAILED, error=str(exc))
@@ -168,6 +167,16 @@ class Sender:
             if index + 1 < len(parts):
                 await self._mark(msg, outbox.CLAIMED, progress=index + 1)
         await self._mark(msg, outbox.SENT)
+
+    async def _blocked(self, chat_id: int) -> None:
+        """Record the user as blocked (and report it) through the hook; never retried."""
+        if self.on_blocked is None:
+            return
+        try:
+            await self.on_blocked(chat_id)
+        except Exception:
+            log.exception("could not record chat %s as blocked", chat_id)
+        self.kick()
 
     async def _send_document(self, chat_id: int, doc_id: int) -> None:
         row, content = await outbox.document_for_sending(self.office, doc_id)

@@ -12,6 +12,10 @@ Rules:
   bersama (the ``holidays`` package, categories "public" and "government", names in
   Indonesian), not in ``CalendarConfig.extra_days_off`` and not an admin day off given to
   WorkingCalendar.
+- A working override ("hari kerja pengganti", given to WorkingCalendar as
+  ``working_overrides``) makes a day a working day although it is a holiday, cuti bersama or
+  day off: admins use it when an estimated holiday ("perkiraan") turns out to be a working day.
+  It applies only to weekdays that have office hours (their hours are the only ones known).
 - Office time is [opening, closing) of a working day.
 - Minutes count working minutes only. A start outside office time counts from the next working
   start. A due time that lands exactly at a closing stays at that closing, on that day.
@@ -110,14 +114,22 @@ class CalendarConfig:
 class WorkingCalendar:
     """Working-time arithmetic for one office configuration plus the admins' days off."""
 
-    def __init__(self, config: CalendarConfig, days_off: Iterable[date] = ()) -> None:
+    def __init__(
+        self,
+        config: CalendarConfig,
+        days_off: Iterable[date] = (),
+        working_overrides: Iterable[date] = (),
+    ) -> None:
         self.config = config
         self._zone = ZoneInfo(config.timezone)
         self._days_off = config.extra_days_off | _dates(days_off)
+        self._overrides = _dates(working_overrides)
 
     def day_off_name(self, d: date) -> str | None:
         """Why d is not a working day (holiday name, "Libur tambahan" or day name), else None."""
-        holiday = _holidays(self.config.holiday_country, d.year).get(d)
+        if self.is_working_override(d):
+            return None
+        holiday = self._holiday(d)
         if holiday:
             return holiday
         if d in self._days_off:
@@ -125,6 +137,23 @@ class WorkingCalendar:
         if d.weekday() not in self.config.office_hours:
             return _DAY_NAMES[d.weekday()]
         return None
+
+    def is_working_override(self, d: date) -> bool:
+        """d is a working day only because an admin marked it so (hari kerja pengganti)."""
+        return d in self._overrides and d.weekday() in self.config.office_hours
+
+    def holidays_between(self, first: date, last: date) -> list[tuple[date, str]]:
+        """National holidays and cuti bersama in [first, last], by date; estimated dates say
+        "(perkiraan)" in their name."""
+        found: dict[date, str] = {}
+        for year in range(first.year, last.year + 1):
+            for day, name in _holidays(self.config.holiday_country, year).items():
+                if first <= day <= last:
+                    found[day] = name
+        return sorted(found.items())
+
+    def _holiday(self, d: date) -> str | None:
+        return _holidays(self.config.holiday_country, d.year).get(d)
 
     def is_working_day(self, d: date) -> bool:
         return self.day_off_name(d) is None

@@ -16,6 +16,8 @@ DueFn = Callable[[datetime, Waktu], datetime]
 OPEN, DONE, CANCELLED = "terbuka", "selesai", "dibatalkan"
 RUNNING, FINISHED = "berjalan", "selesai"
 APPROVED, REJECTED = "setuju", "tolak"
+# A data step ended by the role allowed to close it before everything was in.
+CLOSED = "ditutup"
 
 
 class SopError(Exception):
@@ -158,6 +160,8 @@ def finish(
     run = _require_open_step(period, step_no, actor)
     if s.output_kind is Output.DECISION:
         raise SopError(f"{s.title} diselesaikan dengan /setuju atau /tolak <catatan>.")
+    if s.output_kind is Output.DATA:
+        raise SopError(_data_step_hint(s))
     if s.output_kind is Output.DOCUMENT and not has_output:
         raise SopError(
             f"{s.title} belum bisa diselesaikan: kirim dulu dokumen {s.output} "
@@ -168,6 +172,58 @@ def finish(
     return Transition(
         close_run=run.id,
         outcome=DONE,
+        opened=opened,
+        auto_done=auto,
+        round=period.round,
+        period_status=status,
+        notices=team + notices,
+    )
+
+
+def _data_step_hint(s: Step) -> str:
+    if s.closable_by is not None:
+        return (
+            f"{s.title} selesai dengan sendirinya ketika semua indikator sudah dilaporkan "
+            f"(/lapor), atau ditutup {s.closable_by.label} dengan /tutup_lapor."
+        )
+    return f"{s.title} selesai dengan sendirinya ketika semua angka dinyatakan valid (/evaluasi)."
+
+
+def complete(
+    period: PeriodView,
+    step_no: int,
+    actor: Actor,
+    remaining: int,
+    now: datetime,
+    due: DueFn,
+    *,
+    close: bool = False,
+) -> Transition:
+    """A data step ends when nothing remains (every figure in, every figure valid), or when the
+    role that may close it closes it early; then the missing items are the note."""
+    s = step(step_no)
+    if s.output_kind is not Output.DATA:
+        raise SopError(f"{s.title} diselesaikan dengan dokumen {s.output}, bukan dengan data.")
+    run = _require_open_step(period, step_no, actor)
+    note = None
+    if close:
+        if s.closable_by is None or actor.role is not s.closable_by:
+            who = s.closable_by.label if s.closable_by else "siapa pun"
+            raise SopError(f"{s.title} hanya dapat ditutup oleh {who}.")
+        if remaining > 0:
+            note = f"ditutup dengan {remaining} indikator tanpa realisasi"
+    elif remaining > 0:
+        raise SopError(f"{s.title} belum lengkap: masih {remaining} yang belum selesai.")
+    opened, auto, status, notices = _open_next(s, now, period.round, due)
+    team = (
+        (Notice(Role.TIM_SAKIP, "step_done", s.no),)
+        if s.actor is Role.TIM_SAKIP or close
+        else ()
+    )
+    return Transition(
+        close_run=run.id,
+        outcome=CLOSED if close else DONE,
+        note=note,
         opened=opened,
         auto_done=auto,
         round=period.round,
@@ -188,9 +244,18 @@ def require_note(note: str | None) -> str:
 
 
 def decide(
-    period: PeriodView, actor: Actor, approve: bool, note: str | None, now: datetime, due: DueFn
+    period: PeriodView,
+    actor: Actor,
+    approve: bool,
+    note: str | None,
+    now: datetime,
+    due: DueFn,
+    reopen_figures: bool = False,
 ) -> Transition:
-    """Step 9: YA opens step 10; TIDAK sends the work back to Tim SAKIP with the note, new round."""
+    """Step 9: YA opens step 10; TIDAK sends the work back to Tim SAKIP with the note, new round.
+
+    A rejection that names indicators (`reopen_figures`) reopens the evaluation step for those
+    figures; one without goes back to the recap."""
     s = step(DECISION_STEP)
     run = _require_open_step(period, s.no, actor)
     note = (note or "").strip() or None
@@ -207,7 +272,7 @@ def decide(
             notices=(Notice(Role.TIM_SAKIP, "approved", s.no, note), *notices),
         )
     require_note(note)
-    back = step(s.on_reject)
+    back = step(s.on_reject_figures if reopen_figures and s.on_reject_figures else s.on_reject)
     new_round = period.round + 1
     return Transition(
         close_run=run.id,

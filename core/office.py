@@ -10,6 +10,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.calendar import CalendarConfig, WorkingCalendar
+from core.capaian import CapaianRules
 from core.sop import Waktu
 from storage.db import Database
 from storage.files import FileStore
@@ -28,6 +29,7 @@ class Office:
     admin_ids: frozenset[int] = frozenset()
     name: str = "Dinas"
     clock: Callable[[], datetime] = utcnow
+    rules: CapaianRules = field(default_factory=CapaianRules)
 
     async def calendar(self, session: AsyncSession) -> WorkingCalendar:
         """The working calendar with the days off admins added in the bot."""

@@ -45,6 +45,8 @@ class Output(str, Enum):
     DECISION = "keputusan"
     FORWARD = "teruskan"
     AUTOMATIC = "otomatis"
+    # Ends by itself when the data is complete (every figure in, every figure valid).
+    DATA = "data"
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,10 @@ class Step:
     output_kind: Output
     next_step: int | None
     on_reject: int | None = None
+    # A rejection that names indicators reopens this step for those figures only.
+    on_reject_figures: int | None = None
+    # Who may end a data step before it is complete (the missing items are recorded).
+    closable_by: Role | None = None
 
     @property
     def title(self) -> str:
@@ -135,8 +141,9 @@ STEPS: tuple[Step, ...] = (
         ("Kertas Kerja Pengukuran Data Kinerja",),
         Waktu(days=1),
         "Kertas Kerja Pengukuran Data Kinerja (terisi)",
-        Output.DOCUMENT,
+        Output.DATA,
         6,
+        closable_by=Role.TIM_SAKIP,
     ),
     Step(
         6,
@@ -145,7 +152,7 @@ STEPS: tuple[Step, ...] = (
         ("Kertas Kerja Pengukuran Data Kinerja",),
         Waktu(days=1),
         "Kertas Kerja Pengukuran Data Kinerja (dievaluasi)",
-        Output.DOCUMENT,
+        Output.DATA,
         7,
     ),
     Step(
@@ -180,6 +187,7 @@ STEPS: tuple[Step, ...] = (
         Output.DECISION,
         10,
         on_reject=7,
+        on_reject_figures=6,
     ),
     Step(
         10,

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import select
 
 from core import engine
+from core.deadlines import PendingReminder, pending_reminder
 from core.engine import SopError
 from core.office import Office
 from core.sop import Output
@@ -26,6 +27,8 @@ class Task:
     due_at: datetime | None
     late_minutes: int
     drafts: tuple[str, ...]
+    # Where the step's reminder ladder stands (sent so far, next rung and when).
+    reminder: PendingReminder | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ async def my_tasks(office: Office, telegram_id: int) -> list[Task]:
                     run.due_at,
                     late,
                     tuple(d.file_name for d in drafts),
+                    pending_reminder(run, office.reminders, cal, now),
                 )
             )
         return out

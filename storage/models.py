@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -137,6 +138,139 @@ class PtbData(SQLModel, table=True):
 
 class DayOff(SQLModel, table=True):
     """Days off added by an admin with /libur, on top of the national holidays."""
+
+    day: date = Field(primary_key=True)
+    keterangan: str
+    added_by: int | None = None
+
+
+# --- Indicators and realisation (SOP steps 4-6) ---------------------------------------------
+
+
+class ExactDecimal(TypeDecorator):
+    """A Decimal kept as plain TEXT, so SQLite and PostgreSQL give back every digit typed.
+
+    SQLAlchemy's Numeric goes through float on SQLite; targets, realisations and capaian must not.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | int | None, dialect) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, (float, bool)) or not isinstance(value, (Decimal, int)):
+            raise TypeError(f"angka pasti harus Decimal, bukan {type(value).__name__}")
+        value = Decimal(value)
+        if not value.is_finite():
+            raise ValueError("angka tak hingga tidak disimpan")
+        text = format(value, "f")
+        return "0" if text in ("-0", "") else text
+
+    def process_result_value(self, value: str | None, dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+def _exact():
+    return Field(default=None, sa_column=Column(ExactDecimal(), nullable=True))
+
+
+def _text(nullable: bool = True):
+    return Field(default=None if nullable else "", sa_column=Column(Text, nullable=nullable))
+
+
+class IndicatorUnit(SQLModel, table=True):
+    """A program, kegiatan or sub kegiatan of a period's Kertas Kerja, with its budget."""
+
+    __table_args__ = (UniqueConstraint("period_id", "kode", name="uq_indicatorunit_kode"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    level: str
+    kode: str
+    nama: str = _text(nullable=False)
+    parent_kode: str | None = None
+    position: int = 0
+    pagu: Decimal | None = _exact()
+    realisasi_anggaran: Decimal | None = _exact()
+
+
+class Indicator(SQLModel, table=True):
+    """One indicator of a period's Kertas Kerja; across periods it is the same `ikode` in a year.
+
+    Targets are stored in machine form (core.capaian.target_to_text: `85`, `4.5-5`).
+    """
+
+    __table_args__ = (
+        UniqueConstraint("period_id", "ikode", name="uq_indicator_ikode"),
+        Index("ix_indicator_year_ikode", "year", "ikode"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    year: int
+    ikode: str
+    kode: str
+    position: int = 0
+    excel_row: int = 0
+    level: str
+    nama: str = _text(nullable=False)
+    indikator: str = _text(nullable=False)
+    jenis: str
+    satuan: str
+    target_tahunan: str
+    target_tw1: str | None = None
+    target_tw2: str | None = None
+    target_tw3: str | None = None
+    target_tw4: str | None = None
+    polaritas: str
+    tipe_target: str
+    konsolidasi: str
+    cara_hitung: str = _text(nullable=False)
+    sumber_data: str = _text(nullable=False)
+    pic_nip: str
+    pic_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    program_kode: str
+    kegiatan_kode: str | None = None
+    sub_kegiatan_kode: str | None = None
+
+
+class Figure(SQLModel, table=True):
+    """The realisation reported for one indicator, its evaluation and its capaian with the rule.
+
+    status: 'dilaporkan' (waiting for Tim SAKIP), 'dikembalikan' (to be corrected by the ASN),
+    'valid', 'kosong' (reporting closed without a figure). `version` grows with every change,
+    so a decision on an old version is refused.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("indicator_id", name="uq_figure_indicator"),
+        Index("ix_figure_period_status", "period_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_id: int = Field(foreign_key="indicator.id")
+    period_id: int = Field(foreign_key="period.id")
+    realisasi: Decimal | None = _exact()
+    faktor_pendukung: str | None = _text()
+    faktor_penghambat: str | None = _text()
+    evidence_document_id: int | None = Field(default=None, foreign_key="document.id")
+    status: str = "dilaporkan"
+    note: str | None = _text()
+    version: int = 1
+    capaian: Decimal | None = _exact()
+    capaian_rule: str | None = _text()
+    reported_by: int | None = Field(default=None, foreign_key="user.id")
+    reported_at: datetime | None = _when()
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = _when()
+
+
+# --- Working calendar and reminders (issue 4) -----------------------------------------------
+
+
+class WorkingDay(SQLModel, table=True):
+    """A hari kerja pengganti: an admin marks a holiday (often an estimated one) as a working day."""
 
     day: date = Field(primary_key=True)
     keterangan: str

@@ -10,9 +10,25 @@ from core.engine import SopError
 from core.sop import Role, step
 from fakeapi import FakeTelegram, FakeUser
 from storage.models import AuditLog, Document, Period, StepRun, User
+from tests import kinerja_flow
 from tests.conftest import ADMIN_ID, Bot, register
 
 PDF = b"%PDF-1.4 nota dinas\n%%EOF"
+
+
+KERTAS_KERJA = kinerja_flow.kertas_kerja(
+    [
+        kinerja_flow.kk_row(
+            "Program", "1.02", "Program Penempatan", "Persentase pencaker ditempatkan",
+            "199003032015032005", tahunan=80, tw=(80, 80, 80, 80),
+        ),
+        kinerja_flow.kk_row(
+            "Kegiatan", "1.02.01", "Kegiatan Pelatihan", "Jumlah peserta pelatihan",
+            "199104042016041006", satuan="orang", tahunan=200, tw=(50, 50, 50, 50),
+            konsolidasi="Kumulatif",
+        ),
+    ]
+)  # fmt: skip
 
 
 def pdf(name: str) -> bytes:
@@ -159,20 +175,37 @@ async def test_whole_period_with_one_rejection_round(tg: FakeTelegram, bot: Bot,
     await asn1.expect("Tidak ada langkah Anda")
     await upload_and_finish(tim1, 3, "rencana")
     await tim2.expect("Langkah 3 periode Triwulan I 2025 diselesaikan oleh Tono")
-    for no in (4,):
-        await tim1.expect(f"Langkah {no}: tugas baru")
-        await upload_and_finish(tim2, no, f"langkah{no}")
-    # Step 5 is every ASN's.
-    await asn2.expect("Langkah 5: tugas baru")
-    await upload_and_finish(asn1, 5, "kertas kerja terisi")
-    for no in (6, 7, 8):
-        await tim1.expect(f"Langkah {no}: tugas baru")
-        await upload_and_finish(tim1, no, f"langkah{no}")
+    # Step 4: the Kertas Kerja names the indicators and their PICs; a PDF is not one.
+    await tim1.expect("Langkah 4: tugas baru")
+    await tim2.send_document(pdf("langkah4"), "langkah4.pdf", "application/pdf")
+    await tim2.expect("format Excel (.xlsx)")
+    imported = await kinerja_flow.upload_kertas_kerja(tim2, KERTAS_KERJA)
+    assert "2 indikator, 1 program, 2 PIC" in imported.plain
+    await kinerja_flow.finish(tim2, imported, 4)
+    # Step 5: each PIC gets their own indicators and reports them; the last one ends the step.
+    for asn, code in ((asn1, "1.02"), (asn2, "1.02.01")):
+        opened = await asn.expect("Langkah 5: laporkan realisasi")
+        assert code in opened.plain
+    done = await kinerja_flow.report(asn1, "1.02", "80")
+    assert "Masih 1 indikator" in done.plain
+    done = await kinerja_flow.report(asn2, "1.02.01", "45")
+    assert "Langkah 5 selesai" in done.plain
+    # Step 6: Tim SAKIP declares both figures valid; step 7 opens.
+    await tim1.expect("Langkah 6: tugas baru")
+    cards, _ = await kinerja_flow.validate_all(tim1)
+    assert len(cards) == 2
+    # Steps 7 and 8: the recap workbook, then the same workbook as the Draft Laporan.
+    _, _, stored = await kinerja_flow.recap(tim1)
+    await kinerja_flow.finish(tim1, stored, 7)
+    await tim1.expect("Langkah 8: tugas baru")
+    await kinerja_flow.finish(tim1, await kinerja_flow.draft(tim1), 8)
 
     # Step 9: the draft reaches the Sekretaris, who rejects with a note through the buttons.
     draft_msg = await sek.expect("Langkah 9: tugas baru")
     draft = await sek.next_message()
-    assert draft.document.content == pdf("langkah8")
+    assert draft.document.file_name.endswith("Triwulan I 2025.xlsx")
+    chart = await sek.next_message()
+    assert chart.document.content[:4] == b"\x89PNG"
     await sek.send("/tolak")
     await sek.expect("harus disertai catatan")
     await sek.press("↩️ Tolak", draft_msg)

@@ -68,10 +68,14 @@ class Period:
 
     def finish(self, no: int, actor: Actor | None = None) -> engine.Transition:
         actor = actor or BY_ROLE[step(no).actor]
+        if step(no).output_kind is Output.DATA:
+            return self.apply(engine.complete(self.view(), no, actor, 0, NOW, due))
         return self.apply(engine.finish(self.view(), no, actor, True, NOW, due))
 
-    def decide(self, approve: bool, note: str | None = None) -> engine.Transition:
-        return self.apply(engine.decide(self.view(), SEK, approve, note, NOW, due))
+    def decide(
+        self, approve: bool, note: str | None = None, reopen: bool = False
+    ) -> engine.Transition:
+        return self.apply(engine.decide(self.view(), SEK, approve, note, NOW, due, reopen))
 
 
 def test_start_finishes_step_one_and_opens_step_two_for_the_sekretaris():
@@ -189,4 +193,60 @@ def test_sop_data_is_complete():
     assert sum(s.waktu.days for s in STEPS) == 3
     assert [s.no for s in STEPS if s.output_kind is Output.DECISION] == [9]
     assert step(9).next_step == 10 and step(9).on_reject == 7
+    assert step(9).on_reject_figures == 6
+    assert [s.no for s in STEPS if s.output_kind is Output.DATA] == [5, 6]
     assert step(11).output_kind is Output.AUTOMATIC
+
+
+def test_data_steps_end_when_complete_not_by_a_document():
+    p = Period()
+    for no in range(2, 5):
+        p.finish(no)
+    with pytest.raises(SopError, match="/tutup_lapor"):
+        engine.finish(p.view(), 5, ASN, True, NOW, due)
+    with pytest.raises(SopError, match="masih 2"):
+        engine.complete(p.view(), 5, ASN, 2, NOW, due)
+    tr = p.finish(5, ASN)
+    assert tr.outcome == "selesai" and tr.note is None
+    assert tr.notices == (engine.Notice(Role.TIM_SAKIP, "step_opened", 6),)
+    with pytest.raises(SopError, match="/evaluasi"):
+        engine.finish(p.view(), 6, TIM, True, NOW, due)
+    with pytest.raises(SopError, match="masih 1"):
+        engine.complete(p.view(), 6, TIM, 1, NOW, due)
+    with pytest.raises(SopError, match="dikerjakan oleh Tim SAKIP"):
+        engine.complete(p.view(), 6, ASN, 0, NOW, due)
+    with pytest.raises(SopError, match="dengan dokumen"):
+        engine.complete(p.view(), 7, TIM, 0, NOW, due)
+    tr = p.finish(6)
+    assert engine.Notice(Role.TIM_SAKIP, "step_done", 6) in tr.notices
+    assert p.open_steps() == [7]
+
+
+def test_only_tim_sakip_closes_reporting_early_and_the_gap_is_noted():
+    p = Period()
+    for no in range(2, 5):
+        p.finish(no)
+    for actor in (ASN, SEK, KD):
+        with pytest.raises(SopError, match="hanya dapat ditutup oleh Tim SAKIP"):
+            engine.complete(p.view(), 5, actor, 3, NOW, due, close=True)
+    tr = p.apply(engine.complete(p.view(), 5, TIM, 3, NOW, due, close=True))
+    assert (tr.outcome, tr.note) == ("ditutup", "ditutup dengan 3 indikator tanpa realisasi")
+    assert engine.Notice(Role.TIM_SAKIP, "step_done", 5) in tr.notices
+    assert p.open_steps() == [6]
+    with pytest.raises(SopError, match="hanya dapat ditutup oleh siapa pun"):
+        engine.complete(p.view(), 6, TIM, 1, NOW, due, close=True)
+
+
+def test_rejection_naming_indicators_reopens_evaluation_with_a_fresh_due_time():
+    p = Period()
+    for no in range(2, 9):
+        p.finish(no)
+    later = NOW + timedelta(hours=3)
+    tr = p.apply(engine.decide(p.view(), SEK, False, "[1.02] cek", later, due, True))
+    assert p.open_steps() == [6] and p.round == 2
+    assert tr.notices == (engine.Notice(Role.TIM_SAKIP, "rejected", 6, "[1.02] cek"),)
+    assert p.runs[-1].due_at == due(later, step(6).waktu) and p.runs[-1].round == 2
+    for no in (6, 7, 8):
+        p.finish(no)
+    p.decide(False, "Rekap ulang")
+    assert p.open_steps() == [7] and p.round == 3

@@ -31,6 +31,8 @@ async def _attached(update: Update, result: Attached) -> None:
         f"{s.title}, periode <b>{escape(result.period)}</b>.\n"
         "Salah file? Kirim ulang untuk mengganti. Bila sudah benar, tekan Selesaikan."
     )
+    if result.summary:
+        text = f"✅ {escape(result.summary)}\n{text}"
     await reply(update, text, keyboards.finish(result.run_id))
 
 

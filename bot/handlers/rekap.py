@@ -1,0 +1,108 @@
+"""/rekap (Tim SAKIP): the Rekapitulasi workbook and its chart, built from the database.
+
+Step 7: built, sent, and stored as the step's output (then "Selesaikan"). Step 8: the recap
+finished at step 7 becomes the Draft Laporan for the Sekretaris. Other steps: a preview that is
+not stored. The build runs with block=False and its CPU work in a thread, so other users'
+updates are not held while it runs; a progress message is edited as it goes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from html import escape
+
+from telegram import InputFile, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot import keyboards, messages_data
+from bot.handlers.common import callback_args, guarded, office, reply
+from core import recap
+from core.recap import RECAP_STEP, RecapTarget
+from core.users import lookup
+from core.workflow import Choice
+
+log = logging.getLogger(__name__)
+
+
+async def _run(update: Update, context: ContextTypes.DEFAULT_TYPE, period_id=None) -> None:
+    o = office(context)
+    uid = update.effective_user.id
+    found = await recap.target(o, uid, period_id)
+    if isinstance(found, Choice):
+        await reply(
+            update,
+            "Rekap periode yang mana?",
+            keyboards.column([(name, f"rk:{pid}") for pid, name in found.options]),
+        )
+        return
+    if found.step_no == recap.DRAFT_STEP:
+        stored = await recap.carry_to_draft(o, uid, found.period_id)
+        await reply(update, messages_data.draft_ready(stored), keyboards.finish(stored.run_id))
+        return
+    await _build_and_send(update, context, found)
+
+
+async def _build_and_send(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, found: RecapTarget
+) -> None:
+    o = office(context)
+    started = time.monotonic()
+    done: list[str] = []
+    status = await update.effective_message.reply_text(
+        messages_data.recap_progress(found.period, "mulai", done), parse_mode=ParseMode.HTML
+    )
+
+    async def progress(phase: str) -> None:
+        text = messages_data.recap_progress(found.period, phase, done)
+        done.append(phase)
+        try:
+            await status.edit_text(text, parse_mode=ParseMode.HTML)
+        except BadRequest as exc:  # "message is not modified" and the like cost nothing
+            log.debug("progress edit skipped: %s", exc)
+
+    user, _ = await lookup(o, update.effective_user.id)
+    files = await recap.build(o, found.period_id, user.nama if user else "Tim SAKIP", progress)
+    stored = None
+    if found.stores:
+        stored = await recap.store(o, update.effective_user.id, files)
+    await status.edit_text(
+        messages_data.recap_done(files, stored is not None, time.monotonic() - started),
+        parse_mode=ParseMode.HTML,
+    )
+    caption = f"Rekapitulasi Hasil Pengukuran Data Kinerja — {files.period}"
+    if stored is None:
+        caption += " (pratinjau)"
+    message = update.effective_message
+    await message.reply_document(InputFile(files.workbook, filename=files.file_name), caption=caption)
+    await message.reply_document(
+        InputFile(files.chart, filename=files.chart_name), caption=recap.CHART_KIND
+    )
+    if stored is not None:
+        await reply(
+            update,
+            f"Rekap tersimpan sebagai output Langkah {RECAP_STEP} periode "
+            f"<b>{escape(files.period)}</b>. Bila sudah benar, tekan Selesaikan.",
+            keyboards.finish(stored.run_id),
+        )
+
+
+@guarded
+async def rekap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _run(update, context)
+
+
+@guarded
+async def rekap_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    (period_id,) = callback_args(update)
+    await _run(update, context, int(period_id))
+
+
+def handlers() -> list:
+    # block=False: building 10,000 indicators takes seconds; nobody else waits for it.
+    return [
+        CommandHandler("rekap", rekap, block=False),
+        CallbackQueryHandler(rekap_button, pattern=r"^rk:\d+$", block=False),
+    ]

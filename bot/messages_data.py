@@ -1,0 +1,382 @@
+"""Texts of the data steps (Kertas Kerja, /lapor, /progres, /evaluasi, /rekap), in Bahasa
+Indonesia, HTML parse mode; every user-supplied value goes through `escape`.
+
+Kept beside `bot/messages.py` (which delegates the outbox kinds listed in `DATA_KINDS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from html import escape
+
+from core.calendar import WorkingCalendar
+from core.indicators import MARKS, STATUS_LABELS, Card, Idle, Preview, Progress, ReportItem
+from core.measure import Measured
+from core.numbers import format_exact, format_percent
+from core.text import pages
+
+LIMIT = 3900
+TEMPLATE_NAME = "Template Kertas Kerja Pengukuran Data Kinerja.xlsx"
+TEMPLATE_CAPTION = (
+    "Template Kertas Kerja Pengukuran Data Kinerja. Isi sheet Data (petunjuk di sheet "
+    "Petunjuk), lalu kirim file .xlsx-nya di chat ini saat Langkah 4 terbuka."
+)
+TOLAK_SYNTAX = (
+    "/tolak &lt;catatan&gt; mengembalikan ke rekap (Langkah 7); "
+    "/tolak [kode, kode] &lt;catatan&gt; membuka ulang evaluasi (Langkah 6) untuk indikator "
+    "berkode itu, misalnya <code>/tolak [1.02.01.2, 1.02.03#2] Realisasi belum sesuai BPS</code>."
+)
+
+# What to do at the steps whose work is data, not an uploaded document.
+STEP_HINTS = {
+    4: (
+        "Ambil template dengan /template, isi sheet Data, lalu kirim file <b>.xlsx</b> di chat "
+        "ini. File diperiksa utuh; setelah bersih tekan <b>Selesaikan</b> atau ketik /selesai."
+    ),
+    5: (
+        "Ketik /lapor untuk melaporkan realisasi indikator Anda; /progres menunjukkan yang "
+        "belum. Langkah ini selesai sendiri setelah semua indikator dilaporkan (Tim SAKIP dapat "
+        "menutupnya dengan /tutup_lapor)."
+    ),
+    6: (
+        "Ketik /evaluasi untuk memeriksa angka yang masuk: <b>Valid</b> atau <b>Kembalikan</b> "
+        "dengan catatan. Langkah ini selesai sendiri setelah semua angka valid."
+    ),
+    7: (
+        "Ketik /rekap: bot menyusun Rekapitulasi (.xlsx) dan grafiknya dari data yang sudah "
+        "divalidasi. Lalu tekan <b>Selesaikan</b> atau ketik /selesai."
+    ),
+    8: (
+        "Ketik /rekap untuk menjadikan rekap Langkah 7 sebagai Draft Laporan, lalu tekan "
+        "<b>Selesaikan</b>: draft dikirim ke Sekretaris."
+    ),
+}
+
+
+def _when(t: datetime | None, cal: WorkingCalendar) -> str:
+    from bot.messages import when
+
+    return when(t, cal)
+
+
+def pct(value: Decimal | None) -> str:
+    return "N/A" if value is None else format_percent(value)
+
+
+def number(value: Decimal | None) -> str:
+    return "-" if value is None else format_exact(value)
+
+
+def _cut(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ------------------------------------------------------------------------- outbox kinds
+
+
+def report_opened(p: dict, cal: WorkingCalendar) -> str:
+    due = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
+    round_ = f" (putaran {p['round']})" if p.get("round", 1) > 1 else ""
+    lines = [
+        f"📌 <b>Langkah 5: laporkan realisasi</b> — periode <b>{escape(p['period'])}</b>{round_}",
+        f"<b>Batas waktu:</b> {_when(due, cal)}",
+        "",
+        f"Anda PIC untuk <b>{p['total']}</b> indikator:",
+    ]
+    used = sum(len(line) for line in lines)
+    shown = 0
+    for code, indikator, target, satuan in p["items"]:
+        line = (
+            f"• <code>{escape(code)}</code> {escape(_cut(indikator))} — target "
+            f"{escape(target)} {escape(satuan)}"
+        )
+        if used + len(line) > LIMIT - 300:
+            break
+        lines.append(line)
+        used += len(line) + 1
+        shown += 1
+    if p["total"] > shown:
+        lines.append(f"… dan {p['total'] - shown} indikator lainnya.")
+    lines += ["", "Ketik /lapor (atau tekan tombol) untuk mengisi realisasinya satu per satu."]
+    return "\n".join(lines)
+
+
+def report_closed(p: dict, cal: WorkingCalendar) -> str:
+    lines = [
+        f"🔒 Pelaporan realisasi periode <b>{escape(p['period'])}</b> ditutup oleh "
+        f"{escape(p['by'])}. Indikator Anda berikut tercatat <b>tanpa realisasi</b>:"
+    ]
+    lines += [f"• <code>{escape(c)}</code> {escape(_cut(i))}" for c, i in p["items"]]
+    if p["total"] > len(p["items"]):
+        lines.append(f"… dan {p['total'] - len(p['items'])} lainnya.")
+    return "\n".join(lines)
+
+
+def figure_returned(p: dict, cal: WorkingCalendar) -> str:
+    return (
+        f"↩️ <b>Realisasi dikembalikan</b> — periode <b>{escape(p['period'])}</b>\n"
+        f"Indikator: <code>{escape(p['code'])}</code> {escape(p['indikator'])}\n"
+        f"Realisasi Anda: {escape(p['realisasi'])} {escape(p['satuan'])}\n"
+        f"<b>Catatan {escape(p['by'])}:</b> {escape(p['note'] or '')}\n\n"
+        "Perbaiki dengan /lapor (atau tombol di bawah)."
+    )
+
+
+def figure_corrected(p: dict, cal: WorkingCalendar) -> str:
+    what = "diperbaiki setelah dikembalikan" if p.get("returned") else "diperbarui"
+    return (
+        f"📝 Realisasi <code>{escape(p['code'])}</code> {escape(_cut(p['indikator']))} periode "
+        f"<b>{escape(p['period'])}</b> {what} oleh {escape(p['by'])}. Ketik /evaluasi untuk "
+        "memeriksanya."
+    )
+
+
+DATA_KINDS = {
+    "report_opened": report_opened,
+    "report_closed": report_closed,
+    "figure_returned": figure_returned,
+    "figure_corrected": figure_corrected,
+}
+
+
+# ------------------------------------------------------------------------------ /lapor
+
+
+def lapor_list(items: Sequence[ReportItem], done: int) -> str:
+    periods = sorted({i.period for i in items})
+    head = "<b>Lapor realisasi</b>"
+    if len(periods) == 1:
+        head += f" — periode <b>{escape(periods[0])}</b>"
+    lines = [head, f"Pilih indikator ({len(items)} bisa diisi atau diperbaiki)."]
+    if done:
+        lines.append(f"{done} indikator Anda sudah valid.")
+    lines.append("▫️ belum dilaporkan · 📝 menunggu evaluasi · ↩️ dikembalikan")
+    return "\n".join(lines)
+
+
+def item_label(item: ReportItem, several_periods: bool) -> str:
+    period = f"[{item.period}] " if several_periods else ""
+    return f"{MARKS[item.status]} {period}{item.code} {item.indikator}"
+
+
+NOTHING_TO_REPORT = (
+    "Tidak ada indikator yang perlu Anda laporkan sekarang. Pelaporan dibuka pada Langkah 5 "
+    "(dan untuk angka yang dikembalikan pada Langkah 6). Ketik /progres untuk melihat status."
+)
+
+
+def ask_value(item: ReportItem) -> str:
+    lines = [
+        f"<b>{escape(item.code)}</b> {escape(item.indikator)}",
+        f"Target: {escape(item.target)} {escape(item.satuan)}",
+    ]
+    if item.realisasi is not None:
+        lines.append(
+            f"Realisasi tercatat: {number(item.realisasi)} ({STATUS_LABELS[item.status]}); "
+            "angka baru menggantikannya."
+        )
+    if item.note:
+        lines.append(f"<b>Catatan:</b> {escape(item.note)}")
+    lines += [
+        "",
+        f"Ketik <b>realisasi</b> dalam {escape(item.satuan)}, misalnya <code>1.234,5</code>, "
+        "<code>85%</code> atau <code>1,2 juta</code>. /batal untuk batal.",
+    ]
+    return "\n".join(lines)
+
+
+def confirm_odd(pv: Preview) -> str:
+    return (
+        f"{escape(pv.warning or 'Angka tidak biasa — yakin?')} Anda menulis "
+        f"<b>{number(pv.value)}</b> {escape(pv.satuan)}. Pakai angka ini?"
+    )
+
+
+ASK_PENDUKUNG = (
+    "Tulis <b>faktor pendukung</b> capaian ini (opsional), atau tekan Lewati."
+)
+ASK_PENGHAMBAT = "Tulis <b>faktor penghambat</b> (opsional), atau tekan Lewati."
+ASK_EVIDENCE = (
+    "Kirim <b>bukti dukung</b> sebagai foto atau dokumen (PDF/Word/Excel/gambar, maksimal "
+    "20 MB), atau tekan Lewati. Bukti hanya dapat dilihat Anda, Tim SAKIP dan pimpinan."
+)
+NOT_TEXT = "Mohon ketik jawabannya sebagai teks, tekan Lewati, atau /batal."
+
+
+def measured_lines(m: Measured, satuan: str) -> list[str]:
+    c = m.capaian
+    if c.is_na:
+        capaian = f"N/A — {escape(c.na_reason or '')}"
+    elif c.cap_applied:
+        capaian = f"<b>{pct(c.raw)}</b> (dibatasi {pct(c.capped)} untuk predikat)"
+    else:
+        capaian = f"<b>{pct(c.raw)}</b>"
+    lines = [
+        f"Target: {escape(m.target_text)} {escape(satuan)}",
+        f"Realisasi: <b>{number(m.realisasi)}</b> {escape(satuan)}",
+    ]
+    if m.compared is not None and m.compared != m.realisasi:
+        lines.append(f"Realisasi yang dibandingkan: {number(m.compared)} {escape(satuan)}")
+    lines += [
+        f"Capaian: {capaian}",
+        f"Predikat: <b>{escape(m.predikat or 'N/A')}</b>",
+        f"<i>Aturan: {escape(m.rule)}</i>",
+    ]
+    return lines
+
+
+def confirm_text(pv: Preview, pendukung: str | None, penghambat: str | None, evidence: str | None) -> str:
+    lines = [
+        f"<b>Periksa sebelum dikirim</b> — periode {escape(pv.period)}",
+        f"<b>{escape(pv.code)}</b> {escape(pv.indikator)}",
+        *measured_lines(pv.measured, pv.satuan),
+        f"Faktor pendukung: {escape(pendukung or '-')}",
+        f"Faktor penghambat: {escape(penghambat or '-')}",
+        f"Bukti dukung: {escape(evidence or 'tidak ada')}",
+    ]
+    return "\n".join(lines)
+
+
+def submitted_text(result, opened: str) -> str:
+    pv = result.preview
+    verb = "diperbarui" if result.corrected else "tersimpan"
+    lines = [
+        f"✅ Realisasi <b>{escape(pv.code)}</b> {verb}: {number(pv.value)} {escape(pv.satuan)}, "
+        f"capaian {pct(pv.measured.capaian.raw)} ({escape(pv.measured.predikat or 'N/A')})."
+    ]
+    if result.done is not None:
+        lines.append(
+            f"Semua indikator periode <b>{escape(pv.period)}</b> sudah dilaporkan: "
+            "Langkah 5 selesai."
+        )
+        if opened:
+            lines.append(opened)
+    elif result.remaining:
+        lines.append(f"Masih {result.remaining} indikator periode ini belum dilaporkan (semua PIC).")
+    lines.append("Ketik /lapor untuk indikator berikutnya, /progres untuk melihat sisanya.")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- /progres
+
+
+def progress_text(p: Progress) -> list[str]:
+    lines = [f"<b>Progres pelaporan — periode {escape(p.period)}</b>"]
+    if p.step_no:
+        lines.append(f"Langkah berjalan: {p.step_no}")
+    if p.mine:
+        left = [i for i in p.mine if i.status in (None, "dikembalikan")]
+        lines += ["", f"<b>Indikator Anda</b> ({len(p.mine)}; belum/dikembalikan: {len(left)})"]
+        for i in p.mine:
+            value = f" = {number(i.realisasi)}" if i.realisasi is not None else ""
+            lines.append(
+                f"{MARKS[i.status]} <code>{escape(i.code)}</code> {escape(_cut(i.indikator, 60))}"
+                f"{value} — {STATUS_LABELS[i.status]}"
+            )
+    elif not p.team_view:
+        lines.append("Anda bukan PIC indikator di periode ini.")
+    if p.team_view:
+        total = sum(x.total for x in p.per_pic)
+        reported = sum(x.reported for x in p.per_pic)
+        valid = sum(x.valid for x in p.per_pic)
+        lines += [
+            "",
+            f"<b>Per PIC</b> — masuk {reported}/{total}, valid {valid}/{total}",
+        ]
+        for x in p.per_pic:
+            extra = []
+            if x.returned:
+                extra.append(f"{x.returned} dikembalikan")
+            if x.missing:
+                extra.append(f"{x.missing} tanpa realisasi")
+            mark = "✅" if x.reported + x.missing == x.total and not x.returned else "⏳"
+            tail = f" ({', '.join(extra)})" if extra else ""
+            lines.append(
+                f"{mark} {escape(x.nama)}: masuk {x.reported}/{x.total}, valid {x.valid}{tail}"
+            )
+    return pages("\n".join(lines), LIMIT)
+
+
+# ---------------------------------------------------------------------------- /evaluasi
+
+
+def card_text(c: Card) -> str:
+    lines = [
+        f"🔎 <b>Evaluasi</b> — periode {escape(c.period)} (menunggu: {c.pending})",
+        f"<b>{escape(c.code)}</b> {escape(c.indikator)}",
+        f"PIC: {escape(c.pic)}",
+        *measured_lines(c.measured, c.satuan),
+        f"Faktor pendukung: {escape(c.pendukung or '-')}",
+        f"Faktor penghambat: {escape(c.penghambat or '-')}",
+        f"Bukti dukung: {'ada (tombol 📎)' if c.has_evidence else 'tidak ada'}",
+    ]
+    if c.note:
+        lines.append(f"<b>Catatan sebelumnya:</b> {escape(c.note)}")
+    if c.corrected:
+        lines.append(f"<i>Versi {c.version}: angka ini sudah pernah diubah.</i>")
+    return "\n".join(lines)
+
+
+def decision_line(valid: bool, by: str, at: datetime, cal: WorkingCalendar, note: str | None) -> str:
+    if valid:
+        return f"✅ <b>Valid</b> — oleh {escape(by)}, {_when(at, cal)}"
+    return (
+        f"↩️ <b>Dikembalikan</b> ke PIC — oleh {escape(by)}, {_when(at, cal)}\n"
+        f"Catatan: {escape(note or '')}"
+    )
+
+
+def idle_text(i: Idle) -> str:
+    parts = []
+    if i.returned:
+        parts.append(f"{i.returned} angka dikembalikan dan menunggu perbaikan ASN")
+    if i.own:
+        parts.append(f"{i.own} angka Anda sendiri menunggu anggota Tim SAKIP lain")
+    why = "; ".join(parts) or "tidak ada angka yang menunggu"
+    return (
+        f"Tidak ada angka yang bisa Anda evaluasi sekarang di periode {escape(i.period)}: "
+        f"{why}. Anda akan diberi tahu bila ada angka yang diperbaiki."
+    )
+
+
+ASK_RETURN_NOTE = (
+    "Tulis <b>catatan</b> untuk PIC indikator ini: apa yang perlu diperbaiki. /batal untuk batal."
+)
+
+
+# ------------------------------------------------------------------------------- /rekap
+
+
+def recap_progress(period: str, phase: str, done: Sequence[str]) -> str:
+    lines = [f"⏳ <b>Menyusun rekap periode {escape(period)}</b>"]
+    lines += [f"✔️ {escape(d)}" for d in done]
+    lines.append(f"… {escape(phase)}")
+    return "\n".join(lines)
+
+
+def recap_done(files, stored: bool, seconds: float) -> str:
+    lines = [
+        f"✅ <b>Rekap periode {escape(files.period)} selesai</b> ({seconds:.1f} detik): "
+        f"{files.indicators} indikator, {files.with_capaian} dengan capaian."
+    ]
+    for kode, value in files.averages[:10]:
+        lines.append(f"• Program {escape(kode)}: {pct(value)}")
+    if stored:
+        lines.append(
+            "Tersimpan sebagai output Langkah 7 (menggantikan rekap sebelumnya bila ada). "
+            "Periksa, lalu tekan <b>Selesaikan</b>."
+        )
+    else:
+        lines.append("Ini <b>pratinjau</b>: tidak disimpan sebagai output langkah.")
+    return "\n".join(lines)
+
+
+def draft_ready(stored) -> str:
+    return (
+        f"📎 Rekap Langkah 7 menjadi <b>Draft Laporan</b> periode <b>{escape(stored.period)}</b>: "
+        f"{escape(', '.join(stored.file_names))}.\nTekan <b>Selesaikan</b> untuk melaporkannya "
+        "kepada Sekretaris."
+    )

@@ -1,0 +1,63 @@
+"""The overdue scan on PTB's JobQueue: every minute, from the database, with an explicit `now`.
+
+APScheduler's default misfire grace time is 1 s, so a tick delayed by a busy loop would be
+skipped; the job gets 30 s of grace and coalesces missed ticks into one. Nothing about pending
+reminders lives in the job: every tick derives them from the database (core.deadlines.scan),
+so a restart or hours of downtime lose nothing. One repeating job never overlaps itself; two
+processes are kept apart by the scan's own guards.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import Application, ContextTypes, Job
+
+from core import deadlines
+from core.deadlines import ScanResult
+
+log = logging.getLogger(__name__)
+
+JOB_NAME = "pemindai-tenggat"
+MISFIRE_GRACE_SECONDS = 30
+
+
+async def run_scan(app: Application) -> ScanResult:
+    """One scan at the office clock's `now`; the sender is woken when rows were written."""
+    office = app.bot_data["office"]
+    result = await deadlines.scan(office, office.clock())
+    if result.messages or result.runs:
+        log.info(
+            "scan: %d runs, %d reminders, %d escalations, %d heads-ups, %d skipped, %d deferred",
+            result.runs,
+            result.reminders,
+            result.escalations,
+            result.headsups,
+            result.skipped,
+            result.deferred,
+        )
+    if result.messages:
+        sender = app.bot_data.get("sender")
+        if sender is not None:
+            sender.kick()
+    return result
+
+
+async def scan_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run_scan(context.application)
+
+
+def schedule(app: Application, interval_seconds: float) -> Job | None:
+    """Register the repeating scan (called from post_init); interval 0 turns it off."""
+    if interval_seconds <= 0:
+        log.warning("the overdue scan is off (REMINDER_SCAN_SECONDS=0): no reminders are sent")
+        return None
+    if app.job_queue is None:
+        raise RuntimeError("JobQueue tidak tersedia: pasang python-telegram-bot[job-queue]")
+    return app.job_queue.run_repeating(
+        scan_job,
+        interval=interval_seconds,
+        first=interval_seconds,
+        name=JOB_NAME,
+        job_kwargs={"misfire_grace_time": MISFIRE_GRACE_SECONDS, "coalesce": True},
+    )

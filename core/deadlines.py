@@ -1,0 +1,351 @@
+"""Deadline actions: the overdue scan that writes reminders to the outbox, and blocked users.
+
+The scan selects open step runs whose stored ``next_action_at`` has come (one indexed
+comparison, no working-time arithmetic per row), asks core.reminders what is due, and in the
+SAME transaction moves the run's ladder on and writes the outbox rows. Two guards make a
+reminder go out once even when scans overlap (two scheduler ticks, two processes):
+
+- the ladder moves on by a conditional update (``WHERE reminders_sent = <as read> AND …``):
+  of two scans that read the same state, one updates the row and the other updates nothing
+  and sends nothing;
+- every outbox row has a unique key, ``reminder:{run}:{rung}:{user}``,
+  ``escalation:{run}:{user}``, ``headsup:{run}:{user}``, inserted with ON CONFLICT DO NOTHING.
+
+On PostgreSQL the scan also runs under ``pg_try_advisory_xact_lock``, so a second process
+skips the work instead of racing for it.
+
+Targets: today the ladder belongs to a step run and reminds everyone who holds the step's role
+(in step 5, every ASN). A per-(run, user) target, such as an ASN's own missing figures in step
+5, fits the same scheme: a row with the ladder columns (reminders_sent, reminders_skipped,
+escalated, next_action_at) per (run, user), selected by the same indexed comparison, planned
+with the same ``core.reminders.plan``, and keyed ``reminder:{run}:{rung}:{user}`` as now.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core import engine
+from core.calendar import WorkingCalendar
+from core.office import Office
+from core.outbox import enqueue, enqueue_users
+from core.reminders import Ladder, Plan, ReminderRules, first_action_at, next_reminder, plan
+from core.sop import SUPERIOR, Role, step
+from core.users import audit
+from storage import queries
+from storage.models import Period, StepRun, User
+
+log = logging.getLogger(__name__)
+
+# pg_try_advisory_xact_lock key of the overdue scan ("kinj" in ASCII).
+SCAN_LOCK_KEY = 0x6B696E6A
+BATCH = 100
+MAX_BATCHES = 100
+
+
+@dataclass
+class ScanResult:
+    runs: int = 0
+    reminders: int = 0
+    escalations: int = 0
+    headsups: int = 0
+    skipped: int = 0
+    deferred: int = 0
+    lost: int = 0
+    locked_out: bool = False
+    messages: int = 0
+    run_ids: list[int] = field(default_factory=list)
+
+
+def ladder_of(run: StepRun) -> Ladder:
+    s = step(run.step_no)
+    return Ladder(
+        opened_at=run.opened_at,
+        due_at=run.due_at,
+        whole_days=s.waktu.days > 0,
+        reminders_sent=run.reminders_sent,
+        reminders_skipped=run.reminders_skipped,
+        escalated=run.escalated,
+        headsup_done=run.headsup_done,
+        has_superior=SUPERIOR.get(s.actor) is not None,
+    )
+
+
+def opening_action_at(
+    step_no: int, opened_at: datetime, due_at: datetime | None, rules: ReminderRules, cal
+) -> datetime | None:
+    """`next_action_at` for a run being opened: the half-time heads-up or the due time."""
+    whole_days = step(step_no).waktu.days > 0
+    return first_action_at(Ladder(opened_at, due_at, whole_days), rules, cal)
+
+
+async def due_runs(session: AsyncSession, now: datetime, limit: int) -> Sequence[StepRun]:
+    """Open runs whose next action has come: served by the index on (status, next_action_at)."""
+    q = (
+        select(StepRun)
+        .where(StepRun.status == engine.OPEN, col(StepRun.next_action_at) <= now)
+        .order_by(col(StepRun.next_action_at), col(StepRun.id))
+        .limit(limit)
+    )
+    return (await session.exec(q)).all()
+
+
+async def _scan_lock(session: AsyncSession) -> bool:
+    """PostgreSQL: one scanning process at a time (released at commit). SQLite: one process."""
+    if session.bind.dialect.name != "postgresql":
+        return True
+    got = await session.exec(select(func.pg_try_advisory_xact_lock(SCAN_LOCK_KEY)))
+    return bool(got.one())
+
+
+async def scan(
+    office: Office, now: datetime, *, batch: int = BATCH, max_batches: int = MAX_BATCHES
+) -> ScanResult:
+    """Send what is due at `now` on every open run's ladder; one transaction per batch."""
+    result = ScanResult()
+    seen: set[int] = set()
+    for _ in range(max_batches):
+        async with office.db.transaction() as session:
+            if not await _scan_lock(session):
+                result.locked_out = True
+                break
+            rows = await due_runs(session, now, batch)
+            fresh = [r for r in rows if r.id not in seen]
+            if not fresh:
+                break
+            batch_ctx = _Batch(session, office, now, await office.calendar(session))
+            for run in fresh:
+                seen.add(run.id)
+                await batch_ctx.advance(run, result)
+        if len(rows) < batch:
+            break
+    return result
+
+
+class _Batch:
+    """What one batch's runs share: the session, the calendar, users and periods read once."""
+
+    def __init__(self, session: AsyncSession, office: Office, now: datetime, cal) -> None:
+        self.session, self.office, self.now, self.cal = session, office, now, cal
+        self._users: Sequence[User] | None = None
+        self._periods: dict[int, Period] = {}
+
+    async def users(self, role: Role) -> list[User]:
+        """Active users holding `role` (every active user for ASN) who have not blocked the bot."""
+        if self._users is None:
+            self._users = await queries.active_users(session=self.session)
+        return [
+            u
+            for u in self._users
+            if u.blocked_at is None and (role is Role.ASN or u.role == role.value)
+        ]
+
+    async def period(self, period_id: int) -> Period:
+        if period_id not in self._periods:
+            self._periods[period_id] = await self.session.get(Period, period_id)
+        return self._periods[period_id]
+
+    async def advance(self, run: StepRun, result: ScanResult) -> None:
+        p = plan(ladder_of(run), self.office.reminders, self.cal, self.now)
+        won = await self._move_ladder(run, p)
+        result.runs += 1
+        if not won:
+            result.lost += 1
+            return
+        result.deferred += p.deferred
+        if not p.sends and not p.skipped:
+            return
+        result.run_ids.append(run.id)
+        period = await self.period(run.period_id)
+        base = {
+            "period_id": period.id,
+            "period": period.name,
+            "step_no": run.step_no,
+            "run_id": run.id,
+            "round": run.round,
+            "due_at": run.due_at.isoformat() if run.due_at else None,
+        }
+        s = step(run.step_no)
+        actors = await self.users(s.actor)
+        if p.headsup:
+            result.headsups += 1
+            result.messages += await self._send(
+                actors, f"headsup:{run.id}", "headsup", {**base, "left_minutes": p.left_minutes}
+            )
+        if p.reminder is not None:
+            result.reminders += 1
+            payload = {
+                **base,
+                "rung": p.reminder,
+                "of": self.office.reminders.max_reminders,
+                "late_minutes": p.late_minutes,
+                "skipped": len(p.skipped),
+                "superior": _superior_next(s.actor, p.reminder, self.office.reminders),
+            }
+            result.messages += await self._send(
+                actors, f"reminder:{run.id}:{p.reminder}", "reminder", payload
+            )
+        if p.skipped:
+            result.skipped += len(p.skipped)
+            await audit(
+                self.session,
+                "pengingat_dilewati",
+                self.now,
+                None,
+                period.id,
+                run=run.id,
+                rungs=list(p.skipped),
+                sent=p.reminder,
+            )
+        if p.escalate:
+            result.escalations += 1
+            superior = SUPERIOR[s.actor]
+            payload = {
+                **base,
+                "late_minutes": p.late_minutes,
+                "reminders": p.after.reminders_sent - p.after.reminders_skipped,
+                "actor_role": s.actor.label,
+                "superior_role": superior.label,
+                "actors": [u.nama for u in actors][:10],
+            }
+            targets = await self.users(superior)
+            if not targets:
+                log.warning("no active %s to escalate run %s to", superior.label, run.id)
+            result.messages += await self._send(
+                targets, f"escalation:{run.id}", "escalation", payload
+            )
+
+    async def _move_ladder(self, run: StepRun, p: Plan) -> bool:
+        """The conditional update that makes this scan, and no other, the one that sends."""
+        a = p.after
+        res = await self.session.exec(
+            update(StepRun)
+            .where(
+                col(StepRun.id) == run.id,
+                StepRun.status == engine.OPEN,
+                StepRun.reminders_sent == run.reminders_sent,
+                StepRun.escalated == run.escalated,
+                StepRun.headsup_done == run.headsup_done,
+            )
+            .values(
+                reminders_sent=a.reminders_sent,
+                reminders_skipped=a.reminders_skipped,
+                escalated=a.escalated,
+                headsup_done=a.headsup_done,
+                next_action_at=p.next_action_at,
+            )
+        )
+        return res.rowcount == 1
+
+    async def _send(self, users: Sequence[User], key: str, kind: str, payload: dict) -> int:
+        return await enqueue_users(
+            self.session, users, key=key, kind=kind, payload=payload, now=self.now
+        )
+
+
+def _superior_next(actor: Role, rung: int, rules: ReminderRules) -> str | None:
+    """Who is told next if this reminder goes unanswered too (for the reminder's last line)."""
+    superior = SUPERIOR.get(actor)
+    if superior is None or rules.escalate_after == 0 or rung != rules.escalate_after:
+        return None
+    return superior.label
+
+
+@dataclass(frozen=True)
+class PendingReminder:
+    """For /tugas: how far a run's ladder has come and when the next reminder goes out."""
+
+    sent: int
+    of: int
+    next_rung: int | None
+    next_at: datetime | None
+
+
+def pending_reminder(
+    run: StepRun, rules: ReminderRules, cal: WorkingCalendar, now: datetime
+) -> PendingReminder | None:
+    if run.due_at is None:
+        return None
+    nxt = next_reminder(ladder_of(run), rules, cal, now)
+    return PendingReminder(
+        run.reminders_sent - run.reminders_skipped,
+        rules.max_reminders,
+        nxt[0] if nxt else None,
+        nxt[1] if nxt else None,
+    )
+
+
+# --- blocked users ----------------------------------------------------------------------------
+
+
+async def record_blocked(office: Office, telegram_id: int) -> bool:
+    """Telegram answered 403 for this chat: record it once and tell Tim SAKIP once.
+
+    Returns True when this call recorded it (False: unknown chat, or already recorded).
+    """
+    now = office.clock()
+    async with office.db.transaction() as session:
+        user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
+        if user is None:
+            log.info("chat %s blocked the bot; not a registered user", telegram_id)
+            return False
+        res = await session.exec(
+            update(User)
+            .where(col(User.id) == user.id, col(User.blocked_at).is_(None))
+            .values(blocked_at=now)
+        )
+        if res.rowcount != 1:
+            return False
+        act = await audit(session, "diblokir", now, user.id)
+        payload = {
+            "nama": user.nama,
+            "jabatan": user.jabatan,
+            "role": Role(user.role).label,
+        }
+        team = [
+            u
+            for u in await queries.active_users(session=session, role=Role.TIM_SAKIP.value)
+            if u.id != user.id and u.blocked_at is None
+        ]
+        if team:
+            await enqueue_users(
+                session,
+                team,
+                key=f"diblokir:{act.id}",
+                kind="user_blocked",
+                payload=payload,
+                now=now,
+            )
+        else:
+            for admin_id in office.admin_ids - {telegram_id}:
+                await enqueue(
+                    session,
+                    key=f"diblokir:{act.id}:a{admin_id}",
+                    chat_id=admin_id,
+                    kind="user_blocked",
+                    payload=payload,
+                    now=now,
+                )
+        return True
+
+
+async def clear_blocked(office: Office, telegram_id: int) -> bool:
+    """The user wrote to the bot again, so it may reach them: reminders resume."""
+    async with office.db.session() as session:
+        blocked = (
+            await session.exec(select(User.blocked_at).where(User.telegram_id == telegram_id))
+        ).first()
+    if blocked is None:
+        return False
+    async with office.db.transaction() as session:
+        await session.exec(
+            update(User).where(User.telegram_id == telegram_id).values(blocked_at=None)
+        )
+    return True

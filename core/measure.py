@@ -1,0 +1,151 @@
+"""One indicator's capaian in one period: consolidation across triwulan, then the polarity rule.
+
+Pure: the same function serves the /lapor confirmation, the evaluation card and the recap, so a
+number shown in chat is the number in the workbook. Every result carries the rule text that
+produced it (consolidation, formula, bound, cap).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core.capaian import (
+    Capaian,
+    CapaianRules,
+    Konsolidasi,
+    Polaritas,
+    Target,
+    compute,
+    consolidate,
+    format_target,
+    predikat,
+    target_from_text,
+)
+from core.numbers import format_exact, format_id
+
+__all__ = [
+    "IndicatorSpec",
+    "Measured",
+    "measure",
+    "rules_text",
+]
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """What the capaian of an indicator depends on, read from its Kertas Kerja row."""
+
+    satuan: str
+    polaritas: Polaritas
+    konsolidasi: Konsolidasi
+    target_tahunan: Target
+    target_tw: tuple[Target | None, Target | None, Target | None, Target | None]
+
+    @classmethod
+    def from_stored(
+        cls,
+        satuan: str,
+        polaritas: str,
+        konsolidasi: str,
+        target_tahunan: str,
+        target_tw: tuple[str | None, str | None, str | None, str | None],
+    ) -> IndicatorSpec:
+        """From the database's machine-form targets (core.capaian.target_to_text)."""
+        tws = tuple(target_from_text(t) if t else None for t in target_tw)
+        return cls(
+            satuan=satuan,
+            polaritas=Polaritas.parse(polaritas),
+            konsolidasi=Konsolidasi.parse(konsolidasi),
+            target_tahunan=target_from_text(target_tahunan),
+            target_tw=tws,  # type: ignore[arg-type]
+        )
+
+    def period_target(self, triwulan: int | None) -> Target:
+        """The target of that triwulan alone (or the annual target), as the Kertas Kerja says."""
+        if triwulan is None:
+            return self.target_tahunan
+        return self.target_tw[triwulan - 1] or self.target_tahunan
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Capaian of an indicator for a period: what was compared with what, and by which rule."""
+
+    realisasi: Decimal | None
+    compared: Decimal | None
+    target: Target
+    capaian: Capaian
+    predikat: str | None
+    rule: str
+
+    @property
+    def target_text(self) -> str:
+        return format_target(self.target)
+
+
+def measure(
+    spec: IndicatorSpec,
+    triwulan: int | None,
+    realisasi: Decimal | None,
+    earlier: Mapping[int, Decimal],
+    rules: CapaianRules,
+) -> Measured:
+    """Capaian of `realisasi` reported for a triwulan (1..4) or the Tahunan period (None).
+
+    `earlier` holds the validated figures of the same indicator (same kode, same year) for other
+    triwulan: kumulatif sums them, a Tahunan period without its own figure is built from them.
+    """
+    by_tw: dict[int, Decimal | None] = dict(earlier)
+    if triwulan is not None:
+        by_tw = {tw: v for tw, v in by_tw.items() if tw < triwulan}
+        by_tw[triwulan] = realisasi
+    r, target, how = consolidate(
+        spec.konsolidasi,
+        triwulan,
+        by_tw,
+        dict(enumerate(spec.target_tw, 1)),
+        spec.target_tahunan,
+        realisasi if triwulan is None else None,
+    )
+    if realisasi is None and triwulan is not None:
+        r = None  # nothing reported this triwulan: no capaian, whatever came before
+    result = compute(r, target, spec.polaritas, rules)
+    rule = result.rule if r is None else f"{how}; {result.rule}"
+    return Measured(realisasi, r, target, result, predikat(result.capped, rules), rule)
+
+
+def rules_text(rules: CapaianRules) -> str:
+    """The office's capaian rules in Indonesian, one per line, for the workbook's Info sheet."""
+    negative = (
+        "(2 − R/T) × 100, paling rendah 0 (kondisi khusus PermenPANRB 8/2021)"
+        if rules.negative_variant == "khusus"
+        else "T/R × 100 (R ≤ 0 dihitung sama dengan batas atas)"
+    )
+    bands = "; ".join(f"≥ {format_exact(threshold)} {name}" for threshold, name in rules.bands[:-1])
+    lowest = rules.bands[-1][1]
+    weight = (
+        "rata-rata berbobot pagu bila semua bagian berpagu, selain itu rata-rata biasa"
+        if rules.weight_by_pagu
+        else "rata-rata biasa"
+    )
+    return "\n".join(
+        [
+            "Polaritas positif: capaian = R/T × 100.",
+            f"Polaritas negatif: capaian = {negative}.",
+            "Target rentang: di dalam rentang = 100; di atas dibanding batas atas, di bawah "
+            "dibanding batas bawah, dengan rumus polaritasnya.",
+            "Target 0: positif = N/A (tidak ikut dirata-rata); negatif: R = 0 → 100, R > 0 → 0.",
+            "Kumulatif: jumlah realisasi TW I s.d. triwulan ini dibanding jumlah targetnya. "
+            "Nilai akhir: realisasi triwulan ini dibanding target triwulan ini. "
+            "Tahunan: dibanding target tahunan.",
+            f"Capaian disimpan apa adanya; untuk predikat dan rata-rata dibatasi "
+            f"{format_id(rules.cap, 0)}%.",
+            f"Predikat: {bands}; di bawahnya {lowest}.",
+            f"Capaian Sub Kegiatan = {weight} capaian indikatornya; Kegiatan = dari Sub "
+            "Kegiatannya; Program = dari Kegiatannya (tanpa anak: dari indikatornya sendiri). "
+            "N/A tidak ikut dirata-rata dan dihitung terpisah.",
+            "Serapan = realisasi anggaran ÷ pagu × 100; efisiensi = capaian ÷ serapan.",
+        ]
+    )

@@ -1,0 +1,652 @@
+"""Rekapitulasi Hasil Pengukuran Data Kinerja (SOP steps 7-8) from the database.
+
+`load` reads a period (indicators, units, figures, the year's earlier triwulan, the previous
+period, the step runs); `compute` turns that into a `RecapInput` (pure: capaian per indicator,
+aggregation up the tree, budget, predikat counts, compliance rows); `render` lays out the
+workbook and the chart. `build` does the three, the heavy part off the event loop; the actions
+below store the workbook as step 7's output and carry it to step 8 as the Draft Laporan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core import engine
+from core.calendar import WorkingCalendar, format_duration
+from core.capaian import CapaianRules, aggregate, efisiensi, format_target, predikat, serapan
+from core.engine import SopError
+from core.indicators import (
+    MISSING,
+    STATUS_LABELS,
+    VALID,
+    _earlier,
+    _shared_kodes,
+    display_code,
+    spec_of,
+)
+from core.measure import measure, rules_text
+from core.office import Office
+from core.rekap_workbook import (
+    ComplianceTable,
+    IndicatorResult,
+    RecapInput,
+    TreeNode,
+    build_chart,
+    build_recap,
+)
+from core.sop import Role, step
+from core.users import active_user, audit, to_actor
+from core.workflow import DRAFT, FINAL, REPLACED, Choice
+from storage import queries
+from storage.models import Document, Figure, Indicator, IndicatorUnit, Period, StepRun, User
+
+RECAP_STEP, DRAFT_STEP = 7, 8
+CHART_KIND = "Grafik Capaian Kinerja"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_LEVELS = ("Program", "Kegiatan", "Sub Kegiatan")
+Progress = Callable[[str], Awaitable[None]]
+
+
+@dataclass
+class RecapSource:
+    """Everything the recap reads from the database, as plain rows."""
+
+    office: str
+    period: Period
+    units: Sequence[IndicatorUnit]
+    indicators: Sequence[Indicator]
+    figures: Mapping[int, Figure]
+    names: Mapping[int, str]
+    earlier: Mapping[str, Mapping[int, Decimal]]
+    previous_period: str | None = None
+    previous: Mapping[str, Decimal | None] = field(default_factory=dict)
+    runs: Sequence[StepRun] = ()
+    calendar: WorkingCalendar | None = None
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RecapFiles:
+    period_id: int
+    period: str
+    workbook: bytes
+    chart: bytes
+    file_name: str
+    chart_name: str
+    indicators: int
+    with_capaian: int
+    averages: tuple[tuple[str, Decimal | None], ...]
+
+
+@dataclass(frozen=True)
+class RecapTarget:
+    """Which period /rekap works on, and what it does there."""
+
+    period_id: int
+    period: str
+    step_no: int | None
+    run_id: int | None
+
+    @property
+    def stores(self) -> bool:
+        return self.step_no == RECAP_STEP
+
+
+@dataclass(frozen=True)
+class Stored:
+    period: str
+    step_no: int
+    run_id: int
+    documents: tuple[int, ...]
+    file_names: tuple[str, ...]
+    replaced: bool
+
+
+def file_names(period: str) -> tuple[str, str]:
+    safe = "".join(c for c in period if c.isalnum() or c in " -_")
+    return (
+        f"Rekapitulasi Hasil Pengukuran Data Kinerja — {safe}.xlsx",
+        f"Grafik Capaian Kinerja — {safe}.png",
+    )
+
+
+# ---------------------------------------------------------------------------------- load
+
+
+async def load(office: Office, session: AsyncSession, period: Period) -> RecapSource:
+    units = (
+        await session.exec(
+            select(IndicatorUnit)
+            .where(IndicatorUnit.period_id == period.id)
+            .order_by(col(IndicatorUnit.position))
+        )
+    ).all()
+    indicators = (
+        await session.exec(
+            select(Indicator)
+            .where(Indicator.period_id == period.id)
+            .order_by(col(Indicator.position))
+        )
+    ).all()
+    figures = {
+        f.indicator_id: f
+        for f in (await session.exec(select(Figure).where(Figure.period_id == period.id))).all()
+    }
+    names = {u.id: u.nama for u in (await session.exec(select(User))).all()}
+    ikodes = [i.ikode for i in indicators]
+    earlier = await _earlier(session, period, ikodes)
+    source = RecapSource(
+        office=office.name,
+        period=period,
+        units=units,
+        indicators=indicators,
+        figures=figures,
+        names=names,
+        earlier=earlier,
+        runs=await queries.runs_of(session=session, period_id=period.id),
+        calendar=await office.calendar(session),
+        now=office.clock(),
+    )
+    prev = await _previous_period(session, period)
+    if prev is not None:
+        source.previous_period = prev.name
+        source.previous = await _previous_capaian(office, session, prev, ikodes)
+    return source
+
+
+def _order(period: Period) -> tuple[int, int]:
+    return (period.year, period.triwulan or 5)
+
+
+async def _previous_period(session: AsyncSession, period: Period) -> Period | None:
+    """The latest earlier period (by year and triwulan, Tahunan last) that has indicators."""
+    rows = (
+        await session.exec(
+            select(Period)
+            .where(
+                Period.status != engine.CANCELLED,
+                Period.id != period.id,
+                col(Period.year) <= period.year,
+            )
+            .order_by(col(Period.id).desc())
+        )
+    ).all()
+    before = sorted(
+        (p for p in rows if _order(p) < _order(period)), key=lambda p: (_order(p), p.id)
+    )
+    for p in reversed(before):
+        has = (
+            await session.exec(select(Indicator.id).where(Indicator.period_id == p.id).limit(1))
+        ).first()
+        if has is not None:
+            return p
+    return None
+
+
+async def _previous_capaian(
+    office: Office, session: AsyncSession, period: Period, ikodes: Sequence[str]
+) -> dict[str, Decimal | None]:
+    """The previous period's capped capaian by ikode, from its validated figures."""
+    rows = (
+        await session.exec(
+            select(Indicator, Figure)
+            .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
+            .where(Indicator.period_id == period.id)
+        )
+    ).all()
+    wanted = set(ikodes)
+    earlier = await _earlier(session, period, [i.ikode for i, _ in rows if i.ikode in wanted])
+    out: dict[str, Decimal | None] = {}
+    for ind, fig in rows:
+        if ind.ikode not in wanted:
+            continue
+        value = fig.realisasi if fig is not None and fig.status == VALID else None
+        m = measure(spec_of(ind), period.triwulan, value, earlier.get(ind.ikode, {}), office.rules)
+        out[ind.ikode] = m.capaian.capped
+    return out
+
+
+# ------------------------------------------------------------------------------- compute
+
+
+def _note(fig: Figure | None) -> str:
+    if fig is None:
+        return ""
+    parts = []
+    if fig.faktor_pendukung:
+        parts.append(f"Faktor pendukung: {fig.faktor_pendukung}")
+    if fig.faktor_penghambat:
+        parts.append(f"Faktor penghambat: {fig.faktor_penghambat}")
+    if fig.note:
+        parts.append(f"Catatan: {fig.note}")
+    return "\n".join(parts)
+
+
+def compute(src: RecapSource, rules: CapaianRules, generated_by: str) -> RecapInput:
+    """Every number of the recap, from the loaded rows and the office's rules."""
+    period = src.period
+    shared = _shared_kodes(src.indicators)
+    rows: list[IndicatorResult] = []
+    capped_by_unit: dict[str, list[Decimal | None]] = defaultdict(list)
+    counts = {name: 0 for _, name in rules.bands}
+    for ind in src.indicators:
+        fig = src.figures.get(ind.id)
+        reported = fig.realisasi if fig is not None and fig.status != MISSING else None
+        m = measure(spec_of(ind), period.triwulan, reported, src.earlier.get(ind.ikode, {}), rules)
+        c = m.capaian
+        if m.predikat is not None:
+            counts[m.predikat] += 1
+        capped_by_unit[ind.kode].append(c.capped)
+        rows.append(
+            IndicatorResult(
+                kode=display_code(ind, ind.kode in shared),
+                nama=ind.nama,
+                indikator=ind.indikator,
+                satuan=ind.satuan,
+                target=format_target(m.target),
+                realisasi=m.compared,
+                capaian=c.raw,
+                capaian_capped=c.capped,
+                cap_applied=c.cap_applied,
+                rule=m.rule,
+                predikat=m.predikat,
+                level=ind.level,
+                na_reason=c.na_reason,
+                pic=src.names.get(ind.pic_user_id or 0, ind.pic_nip),
+                evidence=fig is not None and fig.evidence_document_id is not None,
+                status=STATUS_LABELS.get(fig.status if fig else None, ""),
+                note=_note(fig),
+                previous_capaian=src.previous.get(ind.ikode),
+            )
+        )
+    tree = _tree(src.units, capped_by_unit, rules)
+    return RecapInput(
+        office=src.office,
+        period=period.name,
+        generated_at=src.now or datetime.now().astimezone(),
+        generated_by=generated_by,
+        rows=rows,
+        tree=tree,
+        predikat_counts=counts,
+        compliance=compliance(src),
+        cap=rules.cap,
+        rules_text=rules_text(rules),
+        previous_period=src.previous_period,
+        timezone=src.calendar.config.timezone if src.calendar else "Asia/Jakarta",
+    )
+
+
+@dataclass
+class _Node:
+    unit: IndicatorUnit
+    children: list[_Node] = field(default_factory=list)
+    value: Decimal | None = None
+    count: int = 0
+    na: int = 0
+    pagu: Decimal | None = None
+    realisasi: Decimal | None = None
+
+
+def _tree(
+    units: Sequence[IndicatorUnit],
+    capped_by_unit: Mapping[str, list[Decimal | None]],
+    rules: CapaianRules,
+) -> list[TreeNode]:
+    """Program → Kegiatan → Sub Kegiatan: a node averages its children's capped capaian (or,
+    without children, its own indicators'), N/A left out and counted; budgets add up."""
+    nodes = {u.kode: _Node(u) for u in units}
+    roots: list[_Node] = []
+    for u in units:
+        parent = nodes.get(u.parent_kode) if u.parent_kode else None
+        (parent.children if parent else roots).append(nodes[u.kode])
+
+    def fill(node: _Node) -> None:
+        own = capped_by_unit.get(node.unit.kode, [])
+        for child in node.children:
+            fill(child)
+        node.count = len(own) + sum(c.count for c in node.children)
+        node.na = sum(1 for v in own if v is None) + sum(c.na for c in node.children)
+        if node.children:
+            node.pagu = _sum(c.pagu for c in node.children)
+            node.realisasi = _sum(c.realisasi for c in node.children)
+            parts = [(c.value, c.pagu) for c in node.children if c.count]
+        else:
+            node.pagu, node.realisasi = node.unit.pagu, node.unit.realisasi_anggaran
+            parts = [(v, None) for v in own]
+        node.value = aggregate(parts, rules).value if parts else None
+
+    out: list[TreeNode] = []
+
+    def flatten(node: _Node, depth: int) -> None:
+        spent = serapan(node.pagu, node.realisasi)
+        out.append(
+            TreeNode(
+                level=node.unit.level,
+                kode=node.unit.kode,
+                nama=node.unit.nama,
+                depth=depth,
+                capaian=node.value,
+                predikat=predikat(node.value, rules),
+                n_indicators=node.count,
+                n_na=node.na,
+                pagu=node.pagu,
+                realisasi_anggaran=node.realisasi,
+                serapan=spent,
+                efisiensi=efisiensi(node.value, spent),
+            )
+        )
+        for child in node.children:
+            flatten(child, depth + 1)
+
+    for root in roots:
+        fill(root)
+        flatten(root, _LEVELS.index(root.unit.level) if root.unit.level in _LEVELS else 0)
+    return out
+
+
+def _sum(values) -> Decimal | None:
+    present = [v for v in values if v is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
+def compliance(src: RecapSource) -> ComplianceTable:
+    """The SOP steps against their standard times, from the period's step runs."""
+    cal, now = src.calendar, src.now
+    rows: list[list[Any]] = []
+    for r in src.runs:
+        s = step(r.step_no)
+        end = r.done_at or (now if r.status == engine.OPEN else None)
+        actual = (
+            format_duration(cal.working_minutes_between(r.opened_at, end))
+            if cal and end and r.opened_at
+            else "-"
+        )
+        late = cal.working_minutes_between(r.due_at, end) if cal and end and r.due_at else 0
+        if r.status == engine.OPEN:
+            status = "berjalan" + (f", terlambat {format_duration(late)}" if late else "")
+        elif r.status == engine.CANCELLED:
+            status = "dibatalkan"
+        elif r.due_at is None:
+            status = "selesai"
+        else:
+            status = f"terlambat {format_duration(late)}" if late else "tepat waktu"
+        if r.outcome == engine.REJECTED:
+            status += "; dikembalikan"
+        elif r.outcome == engine.CLOSED:
+            status += "; ditutup lebih awal"
+        who = src.names.get(r.done_by or 0)
+        rows.append(
+            [
+                f"{r.step_no}" + (f" (putaran {r.round})" if r.round > 1 else ""),
+                s.kegiatan,
+                s.actor.label + (f" — {who}" if who else ""),
+                s.waktu.label,
+                r.opened_at,
+                r.due_at,
+                r.done_at,
+                actual,
+                status,
+                r.reminders_sent,
+            ]
+        )
+    return ComplianceTable(rows=rows)
+
+
+def render(data: RecapInput) -> tuple[bytes, bytes]:
+    return build_recap(data), build_chart(data)
+
+
+async def build(
+    office: Office, period_id: int, generated_by: str, progress: Progress | None = None
+) -> RecapFiles:
+    """Load, compute and lay out one period's recap; the CPU work runs off the event loop."""
+
+    async def say(text: str) -> None:
+        if progress is not None:
+            await progress(text)
+
+    await say("memuat data dari basis data")
+    async with office.db.session() as session:
+        period = await session.get(Period, period_id)
+        if period is None:
+            raise SopError("Periode tidak ditemukan.")
+        src = await load(office, session, period)
+    if not src.indicators:
+        raise SopError(
+            f"Periode {period.name} belum memiliki indikator: Kertas Kerja (Langkah 4) "
+            "belum diimpor."
+        )
+    await say(f"menghitung capaian {len(src.indicators)} indikator")
+    data = await asyncio.to_thread(compute, src, office.rules, generated_by)
+    await say("menyusun workbook (4 sheet)")
+    workbook = await asyncio.to_thread(build_recap, data)
+    await say("membuat grafik")
+    chart = await asyncio.to_thread(build_chart, data)
+    xlsx_name, png_name = file_names(period.name)
+    programs = tuple((n.kode, n.capaian) for n in data.tree if n.depth == 0)
+    return RecapFiles(
+        period.id,
+        period.name,
+        workbook,
+        chart,
+        xlsx_name,
+        png_name,
+        len(data.rows),
+        sum(1 for r in data.rows if r.capaian_capped is not None),
+        programs,
+    )
+
+
+# ------------------------------------------------------------------------------- actions
+
+
+async def target(office: Office, telegram_id: int, period_id: int | None = None):
+    """The period /rekap works on: step 7 stores the recap, step 8 carries it to the Draft
+    Laporan, any other running period with indicators gets a preview that is not stored."""
+    async with office.db.session() as session:
+        user = await active_user(session, telegram_id)
+        actor = to_actor(user, office)
+        if actor.role is not step(RECAP_STEP).actor:
+            raise SopError("Rekapitulasi dibuat oleh Tim SAKIP (Langkah 7).")
+        found: list[RecapTarget] = []
+        for p in await queries.running_periods(session=session):
+            if period_id is not None and p.id != period_id:
+                continue
+            has = (
+                await session.exec(select(Indicator.id).where(Indicator.period_id == p.id).limit(1))
+            ).first()
+            if has is None:
+                continue
+            run = (
+                await session.exec(
+                    select(StepRun)
+                    .where(StepRun.period_id == p.id, StepRun.status == engine.OPEN)
+                    .order_by(col(StepRun.step_no))
+                )
+            ).first()
+            found.append(
+                RecapTarget(p.id, p.name, run.step_no if run else None, run.id if run else None)
+            )
+        if not found:
+            raise SopError(
+                "Tidak ada periode berjalan yang memiliki indikator untuk direkap. Ketik /status."
+            )
+        if len(found) > 1:
+            return Choice(tuple((t.period_id, t.period) for t in found))
+        return found[0]
+
+
+async def _tim_user(session: AsyncSession, office: Office, telegram_id: int) -> User:
+    user = await active_user(session, telegram_id)
+    if to_actor(user, office).role is not Role.TIM_SAKIP:
+        raise SopError("Rekapitulasi dibuat oleh Tim SAKIP (Langkah 7).")
+    return user
+
+
+async def _replace_drafts(session: AsyncSession, run_id: int) -> bool:
+    res = await session.exec(
+        update(Document)
+        .where(col(Document.step_run_id) == run_id, Document.status == DRAFT)
+        .values(status=REPLACED)
+    )
+    return bool(res.rowcount)
+
+
+def _document(period: Period, run: StepRun, user: User, now, **fields) -> Document:
+    return Document(
+        period_id=period.id,
+        step_run_id=run.id,
+        status=DRAFT,
+        uploaded_by=user.id,
+        uploaded_at=now,
+        **fields,
+    )
+
+
+async def store(office: Office, telegram_id: int, files: RecapFiles) -> Stored:
+    """The built recap (and its chart) becomes step 7's draft output, replacing earlier ones."""
+    now = office.clock()
+    async with office.db.transaction() as session:
+        user = await _tim_user(session, office, telegram_id)
+        period = await session.get(Period, files.period_id)
+        run = (
+            await session.exec(
+                select(StepRun).where(
+                    StepRun.period_id == files.period_id,
+                    StepRun.step_no == RECAP_STEP,
+                    StepRun.status == engine.OPEN,
+                )
+            )
+        ).first()
+        if period is None or period.status != engine.RUNNING or run is None:
+            raise SopError(
+                "Langkah 7 periode ini sudah tidak terbuka; rekap dikirim tanpa disimpan."
+            )
+        replaced = await _replace_drafts(session, run.id)
+        docs = []
+        for content, name, mime, kind in (
+            (files.workbook, files.file_name, XLSX_MIME, step(RECAP_STEP).output),
+            (files.chart, files.chart_name, "image/png", CHART_KIND),
+        ):
+            doc = _document(
+                period,
+                run,
+                user,
+                now,
+                kind=kind,
+                file_name=name,
+                mime_type=mime,
+                size=len(content),
+                sha256=office.files.put(content),
+            )
+            session.add(doc)
+            docs.append(doc)
+        await session.flush()
+        await audit(
+            session, "rekap", now, user.id, period.id, step=RECAP_STEP, indikator=files.indicators
+        )
+        return Stored(
+            period.name,
+            RECAP_STEP,
+            run.id,
+            tuple(d.id for d in docs),
+            tuple(d.file_name for d in docs),
+            replaced,
+        )
+
+
+async def carry_to_draft(office: Office, telegram_id: int, period_id: int) -> Stored:
+    """Step 8: the recap finished at step 7 (workbook and chart) becomes the Draft Laporan."""
+    now = office.clock()
+    async with office.db.transaction() as session:
+        user = await _tim_user(session, office, telegram_id)
+        period = await session.get(Period, period_id)
+        run = (
+            await session.exec(
+                select(StepRun).where(
+                    StepRun.period_id == period_id,
+                    StepRun.step_no == DRAFT_STEP,
+                    StepRun.status == engine.OPEN,
+                )
+            )
+        ).first()
+        if period is None or run is None:
+            raise SopError("Langkah 8 periode ini sedang tidak terbuka. Ketik /status.")
+        recap_run = (
+            await session.exec(
+                select(StepRun)
+                .where(
+                    StepRun.period_id == period_id,
+                    StepRun.step_no == RECAP_STEP,
+                    StepRun.status == engine.DONE,
+                )
+                .order_by(col(StepRun.id).desc())
+            )
+        ).first()
+        sources = (
+            (
+                await session.exec(
+                    select(Document)
+                    .where(Document.step_run_id == recap_run.id, Document.status == FINAL)
+                    .order_by(col(Document.id))
+                )
+            ).all()
+            if recap_run
+            else []
+        )
+        if not sources:
+            raise SopError("Rekap Langkah 7 tidak ditemukan. Kirim draft laporan sebagai dokumen.")
+        replaced = await _replace_drafts(session, run.id)
+        docs = []
+        for src in sources:
+            kind = step(DRAFT_STEP).output if src.kind == step(RECAP_STEP).output else src.kind
+            doc = _document(
+                period,
+                run,
+                user,
+                now,
+                kind=kind,
+                file_name=src.file_name,
+                mime_type=src.mime_type,
+                size=src.size,
+                sha256=src.sha256,
+                telegram_file_id=src.telegram_file_id,
+            )
+            session.add(doc)
+            docs.append(doc)
+        await session.flush()
+        await audit(session, "draft_laporan", now, user.id, period.id, step=DRAFT_STEP)
+        return Stored(
+            period.name,
+            DRAFT_STEP,
+            run.id,
+            tuple(d.id for d in docs),
+            tuple(d.file_name for d in docs),
+            replaced,
+        )
+
+
+async def period_by_name(office: Office, name: str) -> Period:
+    """For the command line: the latest period of that name (any spelling /mulai accepts)."""
+    from core.periode import parse_period_name
+
+    canonical = parse_period_name(name).name
+    async with office.db.session() as session:
+        period = (
+            await session.exec(
+                select(Period).where(Period.name == canonical).order_by(col(Period.id).desc())
+            )
+        ).first()
+        if period is None:
+            raise SopError(f"Periode {canonical} tidak ditemukan.")
+        return period

@@ -1,0 +1,168 @@
+"""Helpers for the data steps in end-to-end tests: a Kertas Kerja workbook, and the chat moves
+of step 4 (upload), 5 (/lapor), 6 (/evaluasi) and 7-8 (/rekap) through the fake Bot API."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook
+
+from core.kertas_kerja import COLUMNS, DATA_SHEET
+from fakeapi import FakeUser
+from fakeapi.models import BotMessage
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def kk_row(
+    level: str,
+    kode: str,
+    nama: str,
+    indikator: str,
+    pic: str,
+    *,
+    satuan: str = "%",
+    tahunan: Any = 100,
+    tw: tuple[Any, Any, Any, Any] = (None, None, None, None),
+    polaritas: str = "Positif",
+    tipe: str = "Angka",
+    konsolidasi: str = "Nilai Akhir",
+    jenis: str = "IKU",
+    pagu: Any = None,
+    realisasi_anggaran: Any = None,
+) -> list[Any]:
+    """One row of the template's Data sheet, in its column order."""
+    return [
+        level,
+        kode,
+        nama,
+        indikator,
+        jenis,
+        satuan,
+        tahunan,
+        *tw,
+        polaritas,
+        tipe,
+        konsolidasi,
+        f"Cara hitung {indikator}",
+        pagu,
+        realisasi_anggaran,
+        "Laporan bidang",
+        pic,
+    ]
+
+
+def kertas_kerja(rows: list[list[Any]]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = DATA_SHEET
+    ws.append([c.header for c in COLUMNS])
+    for values in rows:
+        ws.append(values)
+    for cell in ws["B"][1:] + ws["S"][1:]:  # kode and NIP as text, as the template says
+        cell.number_format = "@"
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+async def upload_kertas_kerja(tim: FakeUser, content: bytes, name: str = "kertas kerja.xlsx"):
+    await tim.send_document(content, name, XLSX)
+    return await tim.expect("Kertas Kerja bersih")
+
+
+async def finish(user: FakeUser, message: BotMessage, no: int) -> BotMessage:
+    await user.press("✅ Selesaikan langkah", message)
+    return await user.expect(f"Langkah {no} periode")
+
+
+async def report(
+    asn: FakeUser,
+    code: str,
+    value: str,
+    *,
+    pendukung: str | None = None,
+    penghambat: str | None = None,
+    evidence: tuple[bytes, str, str] | None = None,
+    photo: bytes | None = None,
+    confirm_odd: bool = False,
+) -> BotMessage:
+    """The whole /lapor dialog for one indicator; returns the bot's final answer."""
+    await asn.send("/lapor")
+    listing = await asn.expect("Lapor realisasi")
+    button = next(
+        (text for row in listing.buttons for text, _ in row if f" {code} " in f"{text} "),
+        None,
+    )
+    while button is None and listing.find_button("Berikutnya ▶"):
+        await asn.press("Berikutnya ▶", listing)
+        listing = await asn.expect_edit("Lapor realisasi")
+        button = next(
+            (text for row in listing.buttons for text, _ in row if f" {code} " in f"{text} "),
+            None,
+        )
+    assert button is not None, f"{code} not in {listing.buttons}"
+    await asn.press(button, listing)
+    await asn.expect("Ketik realisasi")
+    await asn.send(value)
+    if confirm_odd:
+        ask = await asn.expect("yakin")
+        await asn.press("✅ Ya, pakai angka ini", ask)
+    ask = await asn.expect("faktor pendukung")
+    if pendukung:
+        await asn.send(pendukung)
+    else:
+        await asn.press("⏭ Lewati", ask)
+    ask = await asn.expect("faktor penghambat")
+    if penghambat:
+        await asn.send(penghambat)
+    else:
+        await asn.press("⏭ Lewati", ask)
+    ask = await asn.expect("bukti dukung")
+    if evidence is not None:
+        await asn.send_document(*evidence)
+    elif photo is not None:
+        await asn.send_photo(photo)
+    else:
+        await asn.press("⏭ Lewati", ask)
+    check = await asn.expect("Periksa sebelum dikirim")
+    await asn.press("✅ Kirim", check)
+    return await asn.expect("Realisasi")
+
+
+async def validate_all(tim: FakeUser) -> tuple[list[BotMessage], list[BotMessage]]:
+    """Press Valid on every card /evaluasi shows until step 6 is done.
+
+    Returns the cards and the other messages that arrived meanwhile (notices of the next step).
+    """
+    await tim.send("/evaluasi")
+    cards: list[BotMessage] = []
+    other: list[BotMessage] = []
+    while True:
+        message = await tim.next_message()
+        if "Langkah 6 selesai" in message.plain:
+            return cards, other
+        if "🔎 Evaluasi" not in message.plain:
+            other.append(message)
+            continue
+        cards.append(message)
+        await tim.press("✅ Valid", message)
+        await tim.expect_edit("Valid — oleh")
+
+
+async def recap(tim: FakeUser, timeout: float = 20) -> tuple[BotMessage, BotMessage, BotMessage]:
+    """/rekap at step 7: the workbook, the chart, and the message with the finish button."""
+    await tim.send("/rekap")
+    workbook = await tim.expect("Rekapitulasi Hasil Pengukuran Data Kinerja —", timeout=timeout)
+    assert workbook.document is not None
+    chart = await tim.next_message(timeout=timeout)
+    assert chart.document is not None and chart.document.content[:4] == b"\x89PNG"
+    stored = await tim.expect("Rekap tersimpan", timeout=timeout)
+    return workbook, chart, stored
+
+
+async def draft(tim: FakeUser) -> BotMessage:
+    """/rekap at step 8: the step 7 recap becomes the Draft Laporan."""
+    await tim.send("/rekap")
+    return await tim.expect("Draft Laporan")
