@@ -16,11 +16,12 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot import commands, messages
+from bot import commands, messages, scheduler
 from bot.config import Settings
 from bot.handlers import (
     admin,
     approval,
+    deadlines,
     evaluasi,
     fallback,
     indicators,
@@ -33,6 +34,7 @@ from bot.handlers import (
 )
 from bot.persistence import DatabasePersistence
 from bot.sender import Sender
+from core import deadlines as deadline_actions
 from core.errors import report_failure
 from core.office import Office
 from storage.db import Database
@@ -49,6 +51,7 @@ def make_office(settings: Settings) -> Office:
         admin_ids=settings.admin_ids,
         name=settings.office_name,
         rules=settings.rules,
+        reminders=settings.reminders,
     )
 
 
@@ -79,10 +82,17 @@ def build(settings: Settings, office: Office | None = None) -> Application:
     async def post_init(app: Application) -> None:
         app.bot_data["office"] = office
         sender = Sender(
-            office, app.bot, rate=settings.send_rate, per_chat_interval=settings.per_chat_interval
+            office,
+            app.bot,
+            rate=settings.send_rate,
+            per_chat_interval=settings.per_chat_interval,
+            # 403: record the user as blocked and tell Tim SAKIP, once.
+            on_blocked=lambda chat_id: deadline_actions.record_blocked(office, chat_id),
         )
         app.bot_data["sender"] = sender
         app.bot_data["sender_task"] = asyncio.create_task(sender.run())
+        # Every minute: reminders, escalations and heads-ups that are due, from the database.
+        scheduler.schedule(app, settings.reminder_scan_seconds)
         await commands.set_default(app.bot)
 
     async def post_stop(app: Application) -> None:
@@ -105,10 +115,12 @@ def build(settings: Settings, office: Office | None = None) -> Application:
         .post_shutdown(post_shutdown)
         .build()
     )
+    # Group -1 sees every update first and stops none: a blocked user who writes is reachable.
+    app.add_handlers(deadlines.early_handlers(), group=-1)
     # Group 0, in order: dialogs before the plain document handler, the fallback last.
     # The /lapor dialog takes its evidence before the plain document handler of `steps`.
     flows = (registration, period, approval, lapor, evaluasi, indicators, rekap, steps)
-    for module in (*flows, info, admin, fallback):
+    for module in (*flows, info, admin, deadlines, fallback):
         app.add_handlers(module.handlers())
     # Group 99 runs after every update, so a dialog's state is on disk before the next one.
     app.add_handler(TypeHandler(Update, flush_persistence), group=99)

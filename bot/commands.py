@@ -19,21 +19,36 @@ _BASE = [
     ("progres", "Indikator yang belum dilaporkan"),
     ("arsip", "Arsip periode selesai"),
     ("profil", "Data Anda"),
+    ("libur", "Hari libur dan cuti bersama"),
     ("bantuan", "Daftar perintah"),
     ("batal", "Batalkan isian"),
 ]
+_COMPLIANCE = ("kepatuhan", "Kepatuhan SOP: waktu standar vs aktual")
 _BY_ROLE = {
-    Role.KEPALA_DINAS: [("mulai", "Mulai periode pengukuran"), ("batalkan", "Batalkan periode")],
-    Role.SEKRETARIS: [("setuju", "Setujui draft laporan"), ("tolak", "Kembalikan draft + catatan")],
+    Role.KEPALA_DINAS: [
+        ("mulai", "Mulai periode pengukuran"),
+        ("batalkan", "Batalkan periode"),
+        _COMPLIANCE,
+    ],
+    Role.SEKRETARIS: [
+        ("setuju", "Setujui draft laporan"),
+        ("tolak", "Kembalikan draft + catatan"),
+        _COMPLIANCE,
+    ],
     Role.TIM_SAKIP: [
         ("template", "Template Kertas Kerja (.xlsx)"),
         ("evaluasi", "Evaluasi realisasi yang masuk"),
         ("tutup_lapor", "Tutup pelaporan realisasi"),
         ("rekap", "Susun Rekapitulasi dan grafik"),
+        _COMPLIANCE,
     ],
     Role.ASN: [],
 }
-_ADMIN = [("pengguna", "Kelola pengguna dan peran"), ("batalkan", "Batalkan periode")]
+_ADMIN = [
+    ("pengguna", "Kelola pengguna dan peran"),
+    ("batalkan", "Batalkan periode"),
+    ("libur", "Hari libur: lihat, tambah, hapus"),
+]
 STRANGER = [("daftar", "Daftar sebagai pengguna"), ("bantuan", "Daftar perintah")]
 
 

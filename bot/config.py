@@ -9,11 +9,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.calendar import CalendarConfig
 from core.capaian import CapaianRules
+from core.reminders import ReminderRules
 
 _BAND = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s+(\S.*?)\s*$")
 
@@ -73,6 +74,11 @@ class Settings(BaseSettings):
     predikat_bands: str = "91 Sangat Tinggi; 76 Tinggi; 66 Sedang; 51 Rendah; 0 Sangat Rendah"
     negative_variant: Literal["khusus", "rasio"] = "khusus"
     weight_by_pagu: bool = False
+    reminder_interval_minutes: int = 60
+    reminder_max: int = 3
+    reminder_escalate_after: int = 3
+    reminder_headsup: bool = True
+    reminder_scan_seconds: float = 60.0
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -72,7 +72,7 @@ def for_outbox(kind: str, payload: dict) -> InlineKeyboardMarkup | None:
     """Buttons that travel with a notification, so the reader can act from the message."""
     if kind == "registration_request":
         return registration(payload["user_id"])
-    if kind in ("step_opened", "rejected"):
+    if kind in ("step_opened", "rejected", "reminder", "headsup"):
         s = step(payload["step_no"])
         if s.output_kind is Output.DECISION:
             return decision(payload["period_id"])

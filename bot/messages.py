@@ -155,6 +155,8 @@ def render(kind: str, p: dict, cal: WorkingCalendar) -> str:
         return f"⚠️ Galat di bot: <code>{escape(p['summary'])}</code>. Detail ada di log server."
     if kind == "role_changed":
         return f"Peran Anda sekarang: <b>{escape(p['role'])}</b>. Ketik /bantuan."
+    if kind in DEADLINE_KINDS:
+        return DEADLINE_KINDS[kind](p, cal)
     from bot.messages_data import DATA_KINDS
 
     if kind in DATA_KINDS:
@@ -185,6 +187,8 @@ def tasks(items: Sequence[Task], cal: WorkingCalendar) -> str:
         ]
         if t.drafts:
             lines.append(f"  Dokumen siap: {_docs_line(t.drafts)}")
+        if t.reminder is not None:
+            lines.append(f"  {reminder_status(t.reminder, cal)}")
     return "\n".join(lines)
 
 
@@ -270,7 +274,211 @@ def help_text(role: Role | None, admin: bool, registered: bool) -> str:
         lines.append("/selesai — menyelesaikan langkah setelah dokumen dikirim")
         lines.append("/lapor — melaporkan realisasi indikator Anda (Langkah 5)")
         lines.append("/progres — indikator yang belum dilaporkan")
+    if role in (Role.KEPALA_DINAS, Role.SEKRETARIS, Role.TIM_SAKIP):
+        lines.append("/kepatuhan — kepatuhan SOP: waktu standar dan waktu aktual tiap langkah")
+    if registered or admin:
+        lines.append("/libur — daftar hari libur dan cuti bersama")
     if admin:
         lines += ["/pengguna — kelola pengguna dan peran", "/batalkan — membatalkan periode"]
+        lines.append("/libur tambah|masuk|hapus &lt;tanggal&gt; — ubah hari libur")
     lines += ["/batal — membatalkan isian yang sedang berjalan", "/bantuan — daftar ini"]
     return "\n".join(dict.fromkeys(lines))
+
+
+# --- Deadlines: reminders, escalation, blocked users, /libur, /kepatuhan ----------------------
+
+
+def _late_text(minutes: int) -> str:
+    return (
+        f"terlambat <b>{format_duration(minutes)}</b>" if minutes else "batas waktunya sudah lewat"
+    )
+
+
+def reminder(p: dict, cal: WorkingCalendar) -> str:
+    """The actor's reminder: what is overdue, by how long, and the command that finishes it."""
+    s = step(p["step_no"])
+    due = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
+    round_ = f" (putaran {p['round']})" if p.get("round", 1) > 1 else ""
+    lines = [
+        f"⏰ <b>Pengingat {p['rung']} dari {p['of']}: {s.title}</b> — periode "
+        f"<b>{escape(p['period'])}</b>{round_}",
+        "",
+        f"<b>Kegiatan:</b> {escape(s.kegiatan)}",
+        f"<b>Batas waktu:</b> {when(due, cal)} — {_late_text(p.get('late_minutes', 0))} "
+        f"(standar {s.waktu.label}).",
+    ]
+    if p.get("superior"):
+        lines.append(
+            f"Bila belum selesai, keterlambatan ini dilaporkan ke {escape(p['superior'])}."
+        )
+    lines += ["", how_to_finish(s)]
+    return "\n".join(lines)
+
+
+def escalation(p: dict, cal: WorkingCalendar) -> str:
+    """The superior is told that a step stays unfinished after the reminders."""
+    s = step(p["step_no"])
+    due = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
+    who = ", ".join(escape(n) for n in p.get("actors", [])) or "-"
+    return "\n".join(
+        [
+            f"🚨 <b>Eskalasi keterlambatan: {s.title}</b> — periode <b>{escape(p['period'])}</b>",
+            "",
+            f"<b>Kegiatan:</b> {escape(s.kegiatan)}",
+            f"<b>Pelaksana:</b> {escape(p['actor_role'])} ({who})",
+            f"<b>Batas waktu:</b> {when(due, cal)} — {_late_text(p.get('late_minutes', 0))}",
+            f"Sudah diingatkan {p.get('reminders', 0)} kali dan belum diselesaikan.",
+            "",
+            "Mohon tindak lanjuti agar evaluasi AKIP tidak terhambat. Ketik /status untuk "
+            "linimasa periode.",
+        ]
+    )
+
+
+def headsup(p: dict, cal: WorkingCalendar) -> str:
+    """Half-time heads-up for steps of whole working days."""
+    s = step(p["step_no"])
+    due = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
+    return "\n".join(
+        [
+            f"⏳ <b>{s.title}</b> periode <b>{escape(p['period'])}</b>: sisa waktu "
+            f"<b>{format_duration(p.get('left_minutes', 0))}</b> (waktu kerja), batas "
+            f"{when(due, cal)}.",
+            "",
+            how_to_finish(s),
+        ]
+    )
+
+
+def user_blocked(p: dict, cal: WorkingCalendar) -> str:
+    return (
+        f"⚠️ <b>{escape(p['nama'])}</b> ({escape(p['jabatan'])}, {escape(p['role'])}) memblokir "
+        "bot atau tidak dapat dihubungi, sehingga pemberitahuan dan pengingat tidak sampai. "
+        "Mohon hubungi langsung. Pengingat berlanjut setelah ia mengirim pesan lagi ke bot."
+    )
+
+
+DEADLINE_KINDS = {
+    "reminder": reminder,
+    "escalation": escalation,
+    "headsup": headsup,
+    "user_blocked": user_blocked,
+}
+
+
+def reminder_status(r, cal: WorkingCalendar) -> str:
+    """One /tugas line: reminders sent so far and when the next one goes out."""
+    sent = f"Pengingat terkirim: {r.sent} dari {r.of}"
+    if r.next_at is None:
+        return f"{sent}; tidak ada pengingat lagi."
+    return f"{sent}; pengingat ke-{r.next_rung} {when(r.next_at, cal)}."
+
+
+def short_day(d) -> str:
+    return f"{_DAYS[d.weekday()]}, {d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def days_off(view, cal: WorkingCalendar) -> str:
+    """/libur: holidays, cuti bersama and the days set by admins, a year ahead."""
+    marks = {
+        "nasional": "🇮🇩",
+        "cuti_bersama": "🏖",
+        "pengaturan": "⚙️",
+        "tambahan": "➕",
+        "masuk": "💼",
+    }
+    lines = [
+        f"<b>Hari libur</b> {short_day(view.first)} – {short_day(view.last)}",
+        "🇮🇩 libur nasional · 🏖 cuti bersama · ➕ ditambah admin · ⚙️ pengaturan · "
+        "💼 hari kerja pengganti",
+        "",
+    ]
+    for e in view.entries:
+        extra = " <i>(perkiraan)</i>" if e.estimated and "perkiraan" not in e.name.lower() else ""
+        worked = " — <b>tetap masuk kerja</b>" if e.worked and e.kind != "masuk" else ""
+        lines.append(
+            f"{marks.get(e.kind, '•')} {short_day(e.day)}: {escape(e.name)}{extra}{worked}"
+        )
+    if not view.entries:
+        lines.append("Tidak ada hari libur dalam setahun ke depan.")
+    if view.can_edit:
+        lines += ["", LIBUR_USAGE]
+    return "\n".join(lines)
+
+
+LIBUR_USAGE = (
+    "<b>Mengubah (admin):</b>\n"
+    "/libur tambah 2025-12-24 Cuti bersama Natal — tambah hari libur\n"
+    "/libur masuk 2027-03-10 Idul Fitri bergeser — hari libur (perkiraan) jadi hari kerja\n"
+    "/libur hapus 2025-12-24 — hapus tambahan admin\n"
+    "Tanggal boleh ditulis 24-12-2025 atau 24 Desember 2025. Batas waktu langkah yang sudah "
+    "berjalan tidak berubah; langkah yang dibuka sesudahnya memakai kalender baru."
+)
+
+
+def day_changed(change) -> str:
+    d = short_day(change.day)
+    note = escape(change.note)
+    text = {
+        "libur": f"✅ {d} sekarang <b>hari libur</b>: {note}.",
+        "masuk": f"✅ {d} sekarang <b>hari kerja</b> ({note}).",
+        "hapus_libur": f"🗑 Hari libur tambahan {d} ({note}) dihapus; hari itu kembali hari kerja.",
+        "hapus_masuk": f"🗑 Hari kerja pengganti {d} ({note}) dihapus; hari itu kembali libur.",
+    }[change.action]
+    return (
+        f"{text}\nBatas waktu langkah yang sudah berjalan tidak berubah; pengingat tidak "
+        "dikirim pada hari libur. Ketik /libur untuk melihat daftar."
+    )
+
+
+def _minutes(m: int) -> str:
+    return format_duration(m) if m else "0 menit"
+
+
+def compliance(view, cal: WorkingCalendar) -> str:
+    """/kepatuhan: per step the standard, actual working time, on time or late, reminders;
+    then averages over the finished periods and the bottleneck steps."""
+    lines = ["<b>Kepatuhan SOP (Mutu Baku)</b> — waktu kerja, bukan waktu kalender"]
+    cur = view.current
+    if cur is not None:
+        lines += ["", f"<b>Periode {escape(cur.period)}</b> ({escape(cur.status)})"]
+        for r in cur.rows:
+            icon = "⏳" if r.open else ("✖️" if r.cancelled else ("✅" if r.on_time else "⚠️"))
+            round_ = f" putaran {r.round}" if r.round > 1 else ""
+            lines.append(
+                f"{icon} <b>{r.step_no}. {escape(r.actor)}</b>{round_} — standar {r.standard}, "
+                f"aktual {_minutes(r.actual_minutes)} — {escape(r.status)}; "
+                f"pengingat {r.reminders}×" + (" (dieskalasi)" if r.escalated else "")
+            )
+        if not cur.rows:
+            lines.append("Belum ada langkah yang tercatat.")
+        lines.append(
+            f"Total: aktual {_minutes(cur.total_actual)} dari standar "
+            f"{_minutes(cur.total_standard)}."
+        )
+        if cur.bottlenecks:
+            parts = [
+                f"Langkah {r.step_no} ({format_duration(r.late_minutes)})" for r in cur.bottlenecks
+            ]
+            lines.append("Hambatan periode ini: " + ", ".join(parts) + ".")
+        else:
+            lines.append("Tidak ada langkah yang melewati standar waktu.")
+    hist = view.history
+    lines += ["", f"<b>Rata-rata {hist.periods} periode selesai sebelumnya</b>"]
+    if not hist.steps:
+        lines.append("Belum ada periode selesai untuk dibandingkan.")
+    for a in hist.steps:
+        lines.append(
+            f"{a.step_no}. standar {a.standard}, rata-rata {_minutes(a.actual_minutes)}, "
+            f"terlambat {a.late_runs} dari {a.runs} kali"
+            + (f" (rata-rata {format_duration(a.late_minutes)})" if a.late_minutes else "")
+            + f", pengingat {a.reminders:g}×"
+        )
+    if hist.bottlenecks:
+        parts = [
+            f"Langkah {a.step_no} ({escape(step(a.step_no).actor.label)}, rata-rata terlambat "
+            f"{format_duration(a.late_minutes)})"
+            for a in hist.bottlenecks
+        ]
+        lines.append("<b>Hambatan utama:</b> " + "; ".join(parts) + ".")
+    return "\n".join(lines)

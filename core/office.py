@@ -11,10 +11,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.calendar import CalendarConfig, WorkingCalendar
 from core.capaian import CapaianRules
+from core.reminders import ReminderRules
 from core.sop import Waktu
 from storage.db import Database
 from storage.files import FileStore
-from storage.models import DayOff
+from storage.models import DayOff, WorkingDay
 
 
 def utcnow() -> datetime:
@@ -29,12 +30,14 @@ class Office:
     admin_ids: frozenset[int] = frozenset()
     name: str = "Dinas"
     clock: Callable[[], datetime] = utcnow
+    reminders: ReminderRules = field(default_factory=ReminderRules)
     rules: CapaianRules = field(default_factory=CapaianRules)
 
     async def calendar(self, session: AsyncSession) -> WorkingCalendar:
-        """The working calendar with the days off admins added in the bot."""
+        """The working calendar with the days off and working days admins set in the bot."""
         days = (await session.exec(select(DayOff.day))).all()
-        return WorkingCalendar(self.calendar_config, days)
+        working = (await session.exec(select(WorkingDay.day))).all()
+        return WorkingCalendar(self.calendar_config, days, working)
 
     async def due_fn(self, session: AsyncSession) -> Callable[[datetime, Waktu], datetime]:
         cal = await self.calendar(session)

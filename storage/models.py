@@ -47,6 +47,8 @@ class User(SQLModel, table=True):
     created_at: datetime | None = _when()
     approved_at: datetime | None = _when()
     approved_by: int | None = None
+    # Set when Telegram answers 403 (the user blocked the bot); cleared when they write again.
+    blocked_at: datetime | None = _when()
 
 
 class Period(SQLModel, table=True):
@@ -81,8 +83,12 @@ class StepRun(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text))
     # When the scheduler must look at this run next (core computes it; the scan only compares).
     next_action_at: datetime | None = _when()
+    # Reminder ladder (core.reminders): rungs passed, of which skipped after downtime, not sent.
     reminders_sent: int = 0
     escalated: bool = False
+    reminders_skipped: int = 0
+    # The half-time heads-up of a 1-hari step was sent (or passed while the bot was down).
+    headsup_done: bool = False
 
 
 class Document(SQLModel, table=True):
