@@ -143,29 +143,31 @@ async def list_days(office: Office, telegram_id: int) -> DaysView:
             for d in (await session.exec(select(WorkingDay).where(WorkingDay.day >= first))).all()
         }
     entries: dict[date, DayEntry] = {}
-    for day, name in cal.holidays_between(first, last):
-        kind = CUTI_BERSAMA if name.lower().startswith("cuti bersama") else NATIONAL
-        entries[day] = DayEntry(
-            day, name, kind, "perkiraan" in name.lower(), cal.is_working_override(day)
-        )
+    for day, _name in cal.holidays_between(first, last):
+        entries[day] = _holiday_entry(cal, day)
     for day in sorted(cal.config.extra_days_off):
         if first <= day <= last and day not in entries:
             entries[day] = DayEntry(day, EXTRA_DAY_OFF_NAME + " (pengaturan)", SETTING)
+    # Days set by admins are listed however far ahead they lie.
     for day, note in added.items():
-        if day <= last:
-            entries[day] = DayEntry(day, note, ADDED)
+        entries[day] = DayEntry(day, note, ADDED)
     for day, note in worked.items():
-        if day <= last and day not in entries:
+        holiday = entries.get(day) or _holiday_entry(cal, day)
+        if holiday is None:
             entries[day] = DayEntry(day, note, WORKING, worked=True)
-        elif day in entries:
-            entries[day] = DayEntry(
-                day,
-                f"{entries[day].name} — {note}",
-                entries[day].kind,
-                entries[day].estimated,
-                True,
-            )
+        else:
+            name = f"{holiday.name} — {note}"
+            entries[day] = DayEntry(day, name, holiday.kind, holiday.estimated, True)
     return DaysView(first, last, tuple(entries[d] for d in sorted(entries)), admin)
+
+
+def _holiday_entry(cal: WorkingCalendar, day: date) -> DayEntry | None:
+    names = dict(cal.holidays_between(day, day))
+    if day not in names:
+        return None
+    name = names[day]
+    kind = CUTI_BERSAMA if name.lower().startswith("cuti bersama") else NATIONAL
+    return DayEntry(day, name, kind, "perkiraan" in name.lower(), cal.is_working_override(day))
 
 
 def _require_future(cal: WorkingCalendar, office: Office, day: date) -> None:

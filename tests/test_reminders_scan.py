@@ -47,11 +47,10 @@ def make_office(url: str, files: Path, clock: Clock) -> Office:
     return Office(db=Database(url), files=FileStore(files), clock=clock, admin_ids=frozenset({1}))
 
 
-@pytest.fixture
-async def office(tmp_path: Path) -> AsyncIterator[Office]:
-    url = f"sqlite+aiosqlite:///{tmp_path}/kinerja.db"
+async def seeded(url: str, files: Path) -> Office:
+    """A migrated database with the five duties, and an office on it at Monday 09:00."""
     await asyncio.to_thread(upgrade, url)
-    o = make_office(url, tmp_path / "files", Clock(MONDAY_9))
+    o = make_office(url, files, Clock(MONDAY_9))
     async with o.db.transaction() as session:
         for tid, nama, role in (
             (KD, "Bambang", "kepala_dinas"),
@@ -64,6 +63,19 @@ async def office(tmp_path: Path) -> AsyncIterator[Office]:
                 User(telegram_id=tid, nama=nama, nip=f"{tid:018d}", jabatan="x", role=role,
                      status="aktif")
             )  # fmt: skip
+    return o
+
+
+@pytest.fixture
+async def office(tmp_path: Path) -> AsyncIterator[Office]:
+    o = await seeded(f"sqlite+aiosqlite:///{tmp_path}/kinerja.db", tmp_path / "files")
+    yield o
+    await o.db.dispose()
+
+
+@pytest.fixture
+async def pg_office(pg_url: str, tmp_path: Path) -> AsyncIterator[Office]:
+    o = await seeded(pg_url, tmp_path / "files")
     yield o
     await o.db.dispose()
 
@@ -146,6 +158,18 @@ async def test_two_overlapping_scans_send_once(office: Office) -> None:
             await session.exec(select(AuditLog).where(AuditLog.action == "pengingat_dilewati"))
         ).all()
     assert len(skipped) == 1 and json.loads(skipped[0].detail)["rungs"] == [1, 2]
+
+
+async def test_two_overlapping_scans_send_once_on_postgresql(pg_office: Office) -> None:
+    """Under the advisory lock a second scan skips; the conditional update would stop it too."""
+    run_id = await start(pg_office)
+    results = await asyncio.gather(*(deadlines.scan(pg_office, wib(0, 13, 30)) for _ in range(4)))
+    assert sum(r.reminders for r in results) == 1
+    assert sum(r.escalations for r in results) == 1
+    assert [r.key for r in await rows(pg_office, "reminder")] == [f"reminder:{run_id}:3:2"]
+    assert chats(await rows(pg_office, "escalation")) == [KD]
+    await deadlines.scan(pg_office, wib(0, 14))
+    assert len(await rows(pg_office, "reminder")) == 1
 
 
 async def test_a_restart_between_due_time_and_reminder_sends_once(

@@ -1,0 +1,177 @@
+"""Reminders end to end: the real application, its JobQueue job, the outbox sender and the fake
+Bot API. The office clock is moved by the test; the job is run at once with `Job.run`, so no
+test waits for real minutes (only the 429 case waits out its one-second retry_after).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot import scheduler
+from core.reminders import ReminderRules
+from fakeapi import FakeTelegram
+from storage.models import Outbox, StepRun, User
+from tests.conftest import ADMIN_ID, Bot, Clock, make_settings, register, running_bot
+
+SEK_ID, KD_ID, TIM_ID = 102, 101, 103
+
+
+async def run_job(bot_app) -> None:
+    """The scheduler's own job, run now instead of at its next tick."""
+    (job,) = bot_app.job_queue.get_jobs_by_name(scheduler.JOB_NAME)
+    await job.run(bot_app)
+
+
+async def outbox_row(office, kind: str, status: str) -> Outbox:
+    """The one row of `kind`, once the sender has marked it (it marks right after Telegram's OK)."""
+    for _ in range(100):
+        async with office.db.session() as session:
+            row = (await session.exec(select(Outbox).where(Outbox.kind == kind))).one()
+        if row.status == status:
+            return row
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{kind} row is {row.status!r}, not {status!r}")
+
+
+async def setup_period(tg: FakeTelegram, with_team: bool = False):
+    admin = tg.user(ADMIN_ID, "Admin")
+    kd = tg.user(KD_ID, "Bambang")
+    sek = tg.user(SEK_ID, "Siti")
+    await register(admin, kd, "Bambang Purwanto", "196909211996021001", "Kepala Dinas")
+    await register(admin, sek, "Siti Aminah", "197501012000032002", "Sekretaris")
+    tim = None
+    if with_team:
+        tim = tg.user(TIM_ID, "Tono")
+        await register(admin, tim, "Tono Sugiarto", "198001012005011003", "Tim SAKIP")
+    await kd.send("/mulai")
+    await kd.expect("nama periode")
+    await kd.send("Triwulan I 2025")
+    await kd.expect("Nota Dinas")
+    await kd.send("Dengan ini diperintahkan pengukuran data kinerja triwulan I.")
+    await kd.expect("dimulai")
+    await sek.expect("Langkah 2: tugas baru")  # opened Monday 09:00, due 10:00
+    await sek.next_message()  # the Nota Dinas travels with it
+    return kd, sek, tim
+
+
+async def test_the_scan_job_is_scheduled_with_grace_and_coalescing(bot: Bot) -> None:
+    (job,) = bot.app.job_queue.get_jobs_by_name(scheduler.JOB_NAME)
+    assert job.job.misfire_grace_time == 30 and job.job.coalesce is True
+    assert job.job.trigger.interval.total_seconds() == 60
+    assert bot.office.reminders == ReminderRules()
+
+
+async def test_step_2_overdue_reminds_the_sekretaris_then_the_kepala_dinas(
+    tg: FakeTelegram, bot: Bot, clock: Clock
+) -> None:
+    kd, sek, _ = await setup_period(tg)
+    clock.advance(minutes=59)
+    await run_job(bot.app)
+    await sek.expect_silence(0.3)
+
+    clock.advance(minutes=1)  # 10:00, the due time
+    await run_job(bot.app)
+    first = await sek.expect("Pengingat 1 dari 3")
+    assert "Langkah 2" in first.plain and "batas waktunya sudah lewat" in first.plain
+    assert "Batas waktu: Senin, 14 April 2025 10:00" in first.plain
+
+    await sek.send("/tugas")
+    tasks = await sek.expect("Tugas Anda")
+    assert "Pengingat terkirim: 1 dari 3; pengingat ke-2 Senin, 14 April 2025 11:00" in tasks.plain
+
+    for rung in (2, 3):
+        clock.advance(minutes=60)
+        await run_job(bot.app)
+        msg = await sek.expect(f"Pengingat {rung} dari 3")
+        assert f"terlambat {rung - 1} jam" in msg.plain
+    assert "dilaporkan ke Kepala Dinas" in msg.plain
+    await kd.expect_silence(0.3)
+
+    clock.advance(minutes=60)  # 13:00: three reminders unanswered
+    await run_job(bot.app)
+    escalation = await kd.expect("Eskalasi keterlambatan: Langkah 2")
+    assert "Siti Aminah" in escalation.plain and "terlambat 3 jam" in escalation.plain
+    assert "diingatkan 3 kali" in escalation.plain
+    await sek.expect_silence(0.3)
+
+    clock.advance(hours=20)
+    await run_job(bot.app)
+    await kd.expect_silence(0.3)
+    await sek.expect_silence(0.1)
+    async with bot.office.db.session() as session:
+        keys = sorted(r.key for r in (await session.exec(select(Outbox))).all())
+    assert sum(k.startswith("reminder:") for k in keys) == 3
+    assert sum(k.startswith("escalation:") for k in keys) == 1
+
+
+async def test_a_429_is_waited_out_and_the_reminder_still_arrives(
+    tg: FakeTelegram, bot: Bot, clock: Clock
+) -> None:
+    _, sek, _ = await setup_period(tg)
+    clock.advance(hours=1)
+    tg.fail_next("sendMessage", status=429, retry_after=1, chat_id=SEK_ID)
+    started = time.monotonic()
+    await run_job(bot.app)
+    reminder = await sek.expect("Pengingat 1 dari 3", timeout=5)
+    assert time.monotonic() - started >= 0.9  # retry_after was waited out
+    assert "Langkah 2" in reminder.plain
+    assert tg.stats["429s"] == 1
+    await outbox_row(bot.office, "reminder", "terkirim")
+    assert sum(m.chat_id == SEK_ID and "Pengingat" in m.plain for m in tg.bot_messages) == 1
+
+
+async def test_a_user_who_blocked_the_bot_is_recorded_and_reported_once(
+    tg: FakeTelegram, bot: Bot, clock: Clock
+) -> None:
+    _, sek, tim = await setup_period(tg, with_team=True)
+    await tim.expect_silence(0.2)
+    tg.block(SEK_ID)
+    clock.advance(hours=1)
+    await run_job(bot.app)
+    report = await tim.expect("memblokir bot")
+    assert "Siti Aminah" in report.plain
+    await outbox_row(bot.office, "reminder", "diblokir")
+    async with bot.office.db.session() as session:
+        siti = (await session.exec(select(User).where(User.telegram_id == SEK_ID))).one()
+    assert siti.blocked_at == clock.now
+
+    errors = tg.stats["errors"]
+    clock.advance(hours=1)
+    await run_job(bot.app)  # rung 2: not tried again while she blocks the bot, not reported again
+    await tim.expect_silence(0.3)
+    assert tg.stats["errors"] == errors
+
+    await sek.send("/tugas")  # she writes again: reachable, and the ladder goes on
+    await sek.expect("Tugas Anda")
+    clock.advance(hours=1)
+    await run_job(bot.app)
+    await sek.expect("Pengingat 3 dari 3")
+    async with bot.office.db.session() as session:
+        siti = (await session.exec(select(User).where(User.telegram_id == SEK_ID))).one()
+    assert siti.blocked_at is None
+
+
+async def test_a_restart_between_due_time_and_reminder_sends_it_once(
+    tg: FakeTelegram, tmp_path: Path, clock: Clock
+) -> None:
+    settings = make_settings(tg, tmp_path / "data")
+    async with running_bot(settings, clock):
+        _, sek, _ = await setup_period(tg)
+    clock.advance(hours=1, minutes=10)  # the bot was down at 10:00
+    async with running_bot(settings, clock) as (app, office):
+        await run_job(app)
+        reminder = await sek.expect("Pengingat 1 dari 3")
+        assert "terlambat 10 menit" in reminder.plain
+        await run_job(app)
+        await sek.expect_silence(0.3)
+    async with running_bot(settings, clock) as (app, office):
+        await run_job(app)
+        await sek.expect_silence(0.3)
+        async with office.db.session() as session:
+            run = (await session.exec(select(StepRun).where(StepRun.step_no == 2))).one()
+    assert run.reminders_sent == 1
+    assert sum(m.chat_id == SEK_ID and "Pengingat" in m.plain for m in tg.bot_messages) == 1
