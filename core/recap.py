@@ -15,15 +15,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import engine
-from core.calendar import WorkingCalendar, format_duration
 from core.capaian import CapaianRules, aggregate, efisiensi, format_target, predikat, serapan
+from core.compliance import period_compliance, workbook_table
 from core.engine import SopError
 from core.indicators import (
     MISSING,
@@ -70,8 +69,8 @@ class RecapSource:
     earlier: Mapping[str, Mapping[int, Decimal]]
     previous_period: str | None = None
     previous: Mapping[str, Decimal | None] = field(default_factory=dict)
-    runs: Sequence[StepRun] = ()
-    calendar: WorkingCalendar | None = None
+    compliance: ComplianceTable = field(default_factory=ComplianceTable)
+    timezone: str = "Asia/Jakarta"
     now: datetime | None = None
 
 
@@ -153,10 +152,12 @@ async def load(office: Office, session: AsyncSession, period: Period) -> RecapSo
         figures=figures,
         names=names,
         earlier=earlier,
-        runs=await queries.runs_of(session=session, period_id=period.id),
-        calendar=await office.calendar(session),
         now=office.clock(),
     )
+    # One compliance builder serves /kepatuhan and the workbook's Info sheet.
+    cal = await office.calendar(session)
+    source.timezone = cal.config.timezone
+    source.compliance = workbook_table(await period_compliance(session, period.id, cal, source.now))
     prev = await _previous_period(session, period)
     if prev is not None:
         source.previous_period = prev.name
@@ -278,11 +279,11 @@ def compute(src: RecapSource, rules: CapaianRules, generated_by: str) -> RecapIn
         rows=rows,
         tree=tree,
         predikat_counts=counts,
-        compliance=compliance(src),
+        compliance=src.compliance,
         cap=rules.cap,
         rules_text=rules_text(rules),
         previous_period=src.previous_period,
-        timezone=src.calendar.config.timezone if src.calendar else "Asia/Jakarta",
+        timezone=src.timezone,
     )
 
 
@@ -357,49 +358,6 @@ def _tree(
 def _sum(values) -> Decimal | None:
     present = [v for v in values if v is not None]
     return sum(present, Decimal(0)) if present else None
-
-
-def compliance(src: RecapSource) -> ComplianceTable:
-    """The SOP steps against their standard times, from the period's step runs."""
-    cal, now = src.calendar, src.now
-    rows: list[list[Any]] = []
-    for r in src.runs:
-        s = step(r.step_no)
-        end = r.done_at or (now if r.status == engine.OPEN else None)
-        actual = (
-            format_duration(cal.working_minutes_between(r.opened_at, end))
-            if cal and end and r.opened_at
-            else "-"
-        )
-        late = cal.working_minutes_between(r.due_at, end) if cal and end and r.due_at else 0
-        if r.status == engine.OPEN:
-            status = "berjalan" + (f", terlambat {format_duration(late)}" if late else "")
-        elif r.status == engine.CANCELLED:
-            status = "dibatalkan"
-        elif r.due_at is None:
-            status = "selesai"
-        else:
-            status = f"terlambat {format_duration(late)}" if late else "tepat waktu"
-        if r.outcome == engine.REJECTED:
-            status += "; dikembalikan"
-        elif r.outcome == engine.CLOSED:
-            status += "; ditutup lebih awal"
-        who = src.names.get(r.done_by or 0)
-        rows.append(
-            [
-                f"{r.step_no}" + (f" (putaran {r.round})" if r.round > 1 else ""),
-                s.kegiatan,
-                s.actor.label + (f" — {who}" if who else ""),
-                s.waktu.label,
-                r.opened_at,
-                r.due_at,
-                r.done_at,
-                actual,
-                status,
-                r.reminders_sent,
-            ]
-        )
-    return ComplianceTable(rows=rows)
 
 
 def render(data: RecapInput) -> tuple[bytes, bytes]:
