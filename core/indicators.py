@@ -1026,7 +1026,8 @@ async def decide_figure(
                 version=version + 1,
                 decided_by=user.id,
                 decided_at=now,
-                note=None if valid else note[:MAX_FAKTOR],
+                # A validation keeps the last note (why it was returned or reopened).
+                note=fig.note if valid else note[:MAX_FAKTOR],
             )
         )
         if res.rowcount != 1:

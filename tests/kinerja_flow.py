@@ -165,4 +165,4 @@ async def recap(tim: FakeUser, timeout: float = 20) -> tuple[BotMessage, BotMess
 async def draft(tim: FakeUser) -> BotMessage:
     """/rekap at step 8: the step 7 recap becomes the Draft Laporan."""
     await tim.send("/rekap")
-    return await tim.expect("Draft Laporan")
+    return await tim.expect("Rekap Langkah 7 menjadi Draft Laporan")

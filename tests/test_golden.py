@@ -117,6 +117,13 @@ def close(value, expected) -> bool:
 
 async def test_golden_kertas_kerja_to_recap_workbook(tmp_path, clock):
     office = await make(tmp_path, clock)
+    try:
+        await _golden(office, clock)
+    finally:
+        await office.db.dispose()
+
+
+async def _golden(office, clock) -> None:
 
     # Triwulan I: two indicators reported and validated; the kumulatif one carries into TW II.
     tw1 = await Period(office, clock).start("Triwulan I 2025")

@@ -1,0 +1,256 @@
+"""The rules of steps 4-6 and 9 in core: import, reporting, evaluation, privacy, reopening."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+
+from bot.config import Settings, parse_bands
+from core import indicators, views, workflow
+from core.engine import SopError
+from core.indicators import Card, Idle, parse_named_codes
+from storage.models import Document, Figure, Indicator, IndicatorUnit, StepRun
+from tests.kinerja_core import ASN1, ASN2, KD, SEK, TIM1, TIM2, Period, make, pdf, xlsx
+from tests.kinerja_flow import kertas_kerja, kk_row
+
+A, B, T1 = "199003032015032005", "199104042016041006", "198001012005011003"
+ROWS = [
+    kk_row("Program", "1.02", "Penempatan", "Persentase ditempatkan", A, tw=(80, 80, 80, 80)),
+    kk_row("Kegiatan", "1.02.01", "Pelatihan", "Jumlah peserta", B, satuan="orang",
+           tahunan=200, tw=(50, 50, 50, 50), konsolidasi="Kumulatif"),
+    kk_row("Kegiatan", "1.02.01", "Pelatihan", "Indeks kepuasan peserta", T1, satuan="indeks",
+           tahunan=3),
+]  # fmt: skip
+
+
+@pytest.fixture
+async def period(tmp_path, clock):
+    office = await make(tmp_path, clock)
+    p = await Period(office, clock).start("Triwulan I 2025")
+    await p.to_reporting(kertas_kerja(ROWS))
+    yield p
+    await office.db.dispose()
+
+
+async def count(p: Period, table) -> int:
+    async with p.office.db.session() as session:
+        return len((await session.exec(select(table))).all())
+
+
+def test_named_codes_in_a_rejection():
+    assert parse_named_codes("[1.02.01, 1.03#2] Cek lagi") == (("1.02.01", "1.03#2"), "Cek lagi")
+    assert parse_named_codes("  [1.02 ;1.02] ulang") == (("1.02",), "ulang")
+    assert parse_named_codes("Tanpa kode") == ((), "Tanpa kode")
+    for wrong in ("[] catatan", "[1.02, =HYPERLINK()] x", "[1..2] x"):
+        with pytest.raises(SopError, match="kurung siku"):
+            parse_named_codes(wrong)
+
+
+def test_predikat_bands_and_cap_from_settings():
+    s = Settings(_env_file=None, capaian_cap="110,5", predikat_bands="80 Baik; 60 Cukup; 0 Kurang")
+    assert s.rules.cap == Decimal("110.5")
+    assert s.rules.bands[0] == (Decimal(80), "Baik")
+    with pytest.raises(ValueError, match="PREDIKAT_BANDS"):
+        parse_bands("Baik 80")
+    with pytest.raises(ValueError):
+        Settings(_env_file=None, negative_variant="terbalik")
+
+
+async def test_a_clean_import_replaces_the_set_until_reporting_starts(tmp_path, clock):
+    office = await make(tmp_path, clock)
+    try:
+        await _replaces_the_set(office, clock)
+    finally:
+        await office.db.dispose()
+
+
+async def _replaces_the_set(office, clock) -> None:
+    p = await Period(office, clock).start("Triwulan I 2025")
+    await p.upload_and_finish(SEK, pdf("notulen"))
+    await p.upload_and_finish(TIM1, pdf("rencana"))
+    run = await p.open_run_id()
+    with pytest.raises(SopError, match="PIC dengan NIP 199999999999999999"):
+        await workflow.attach_document(
+            office,
+            TIM2,
+            xlsx(kertas_kerja([kk_row("Program", "1.02", "X", "Y", "199999999999999999")])),
+            run,
+        )
+    assert await count(p, Indicator) == 0 and await count(p, Document) == 3
+    first = await workflow.attach_document(office, TIM2, xlsx(kertas_kerja(ROWS)), run)
+    assert "3 indikator" in first.summary
+    second = await workflow.attach_document(office, TIM2, xlsx(kertas_kerja(ROWS[:1])), run)
+    assert second.replaced and "1 indikator" in second.summary
+    assert await count(p, Indicator) == 1 and await count(p, IndicatorUnit) == 1
+    with pytest.raises(SopError, match="format Excel"):
+        await workflow.attach_document(office, TIM2, pdf("bukan xlsx"), run)
+    await workflow.finish_step(office, TIM2, run)
+    # Reporting has started: the set is fixed, even if a step 4 run could be found.
+    async with office.db.session() as session:
+        from storage.models import Period as Row
+        from storage.models import User
+
+        row = await session.get(Row, p.id)
+        tari = (await session.exec(select(User).where(User.telegram_id == TIM2))).one()
+        with pytest.raises(SopError, match="tidak bisa diganti lagi"):
+            await indicators.import_kertas_kerja(
+                office, session, tari, row, xlsx(kertas_kerja(ROWS))
+            )
+
+
+async def test_reporting_reads_indonesian_numbers_and_checks_the_unit(period: Period):
+    item = await period.item(ASN2, "1.02.01#1")
+    for text, message in (
+        ("banyak", "Angka tidak dikenali"),
+        ("-3", "tidak bisa negatif"),
+        ("12,5", "bilangan bulat"),
+        ("40%", "bukan persen"),
+        ("1.234.5", "Titik tidak boleh|Pemisah ribuan|meragukan"),
+    ):
+        with pytest.raises(SopError, match=message):
+            await indicators.preview(period.office, ASN2, item.indicator_id, text)
+    pv = await indicators.preview(period.office, ASN2, item.indicator_id, "1.234")
+    assert pv.value == 1234 and not pv.needs_confirmation
+    pct = await period.item(ASN1, "1.02")
+    pv = await indicators.preview(period.office, ASN1, pct.indicator_id, "101,5 %")
+    assert pv.value == Decimal("101.5") and pv.needs_confirmation
+    assert pv.measured.capaian.raw == Decimal("126.875") and pv.measured.capaian.cap_applied
+    with pytest.raises(SopError, match="bukan PIC"):
+        await indicators.preview(period.office, ASN1, item.indicator_id, "5")
+
+
+async def test_correct_until_valid_and_nobody_validates_their_own(period: Period):
+    o = period.office
+    await period.report(ASN1, "1.02", "70")
+    again = await period.report(ASN1, "1.02", "72,5")
+    assert again.corrected and again.preview.value == Decimal("72.5")
+    await period.report(ASN2, "1.02.01#1", "45")
+    done = await period.report(TIM1, "1.02.01#2", "2,8")
+    assert done.done is not None and done.done.opened[0].step_no == 6
+    # Tono reported 1.02.01#2: his queue skips it, and deciding it directly is refused.
+    card = await indicators.next_card(o, TIM1)
+    assert isinstance(card, Card) and card.code == "1.02"
+    async with o.db.session() as session:
+        own = (
+            await session.exec(select(Figure).join(Indicator).where(Indicator.ikode == "1.02.01#2"))
+        ).one()
+    with pytest.raises(SopError, match="dievaluasi anggota Tim SAKIP lain"):
+        await indicators.decide_figure(o, TIM1, own.id, own.version, True)
+    with pytest.raises(SopError, match="dilakukan oleh Tim SAKIP"):
+        await indicators.decide_figure(o, ASN2, card.figure_id, card.version, True)
+    # A figure corrected after the card was shown is not decided on the old version.
+    await period.report(ASN1, "1.02", "73")
+    with pytest.raises(SopError, match="baru saja diperbaiki"):
+        await indicators.decide_figure(o, TIM1, card.figure_id, card.version, True)
+    card = await indicators.next_card(o, TIM1)
+    decided = await indicators.decide_figure(o, TIM1, card.figure_id, card.version, True)
+    assert decided.valid and decided.done is None
+    with pytest.raises(SopError, match="sudah dinyatakan valid oleh Tono"):
+        await indicators.decide_figure(o, TIM2, card.figure_id, card.version, True)
+    with pytest.raises(SopError, match="sudah divalidasi"):
+        await period.report(ASN1, "1.02", "74")
+    # A return needs a note; then the PIC may correct again while step 6 is open.
+    card = await indicators.next_card(o, TIM1)
+    with pytest.raises(SopError, match="Tulis catatan"):
+        await indicators.decide_figure(o, TIM1, card.figure_id, card.version, False, " ")
+    await indicators.decide_figure(o, TIM1, card.figure_id, card.version, False, "Cek lagi")
+    idle = await indicators.next_card(o, TIM1)
+    assert isinstance(idle, Idle) and (idle.returned, idle.own) == (1, 1)
+    await period.report(ASN2, "1.02.01#1", "50")
+    assert len(await period.validate_all(TIM2)) == 2
+    async with o.db.session() as session:
+        runs = (await session.exec(select(StepRun).where(StepRun.status == "terbuka"))).all()
+        assert [r.step_no for r in runs] == [7]
+
+
+async def test_evidence_is_private_and_not_archived(period: Period):
+    o = period.office
+    evidence = pdf("bukti")
+    await period.report(ASN1, "1.02", "70", evidence=evidence)
+    async with o.db.session() as session:
+        fig = (await session.exec(select(Figure))).one()
+        doc = await session.get(Document, fig.evidence_document_id)
+        assert doc.status == "bukti" and doc.file_name == "bukti.pdf"
+    for reader in (ASN1, TIM1, TIM2, SEK, KD):
+        _, content = await indicators.evidence(o, reader, fig.id)
+        assert content == evidence.content
+    with pytest.raises(SopError, match="hanya dapat dilihat"):
+        await indicators.evidence(o, ASN2, fig.id)
+    with pytest.raises(SopError, match="tidak ditemukan di arsip"):
+        await views.document(o, ASN2, doc.id)
+    listed = await views.archived_documents(o, ASN2, period.id)
+    assert all(d.kind != indicators.EVIDENCE_KIND for d in listed)
+
+
+async def test_closing_records_missing_and_only_tim_sakip_may(period: Period):
+    o = period.office
+    await period.report(ASN1, "1.02", "70")
+    with pytest.raises(SopError, match="hanya dapat ditutup oleh Tim SAKIP"):
+        await indicators.close_reporting(o, ASN1)
+    gaps = await indicators.reporting_gaps(o, TIM2)
+    assert [(name, missing, total) for _, name, missing, total in gaps] == [
+        ("Triwulan I 2025", 2, 3)
+    ]
+    done = await indicators.close_reporting(o, TIM2)
+    assert done.opened[0].step_no == 6
+    async with o.db.session() as session:
+        statuses = sorted(f.status for f in (await session.exec(select(Figure))).all())
+        run5 = (await session.exec(select(StepRun).where(StepRun.step_no == 5))).one()
+    assert statuses == ["dilaporkan", "kosong", "kosong"]
+    assert (run5.outcome, run5.note) == ("ditutup", "ditutup dengan 2 indikator tanpa realisasi")
+    with pytest.raises(SopError, match="tanpa realisasi"):
+        await period.report(ASN2, "1.02.01#1", "10")
+    progress = await indicators.progress(o, TIM1)
+    assert {(x.nama, x.total, x.reported, x.missing) for x in progress.per_pic} == {
+        ("Ani Wijaya", 1, 1, 0),
+        ("Budi Santoso", 1, 0, 1),
+        ("Tono Sugiarto", 1, 0, 1),
+    }
+    mine = await indicators.progress(o, ASN2)
+    assert not mine.team_view and [i.status for i in mine.mine] == ["kosong"]
+
+
+async def test_rejection_naming_indicators_reopens_those_figures(period: Period):
+    o = period.office
+    await period.report(ASN1, "1.02", "70")
+    await period.report(ASN2, "1.02.01#1", "45")
+    await indicators.close_reporting(o, TIM2)  # 1.02.01#2 missing
+    await period.validate_all(TIM2)
+    for who in (TIM1, TIM1):
+        await period.upload_and_finish(who, pdf("rekap"))
+    with pytest.raises(SopError, match=r"tidak ada di periode Triwulan I 2025: 9\.99"):
+        await workflow.decide(o, SEK, False, "[9.99, 1.02] salah")
+    async with o.db.session() as session:
+        assert {f.status for f in (await session.exec(select(Figure))).all()} == {
+            "valid",
+            "kosong",
+        }
+    with pytest.raises(SopError, match="catatan"):
+        await workflow.decide(o, SEK, False, "[1.02]")
+    done = await workflow.decide(o, SEK, False, "[1.02.01] Cek data UPT")
+    assert done.round == 2 and [x.step_no for x in done.opened] == [6]
+    async with o.db.session() as session:
+        rows = (await session.exec(select(Figure, Indicator).join(Indicator))).all()
+        status = {i.ikode: (f.status, f.note) for f, i in rows}
+    assert status["1.02#1"][0] == "valid"
+    assert status["1.02.01#1"] == ("dilaporkan", "Sekretaris: [1.02.01] Cek data UPT")
+    assert status["1.02.01#2"][0] == "dikembalikan"  # missing: back to its PIC to report
+    # Tono is the PIC of the missing one: he reports it now, Tari validates both.
+    item = await period.item(TIM1, "1.02.01#2")
+    assert item.editable and item.status == "dikembalikan"
+    await period.report(TIM1, "1.02.01#2", "3")
+    assert len(await period.validate_all(TIM2)) == 2
+    async with o.db.session() as session:
+        runs = (await session.exec(select(StepRun).where(StepRun.status == "terbuka"))).all()
+        assert [(r.step_no, r.round) for r in runs] == [(7, 2)]
+
+
+async def test_exact_decimals_survive_the_database(period: Period):
+    await period.report(ASN2, "1.02.01#1", "1.234.567.890.123.456.789")
+    async with period.office.db.session() as session:
+        fig = (await session.exec(select(Figure))).one()
+    assert fig.realisasi == Decimal("1234567890123456789")
+    assert fig.capaian == Decimal("1234567890123456789") * 100 / 50
+    assert "kumulatif TW I" in fig.capaian_rule
