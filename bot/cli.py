@@ -72,6 +72,34 @@ def _backup(settings: Settings, output: str) -> int:
     return 0
 
 
+def _rekap(settings: Settings, periode: str, output: str) -> int:
+    """The same recap workbook (and chart, beside it as .png) that /rekap builds."""
+    from bot.app import make_office
+    from core import recap
+    from core.engine import SopError
+
+    upgrade(settings.database_url)
+
+    async def go() -> int:
+        office = make_office(settings)
+        try:
+            period = await recap.period_by_name(office, periode)
+            files = await recap.build(office, period.id, "kinerja-bot rekap (baris perintah)")
+        except SopError as err:
+            print(err, file=sys.stderr)
+            return 1
+        finally:
+            await office.db.dispose()
+        target = Path(output or files.file_name)
+        target.write_bytes(files.workbook)
+        chart = target.with_suffix(".png")
+        chart.write_bytes(files.chart)
+        print(f"Rekap {files.period}: {files.indicators} indikator → {target} (grafik: {chart})")
+        return 0
+
+    return asyncio.run(go())
+
+
 def _demo(settings: Settings, output: str) -> int:
     from bot.demo import run_demo
 
@@ -91,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("telegram_id", type=int)
     backup = sub.add_parser("backup", help="cadangan basis data dan dokumen")
     backup.add_argument("-o", "--output", default="backups")
+    rekap = sub.add_parser("rekap", help="Rekapitulasi Hasil Pengukuran Data Kinerja (.xlsx)")
+    rekap.add_argument("--periode", required=True, help='nama periode, mis. "Triwulan I 2025"')
+    rekap.add_argument("-o", "--output", default="", help="file .xlsx (grafik .png di sampingnya)")
     demo = sub.add_parser("demo", help="memutar satu periode penuh dengan pengguna simulasi")
     demo.add_argument("-o", "--output", default="demo-output")
     args = parser.parse_args(argv)
@@ -110,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         return _admin_add(settings, args.telegram_id)
     if args.command == "backup":
         return _backup(settings, args.output)
+    if args.command == "rekap":
+        return _rekap(settings, args.periode, args.output)
     return _demo(settings, args.output)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -254,3 +255,33 @@ async def test_exact_decimals_survive_the_database(period: Period):
     assert fig.realisasi == Decimal("1234567890123456789")
     assert fig.capaian == Decimal("1234567890123456789") * 100 / 50
     assert "kumulatif TW I" in fig.capaian_rule
+
+
+def test_command_line_builds_the_same_recap(tmp_path, monkeypatch, capsys):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from bot import cli
+    from tests.conftest import Clock
+
+    async def setup() -> None:
+        office = await make(tmp_path, Clock())
+        p = await Period(office, office.clock).start("Triwulan I 2025")
+        await p.to_reporting(kertas_kerja(ROWS))
+        await p.report(ASN1, "1.02", "70")
+        await office.db.dispose()
+
+    asyncio.run(setup())
+    data = tmp_path / "data"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{data}/kinerja.db")
+    monkeypatch.setenv("DATA_DIR", str(data))
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "rekap.xlsx"
+    assert cli.main(["rekap", "--periode", "tw 1 2025", "-o", str(out)]) == 0
+    assert "3 indikator" in capsys.readouterr().out
+    wb = load_workbook(BytesIO(out.read_bytes()))
+    assert wb.sheetnames == ["Rekap", "Kertas Kerja", "Analisis", "Info"]
+    assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
+    assert cli.main(["rekap", "--periode", "Tahunan 2030", "-o", str(out)]) == 1
+    assert "Periode Tahunan 2030 tidak ditemukan" in capsys.readouterr().err
