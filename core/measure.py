@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from core.capaian import (
     Capaian,
@@ -33,6 +34,12 @@ __all__ = [
 ]
 
 
+@lru_cache(maxsize=8192)
+def _stored_target(text: str) -> Target:
+    """Targets repeat across thousands of indicators (80, 100, 80-90): read each text once."""
+    return target_from_text(text)
+
+
 @dataclass(frozen=True)
 class IndicatorSpec:
     """What the capaian of an indicator depends on, read from its Kertas Kerja row."""
@@ -53,12 +60,12 @@ class IndicatorSpec:
         target_tw: tuple[str | None, str | None, str | None, str | None],
     ) -> IndicatorSpec:
         """From the database's machine-form targets (core.capaian.target_to_text)."""
-        tws = tuple(target_from_text(t) if t else None for t in target_tw)
+        tws = tuple(_stored_target(t) if t else None for t in target_tw)
         return cls(
             satuan=satuan,
             polaritas=Polaritas.parse(polaritas),
             konsolidasi=Konsolidasi.parse(konsolidasi),
-            target_tahunan=target_from_text(target_tahunan),
+            target_tahunan=_stored_target(target_tahunan),
             target_tw=tws,  # type: ignore[arg-type]
         )
 
