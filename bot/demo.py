@@ -37,6 +37,48 @@ PEOPLE = (
 )
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_PROGRAM = "Program Pelatihan Kerja dan Produktivitas Tenaga Kerja"
+# level, kode, nama, indikator, jenis, satuan, tahunan, TW I-IV, polaritas, tipe, konsolidasi,
+# pagu, PIC: Ani for the program, Budi for the kegiatan and the sub kegiatan.
+_KERTAS_KERJA = (
+    ("Program", "2.07.03", _PROGRAM, "Persentase lulusan pelatihan bersertifikat", "IKU", "%",
+     60, (15, 30, 45, 60), "Positif", "Angka", "Nilai Akhir", None, PEOPLE[4][2]),
+    ("Program", "2.07.03", _PROGRAM, "Tingkat pengangguran terbuka", "IKU", "%",
+     "4,5-5", ("4,5-5",) * 4, "Negatif", "Rentang", "Nilai Akhir", None, PEOPLE[4][2]),
+    ("Kegiatan", "2.07.03.2.01", "Pelaksanaan Pelatihan berdasarkan Unit Kompetensi",
+     "Jumlah peserta pelatihan berbasis kompetensi", "IKI", "orang", 4000,
+     (1000, 1000, 1000, 1000), "Positif", "Angka", "Kumulatif", None, PEOPLE[5][2]),
+    ("Sub Kegiatan", "2.07.03.2.01.0001",
+     "Proses Pelaksanaan Pendidikan dan Pelatihan Keterampilan bagi Pencari Kerja",
+     "Jumlah pencari kerja yang dilatih", "Lainnya", "orang", 1200, (300, 300, 300, 300),
+     "Positif", "Angka", "Kumulatif", 250_000_000, PEOPLE[5][2]),
+)  # fmt: skip
+
+
+def kertas_kerja_demo() -> bytes:
+    """The demo office's Kertas Kerja, filled in the template's Data sheet layout."""
+    from openpyxl import Workbook
+
+    from core.kertas_kerja import COLUMNS, DATA_SHEET
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = DATA_SHEET
+    ws.append([c.header for c in COLUMNS])
+    for row in _KERTAS_KERJA:
+        *head, tw, pol, tipe, kons, pagu, pic = row
+        ws.append(
+            [*head, *tw, pol, tipe, kons, "Sesuai Perjanjian Kinerja", pagu, None,
+             "Laporan UPT Pelatihan", pic]
+        )  # fmt: skip
+    for cell in ws["B"][1:] + ws["S"][1:]:
+        cell.number_format = "@"
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 class DemoClock:
     def __init__(self) -> None:
         self.now = START
@@ -130,6 +172,49 @@ class Demo:
         )
         await self.press(user, "✅ Selesaikan langkah", stored, f"Langkah {no} periode")
 
+    # --- the data steps (4-8): Kertas Kerja, /lapor, /evaluasi, /rekap ----------------------
+
+    async def kertas_kerja(self, tari: FakeUser, minutes: int) -> None:
+        self.clock.work(minutes)
+        name = "Kertas Kerja Pengukuran Data Kinerja TW I 2025.xlsx"
+        self.log.said(tari, f"[mengirim dokumen {name}]")
+        await tari.send_document(kertas_kerja_demo(), name, XLSX)
+        clean = await tari.expect("Kertas Kerja bersih", timeout=20)
+        await self.press(tari, "✅ Selesaikan langkah", clean, "Langkah 4 periode")
+
+    async def report(self, user: FakeUser, code: str, value: str, minutes: int) -> BotMessage:
+        self.clock.work(minutes)
+        listing = await self.say(user, "/lapor", "Lapor realisasi")
+        label = next(t for row in listing.buttons for t, _ in row if f" {code} " in f"{t} ")
+        await self.press(user, label, listing, "Ketik realisasi")
+        ask = await self.say(user, value, "faktor pendukung")
+        ask = await self.press(user, "⏭ Lewati", ask, "faktor penghambat")
+        ask = await self.press(user, "⏭ Lewati", ask, "bukti dukung")
+        check = await self.press(user, "⏭ Lewati", ask, "Periksa sebelum dikirim")
+        return await self.press(user, "✅ Kirim", check, "Realisasi")
+
+    async def evaluate(self, tono: FakeUser, minutes: int) -> None:
+        self.clock.work(minutes)
+        self.log.said(tono, "/evaluasi")
+        await tono.send("/evaluasi")
+        while True:
+            message = await tono.next_message(timeout=20)
+            if "Langkah 6 selesai" in message.plain:
+                return
+            if "🔎 Evaluasi" in message.plain:
+                self.log.said(tono, "[menekan tombol ✅ Valid]")
+                await tono.press("✅ Valid", message)
+
+    async def recap(self, tono: FakeUser, minutes: int) -> None:
+        self.clock.work(minutes)
+        stored = await self.say(tono, "/rekap", "Rekap tersimpan")
+        await self.press(tono, "✅ Selesaikan langkah", stored, "Langkah 7 periode")
+
+    async def draft(self, tari: FakeUser, minutes: int) -> None:
+        self.clock.work(minutes)
+        ready = await self.say(tari, "/rekap", "Rekap Langkah 7 menjadi Draft Laporan")
+        await self.press(tari, "✅ Selesaikan langkah", ready, "Langkah 8 periode")
+
     async def play(self) -> None:
         kd, sek = self.who("Bambang Purwanto"), self.who("Siti Aminah")
         tono, tari = self.who("Tono Sugiarto"), self.who("Tari Lestari")
@@ -147,11 +232,15 @@ class Demo:
         )
         await self.finish_with(sek, 2, "Notulen Rapat Arahan", 50)
         await self.finish_with(tono, 3, "Rencana Kegiatan Pengukuran", 100)
-        await self.finish_with(tari, 4, "Kertas Kerja Pengukuran Data Kinerja", 300)
-        await self.finish_with(ani, 5, "Kertas Kerja Terisi", 420)
-        await self.finish_with(tono, 6, "Kertas Kerja Dievaluasi", 240)
-        await self.finish_with(tono, 7, "Rekapitulasi Hasil Pengukuran", 110)
-        await self.finish_with(tari, 8, "Draft Laporan Hasil Pengukuran", 45)
+        await self.kertas_kerja(tari, 300)
+        budi = self.who("Budi Santoso")
+        await self.report(ani, "2.07.03#1", "14,2%", 120)
+        await self.report(ani, "2.07.03#2", "5,1", 30)
+        await self.report(budi, "2.07.03.2.01", "1.180", 200)
+        await self.report(budi, "2.07.03.2.01.0001", "330", 60)
+        await self.evaluate(tono, 240)
+        await self.recap(tono, 110)
+        await self.draft(tari, 45)
 
         draft = await sek.expect("Langkah 9: tugas baru", timeout=20)
         self.clock.work(90)
@@ -159,8 +248,8 @@ class Demo:
         await self.say(
             sek, "Realisasi IKU 2 belum sesuai data Disnaker; mohon dicek ulang.", "putaran 2"
         )
-        await self.finish_with(tono, 7, "Rekapitulasi Hasil Pengukuran (perbaikan)", 80)
-        await self.finish_with(tari, 8, "Draft Laporan Hasil Pengukuran (perbaikan)", 30)
+        await self.recap(tono, 80)
+        await self.draft(tari, 30)
         await sek.expect("Langkah 9: tugas baru", timeout=20)
         self.clock.work(60)
         await self.say(sek, "/setuju", "disetujui")
