@@ -451,6 +451,27 @@ async def notify_pics(session: AsyncSession, period: Period, run: StepRun | None
     return len(by_pic)
 
 
+async def reporting_targets(session: AsyncSession, period_id: int) -> set[int]:
+    """Users who still owe a figure in a period: PICs of indicators without one, or returned."""
+    q = (
+        select(Indicator.pic_user_id)
+        .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
+        .where(
+            Indicator.period_id == period_id,
+            (col(Figure.id).is_(None)) | (Figure.status == RETURNED),
+        )
+        .distinct()
+    )
+    return {uid for uid in (await session.exec(q)).all() if uid is not None}
+
+
+async def has_data_work(session: AsyncSession, actor: Actor, run: StepRun) -> bool:
+    """Whether a data step waits on this user: in step 5 only PICs with figures still owed."""
+    if run.step_no == REPORT_STEP:
+        return actor.user_id in await reporting_targets(session, run.period_id)
+    return True
+
+
 async def my_indicators(office: Office, telegram_id: int) -> list[ReportItem]:
     """The user's indicators in running periods where reporting or evaluation is open."""
     async with office.db.session() as session:
@@ -985,7 +1006,7 @@ async def _decidable(
         raise SopError("Angka ini tidak ditemukan.")
     ind = await session.get(Indicator, fig.indicator_id)
     period = await session.get(Period, fig.period_id)
-    if period.status != engine.RUNNING or await _open_run(session, period.id, EVAL_STEP) is None:
+    if period.status != engine.RUNNING or not await _open_run(session, period.id, EVAL_STEP, True):
         raise SopError("Evaluasi (Langkah 6) periode ini sedang tidak dibuka.")
     if _own(fig, ind, actor):
         raise SopError("Angka yang Anda laporkan sendiri dievaluasi anggota Tim SAKIP lain.")

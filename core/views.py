@@ -7,11 +7,11 @@ from datetime import datetime
 
 from sqlmodel import select
 
-from core import engine
+from core import engine, indicators
 from core.deadlines import PendingReminder, pending_reminder
 from core.engine import SopError
 from core.office import Office
-from core.sop import Output
+from core.sop import Output, step
 from core.users import active_user, to_actor
 from core.workflow import waiting_runs
 from storage import queries
@@ -75,9 +75,12 @@ async def my_tasks(office: Office, telegram_id: int) -> list[Task]:
     async with office.db.session() as session:
         actor = to_actor(await active_user(session, telegram_id), office)
         cal = await office.calendar(session)
-        kinds = (Output.DOCUMENT, Output.FORWARD, Output.DECISION)
+        kinds = (Output.DOCUMENT, Output.FORWARD, Output.DECISION, Output.DATA)
         out = []
         for run, period in await waiting_runs(session, actor, kinds):
+            data_step = step(run.step_no).output_kind is Output.DATA
+            if data_step and not await indicators.has_data_work(session, actor, run):
+                continue  # step 5 waits only on PICs who still owe a figure
             drafts = await queries.drafts_of_run(session=session, run_id=run.id)
             late = cal.working_minutes_between(run.due_at, now) if run.due_at else 0
             out.append(

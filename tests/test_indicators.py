@@ -285,3 +285,14 @@ def test_command_line_builds_the_same_recap(tmp_path, monkeypatch, capsys):
     assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
     assert cli.main(["rekap", "--periode", "Tahunan 2030", "-o", str(out)]) == 1
     assert "Periode Tahunan 2030 tidak ditemukan" in capsys.readouterr().err
+
+
+async def test_tasks_show_reporting_only_to_pics_who_owe_a_figure(period: Period):
+    o = period.office
+    assert [t.step_no for t in await views.my_tasks(o, ASN1)] == [5]
+    assert [t.step_no for t in await views.my_tasks(o, SEK)] == []
+    await period.report(ASN1, "1.02", "70")
+    assert [t.step_no for t in await views.my_tasks(o, ASN1)] == []
+    await period.report(ASN2, "1.02.01#1", "45")
+    await period.report(TIM1, "1.02.01#2", "2,8")
+    assert [t.step_no for t in await views.my_tasks(o, TIM2)] == [6]
