@@ -121,6 +121,7 @@ async def scan(
             if not fresh:
                 break
             batch_ctx = _Batch(session, office, now, await office.calendar(session))
+            await batch_ctx.load_periods({r.period_id for r in fresh})
             for run in fresh:
                 seen.add(run.id)
                 await batch_ctx.advance(run, result)
@@ -146,6 +147,10 @@ class _Batch:
             for u in self._users
             if u.blocked_at is None and (role is Role.ASN or u.role == role.value)
         ]
+
+    async def load_periods(self, ids: set[int]) -> None:
+        q = select(Period).where(col(Period.id).in_(ids))
+        self._periods.update((p.id, p) for p in (await self.session.exec(q)).all())
 
     async def period(self, period_id: int) -> Period:
         if period_id not in self._periods:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -148,9 +148,18 @@ async def mark(
     await session.exec(update(Outbox).where(col(Outbox.id) == message_id).values(**values))
 
 
+async def mark_sent(session: AsyncSession, message_ids: Sequence[int], now: datetime) -> None:
+    """Several delivered rows in one statement: the sender gathers its marks for a moment."""
+    await session.exec(
+        update(Outbox)
+        .where(col(Outbox.id).in_(message_ids))
+        .values(status=SENT, sent_at=now, error=None)
+    )
+
+
 async def pending_count(session: AsyncSession) -> int:
-    rows = await session.exec(select(Outbox.id).where(col(Outbox.status).in_([NEW, CLAIMED])))
-    return len(rows.all())
+    q = select(func.count()).select_from(Outbox).where(col(Outbox.status).in_([NEW, CLAIMED]))
+    return (await session.exec(q)).one()
 
 
 async def document_for_sending(office, doc_id: int) -> tuple[Document, bytes]:
