@@ -159,6 +159,8 @@ class Progress:
     mine: tuple[ReportItem, ...]
     per_pic: tuple[PicLine, ...]
     team_view: bool
+    period_id: int = 0
+    can_close: bool = False
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -894,7 +896,8 @@ async def progress(office: Office, telegram_id: int, period_id: int | None = Non
                     )
                 )
             lines.sort(key=lambda line: (line.reported - line.total, line.nama))
-        return Progress(period.name, step_no, tuple(mine), tuple(lines), team)
+        can_close = step_no == REPORT_STEP and actor.role is step(REPORT_STEP).closable_by
+        return Progress(period.name, step_no, tuple(mine), tuple(lines), team, period.id, can_close)
 
 
 async def _periods_with_indicators(session: AsyncSession) -> list[tuple[Period, int | None]]:

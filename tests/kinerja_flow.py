@@ -151,9 +151,12 @@ async def validate_all(tim: FakeUser) -> tuple[list[BotMessage], list[BotMessage
         await tim.expect_edit("Valid — oleh")
 
 
-async def recap(tim: FakeUser, timeout: float = 20) -> tuple[BotMessage, BotMessage, BotMessage]:
+async def recap(
+    tim: FakeUser, timeout: float = 20, send: bool = True
+) -> tuple[BotMessage, BotMessage, BotMessage]:
     """/rekap at step 7: the workbook, the chart, and the message with the finish button."""
-    await tim.send("/rekap")
+    if send:
+        await tim.send("/rekap")
     workbook = await tim.expect("Rekapitulasi Hasil Pengukuran Data Kinerja —", timeout=timeout)
     assert workbook.document is not None
     chart = await tim.next_message(timeout=timeout)

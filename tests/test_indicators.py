@@ -188,6 +188,8 @@ async def test_evidence_is_private_and_not_archived(period: Period):
 async def test_closing_records_missing_and_only_tim_sakip_may(period: Period):
     o = period.office
     await period.report(ASN1, "1.02", "70")
+    assert (await indicators.progress(o, TIM2)).can_close
+    assert not (await indicators.progress(o, SEK)).can_close
     with pytest.raises(SopError, match="hanya dapat ditutup oleh Tim SAKIP"):
         await indicators.close_reporting(o, ASN1)
     gaps = await indicators.reporting_gaps(o, TIM2)

@@ -166,7 +166,14 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
         assert sorted(str(f.realisasi) for f in figures) == ["105", "1134", "1200000", "85"]
 
     # Steps 7-8: the recap from the database; the Sekretaris receives workbook and chart.
-    workbook, chart, stored = await kinerja_flow.recap(tim2)
+    # The recap builds in the background: Ani's /progres is answered before the workbook.
+    await tim2.send("/rekap")
+    await ani.send("/progres")
+    progres = await ani.expect("Progres pelaporan")
+    assert "✅ 1.02 Persentase pencaker ditempatkan = 85 — valid" in progres.plain
+    workbook, chart, stored = await kinerja_flow.recap(tim2, send=False)
+    assert tg.bot_messages.index(progres) < tg.bot_messages.index(workbook)
+    assert any("Menyusun rekap" in e.plain for e in tim2.edits)
     recap_wb = load_workbook(BytesIO(workbook.document.content))
     assert recap_wb.sheetnames == ["Rekap", "Kertas Kerja", "Analisis", "Info"]
     sheet = recap_wb["Kertas Kerja"]

@@ -38,8 +38,15 @@ async def _progress(update: Update, context: ContextTypes.DEFAULT_TYPE, period_i
             keyboards.column([(name, f"pg:{pid}") for pid, name in result.options]),
         )
         return
-    for part in messages_data.progress_text(result):
+    parts = messages_data.progress_text(result)
+    for part in parts[:-1]:
         await reply(update, part)
+    markup = (
+        keyboards.column([("🔒 Tutup pelaporan", f"tl:{result.period_id}")])
+        if result.can_close
+        else None
+    )
+    await reply(update, parts[-1], markup)
 
 
 @guarded
