@@ -163,6 +163,18 @@ class Progress:
     can_close: bool = False
 
 
+KK_PRIVATE = (
+    "Kertas Kerja memuat NIP para PIC, jadi hanya dapat dibuka Tim SAKIP dan pimpinan. "
+    "Rekapitulasi dan Laporan Hasil dapat dibuka semua pengguna."
+)
+
+
+def may_read_document(actor: Actor, kind: str) -> bool:
+    """The uploaded Kertas Kerja lists PIC NIPs: archive readers other than Tim SAKIP and the
+    heads do not get it (the recap workbook names PICs without NIP)."""
+    return kind != step(KK_STEP).output or actor.role in EVIDENCE_ROLES
+
+
 # ---------------------------------------------------------------------------- helpers
 
 

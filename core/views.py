@@ -144,7 +144,7 @@ async def archive(office: Office, telegram_id: int) -> list[ArchiveEntry]:
 
 async def archived_documents(office: Office, telegram_id: int, period_id: int) -> list[ArchivedDoc]:
     async with office.db.session() as session:
-        await active_user(session, telegram_id)
+        actor = to_actor(await active_user(session, telegram_id), office)
         period = await session.get(Period, period_id)
         if period is None:
             raise SopError("Periode tidak ditemukan.")
@@ -152,16 +152,22 @@ async def archived_documents(office: Office, telegram_id: int, period_id: int) -
             r.id: r.step_no for r in await queries.runs_of(session=session, period_id=period_id)
         }
         docs = await queries.documents_of(session=session, period_id=period_id)
-        return [ArchivedDoc(d.id, runs.get(d.step_run_id), d.kind, d.file_name) for d in docs]
+        return [
+            ArchivedDoc(d.id, runs.get(d.step_run_id), d.kind, d.file_name)
+            for d in docs
+            if indicators.may_read_document(actor, d.kind)
+        ]
 
 
 async def document(office: Office, telegram_id: int, doc_id: int) -> tuple[Document, bytes]:
     """A stored document's row and bytes; archive documents are open to every registered user."""
     async with office.db.session() as session:
-        await active_user(session, telegram_id)
+        actor = to_actor(await active_user(session, telegram_id), office)
         doc = await session.get(Document, doc_id)
         if doc is None or doc.status != "final":
             raise SopError("Dokumen tidak ditemukan di arsip.")
+        if not indicators.may_read_document(actor, doc.kind):
+            raise SopError(indicators.KK_PRIVATE)
         return doc, office.files.get(doc.sha256)
 
 

@@ -298,3 +298,21 @@ async def test_tasks_show_reporting_only_to_pics_who_owe_a_figure(period: Period
     await period.report(ASN2, "1.02.01#1", "45")
     await period.report(TIM1, "1.02.01#2", "2,8")
     assert [t.step_no for t in await views.my_tasks(o, TIM2)] == [6]
+
+
+async def test_the_kertas_kerja_with_nips_is_not_open_to_every_asn(period: Period):
+    o = period.office
+    for who, sees in ((ASN2, False), (TIM1, True), (SEK, True), (KD, True)):
+        listed = await views.archived_documents(o, who, period.id)
+        kinds = {d.kind for d in listed}
+        assert ("Kertas Kerja Pengukuran Data Kinerja" in kinds) is sees, who
+    async with o.db.session() as session:
+        kk = (
+            await session.exec(
+                select(Document).where(Document.kind == "Kertas Kerja Pengukuran Data Kinerja")
+            )
+        ).one()
+    with pytest.raises(SopError, match="memuat NIP"):
+        await views.document(o, ASN1, kk.id)
+    doc, _ = await views.document(o, TIM2, kk.id)
+    assert doc.file_name.endswith(".xlsx")
