@@ -195,9 +195,7 @@ def confirm_odd(pv: Preview) -> str:
     )
 
 
-ASK_PENDUKUNG = (
-    "Tulis <b>faktor pendukung</b> capaian ini (opsional), atau tekan Lewati."
-)
+ASK_PENDUKUNG = "Tulis <b>faktor pendukung</b> capaian ini (opsional), atau tekan Lewati."
 ASK_PENGHAMBAT = "Tulis <b>faktor penghambat</b> (opsional), atau tekan Lewati."
 ASK_EVIDENCE = (
     "Kirim <b>bukti dukung</b> sebagai foto atau dokumen (PDF/Word/Excel/gambar, maksimal "
@@ -228,7 +226,9 @@ def measured_lines(m: Measured, satuan: str) -> list[str]:
     return lines
 
 
-def confirm_text(pv: Preview, pendukung: str | None, penghambat: str | None, evidence: str | None) -> str:
+def confirm_text(
+    pv: Preview, pendukung: str | None, penghambat: str | None, evidence: str | None
+) -> str:
     lines = [
         f"<b>Periksa sebelum dikirim</b> — periode {escape(pv.period)}",
         f"<b>{escape(pv.code)}</b> {escape(pv.indikator)}",
@@ -255,7 +255,9 @@ def submitted_text(result, opened: str) -> str:
         if opened:
             lines.append(opened)
     elif result.remaining:
-        lines.append(f"Masih {result.remaining} indikator periode ini belum dilaporkan (semua PIC).")
+        lines.append(
+            f"Masih {result.remaining} indikator periode ini belum dilaporkan (semua PIC)."
+        )
     lines.append("Ketik /lapor untuk indikator berikutnya, /progres untuk melihat sisanya.")
     return "\n".join(lines)
 
@@ -320,7 +322,9 @@ def card_text(c: Card) -> str:
     return "\n".join(lines)
 
 
-def decision_line(valid: bool, by: str, at: datetime, cal: WorkingCalendar, note: str | None) -> str:
+def decision_line(
+    valid: bool, by: str, at: datetime, cal: WorkingCalendar, note: str | None
+) -> str:
     if valid:
         return f"✅ <b>Valid</b> — oleh {escape(by)}, {_when(at, cal)}"
     return (

@@ -212,9 +212,7 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
         assert {d.file_name for d in evidence_docs} == {"bukti penempatan.pdf", "Bukti 1.02.01.jpg"}
         laporan = [d for d in docs if d.kind == "Laporan Hasil Pengukuran Data Kinerja"]
         # The approved report is the round-2 workbook (and its chart), byte for byte.
-        assert hashlib.sha256(workbook2.document.content).hexdigest() in {
-            d.sha256 for d in laporan
-        }
+        assert hashlib.sha256(workbook2.document.content).hexdigest() in {d.sha256 for d in laporan}
         assert workbook2.document.content != workbook.document.content
     # Step 10 and the archive: the evidence is not among the archived documents.
     await sek.press("📤 Kirim ke Kepala Dinas", await sek.expect("Langkah 10: tugas baru"))

@@ -63,9 +63,7 @@ async def _step_done(update: Update, context: ContextTypes.DEFAULT_TYPE, done: D
 async def _show_next(
     update: Update, context: ContextTypes.DEFAULT_TYPE, period_id=None, after=None
 ) -> None:
-    result = await indicators.next_card(
-        office(context), update.effective_user.id, period_id, after
-    )
+    result = await indicators.next_card(office(context), update.effective_user.id, period_id, after)
     if isinstance(result, Choice):
         await reply(
             update,
@@ -109,9 +107,7 @@ async def _after_decision(
     text = (
         messages_data.card_text(decided.card)
         + "\n\n"
-        + messages_data.decision_line(
-            decided.valid, decided.by, decided.at, cal, decided.card.note
-        )
+        + messages_data.decision_line(decided.valid, decided.by, decided.at, cal, decided.card.note)
     )
     await context.bot.edit_message_text(
         text, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML

@@ -78,7 +78,9 @@ async def page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """An indicator from the list, or straight from a notice's button."""
     (indicator_id,) = callback_args(update)
-    item = next((i for i in await _items(update, context) if i.indicator_id == int(indicator_id)), None)
+    item = next(
+        (i for i in await _items(update, context) if i.indicator_id == int(indicator_id)), None
+    )
     if item is None or not item.editable:
         raise SopError(
             "Indikator ini tidak bisa diisi sekarang (sudah divalidasi atau pelaporan ditutup). "

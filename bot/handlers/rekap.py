@@ -76,7 +76,9 @@ async def _build_and_send(
     if stored is None:
         caption += " (pratinjau)"
     message = update.effective_message
-    await message.reply_document(InputFile(files.workbook, filename=files.file_name), caption=caption)
+    await message.reply_document(
+        InputFile(files.workbook, filename=files.file_name), caption=caption
+    )
     await message.reply_document(
         InputFile(files.chart, filename=files.chart_name), caption=recap.CHART_KIND
     )
