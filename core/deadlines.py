@@ -14,9 +14,10 @@ reminder go out once even when scans overlap (two scheduler ticks, two processes
 On PostgreSQL the scan also runs under ``pg_try_advisory_xact_lock``, so a second process
 skips the work instead of racing for it.
 
-Targets: today the ladder belongs to a step run and reminds everyone who holds the step's role
-(in step 5, every ASN). A per-(run, user) target, such as an ASN's own missing figures in step
-5, fits the same scheme: a row with the ladder columns (reminders_sent, reminders_skipped,
+Targets: the ladder belongs to a step run and reminds everyone who holds the step's role; in
+step 5 only the PICs who still owe a figure (core.indicators.reporting_targets), all on the
+run's one ladder. A per-(run, user) ladder, so that a PIC who was late to join gets their own
+rungs, fits the same scheme: a row with the ladder columns (reminders_sent, reminders_skipped,
 escalated, next_action_at) per (run, user), selected by the same indexed comparison, planned
 with the same ``core.reminders.plan``, and keyed ``reminder:{run}:{rung}:{user}`` as now.
 """
@@ -37,7 +38,7 @@ from core.calendar import WorkingCalendar
 from core.office import Office
 from core.outbox import enqueue, enqueue_users
 from core.reminders import Ladder, Plan, ReminderRules, first_action_at, next_reminder, plan
-from core.sop import SUPERIOR, Role, step
+from core.sop import SUPERIOR, Output, Role, step
 from core.users import audit
 from storage import queries
 from storage.models import Period, StepRun, User
@@ -179,6 +180,12 @@ class _Batch:
         }
         s = step(run.step_no)
         actors = await self.users(s.actor)
+        if s.output_kind is Output.DATA and s.actor is Role.ASN:
+            # Reporting (step 5): only the PICs who still owe a figure are reminded.
+            from core.indicators import reporting_targets
+
+            owing = await reporting_targets(self.session, run.period_id)
+            actors = [u for u in actors if u.id in owing]
         if p.headsup:
             result.headsups += 1
             result.messages += await self._send(

@@ -316,3 +316,20 @@ async def test_the_kertas_kerja_with_nips_is_not_open_to_every_asn(period: Perio
         await views.document(o, ASN1, kk.id)
     doc, _ = await views.document(o, TIM2, kk.id)
     assert doc.file_name.endswith(".xlsx")
+
+
+async def test_step_five_reminders_go_only_to_pics_who_owe_a_figure(period: Period):
+    from datetime import timedelta
+
+    from core import deadlines
+    from storage.models import Outbox, User
+
+    o = period.office
+    await period.report(ASN1, "1.02", "70")
+    async with o.db.session() as session:
+        run = (await session.exec(select(StepRun).where(StepRun.step_no == 5))).one()
+    await deadlines.scan(o, run.due_at + timedelta(minutes=1))
+    async with o.db.session() as session:
+        rows = (await session.exec(select(Outbox).where(Outbox.kind == "reminder"))).all()
+        ids = {u.telegram_id: u.nama for u in (await session.exec(select(User))).all()}
+    assert sorted(ids[r.chat_id] for r in rows) == ["Budi Santoso", "Tono Sugiarto"]
