@@ -564,10 +564,12 @@ async def _reportable(
     period = await session.get(Period, ind.period_id)
     if period is None or period.status != engine.RUNNING:
         raise SopError("Periode indikator ini sudah tidak berjalan.")
-    fig = await _figure(session, ind.id)
-    status = fig.status if fig else None
+    # The open run is locked first (PostgreSQL), so the figure read below is the latest one:
+    # a double press, a validation or the last figure of another PIC cannot interleave.
     run5 = await _open_run(session, period.id, REPORT_STEP, lock)
     run6 = None if run5 else await _open_run(session, period.id, EVAL_STEP, lock)
+    fig = await _figure(session, ind.id)
+    status = fig.status if fig else None
     if not _editable(status, run5 is not None, run6 is not None):
         if status == VALID:
             raise SopError("Angka indikator ini sudah divalidasi Tim SAKIP; tidak bisa diubah.")
