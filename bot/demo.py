@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from html import unescape
 from io import BytesIO
 from pathlib import Path
@@ -19,6 +19,7 @@ from bot.app import build, make_office
 from bot.config import Settings
 from bot.sender import Sender
 from core import views
+from core.calendar import WorkingCalendar
 from core.office import Office
 from fakeapi import BotMessage, FakeTelegram, FakeUser
 from fakeapi.ptb import polling
@@ -80,14 +81,18 @@ def kertas_kerja_demo() -> bytes:
 
 
 class DemoClock:
-    def __init__(self) -> None:
+    """The office clock of the demo: people work in office hours, so time moves in working
+    minutes (evenings and the weekend are skipped)."""
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self.calendar = calendar
         self.now = START
 
     def __call__(self) -> datetime:
         return self.now
 
     def work(self, minutes: int) -> None:
-        self.now += timedelta(minutes=minutes)
+        self.now = self.calendar.add_working_minutes(self.now, minutes)
 
 
 def pdf(title: str, body: str) -> bytes:
@@ -280,7 +285,6 @@ async def run_demo(output: str) -> int:
     if out.exists():
         shutil.rmtree(out)
     data = out / "data"
-    clock = DemoClock()
     async with FakeTelegram() as tg:
         settings = Settings(
             _env_file=None,
@@ -295,6 +299,7 @@ async def run_demo(output: str) -> int:
             per_chat_interval=0,
         )
         await asyncio.to_thread(upgrade, settings.database_url)
+        clock = DemoClock(WorkingCalendar(settings.calendar))
         office = make_office(settings)
         office.clock = clock
         names = {ADMIN_ID: "Admin"} | {tid: f"{name} ({role})" for tid, name, _, role in PEOPLE}
