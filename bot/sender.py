@@ -48,6 +48,9 @@ class Sender:
         self._workers: dict[int, asyncio.Task] = {}
         self._next_slot: dict[int, float] = {}
         self._inflight = 0
+        # Rows this process claimed and has not yet marked: never claimed a second time here,
+        # however long a 429 or a slow upload keeps them (the claim would look stale).
+        self._held: set[int] = set()
         self._stopped = False
         self._calendar: WorkingCalendar | None = None
         # Delivered rows waiting for their 'terkirim' mark, written together every MARK_EVERY s.
@@ -104,6 +107,8 @@ class Sender:
         except Exception:
             log.exception("could not mark %d outbox rows as sent; trying again", len(ids))
             self._sent = ids + self._sent
+            return
+        self._held.difference_update(ids)
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait until nothing is claimed or due; used by the demo and the CLI."""
@@ -121,11 +126,12 @@ class Sender:
         if room <= 0:
             return 0
         async with self.office.db.transaction() as session:
-            rows = await outbox.claim(session, self.office.clock(), room)
+            rows = await outbox.claim(session, self.office.clock(), room, held=self._held)
             if rows:
                 # Read once per claim, not per message: texts show times in office time.
                 self._calendar = await self.office.calendar(session)
         for msg in rows:
+            self._held.add(msg.id)
             self._inflight += 1
             queue = self._queues.setdefault(msg.chat_id, asyncio.Queue())
             queue.put_nowait(msg)
@@ -236,3 +242,5 @@ class Sender:
     async def _mark(self, msg: Message, status: str, **kw) -> None:
         async with self.office.db.transaction() as session:
             await outbox.mark(session, msg.id, status, self.office.clock(), **kw)
+        if status != outbox.CLAIMED:
+            self._held.discard(msg.id)

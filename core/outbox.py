@@ -7,11 +7,11 @@ a no-op, so a retried action or an overlapping scan cannot double it.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, or_, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -96,11 +96,16 @@ async def release_claims(session: AsyncSession) -> int:
     return res.rowcount
 
 
-async def claim(session: AsyncSession, now: datetime, limit: int) -> list[Message]:
-    """Take due rows for sending; on PostgreSQL several processes may claim side by side."""
+async def claim(
+    session: AsyncSession, now: datetime, limit: int, *, held: Collection[int] = ()
+) -> list[Message]:
+    """Take due rows for sending; on PostgreSQL several processes may claim side by side.
+    `held` are the rows the caller still holds itself: a stale-looking claim of its own is
+    still in its hands, not a dead process's."""
     due = (
         select(Outbox)
         .where(
+            col(Outbox.id).not_in(held) if held else true(),
             or_(
                 Outbox.status == NEW,
                 (Outbox.status == CLAIMED) & (col(Outbox.claimed_at) < now - STALE_CLAIM),
