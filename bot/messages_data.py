@@ -14,7 +14,7 @@ from html import escape
 from core.calendar import WorkingCalendar
 from core.indicators import MARKS, STATUS_LABELS, Card, Idle, Preview, Progress, ReportItem
 from core.measure import Measured
-from core.numbers import format_exact, format_percent
+from core.numbers import UnitKind, format_exact, format_percent, unit_kind
 from core.text import pages
 
 LIMIT = 3900
@@ -180,10 +180,15 @@ def ask_value(item: ReportItem) -> str:
         )
     if item.note:
         lines.append(f"<b>Catatan:</b> {escape(item.note)}")
+    examples = {
+        UnitKind.PERSEN: "<code>85</code>, <code>85%</code> atau <code>85,5 persen</code>",
+        UnitKind.JUMLAH: "<code>120</code> atau <code>1.234</code> (bilangan bulat)",
+        UnitKind.LAINNYA: "<code>1.234,5</code>, <code>12,5</code> atau <code>1,2 juta</code>",
+    }[unit_kind(item.satuan)]
     lines += [
         "",
-        f"Ketik <b>realisasi</b> dalam {escape(item.satuan)}, misalnya <code>1.234,5</code>, "
-        "<code>85%</code> atau <code>1,2 juta</code>. /batal untuk batal.",
+        f"Ketik <b>realisasi</b> dalam {escape(item.satuan)}, misalnya {examples}. "
+        "/batal untuk batal.",
     ]
     return "\n".join(lines)
 
