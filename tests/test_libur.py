@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from core.calendar import CalendarConfig, WorkingCalendar
 from core.engine import SopError
 from core.libur import parse_day, split_day
 from fakeapi import FakeTelegram
@@ -40,6 +41,27 @@ def test_the_date_may_span_three_words() -> None:
         "Cuti bersama",
     )
     assert split_day(["2025-12-24"]) == (date(2025, 12, 24), "")
+
+
+def test_a_working_override_makes_a_holiday_a_working_day() -> None:
+    idul_fitri, saturday = date(2027, 3, 10), date(2027, 3, 13)
+    plain = WorkingCalendar(CalendarConfig())
+    assert plain.day_off_name(idul_fitri) == "Hari Raya Idul Fitri (perkiraan)"
+    cal = WorkingCalendar(CalendarConfig(), working_overrides=[idul_fitri, saturday])
+    assert cal.is_working_day(idul_fitri) and cal.is_working_override(idul_fitri)
+    # Only weekdays with office hours: a Saturday has no hours to work with.
+    assert not cal.is_working_day(saturday) and not cal.is_working_override(saturday)
+    # Friday 16:00: 30 minutes that day, then Nyepi (8th) and cuti bersama (9th) are off.
+    opened = datetime(2027, 3, 5, 16, 0, tzinfo=JKT)
+    assert cal.due_at(opened, minutes=60) == datetime(2027, 3, 10, 8, 0, tzinfo=JKT)
+    assert plain.due_at(opened, minutes=60) == datetime(2027, 3, 16, 8, 0, tzinfo=JKT)
+    # Days off given to the calendar stay days off unless overridden; the old API still works.
+    assert not WorkingCalendar(CalendarConfig(), [date(2027, 3, 3)]).is_working_day(
+        date(2027, 3, 3)
+    )
+    assert ("2027-03-10", "Hari Raya Idul Fitri (perkiraan)") in [
+        (d.isoformat(), n) for d, n in plain.holidays_between(date(2027, 3, 1), date(2027, 3, 31))
+    ]
 
 
 async def test_admins_add_and_remove_days_and_everyone_sees_the_list(

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.messages import render
 from core.calendar import CalendarConfig, WorkingCalendar
 from core.reminders import (
     Ladder,
@@ -18,6 +19,7 @@ from core.reminders import (
     next_reminder,
     plan,
 )
+from fakeapi.entities import parse_html
 
 JKT = ZoneInfo("Asia/Jakarta")
 CAL = WorkingCalendar(CalendarConfig())
@@ -172,3 +174,41 @@ def test_next_reminder_for_the_task_list() -> None:
 def test_rules_refuse_a_ladder_that_cannot_work(kwargs: dict) -> None:
     with pytest.raises(ValueError):
         ReminderRules(**kwargs)
+
+
+EVIL = '<b>Siti & "Co"</b>'
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra", "expected"),
+    [
+        ("reminder", {"rung": 2, "of": 3, "late_minutes": 75, "superior": "Kepala Dinas"},
+         "terlambat 1 jam 15 menit"),
+        ("reminder", {"rung": 1, "of": 3, "late_minutes": 0}, "batas waktunya sudah lewat"),
+        ("escalation", {"late_minutes": 180, "reminders": 3, "actor_role": "Sekretaris",
+                        "superior_role": "Kepala Dinas", "actors": [EVIL]}, "diingatkan 3 kali"),
+        ("headsup", {"left_minutes": 255}, "sisa waktu 4 jam 15 menit"),
+        ("user_blocked", {"nama": EVIL, "jabatan": "Analis <x>", "role": "Sekretaris"},
+         "memblokir bot"),
+    ],
+)  # fmt: skip
+def test_deadline_texts_are_valid_html_with_user_values_escaped(
+    kind: str, extra: dict, expected: str
+) -> None:
+    payload = {
+        "period_id": 1,
+        "period": "Triwulan <I> & 2025",
+        "step_no": 2,
+        "run_id": 7,
+        "round": 2,
+        "due_at": wib(MON, 10).isoformat(),
+        **extra,
+    }
+    text = render(kind, payload, CAL)
+    plain, _ = parse_html(text)  # what Telegram does with parse_mode=HTML
+    assert expected in plain
+    assert len(plain) <= 4096
+    if kind != "user_blocked":
+        assert "Triwulan <I> & 2025" in plain
+    if EVIL in str(payload.values()):
+        assert EVIL in plain

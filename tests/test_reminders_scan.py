@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
+from bot.messages import render
 from core import deadlines, workflow
 from core.office import Office
 from core.workflow import DocInput
 from storage.db import Database
 from storage.files import FileStore
 from storage.migrate import upgrade
-from storage.models import AuditLog, Outbox, StepRun, User
+from storage.models import AuditLog, Outbox, Period, StepRun, User
 
 JKT = ZoneInfo("Asia/Jakarta")
 # Monday 14 April 2025, 09:00 WIB: step 2 (60 menit) opened now is due at 10:00.
@@ -229,3 +230,38 @@ async def test_blocked_users_are_recorded_once_and_skipped_by_the_scan(office: O
     await deadlines.scan(office, wib(0, 11))
     assert chats(await rows(office, "reminder")) == [SEK]
     assert not await deadlines.record_blocked(office, 999)  # not a registered user
+
+
+async def test_a_one_day_step_gets_its_half_time_heads_up(office: Office) -> None:
+    """Step 4 (1 hari) opened Monday 09:00 is due Tuesday 09:00: the heads-up comes at 13:15."""
+    async with office.db.transaction() as session:
+        period = Period(name="Triwulan II 2025", year=2025)
+        session.add(period)
+        await session.flush()
+        opened, due = MONDAY_9, wib(1, 9)
+        cal = await office.calendar(session)
+        run = StepRun(
+            period_id=period.id,
+            step_no=4,
+            opened_at=opened,
+            due_at=due,
+            next_action_at=deadlines.opening_action_at(4, opened, due, office.reminders, cal),
+        )
+        session.add(run)
+        await session.flush()
+        run_id = run.id
+    assert (await run_row(office, run_id)).next_action_at == wib(0, 13, 15)
+    assert (await deadlines.scan(office, wib(0, 13, 14))).runs == 0
+    result = await deadlines.scan(office, wib(0, 13, 15))
+    assert result.headsups == 1 and result.reminders == 0
+    heads = await rows(office, "headsup")
+    assert sorted(chats(heads)) == [TIM1, TIM2]
+    payload = json.loads(heads[0].payload)
+    assert payload["left_minutes"] == 255
+    async with office.db.session() as session:
+        text = render("headsup", payload, await office.calendar(session))
+    assert "sisa waktu <b>4 jam 15 menit</b>" in text and "Selasa, 15 April 2025 09:00" in text
+    run = await run_row(office, run_id)
+    assert run.headsup_done and run.next_action_at == due
+    await deadlines.scan(office, wib(1, 9))
+    assert chats(await rows(office, "reminder")) in ([TIM1, TIM2], [TIM2, TIM1])
