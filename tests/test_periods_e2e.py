@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlmodel import select
 
 from bot import messages
-from core import views
+from core import views, workflow
 from fakeapi import FakeTelegram, FakeUser
 from storage.models import Document, Outbox, Period
 from tests.conftest import ADMIN_ID, Bot, register
@@ -113,3 +115,20 @@ async def test_help_lists_the_role_and_what_waits_now(tg: FakeTelegram, bot: Bot
     await stranger.send("/bantuan")
     help_stranger = await stranger.expect("Perintah yang bisa")
     assert "/daftar" in help_stranger.plain and "/tugas" not in help_stranger.plain
+
+
+async def test_a_slow_upload_holds_nobody_else(tg: FakeTelegram, bot: Bot, monkeypatch):
+    _, kd, sek = await pair(tg)
+    await start_period(kd, "Triwulan I 2025")
+    original = workflow.attach_document
+
+    async def slow(*args, **kwargs):
+        await asyncio.sleep(1.5)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(workflow, "attach_document", slow)
+    await sek.send_document(b"%PDF-1.4 notulen", "Notulen.pdf", "application/pdf")
+    await kd.send("/bantuan")
+    await kd.expect("Perintah yang bisa", timeout=1.0)
+    assert sek.inbox_empty()
+    await sek.expect("tersimpan sebagai", timeout=5)

@@ -110,6 +110,8 @@ def handlers() -> list:
         CommandHandler("selesai", selesai),
         CallbackQueryHandler(finish_button, pattern=r"^fin:\d+$"),
         CallbackQueryHandler(place, pattern=r"^att:\d+:\d+$"),
-        MessageHandler(filters.Document.ALL, document),
+        # Downloading up to 20 MB and checking a 5,000-row Kertas Kerja takes seconds: the
+        # upload runs beside other users' updates; the database guards its writes.
+        MessageHandler(filters.Document.ALL, document, block=False),
         MessageHandler(filters.PHOTO, photo),
     ]
