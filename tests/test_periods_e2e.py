@@ -127,6 +127,8 @@ async def test_a_slow_upload_holds_nobody_else(tg: FakeTelegram, bot: Bot, monke
         return await original(*args, **kwargs)
 
     monkeypatch.setattr(workflow, "attach_document", slow)
+    await sek.expect("Langkah 2: tugas baru")
+    await sek.next_message()
     await sek.send_document(b"%PDF-1.4 notulen", "Notulen.pdf", "application/pdf")
     await kd.send("/bantuan")
     await kd.expect("Perintah yang bisa", timeout=1.0)
