@@ -3,7 +3,7 @@
 Written by hand: only the changes of the deadlines/reminders work (issue 4).
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ from alembic import op
 import storage.models
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
