@@ -35,9 +35,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import engine
 from core.calendar import WorkingCalendar
+from core.indicators import reporting_targets
 from core.office import Office
 from core.outbox import enqueue, enqueue_users
-from core.reminders import Ladder, Plan, ReminderRules, first_action_at, next_reminder, plan
+from core.reminders import Ladder, Plan, ReminderRules, next_reminder, plan
 from core.sop import SUPERIOR, Output, Role, step
 from core.users import audit
 from storage import queries
@@ -77,14 +78,6 @@ def ladder_of(run: StepRun) -> Ladder:
         headsup_done=run.headsup_done,
         has_superior=SUPERIOR.get(s.actor) is not None,
     )
-
-
-def opening_action_at(
-    step_no: int, opened_at: datetime, due_at: datetime | None, rules: ReminderRules, cal
-) -> datetime | None:
-    """`next_action_at` for a run being opened: the half-time heads-up or the due time."""
-    whole_days = step(step_no).waktu.days > 0
-    return first_action_at(Ladder(opened_at, due_at, whole_days), rules, cal)
 
 
 async def due_runs(session: AsyncSession, now: datetime, limit: int) -> Sequence[StepRun]:
@@ -182,8 +175,6 @@ class _Batch:
         actors = await self.users(s.actor)
         if s.output_kind is Output.DATA and s.actor is Role.ASN:
             # Reporting (step 5): only the PICs who still owe a figure are reminded.
-            from core.indicators import reporting_targets
-
             owing = await reporting_targets(self.session, run.period_id)
             actors = [u for u in actors if u.id in owing]
         if p.headsup:

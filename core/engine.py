@@ -216,9 +216,7 @@ def complete(
         raise SopError(f"{s.title} belum lengkap: masih {remaining} yang belum selesai.")
     opened, auto, status, notices = _open_next(s, now, period.round, due)
     team = (
-        (Notice(Role.TIM_SAKIP, "step_done", s.no),)
-        if s.actor is Role.TIM_SAKIP or close
-        else ()
+        (Notice(Role.TIM_SAKIP, "step_done", s.no),) if s.actor is Role.TIM_SAKIP or close else ()
     )
     return Transition(
         close_run=run.id,

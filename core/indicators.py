@@ -25,14 +25,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import engine
 from core.capaian import format_target, parse_target, target_to_text
 from core.engine import Actor, SopError
+from core.indicator_notices import display_code, shared_kodes, spec_of
 from core.kertas_kerja import XLSX_HINT, format_errors, parse_kertas_kerja
-from core.measure import IndicatorSpec, Measured, measure
+from core.measure import Measured, measure
 from core.numbers import NumberError, check_for_unit, format_exact, parse_number
 from core.office import Office
 from core.outbox import enqueue_users
 from core.sop import Role, step
+from core.transitions import Choice, DocInput, Done, apply_transition, check_document, load_period
 from core.users import active_user, audit, to_actor
-from core.workflow import Choice, DocInput, Done, _apply, _load, check_document
 from storage import queries
 from storage.models import Document, Figure, Indicator, IndicatorUnit, Period, StepRun, User
 
@@ -176,28 +177,6 @@ def may_read_document(actor: Actor, kind: str) -> bool:
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def display_code(ind: Indicator, shared: bool) -> str:
-    """The kode people read; `kode#n` only when several indicators share that kode."""
-    return ind.ikode if shared else ind.kode
-
-
-def _shared_kodes(indicators: Sequence[Indicator]) -> set[str]:
-    seen: dict[str, int] = defaultdict(int)
-    for ind in indicators:
-        seen[ind.kode] += 1
-    return {k for k, n in seen.items() if n > 1}
-
-
-def spec_of(ind: Indicator) -> IndicatorSpec:
-    return IndicatorSpec.from_stored(
-        ind.satuan,
-        ind.polaritas,
-        ind.konsolidasi,
-        ind.target_tahunan,
-        (ind.target_tw1, ind.target_tw2, ind.target_tw3, ind.target_tw4),
-    )
 
 
 def parse_named_codes(note: str | None) -> tuple[tuple[str, ...], str]:
@@ -421,55 +400,6 @@ async def import_kertas_kerja(
 
 
 # ------------------------------------------------------------------------------ step 5
-
-
-async def notify_pics(session: AsyncSession, period: Period, run: StepRun | None, now) -> int:
-    """When reporting opens, each PIC gets the list of their indicators with target and due."""
-    indicators = (
-        await session.exec(
-            select(Indicator)
-            .where(Indicator.period_id == period.id)
-            .order_by(col(Indicator.position))
-        )
-    ).all()
-    shared = _shared_kodes(indicators)
-    by_pic: dict[int, list[Indicator]] = defaultdict(list)
-    for ind in indicators:
-        if ind.pic_user_id is not None:
-            by_pic[ind.pic_user_id].append(ind)
-    users = {
-        u.id: u
-        for u in (await session.exec(select(User).where(col(User.id).in_(list(by_pic))))).all()
-    }
-    for user_id, mine in by_pic.items():
-        user = users.get(user_id)
-        if user is None or user.status != "aktif":
-            continue
-        items = [
-            [
-                display_code(ind, ind.kode in shared),
-                ind.indikator,
-                format_target(spec_of(ind).period_target(period.triwulan)),
-                ind.satuan,
-            ]
-            for ind in mine[:40]
-        ]
-        await enqueue_users(
-            session,
-            [user],
-            key=f"lapor_dibuka:{period.id}:{run.id if run else 0}",
-            kind="report_opened",
-            payload={
-                "period_id": period.id,
-                "period": period.name,
-                "round": period.round,
-                "due_at": run.due_at.isoformat() if run and run.due_at else None,
-                "items": items,
-                "total": len(mine),
-            },
-            now=now,
-        )
-    return len(by_pic)
 
 
 async def reporting_targets(session: AsyncSession, period_id: int) -> set[int]:
@@ -764,11 +694,11 @@ async def _complete(
     close: bool = False,
 ) -> Done:
     """Through the engine, so transition, notices and rounds stay in one place."""
-    period, view = await _load(session, period.id)
+    period, view = await load_period(session, period.id)
     tr = engine.complete(
         view, step_no, actor, remaining, now, await office.due_fn(session), close=close
     )
-    done = await _apply(office, session, period, tr, actor, now)
+    done = await apply_transition(office, session, period, tr, actor, now)
     await audit(
         session,
         "tutup_langkah" if close else "langkah_lengkap",
@@ -1169,7 +1099,7 @@ async def reopen_named(
             )
         ).all()
     }
-    shared = _shared_kodes(indicators)
+    shared = shared_kodes(indicators)
     for ind in chosen:
         fig = figures.get(ind.id) or Figure(
             indicator_id=ind.id, period_id=period.id, status=MISSING, version=0

@@ -25,15 +25,8 @@ from core import engine
 from core.capaian import CapaianRules, aggregate, efisiensi, format_target, predikat, serapan
 from core.compliance import period_compliance, workbook_table
 from core.engine import SopError
-from core.indicators import (
-    MISSING,
-    STATUS_LABELS,
-    VALID,
-    _earlier,
-    _shared_kodes,
-    display_code,
-    spec_of,
-)
+from core.indicator_notices import display_code, shared_kodes, spec_of
+from core.indicators import MISSING, STATUS_LABELS, VALID, _earlier
 from core.measure import measure, rules_text
 from core.office import Office
 from core.rekap_workbook import (
@@ -45,8 +38,8 @@ from core.rekap_workbook import (
     build_recap,
 )
 from core.sop import Role, step
+from core.transitions import DRAFT, FINAL, REPLACED, Choice
 from core.users import active_user, audit, to_actor
-from core.workflow import DRAFT, FINAL, REPLACED, Choice
 from storage import queries
 from storage.models import Document, Figure, Indicator, IndicatorUnit, Period, StepRun, User
 
@@ -249,7 +242,7 @@ def _note(fig: Figure | None) -> str:
 def compute(src: RecapSource, rules: CapaianRules, generated_by: str) -> RecapInput:
     """Every number of the recap, from the loaded rows and the office's rules."""
     period = src.period
-    shared = _shared_kodes(src.indicators)
+    shared = shared_kodes(src.indicators)
     rows: list[IndicatorResult] = []
     capped_by_unit: dict[str, list[Decimal | None]] = defaultdict(list)
     counts = {name: 0 for _, name in rules.bands}

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from core.calendar import WorkingCalendar
+from core.sop import step
 
 
 @dataclass(frozen=True)
@@ -189,3 +190,11 @@ def plan(ladder: Ladder, rules: ReminderRules, cal: WorkingCalendar, now: dateti
         late_minutes=late,
         left_minutes=left,
     )
+
+
+def opening_action_at(
+    step_no: int, opened_at: datetime, due_at: datetime | None, rules: ReminderRules, cal
+) -> datetime | None:
+    """`next_action_at` for a run being opened: the half-time heads-up or the due time."""
+    whole_days = step(step_no).waktu.days > 0
+    return first_action_at(Ladder(opened_at, due_at, whole_days), rules, cal)

@@ -84,6 +84,8 @@ class Step:
     on_reject_figures: int | None = None
     # Who may end a data step before it is complete (the missing items are recorded).
     closable_by: Role | None = None
+    # Its document is the Kertas Kerja that defines the period's indicators.
+    defines_indicators: bool = False
 
     @property
     def title(self) -> str:
@@ -132,6 +134,7 @@ STEPS: tuple[Step, ...] = (
         "Kertas Kerja Pengukuran Data Kinerja",
         Output.DOCUMENT,
         5,
+        defines_indicators=True,
     ),
     Step(
         5,
@@ -214,6 +217,7 @@ STEPS: tuple[Step, ...] = (
 BY_NO = {s.no: s for s in STEPS}
 FIRST_STEP = STEPS[0].no
 DECISION_STEP = next(s.no for s in STEPS if s.output_kind is Output.DECISION)
+INDICATORS_STEP = next(s.no for s in STEPS if s.defines_indicators)
 # The step that receives the approved report: the one after the decision.
 REPORT_STEP = BY_NO[DECISION_STEP].next_step
 

@@ -12,8 +12,8 @@ from core.deadlines import PendingReminder, pending_reminder
 from core.engine import SopError
 from core.office import Office
 from core.sop import Output, step
+from core.transitions import waiting_runs
 from core.users import active_user, to_actor
-from core.workflow import waiting_runs
 from storage import queries
 from storage.models import Document, Period, User
 

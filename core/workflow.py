@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import PurePath
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -13,289 +10,32 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import engine
-from core.deadlines import opening_action_at
-from core.engine import Actor, PeriodView, RunView, SopError, Transition
+from core.engine import Actor, SopError
+from core.indicators import import_kertas_kerja, parse_named_codes, reopen_named
 from core.office import Office
 from core.outbox import enqueue_users
 from core.periode import parse_period_name
-from core.sop import DECISION_STEP, FIRST_STEP, Output, Role, step
+from core.sop import DECISION_STEP, FIRST_STEP, INDICATORS_STEP, Output, Role, step
+from core.transitions import (
+    DRAFT,
+    FINAL,
+    REPLACED,
+    Attached,
+    Choice,
+    DocInput,
+    Done,
+    apply_transition,
+    check_document,
+    load_period,
+    notify_all,
+    previous_output,
+    run_label,
+    store_document,
+    waiting_runs,
+)
 from core.users import active_user, audit, to_actor
 from storage import queries
 from storage.models import Document, Period, StepRun, User
-
-MAX_UPLOAD = 20 * 1024 * 1024
-DOCUMENT_TYPES = {
-    ".pdf", ".doc", ".docx", ".odt", ".rtf", ".txt", ".xls", ".xlsx", ".ods", ".csv",
-    ".ppt", ".pptx", ".odp", ".jpg", ".jpeg", ".png",
-}  # fmt: skip
-DRAFT, FINAL, REPLACED = "draf", "final", "diganti"
-
-
-@dataclass(frozen=True)
-class DocInput:
-    content: bytes
-    file_name: str
-    mime_type: str | None = None
-    telegram_file_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Choice:
-    """The act fits several periods or steps: the user picks one by button."""
-
-    options: tuple[tuple[int, str], ...]
-    doc_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Opened:
-    period: str
-    step_no: int
-    due_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Done:
-    period: str
-    step_no: int
-    outcome: str
-    opened: tuple[Opened, ...]
-    finished: bool
-    round: int
-
-
-@dataclass(frozen=True)
-class Attached:
-    period: str
-    step_no: int
-    run_id: int
-    file_name: str
-    replaced: bool
-    # What the bot read from the document (the Kertas Kerja import at step 4).
-    summary: str | None = None
-
-
-def check_document(doc: DocInput) -> None:
-    """Step outputs are PDF, office documents or images, up to the Bot API's 20 MB."""
-    if len(doc.content) > MAX_UPLOAD:
-        raise SopError("File lebih dari 20 MB. Perkecil ukurannya (misalnya simpan sebagai PDF).")
-    if not doc.content:
-        raise SopError("File kosong. Kirim ulang dokumennya.")
-    if PurePath(doc.file_name).suffix.lower() not in DOCUMENT_TYPES:
-        raise SopError(
-            "Jenis file ini tidak diterima. Kirim PDF, dokumen Word/Excel/PowerPoint, "
-            "atau gambar JPG/PNG."
-        )
-
-
-def _view(period: Period, runs: Sequence[StepRun]) -> PeriodView:
-    return PeriodView(
-        period.id,
-        period.name,
-        period.status,
-        period.round,
-        tuple(
-            RunView(
-                r.id,
-                r.step_no,
-                r.round,
-                r.status,
-                r.opened_at,
-                r.due_at,
-                r.done_at,
-                r.done_by,
-                r.outcome,
-                r.note,
-            )
-            for r in runs
-        ),
-    )
-
-
-async def _load(session: AsyncSession, period_id: int) -> tuple[Period, PeriodView]:
-    period = await session.get(Period, period_id)
-    if period is None:
-        raise SopError("Periode tidak ditemukan.")
-    return period, _view(period, await queries.runs_of(session=session, period_id=period_id))
-
-
-async def _store(office: Office, session: AsyncSession, doc: DocInput, **fields) -> Document:
-    digest = office.files.put(doc.content)
-    row = Document(
-        file_name=doc.file_name,
-        mime_type=doc.mime_type,
-        size=len(doc.content),
-        sha256=digest,
-        telegram_file_id=doc.telegram_file_id,
-        uploaded_at=office.clock(),
-        **fields,
-    )
-    session.add(row)
-    await session.flush()
-    return row
-
-
-async def _previous_output(session: AsyncSession, period_id: int, step_no: int) -> list[int]:
-    """Documents of the latest finished run of the step before: the new step's kelengkapan."""
-    q = (
-        select(StepRun)
-        .where(
-            StepRun.period_id == period_id,
-            StepRun.step_no == step_no - 1,
-            StepRun.status == engine.DONE,
-        )
-        .order_by(col(StepRun.done_at).desc(), col(StepRun.id).desc())
-    )
-    run = (await session.exec(q)).first()
-    if run is None:
-        return []
-    q = select(Document.id).where(Document.step_run_id == run.id, Document.status == FINAL)
-    return list((await session.exec(q)).all())
-
-
-async def _audience(session: AsyncSession, role: Role) -> Sequence[User]:
-    return await queries.active_users(
-        session=session, role=None if role is Role.ASN else role.value
-    )
-
-
-async def _apply(
-    office: Office,
-    session: AsyncSession,
-    period: Period,
-    tr: Transition,
-    actor: Actor,
-    now: datetime,
-    notify: bool = True,
-) -> Done:
-    """Write a transition: close the run (conditionally), open the next, queue the notices."""
-    if tr.close_run is not None:
-        res = await session.exec(
-            update(StepRun)
-            .where(col(StepRun.id) == tr.close_run, StepRun.status == engine.OPEN)
-            .values(
-                status=engine.DONE,
-                done_at=now,
-                done_by=actor.user_id,
-                outcome=tr.outcome,
-                note=tr.note,
-                next_action_at=None,
-            )
-        )
-        if res.rowcount != 1:
-            raise SopError("Langkah ini baru saja diselesaikan orang lain. Ketik /status.")
-        await session.exec(
-            update(Document)
-            .where(col(Document.step_run_id) == tr.close_run, Document.status == DRAFT)
-            .values(status=FINAL)
-        )
-    for o in tr.auto_done:
-        session.add(
-            StepRun(
-                period_id=period.id,
-                step_no=o.step_no,
-                round=o.round,
-                opened_at=o.opened_at,
-                due_at=o.due_at,
-                status=engine.DONE,
-                done_at=now,
-                done_by=actor.user_id,
-                outcome=engine.DONE,
-            )
-        )
-    opened: list[Opened] = []
-    cal = await office.calendar(session) if tr.opened else None
-    for o in tr.opened:
-        session.add(
-            StepRun(
-                period_id=period.id,
-                step_no=o.step_no,
-                round=o.round,
-                opened_at=o.opened_at,
-                due_at=o.due_at,
-                # The reminder ladder's first event: the half-time heads-up or the due time.
-                next_action_at=opening_action_at(
-                    o.step_no, o.opened_at, o.due_at, office.reminders, cal
-                ),
-            )
-        )
-        opened.append(Opened(period.name, o.step_no, o.due_at))
-    period.round = tr.round
-    period.status = tr.period_status
-    if tr.period_status != engine.RUNNING:
-        period.open_name, period.closed_at = None, now
-    session.add(period)
-    await session.flush()
-    if notify:
-        await _notify_all(session, period, tr, actor, now)
-    return Done(
-        period.name, 0, tr.outcome or "", tuple(opened), period.status != "berjalan", tr.round
-    )
-
-
-async def _notify_all(
-    session: AsyncSession, period: Period, tr: Transition, actor: Actor, now: datetime
-) -> None:
-    for n in tr.notices:
-        await _notify(session, period, n, actor, now)
-
-
-def indicators_step() -> int:
-    """The step whose output, the Kertas Kerja, defines the period's indicators."""
-    return 4
-
-
-async def _latest_run(session: AsyncSession, period: Period, step_no: int) -> StepRun | None:
-    q = (
-        select(StepRun)
-        .where(StepRun.period_id == period.id, StepRun.step_no == step_no)
-        .order_by(col(StepRun.id).desc())
-    )
-    return (await session.exec(q)).first()
-
-
-async def _notify(
-    session: AsyncSession, period: Period, n: engine.Notice, actor: Actor, now: datetime
-) -> None:
-    data_step = step(n.step_no).output_kind is Output.DATA
-    if n.event == "step_opened" and data_step and step(n.step_no).actor is Role.ASN:
-        # Reporting opens: each PIC gets their own indicators, not a general notice.
-        from core.indicators import notify_pics
-
-        await notify_pics(session, period, await _latest_run(session, period, n.step_no), now)
-        return
-    users = await _audience(session, n.audience)
-    if n.event in ("step_done", "approved", "rejected"):
-        users = [u for u in users if u.id != actor.user_id]
-    run = (
-        await session.exec(
-            select(StepRun)
-            .where(StepRun.period_id == period.id, StepRun.step_no == n.step_no)
-            .order_by(col(StepRun.id).desc())
-        )
-    ).first()
-    # Only a step's new holder needs its kelengkapan; the others are told what happened.
-    opening = n.event in ("step_opened", "rejected")
-    documents = await _previous_output(session, period.id, n.step_no) if opening else []
-    payload = {
-        "period_id": period.id,
-        "period": period.name,
-        "step_no": n.step_no,
-        "run_id": run.id if run else None,
-        "round": period.round,
-        "due_at": run.due_at.isoformat() if run and run.due_at else None,
-        "note": n.note,
-        "by": actor.nama,
-        "documents": documents,
-    }
-    await enqueue_users(
-        session,
-        users,
-        key=f"{n.event}:{period.id}:{n.step_no}:{run.id if run else 0}",
-        kind=n.event,
-        payload=payload,
-        now=now,
-    )
 
 
 async def new_period_name(office: Office, telegram_id: int, text: str) -> str:
@@ -338,10 +78,10 @@ async def start_period(office: Office, telegram_id: int, name_text: str, nota: D
             )
             session.add(period)
             await session.flush()
-            done = await _apply(office, session, period, tr, actor, now, notify=False)
+            done = await apply_transition(office, session, period, tr, actor, now, notify=False)
             runs = await queries.runs_of(session=session, period_id=period.id)
             first = next(r for r in runs if r.step_no == FIRST_STEP)
-            await _store(
+            await store_document(
                 office,
                 session,
                 nota,
@@ -351,36 +91,13 @@ async def start_period(office: Office, telegram_id: int, name_text: str, nota: D
                 status=FINAL,
                 uploaded_by=user.id,
             )
-            await _notify_all(session, period, tr, actor, now)
+            await notify_all(session, period, tr, actor, now)
             await audit(session, "mulai", now, user.id, period.id, nama=pn.name)
             return done
     except IntegrityError as exc:
         raise SopError(
             f"Periode {pn.name} sudah berjalan. Ketik /status untuk melihatnya."
         ) from exc
-
-
-async def waiting_runs(
-    session: AsyncSession, actor: Actor, kinds: tuple[Output, ...]
-) -> list[tuple[StepRun, Period]]:
-    """Open runs of running periods that this actor can finish, of the given output kinds."""
-    rows = (
-        await session.exec(
-            select(StepRun, Period)
-            .join(Period, col(Period.id) == StepRun.period_id)
-            .where(StepRun.status == engine.OPEN, Period.status == engine.RUNNING)
-            .order_by(col(Period.id), col(StepRun.step_no))
-        )
-    ).all()
-    return [
-        (r, p)
-        for r, p in rows
-        if step(r.step_no).output_kind in kinds and engine.can_act(actor, step(r.step_no))
-    ]
-
-
-def _label(run: StepRun, period: Period) -> str:
-    return f"{period.name} – {step(run.step_no).title}: {step(run.step_no).output}"
 
 
 async def attach_document(
@@ -401,10 +118,10 @@ async def attach_document(
                 "Tidak ada langkah Anda yang menunggu dokumen. Ketik /tugas untuk melihat tugas."
             )
         if len(waiting) > 1:
-            parked = await _store(
+            parked = await store_document(
                 office, session, doc, kind="belum ditentukan", uploaded_by=user.id
             )
-            return Choice(tuple((r.id, _label(r, p)) for r, p in waiting), parked.id)
+            return Choice(tuple((r.id, run_label(r, p)) for r, p in waiting), parked.id)
         run, period = waiting[0]
         return await _attach(office, session, user, run, period, doc)
 
@@ -414,9 +131,7 @@ async def _attach(
 ) -> Attached:
     s = step(run.step_no)
     summary = None
-    if s.no == indicators_step():
-        from core.indicators import import_kertas_kerja
-
+    if s.no == INDICATORS_STEP:
         summary = await import_kertas_kerja(office, session, user, period, doc)
     drafts = await queries.drafts_of_run(session=session, run_id=run.id)
     # At step 10 the approved report travels anyway: uploads there are extra attachments.
@@ -427,7 +142,7 @@ async def _attach(
             .where(col(Document.step_run_id) == run.id, Document.status == DRAFT)
             .values(status=REPLACED)
         )
-    await _store(
+    await store_document(
         office,
         session,
         doc,
@@ -488,16 +203,16 @@ async def finish_step(office: Office, telegram_id: int, run_id: int | None = Non
             ready = [(r, p) for r, p in waiting if await _has_output(session, r)]
             waiting = ready if len(ready) == 1 else waiting
         if len(waiting) > 1:
-            return Choice(tuple((r.id, _label(r, p)) for r, p in waiting))
+            return Choice(tuple((r.id, run_label(r, p)) for r, p in waiting))
         run, _ = waiting[0]
-        period, view = await _load(session, run.period_id)
+        period, view = await load_period(session, run.period_id)
         drafts = await queries.drafts_of_run(session=session, run_id=run.id)
         tr = engine.finish(
             view, run.step_no, actor, bool(drafts), now, await office.due_fn(session)
         )
         if step(run.step_no).output_kind is Output.FORWARD:
             await _send_report(session, period, run, actor, now)
-        done = await _apply(office, session, period, tr, actor, now)
+        done = await apply_transition(office, session, period, tr, actor, now)
         await audit(session, "selesai", now, user.id, period.id, step=run.step_no, run=run.id)
         return Done(period.name, run.step_no, done.outcome, done.opened, done.finished, done.round)
 
@@ -513,7 +228,7 @@ async def _send_report(
 ) -> None:
     """Step 10: the Kepala Dinas receives the approved report and whatever was attached,
     queued before the archive notice so the report arrives first."""
-    approved = await _previous_output(session, period.id, run.step_no)
+    approved = await previous_output(session, period.id, run.step_no)
     extra = (
         await session.exec(
             select(Document.id).where(
@@ -551,8 +266,6 @@ async def decide(
             )
         codes: tuple[str, ...] = ()
         if not approve:
-            from core.indicators import parse_named_codes
-
             codes, rest = parse_named_codes(note)
             engine.require_note(rest)
         waiting = [
@@ -569,17 +282,15 @@ async def decide(
         if len(waiting) > 1:
             return Choice(tuple((p.id, p.name) for _, p in waiting))
         run, _ = waiting[0]
-        period, view = await _load(session, run.period_id)
+        period, view = await load_period(session, run.period_id)
         if codes:
-            from core.indicators import reopen_named
-
             await reopen_named(session, period, codes, note or "", user, now)
         tr = engine.decide(
             view, actor, approve, note, now, await office.due_fn(session), bool(codes)
         )
-        done = await _apply(office, session, period, tr, actor, now)
+        done = await apply_transition(office, session, period, tr, actor, now)
         if approve:
-            draft = await _previous_output(session, period.id, DECISION_STEP)
+            draft = await previous_output(session, period.id, DECISION_STEP)
             for doc_id in draft:
                 src = await session.get(Document, doc_id)
                 session.add(
@@ -616,13 +327,13 @@ async def cancel_period(office: Office, telegram_id: int, period_id: int) -> str
     async with office.db.transaction() as session:
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
-        period, view = await _load(session, period_id)
+        period, view = await load_period(session, period_id)
         tr = engine.cancel(view, actor)
         await session.exec(
             update(StepRun)
             .where(col(StepRun.period_id) == period.id, StepRun.status == engine.OPEN)
             .values(status=engine.CANCELLED, next_action_at=None)
         )
-        await _apply(office, session, period, tr, actor, now)
+        await apply_transition(office, session, period, tr, actor, now)
         await audit(session, "batal", now, user.id, period.id)
         return period.name

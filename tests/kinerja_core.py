@@ -10,11 +10,11 @@ from pathlib import Path
 
 from bot.app import make_office
 from bot.config import Settings
-from core import indicators, users, workflow
+from core import indicators, transitions, users, workflow
 from core.indicators import Card, Idle
 from core.office import Office
 from core.sop import Role
-from core.workflow import DocInput, Done
+from core.transitions import DocInput, Done
 from storage.migrate import upgrade
 from tests.conftest import ADMIN_ID, Clock
 
@@ -96,7 +96,7 @@ class Period:
         attached = await workflow.attach_document(
             self.office, telegram_id, doc, await self.open_run_id()
         )
-        assert isinstance(attached, workflow.Attached), attached
+        assert isinstance(attached, transitions.Attached), attached
         return await workflow.finish_step(self.office, telegram_id, attached.run_id)
 
     async def open_run_id(self) -> int:

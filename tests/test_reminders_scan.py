@@ -16,9 +16,9 @@ import pytest
 from sqlmodel import col, select
 
 from bot.messages import render
-from core import deadlines, workflow
+from core import deadlines, reminders, workflow
 from core.office import Office
-from core.workflow import DocInput
+from core.transitions import DocInput
 from storage.db import Database
 from storage.files import FileStore
 from storage.migrate import upgrade
@@ -245,7 +245,7 @@ async def test_a_one_day_step_gets_its_half_time_heads_up(office: Office) -> Non
             step_no=4,
             opened_at=opened,
             due_at=due,
-            next_action_at=deadlines.opening_action_at(4, opened, due, office.reminders, cal),
+            next_action_at=reminders.opening_action_at(4, opened, due, office.reminders, cal),
         )
         session.add(run)
         await session.flush()

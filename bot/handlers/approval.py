@@ -22,7 +22,7 @@ from bot.handlers.dialog import cancel_command, expired, fresh_dialog
 from bot.handlers.period import opened_text
 from core import workflow
 from core.engine import require_note
-from core.workflow import Choice, Done
+from core.transitions import Choice, Done
 
 NOTE = 0
 

@@ -30,7 +30,7 @@ from bot.handlers.period import opened_text
 from core import indicators
 from core.engine import SopError
 from core.indicators import Card, Decided, Idle
-from core.workflow import Choice, Done
+from core.transitions import Choice, Done
 
 NOTE = 0
 

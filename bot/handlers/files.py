@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot import messages
 from core.engine import SopError
-from core.workflow import MAX_UPLOAD, DocInput
+from core.transitions import MAX_UPLOAD, DocInput
 
 
 async def download(update: Update) -> DocInput:

@@ -14,7 +14,7 @@ from bot.handlers.period import opened_text
 from core import indicators, users
 from core.engine import SopError
 from core.kertas_kerja import build_template
-from core.workflow import Choice
+from core.transitions import Choice
 
 
 @guarded

@@ -32,7 +32,7 @@ from bot.handlers.period import opened_text
 from core import indicators
 from core.engine import SopError
 from core.indicators import ReportItem
-from core.workflow import DOCUMENT_TYPES, MAX_UPLOAD, DocInput
+from core.transitions import DOCUMENT_TYPES, MAX_UPLOAD, DocInput
 
 PICK, VALUE, ODD, PENDUKUNG, PENGHAMBAT, EVIDENCE, CONFIRM = range(7)
 SKIP = keyboards.column([("⏭ Lewati", "lps")])

@@ -21,7 +21,7 @@ from bot.handlers.files import download
 from core import views, workflow
 from core.calendar import WorkingCalendar
 from core.sop import step
-from core.workflow import DocInput, Done
+from core.transitions import DocInput, Done
 
 NAME, NOTA = range(2)
 

@@ -21,8 +21,8 @@ from bot import keyboards, messages_data
 from bot.handlers.common import callback_args, guarded, office, reply
 from core import recap
 from core.recap import RECAP_STEP, RecapTarget
+from core.transitions import Choice
 from core.users import lookup
-from core.workflow import Choice
 
 log = logging.getLogger(__name__)
 

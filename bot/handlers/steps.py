@@ -13,7 +13,7 @@ from bot.handlers.files import download
 from bot.handlers.period import opened_text
 from core import workflow
 from core.sop import Output, step
-from core.workflow import Attached, Choice, Done
+from core.transitions import Attached, Choice, Done
 
 
 async def _attached(update: Update, result: Attached) -> None:

@@ -1,0 +1,86 @@
+"""The indicators as people read them, and the PIC's list when reporting opens: needed both
+by the workflow's notices and by the indicator actions, so it stands apart from both."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.capaian import format_target
+from core.measure import IndicatorSpec
+from core.outbox import enqueue_users
+from storage.models import Indicator, Period, StepRun, User
+
+
+def display_code(ind: Indicator, shared: bool) -> str:
+    """The kode people read; `kode#n` only when several indicators share that kode."""
+    return ind.ikode if shared else ind.kode
+
+
+def shared_kodes(indicators: Sequence[Indicator]) -> set[str]:
+    seen: dict[str, int] = defaultdict(int)
+    for ind in indicators:
+        seen[ind.kode] += 1
+    return {k for k, n in seen.items() if n > 1}
+
+
+def spec_of(ind: Indicator) -> IndicatorSpec:
+    return IndicatorSpec.from_stored(
+        ind.satuan,
+        ind.polaritas,
+        ind.konsolidasi,
+        ind.target_tahunan,
+        (ind.target_tw1, ind.target_tw2, ind.target_tw3, ind.target_tw4),
+    )
+
+
+async def notify_pics(session: AsyncSession, period: Period, run: StepRun | None, now) -> int:
+    """When reporting opens, each PIC gets the list of their indicators with target and due."""
+    indicators = (
+        await session.exec(
+            select(Indicator)
+            .where(Indicator.period_id == period.id)
+            .order_by(col(Indicator.position))
+        )
+    ).all()
+    shared = shared_kodes(indicators)
+    by_pic: dict[int, list[Indicator]] = defaultdict(list)
+    for ind in indicators:
+        if ind.pic_user_id is not None:
+            by_pic[ind.pic_user_id].append(ind)
+    users = {
+        u.id: u
+        for u in (await session.exec(select(User).where(col(User.id).in_(list(by_pic))))).all()
+    }
+    for user_id, mine in by_pic.items():
+        user = users.get(user_id)
+        if user is None or user.status != "aktif":
+            continue
+        items = [
+            [
+                display_code(ind, ind.kode in shared),
+                ind.indikator,
+                format_target(spec_of(ind).period_target(period.triwulan)),
+                ind.satuan,
+            ]
+            for ind in mine[:40]
+        ]
+        await enqueue_users(
+            session,
+            [user],
+            key=f"lapor_dibuka:{period.id}:{run.id if run else 0}",
+            kind="report_opened",
+            payload={
+                "period_id": period.id,
+                "period": period.name,
+                "round": period.round,
+                "due_at": run.due_at.isoformat() if run and run.due_at else None,
+                "items": items,
+                "total": len(mine),
+            },
+            now=now,
+        )
+    return len(by_pic)
