@@ -6,15 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
+from bot.dates import short_day, when
 from core.calendar import WorkingCalendar, format_duration
 from core.sop import Output, Role, Step, step
 from core.views import ArchiveEntry, RunLine, Task, Timeline
-
-_DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-_MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-    "Oktober", "November", "Desember",
-)  # fmt: skip
 
 STRANGER = (
     "Selamat datang. Bot ini melayani SOP Pengukuran Data Kinerja untuk ASN {office}.\n"
@@ -60,13 +55,6 @@ ASK_NOTA = (
     "atau ketik isi Nota Dinas sebagai teks."
 )
 ASK_REJECT_NOTE = "Tulis <b>catatan arahan perbaikan</b> untuk Tim SAKIP. /batal untuk batal."
-
-
-def when(t: datetime | None, cal: WorkingCalendar) -> str:
-    if t is None:
-        return "-"
-    local = cal.to_local(t)
-    return f"{_DAYS[local.weekday()]}, {local.day} {_MONTHS[local.month - 1]} {local.year} {local:%H:%M}"
 
 
 def _docs_line(names: Sequence[str]) -> str:
@@ -372,10 +360,6 @@ def reminder_status(r, cal: WorkingCalendar) -> str:
     if r.next_at is None:
         return f"{sent}; tidak ada pengingat lagi."
     return f"{sent}; pengingat ke-{r.next_rung} {when(r.next_at, cal)}."
-
-
-def short_day(d) -> str:
-    return f"{_DAYS[d.weekday()]}, {d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
 def days_off(view, cal: WorkingCalendar) -> str:

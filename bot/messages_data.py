@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from html import escape
 
+from bot.dates import when
 from core.calendar import WorkingCalendar
 from core.indicators import MARKS, STATUS_LABELS, Card, Idle, Preview, Progress, ReportItem
 from core.measure import Measured
@@ -55,12 +56,6 @@ STEP_HINTS = {
 }
 
 
-def _when(t: datetime | None, cal: WorkingCalendar) -> str:
-    from bot.messages import when
-
-    return when(t, cal)
-
-
 def pct(value: Decimal | None) -> str:
     return "N/A" if value is None else format_percent(value)
 
@@ -82,7 +77,7 @@ def report_opened(p: dict, cal: WorkingCalendar) -> str:
     round_ = f" (putaran {p['round']})" if p.get("round", 1) > 1 else ""
     lines = [
         f"📌 <b>Langkah 5: laporkan realisasi</b> — periode <b>{escape(p['period'])}</b>{round_}",
-        f"<b>Batas waktu:</b> {_when(due, cal)}",
+        f"<b>Batas waktu:</b> {when(due, cal)}",
         "",
         f"Anda PIC untuk <b>{p['total']}</b> indikator:",
     ]
@@ -331,9 +326,9 @@ def decision_line(
     valid: bool, by: str, at: datetime, cal: WorkingCalendar, note: str | None
 ) -> str:
     if valid:
-        return f"✅ <b>Valid</b> — oleh {escape(by)}, {_when(at, cal)}"
+        return f"✅ <b>Valid</b> — oleh {escape(by)}, {when(at, cal)}"
     return (
-        f"↩️ <b>Dikembalikan</b> ke PIC — oleh {escape(by)}, {_when(at, cal)}\n"
+        f"↩️ <b>Dikembalikan</b> ke PIC — oleh {escape(by)}, {when(at, cal)}\n"
         f"Catatan: {escape(note or '')}"
     )
 

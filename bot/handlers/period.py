@@ -15,6 +15,7 @@ from telegram.ext import (
 )
 
 from bot import keyboards, messages
+from bot.dates import when
 from bot.handlers.common import callback_args, guarded, kick, office, reply
 from bot.handlers.dialog import cancel_command, expired, fresh_dialog
 from bot.handlers.files import download
@@ -31,7 +32,7 @@ def opened_text(done: Done, cal: WorkingCalendar) -> str:
     for o in done.opened:
         s = step(o.step_no)
         lines.append(
-            f"{s.title} dibuka untuk {escape(s.actor.label)}, batas {messages.when(o.due_at, cal)}."
+            f"{s.title} dibuka untuk {escape(s.actor.label)}, batas {when(o.due_at, cal)}."
         )
     return "\n".join(lines)
 
