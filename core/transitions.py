@@ -161,6 +161,17 @@ async def audience(session: AsyncSession, role: Role) -> Sequence[User]:
     )
 
 
+def _run(period: Period, o: engine.OpenRun, **fields) -> StepRun:
+    return StepRun(
+        period_id=period.id,
+        step_no=o.step_no,
+        round=o.round,
+        opened_at=o.opened_at,
+        due_at=o.due_at,
+        **fields,
+    )
+
+
 async def apply_transition(
     office: Office,
     session: AsyncSession,
@@ -193,12 +204,9 @@ async def apply_transition(
         )
     for o in tr.auto_done:
         session.add(
-            StepRun(
-                period_id=period.id,
-                step_no=o.step_no,
-                round=o.round,
-                opened_at=o.opened_at,
-                due_at=o.due_at,
+            _run(
+                period,
+                o,
                 status=engine.DONE,
                 done_at=now,
                 done_by=actor.user_id,
@@ -208,19 +216,9 @@ async def apply_transition(
     opened: list[Opened] = []
     cal = await office.calendar(session) if tr.opened else None
     for o in tr.opened:
-        session.add(
-            StepRun(
-                period_id=period.id,
-                step_no=o.step_no,
-                round=o.round,
-                opened_at=o.opened_at,
-                due_at=o.due_at,
-                # The reminder ladder's first event: the half-time heads-up or the due time.
-                next_action_at=opening_action_at(
-                    o.step_no, o.opened_at, o.due_at, office.reminders, cal
-                ),
-            )
-        )
+        # The reminder ladder's first event: the half-time heads-up or the due time.
+        first = opening_action_at(o.step_no, o.opened_at, o.due_at, office.reminders, cal)
+        session.add(_run(period, o, next_action_at=first))
         opened.append(Opened(period.name, o.step_no, o.due_at))
     period.round = tr.round
     period.status = tr.period_status

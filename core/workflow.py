@@ -100,6 +100,19 @@ async def start_period(office: Office, telegram_id: int, name_text: str, nota: D
         ) from exc
 
 
+async def _document_runs(
+    session: AsyncSession, actor: Actor, run_id: int | None
+) -> list[tuple[StepRun, Period]]:
+    """The actor's steps that take a document; with `run_id`, that one or a refusal."""
+    waiting = await waiting_runs(session, actor, (Output.DOCUMENT, Output.FORWARD))
+    if run_id is None:
+        return waiting
+    waiting = [(r, p) for r, p in waiting if r.id == run_id]
+    if not waiting:
+        raise SopError("Langkah itu sudah selesai atau bukan tugas Anda. Ketik /tugas.")
+    return waiting
+
+
 async def attach_document(
     office: Office, telegram_id: int, doc: DocInput, run_id: int | None = None
 ) -> Attached | Choice:
@@ -108,11 +121,7 @@ async def attach_document(
     async with office.db.transaction() as session:
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
-        waiting = await waiting_runs(session, actor, (Output.DOCUMENT, Output.FORWARD))
-        if run_id is not None:
-            waiting = [(r, p) for r, p in waiting if r.id == run_id]
-            if not waiting:
-                raise SopError("Langkah itu sudah selesai atau bukan tugas Anda. Ketik /tugas.")
+        waiting = await _document_runs(session, actor, run_id)
         if not waiting:
             raise SopError(
                 "Tidak ada langkah Anda yang menunggu dokumen. Ketik /tugas untuk melihat tugas."
@@ -172,13 +181,7 @@ async def place_document(office: Office, telegram_id: int, doc_id: int, run_id: 
         parked = await session.get(Document, doc_id)
         if parked is None or parked.uploaded_by != user.id or parked.step_run_id is not None:
             raise SopError("Dokumen ini sudah ditempatkan. Ketik /tugas untuk melihat tugas.")
-        waiting = await waiting_runs(
-            session, to_actor(user, office), (Output.DOCUMENT, Output.FORWARD)
-        )
-        match = [(r, p) for r, p in waiting if r.id == run_id]
-        if not match:
-            raise SopError("Langkah itu sudah selesai atau bukan tugas Anda. Ketik /tugas.")
-        run, period = match[0]
+        ((run, period),) = await _document_runs(session, to_actor(user, office), run_id)
         content = office.files.get(parked.sha256)
         await session.delete(parked)
         doc = DocInput(content, parked.file_name, parked.mime_type, parked.telegram_file_id)
@@ -191,12 +194,8 @@ async def finish_step(office: Office, telegram_id: int, run_id: int | None = Non
     async with office.db.transaction() as session:
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
-        waiting = await waiting_runs(session, actor, (Output.DOCUMENT, Output.FORWARD))
-        if run_id is not None:
-            waiting = [(r, p) for r, p in waiting if r.id == run_id]
+        waiting = await _document_runs(session, actor, run_id)
         if not waiting:
-            if run_id is not None:
-                raise SopError("Langkah itu sudah selesai atau bukan tugas Anda. Ketik /status.")
             raise SopError("Tidak ada langkah Anda yang bisa diselesaikan sekarang. Ketik /tugas.")
         if len(waiting) > 1:
             # /selesai means the step whose document was just sent, when only one has one.
