@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.sop import Output, Role, step
+from core.transitions import Choice
 
 ROLE_CODES = {
     "kd": Role.KEPALA_DINAS,
@@ -40,6 +41,11 @@ def paged(items: Sequence[tuple[str, str]], page: int, page_data: str) -> Inline
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows)
+
+
+def choices(choice: Choice, verb: str) -> InlineKeyboardMarkup:
+    """One button per option of an act that fits several periods or steps: `verb:id`."""
+    return column([(label, f"{verb}:{oid}") for oid, label in choice.options])
 
 
 def finish(run_id: int, label: str = "✅ Selesaikan langkah") -> InlineKeyboardMarkup:

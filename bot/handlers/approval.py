@@ -17,7 +17,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import keyboards, messages
-from bot.handlers.common import callback_args, guarded, kick, office, reply
+from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
 from bot.handlers.dialog import cancel_command, expired, fresh_dialog
 from bot.handlers.period import opened_text
 from core import workflow
@@ -31,17 +31,14 @@ async def _decided(
     update: Update, context: ContextTypes.DEFAULT_TYPE, result: Done | Choice, approve: bool
 ) -> None:
     if isinstance(result, Choice):
-        verb = "ok" if approve else "no"
         await reply(
             update,
             "Beberapa periode menunggu keputusan Anda. Pilih periodenya:",
-            keyboards.column([(name, f"{verb}:{pid}") for pid, name in result.options]),
+            keyboards.choices(result, "ok" if approve else "no"),
         )
         return
     kick(context)
-    o = office(context)
-    async with o.db.session() as session:
-        cal = await o.calendar(session)
+    cal = await calendar(context)
     if approve:
         text = (
             f"✅ Draft laporan periode <b>{escape(result.period)}</b> <b>disetujui</b> dan menjadi "

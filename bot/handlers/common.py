@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 
 from bot import messages
 from bot.sender import Sender
+from core.calendar import WorkingCalendar
 from core.engine import SopError
 from core.office import Office
 
@@ -61,6 +62,13 @@ def guarded(handler: Handler) -> Handler:
         return result
 
     return wrapper
+
+
+async def calendar(context: ContextTypes.DEFAULT_TYPE) -> WorkingCalendar:
+    """The office calendar with the days off admins added, for showing due times."""
+    o = office(context)
+    async with o.db.session() as session:
+        return await o.calendar(session)
 
 
 def callback_args(update: Update) -> list[str]:

@@ -8,7 +8,7 @@ from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, TypeHandler
 
 from bot import keyboards, messages
-from bot.handlers.common import callback_args, guarded, office, reply
+from bot.handlers.common import calendar, callback_args, guarded, office, reply
 from core import compliance, deadlines, libur
 from core.libur import ADDED, WORKING
 from core.text import pages
@@ -34,8 +34,7 @@ def _removable(view: libur.DaysView) -> list[tuple[str, str]]:
 async def _show_days(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     o = office(context)
     view = await libur.list_days(o, update.effective_user.id)
-    async with o.db.session() as session:
-        cal = await o.calendar(session)
+    cal = await calendar(context)
     items = _removable(view) if view.can_edit else []
     markup = keyboards.paged(items, 0, "lbp") if items else None
     await _send_paged(update, messages.days_off(view, cal), markup)

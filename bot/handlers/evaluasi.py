@@ -24,7 +24,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import keyboards, messages_data
-from bot.handlers.common import callback_args, guarded, kick, office, reply
+from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
 from bot.handlers.dialog import cancel_command, expired, fresh_dialog
 from bot.handlers.period import opened_text
 from core import indicators
@@ -50,9 +50,7 @@ def card_markup(c: Card) -> InlineKeyboardMarkup:
 
 async def _step_done(update: Update, context: ContextTypes.DEFAULT_TYPE, done: Done) -> None:
     kick(context)
-    o = office(context)
-    async with o.db.session() as session:
-        cal = await o.calendar(session)
+    cal = await calendar(context)
     await reply(
         update,
         f"✅ Semua angka periode <b>{escape(done.period)}</b> valid: Langkah 6 selesai.\n"
@@ -68,7 +66,7 @@ async def _show_next(
         await reply(
             update,
             "Beberapa periode menunggu evaluasi. Pilih periodenya:",
-            keyboards.column([(name, f"evgo:{pid}") for pid, name in result.options]),
+            keyboards.choices(result, "evgo"),
         )
     elif isinstance(result, Done):
         await _step_done(update, context, result)
@@ -101,9 +99,7 @@ async def _after_decision(
 ) -> None:
     """Edit the card to record the decision, then show the next one (or the step's end)."""
     kick(context)
-    o = office(context)
-    async with o.db.session() as session:
-        cal = await o.calendar(session)
+    cal = await calendar(context)
     text = (
         messages_data.card_text(decided.card)
         + "\n\n"

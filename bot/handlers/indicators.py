@@ -9,7 +9,7 @@ from telegram import InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import keyboards, messages_data
-from bot.handlers.common import callback_args, guarded, kick, office, reply
+from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
 from bot.handlers.period import opened_text
 from core import indicators, users
 from core.engine import SopError
@@ -35,7 +35,7 @@ async def _progress(update: Update, context: ContextTypes.DEFAULT_TYPE, period_i
         await reply(
             update,
             "Pilih periode:",
-            keyboards.column([(name, f"pg:{pid}") for pid, name in result.options]),
+            keyboards.choices(result, "pg"),
         )
         return
     parts = messages_data.progress_text(result)
@@ -81,8 +81,7 @@ async def close_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     o = office(context)
     done = await indicators.close_reporting(o, update.effective_user.id, int(period_id))
     kick(context)
-    async with o.db.session() as session:
-        cal = await o.calendar(session)
+    cal = await calendar(context)
     await update.callback_query.edit_message_reply_markup(None)
     await reply(
         update,

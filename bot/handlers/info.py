@@ -6,19 +6,12 @@ from telegram import InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import keyboards, messages
-from bot.handlers.common import callback_args, guarded, office, reply
+from bot.handlers.common import calendar, callback_args, guarded, office, reply
 from core import users, views
-from core.calendar import WorkingCalendar
 from core.sop import Role
 from core.text import pages
 
 LIMIT = 3900
-
-
-async def _calendar(context: ContextTypes.DEFAULT_TYPE) -> WorkingCalendar:
-    o = office(context)
-    async with o.db.session() as session:
-        return await o.calendar(session)
 
 
 async def _send_paged(update: Update, text: str) -> None:
@@ -30,12 +23,12 @@ async def _send_paged(update: Update, text: str) -> None:
 @guarded
 async def tugas(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     items = await views.my_tasks(office(context), update.effective_user.id)
-    await _send_paged(update, messages.tasks(items, await _calendar(context)))
+    await _send_paged(update, messages.tasks(items, await calendar(context)))
 
 
 async def _timeline(update: Update, context: ContextTypes.DEFAULT_TYPE, period_id: int) -> None:
     t = await views.timeline(office(context), update.effective_user.id, period_id)
-    await _send_paged(update, messages.timeline(t, await _calendar(context)))
+    await _send_paged(update, messages.timeline(t, await calendar(context)))
 
 
 @guarded

@@ -26,7 +26,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import keyboards, messages_data
-from bot.handlers.common import callback_args, guarded, kick, office, reply
+from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
 from bot.handlers.dialog import cancel_command, expired, fresh_dialog
 from bot.handlers.period import opened_text
 from core import indicators
@@ -232,8 +232,7 @@ async def confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     await update.callback_query.edit_message_reply_markup(None)
     opened = ""
     if result.done is not None:
-        async with o.db.session() as session:
-            opened = opened_text(result.done, await o.calendar(session))
+        opened = opened_text(result.done, await calendar(context))
     await reply(update, messages_data.submitted_text(result, opened))
     return ConversationHandler.END
 

@@ -16,7 +16,7 @@ from telegram.ext import (
 
 from bot import keyboards, messages
 from bot.dates import when
-from bot.handlers.common import callback_args, guarded, kick, office, reply
+from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
 from bot.handlers.dialog import cancel_command, expired, fresh_dialog
 from bot.handlers.files import download
 from core import views, workflow
@@ -63,8 +63,7 @@ async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE, nota: DocIn
         o, update.effective_user.id, context.user_data["period"], nota
     )
     kick(context)
-    async with o.db.session() as session:
-        cal = await o.calendar(session)
+    cal = await calendar(context)
     await reply(
         update,
         f"✅ Periode <b>{escape(done.period)}</b> dimulai dan Nota Dinas tersimpan.\n"

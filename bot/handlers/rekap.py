@@ -35,7 +35,7 @@ async def _run(update: Update, context: ContextTypes.DEFAULT_TYPE, period_id=Non
         await reply(
             update,
             "Rekap periode yang mana?",
-            keyboards.column([(name, f"rk:{pid}") for pid, name in found.options]),
+            keyboards.choices(found, "rk"),
         )
         return
     if found.step_no == recap.DRAFT_STEP:

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import keyboards, messages
-from bot.handlers.common import callback_args, guarded, kick, office, reply
+from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
 from bot.handlers.files import download
 from bot.handlers.period import opened_text
 from core import workflow
@@ -74,13 +74,11 @@ async def _finished(
         await reply(
             update,
             "Langkah mana yang akan diselesaikan?",
-            keyboards.column([(label, f"fin:{rid}") for rid, label in result.options]),
+            keyboards.choices(result, "fin"),
         )
         return
     kick(context)
-    o = office(context)
-    async with o.db.session() as session:
-        cal = await o.calendar(session)
+    cal = await calendar(context)
     s = step(result.step_no)
     text = f"✅ {s.title} periode <b>{escape(result.period)}</b> selesai."
     if result.finished:
