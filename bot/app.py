@@ -60,12 +60,23 @@ async def flush_persistence(update: object, context: ContextTypes.DEFAULT_TYPE) 
     await context.application.update_persistence()
 
 
+def _where(update: object) -> str:
+    """Where it failed, without anything the user typed: a command name or a button's verb."""
+    if not isinstance(update, Update):
+        return "tugas terjadwal"
+    if update.callback_query and update.callback_query.data:
+        return "tombol " + update.callback_query.data.split(":")[0][:16]
+    text = update.effective_message.text if update.effective_message else None
+    if text and text.startswith("/"):
+        return text.split()[0].split("@")[0][:32]
+    return "pesan"
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("update %s failed", getattr(update, "update_id", None), exc_info=context.error)
     office: Office = context.application.bot_data["office"]
-    where = getattr(getattr(context, "match", None), "string", None) or "handler"
     try:
-        await report_failure(office, f"{type(context.error).__name__} di {where[:40]}")
+        await report_failure(office, f"{type(context.error).__name__} di {_where(update)}")
         context.application.bot_data["sender"].kick()
     except Exception:
         log.exception("could not queue the failure report for admins")

@@ -96,7 +96,7 @@ async def test_unexpected_failure_tells_user_and_admins(tg: FakeTelegram, bot: B
     await kd.expect(messages.SOMETHING_WRONG[:40])
     admin = tg.user(ADMIN_ID, "Admin")
     alert = await admin.expect("Galat di bot")
-    assert "RuntimeError" in alert.plain and "1969" not in alert.plain
+    assert "RuntimeError di /tugas" in alert.plain and "1969" not in alert.plain
     async with bot.office.db.session() as session:
         rows = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
     assert len(rows) == 1
