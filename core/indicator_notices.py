@@ -4,7 +4,7 @@ by the workflow's notices and by the indicator actions, so it stands apart from 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,6 +37,21 @@ def spec_of(ind: Indicator) -> IndicatorSpec:
     )
 
 
+def by_pic(indicators: Iterable[Indicator]) -> dict[int, list[Indicator]]:
+    """Indicators grouped by PIC user id (those without one left out): each PIC hears of theirs."""
+    grouped: dict[int, list[Indicator]] = defaultdict(list)
+    for ind in indicators:
+        if ind.pic_user_id is not None:
+            grouped[ind.pic_user_id].append(ind)
+    return grouped
+
+
+async def users_by_id(session: AsyncSession, ids: Iterable[int]) -> dict[int, User]:
+    """The users with these ids in one query, in the database's order, to address notices."""
+    rows = (await session.exec(select(User).where(col(User.id).in_(list(ids))))).all()
+    return {u.id: u for u in rows}
+
+
 async def notify_pics(session: AsyncSession, period: Period, run: StepRun | None, now) -> int:
     """When reporting opens, each PIC gets the list of their indicators with target and due."""
     indicators = (
@@ -47,15 +62,9 @@ async def notify_pics(session: AsyncSession, period: Period, run: StepRun | None
         )
     ).all()
     shared = shared_kodes(indicators)
-    by_pic: dict[int, list[Indicator]] = defaultdict(list)
-    for ind in indicators:
-        if ind.pic_user_id is not None:
-            by_pic[ind.pic_user_id].append(ind)
-    users = {
-        u.id: u
-        for u in (await session.exec(select(User).where(col(User.id).in_(list(by_pic))))).all()
-    }
-    for user_id, mine in by_pic.items():
+    grouped = by_pic(indicators)
+    users = await users_by_id(session, grouped)
+    for user_id, mine in grouped.items():
         user = users.get(user_id)
         if user is None or user.status != "aktif":
             continue
@@ -83,4 +92,4 @@ async def notify_pics(session: AsyncSession, period: Period, run: StepRun | None
             },
             now=now,
         )
-    return len(by_pic)
+    return len(grouped)

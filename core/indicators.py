@@ -25,14 +25,22 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import engine
 from core.capaian import format_target, parse_target, target_to_text
 from core.engine import Actor, SopError
-from core.indicator_notices import display_code, shared_kodes, spec_of
+from core.indicator_notices import by_pic, display_code, shared_kodes, spec_of, users_by_id
 from core.kertas_kerja import XLSX_HINT, format_errors, parse_kertas_kerja
 from core.measure import Measured, measure
 from core.numbers import NumberError, check_for_unit, format_exact, parse_number
 from core.office import Office
 from core.outbox import enqueue_users
 from core.sop import Role, step
-from core.transitions import Choice, DocInput, Done, apply_transition, check_document, load_period
+from core.transitions import (
+    Choice,
+    DocInput,
+    Done,
+    apply_transition,
+    check_document,
+    load_period,
+    store_document,
+)
 from core.users import active_user, audit, to_actor
 from storage import queries
 from storage.models import Document, Figure, Indicator, IndicatorUnit, Period, StepRun, User
@@ -44,6 +52,7 @@ EVIDENCE = "bukti"
 EVIDENCE_KIND = "Bukti dukung realisasi"
 MAX_ROWS = 5000
 MAX_FAKTOR = 1000
+NO_REPORTING = "Tidak ada pelaporan realisasi (Langkah 5) yang sedang dibuka."
 # Who may see a figure's evidence besides the person who reported it.
 EVIDENCE_ROLES = (Role.TIM_SAKIP, Role.SEKRETARIS, Role.KEPALA_DINAS)
 _CODE = re.compile(r"^[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*(?:#\d+)?$")
@@ -204,9 +213,10 @@ def _pg(session: AsyncSession) -> bool:
     return session.bind.dialect.name == "postgresql"
 
 
-async def _open_run(
+async def open_run(
     session: AsyncSession, period_id: int, step_no: int, lock: bool = False
 ) -> StepRun | None:
+    """The step's open run in the period, locked on PostgreSQL when asked (one writer)."""
     q = select(StepRun).where(
         StepRun.period_id == period_id, StepRun.step_no == step_no, StepRun.status == engine.OPEN
     )
@@ -233,13 +243,15 @@ async def _periods_with_open(
     return list(rows)
 
 
-def _pick(
-    periods: Sequence[tuple[Period, StepRun]], period_id: int | None
-) -> tuple[Period, StepRun] | Choice | None:
+async def _pick(
+    session: AsyncSession, step_no: int, period_id: int | None, nothing: str
+) -> tuple[Period, StepRun] | Choice:
+    """The one running period where the step is open (or that one), a choice, or `nothing`."""
+    periods = await _periods_with_open(session, (step_no,))
     if period_id is not None:
         periods = [(p, r) for p, r in periods if p.id == period_id]
     if not periods:
-        return None
+        raise SopError(nothing)
     if len({p.id for p, _ in periods}) > 1:
         return Choice(tuple(dict((p.id, p.name) for p, _ in periods).items()))
     return periods[0]
@@ -496,8 +508,8 @@ async def _reportable(
         raise SopError("Periode indikator ini sudah tidak berjalan.")
     # The open run is locked first (PostgreSQL), so the figure read below is the latest one:
     # a double press, a validation or the last figure of another PIC cannot interleave.
-    run5 = await _open_run(session, period.id, REPORT_STEP, lock)
-    run6 = None if run5 else await _open_run(session, period.id, EVAL_STEP, lock)
+    run5 = await open_run(session, period.id, REPORT_STEP, lock)
+    run6 = None if run5 else await open_run(session, period.id, EVAL_STEP, lock)
     fig = await _figure(session, ind.id)
     status = fig.status if fig else None
     if not _editable(status, run5 is not None, run6 is not None):
@@ -591,7 +603,15 @@ async def submit(
             fig = Figure(indicator_id=ind.id, period_id=period.id, version=0)
         if evidence is not None:
             fig.evidence_document_id = (
-                await _store_evidence(office, session, evidence, user, period)
+                await store_document(
+                    office,
+                    session,
+                    evidence,
+                    period_id=period.id,
+                    kind=EVIDENCE_KIND,
+                    status=EVIDENCE,
+                    uploaded_by=user.id,
+                )
             ).id
         fig.realisasi = value
         fig.faktor_pendukung = _clean_faktor(pendukung)
@@ -653,26 +673,6 @@ async def submit(
         return Submitted(prev, corrected, remaining, done)
 
 
-async def _store_evidence(
-    office: Office, session: AsyncSession, doc: DocInput, user: User, period: Period
-) -> Document:
-    row = Document(
-        period_id=period.id,
-        kind=EVIDENCE_KIND,
-        file_name=doc.file_name,
-        mime_type=doc.mime_type,
-        size=len(doc.content),
-        sha256=office.files.put(doc.content),
-        telegram_file_id=doc.telegram_file_id,
-        status=EVIDENCE,
-        uploaded_by=user.id,
-        uploaded_at=office.clock(),
-    )
-    session.add(row)
-    await session.flush()
-    return row
-
-
 async def _missing_count(session: AsyncSession, period_id: int) -> int:
     q = (
         select(func.count())
@@ -714,9 +714,7 @@ async def _complete(
 async def reporting_gaps(office: Office, telegram_id: int) -> list[tuple[int, str, int, int]]:
     """Periods whose reporting is open: (id, name, indicators without a figure, indicators)."""
     async with office.db.session() as session:
-        actor = to_actor(await active_user(session, telegram_id), office)
-        if actor.role is not step(REPORT_STEP).closable_by:
-            raise SopError("Pelaporan realisasi hanya dapat ditutup oleh Tim SAKIP.")
+        _require_closer(to_actor(await active_user(session, telegram_id), office))
         out = []
         for period, _ in await _periods_with_open(session, (REPORT_STEP,)):
             total = (
@@ -728,7 +726,7 @@ async def reporting_gaps(office: Office, telegram_id: int) -> list[tuple[int, st
             ).one()
             out.append((period.id, period.name, await _missing_count(session, period.id), total))
         if not out:
-            raise SopError("Tidak ada pelaporan realisasi (Langkah 5) yang sedang dibuka.")
+            raise SopError(NO_REPORTING)
         return out
 
 
@@ -740,58 +738,77 @@ async def close_reporting(
     async with office.db.transaction() as session:
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
-        if actor.role is not step(REPORT_STEP).closable_by:
-            raise SopError("Pelaporan realisasi hanya dapat ditutup oleh Tim SAKIP.")
-        picked = _pick(await _periods_with_open(session, (REPORT_STEP,)), period_id)
-        if picked is None:
-            raise SopError("Tidak ada pelaporan realisasi (Langkah 5) yang sedang dibuka.")
+        _require_closer(actor)
+        picked = await _pick(session, REPORT_STEP, period_id, NO_REPORTING)
         if isinstance(picked, Choice):
             return picked
         period, run = picked
-        await _open_run(session, period.id, REPORT_STEP, lock=True)
-        missing = (
-            await session.exec(
-                select(Indicator)
-                .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
-                .where(Indicator.period_id == period.id, col(Figure.id).is_(None))
-                .order_by(col(Indicator.position))
-            )
-        ).all()
-        for ind in missing:
-            session.add(
-                Figure(
-                    indicator_id=ind.id,
-                    period_id=period.id,
-                    status=MISSING,
-                    decided_by=user.id,
-                    decided_at=now,
-                    note="Pelaporan ditutup Tim SAKIP tanpa realisasi",
-                )
-            )
-        await session.flush()
+        await open_run(session, period.id, REPORT_STEP, lock=True)
+        missing = await _record_missing(session, period, user, now)
         done = await _complete(
             office, session, period, REPORT_STEP, actor, len(missing), now, close=True
         )
-        by_pic: dict[int, list[Indicator]] = defaultdict(list)
-        for ind in missing:
-            if ind.pic_user_id is not None:
-                by_pic[ind.pic_user_id].append(ind)
-        pics = (await session.exec(select(User).where(col(User.id).in_(list(by_pic))))).all()
-        for pic in pics:
-            await enqueue_users(
-                session,
-                [pic],
-                key=f"lapor_ditutup:{period.id}:{run.id}",
-                kind="report_closed",
-                payload={
-                    "period": period.name,
-                    "by": user.nama,
-                    "items": [[i.ikode, i.indikator] for i in by_pic[pic.id][:30]],
-                    "total": len(by_pic[pic.id]),
-                },
-                now=now,
-            )
+        await _tell_closed(session, period, run, user, missing, now)
         return done
+
+
+def _require_closer(actor: Actor) -> None:
+    """Only the role the SOP names may end step 5 before every figure is in."""
+    if actor.role is not step(REPORT_STEP).closable_by:
+        raise SopError("Pelaporan realisasi hanya dapat ditutup oleh Tim SAKIP.")
+
+
+async def _record_missing(
+    session: AsyncSession, period: Period, user: User, now: datetime
+) -> list[Indicator]:
+    """Indicators without a figure get a missing one, so the recap says why it is empty."""
+    missing = (
+        await session.exec(
+            select(Indicator)
+            .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
+            .where(Indicator.period_id == period.id, col(Figure.id).is_(None))
+            .order_by(col(Indicator.position))
+        )
+    ).all()
+    for ind in missing:
+        session.add(
+            Figure(
+                indicator_id=ind.id,
+                period_id=period.id,
+                status=MISSING,
+                decided_by=user.id,
+                decided_at=now,
+                note="Pelaporan ditutup Tim SAKIP tanpa realisasi",
+            )
+        )
+    await session.flush()
+    return list(missing)
+
+
+async def _tell_closed(
+    session: AsyncSession,
+    period: Period,
+    run: StepRun,
+    user: User,
+    missing: Sequence[Indicator],
+    now: datetime,
+) -> None:
+    """Each PIC learns which of their indicators were closed without a figure."""
+    grouped = by_pic(missing)
+    for pic in (await users_by_id(session, grouped)).values():
+        await enqueue_users(
+            session,
+            [pic],
+            key=f"lapor_ditutup:{period.id}:{run.id}",
+            kind="report_closed",
+            payload={
+                "period": period.name,
+                "by": user.nama,
+                "items": [[i.ikode, i.indikator] for i in grouped[pic.id][:30]],
+                "total": len(grouped[pic.id]),
+            },
+            now=now,
+        )
 
 
 # ------------------------------------------------------------------------------ progres
@@ -802,14 +819,13 @@ async def progress(office: Office, telegram_id: int, period_id: int | None = Non
     async with office.db.session() as session:
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
-        periods = await _periods_with_indicators(session)
-        if period_id is not None:
-            periods = [(p, s) for p, s in periods if p.id == period_id]
+        periods = await periods_with_indicators(session, period_id)
         if not periods:
             raise SopError("Belum ada periode berjalan yang memiliki indikator.")
         if len(periods) > 1:
             return Choice(tuple((p.id, p.name) for p, _ in periods))
-        period, step_no = periods[0]
+        period, run = periods[0]
+        step_no = run.step_no if run else None
         runs = [(period, r) for r in await queries.runs_of(session=session, period_id=period.id)]
         open_runs = [(p, r) for p, r in runs if r.status == engine.OPEN]
         mine = await _items_of(session, user, open_runs or [(period, runs[-1][1])])
@@ -844,20 +860,27 @@ async def progress(office: Office, telegram_id: int, period_id: int | None = Non
         return Progress(period.name, step_no, tuple(mine), tuple(lines), team, period.id, can_close)
 
 
-async def _periods_with_indicators(session: AsyncSession) -> list[tuple[Period, int | None]]:
-    periods = await queries.running_periods(session=session)
+async def has_indicators(session: AsyncSession, period_id: int) -> bool:
+    """Whether the period's Kertas Kerja was imported: progress and the recap need it."""
+    q = select(Indicator.id).where(Indicator.period_id == period_id).limit(1)
+    return (await session.exec(q)).first() is not None
+
+
+async def periods_with_indicators(
+    session: AsyncSession, period_id: int | None = None
+) -> list[tuple[Period, StepRun | None]]:
+    """Running periods that have indicators (or just that one), each with its open run."""
     out = []
-    for p in periods:
-        has = (
-            await session.exec(select(Indicator.id).where(Indicator.period_id == p.id).limit(1))
-        ).first()
-        if has is None:
+    for p in await queries.running_periods(session=session):
+        if period_id is not None and p.id != period_id:
+            continue
+        if not await has_indicators(session, p.id):
             continue
         run = (
             await session.exec(
-                select(StepRun.step_no).where(
-                    StepRun.period_id == p.id, StepRun.status == engine.OPEN
-                )
+                select(StepRun)
+                .where(StepRun.period_id == p.id, StepRun.status == engine.OPEN)
+                .order_by(col(StepRun.step_no))
             )
         ).first()
         out.append((p, run))
@@ -923,12 +946,10 @@ async def next_card(
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
         _require_tim(actor)
-        picked = _pick(await _periods_with_open(session, (EVAL_STEP,)), period_id)
-        if picked is None:
-            raise SopError(
-                "Belum ada angka yang menunggu evaluasi: Langkah 6 sedang tidak dibuka. "
-                "Ketik /status."
-            )
+        nothing = (
+            "Belum ada angka yang menunggu evaluasi: Langkah 6 sedang tidak dibuka. Ketik /status."
+        )
+        picked = await _pick(session, EVAL_STEP, period_id, nothing)
         if isinstance(picked, Choice):
             return picked
         period, _ = picked
@@ -960,7 +981,7 @@ async def _decidable(
         raise SopError("Angka ini tidak ditemukan.")
     ind = await session.get(Indicator, fig.indicator_id)
     period = await session.get(Period, fig.period_id)
-    if period.status != engine.RUNNING or not await _open_run(session, period.id, EVAL_STEP, True):
+    if period.status != engine.RUNNING or not await open_run(session, period.id, EVAL_STEP, True):
         raise SopError("Evaluasi (Langkah 6) periode ini sedang tidak dibuka.")
     if _own(fig, ind, actor):
         raise SopError("Angka yang Anda laporkan sendiri dievaluasi anggota Tim SAKIP lain.")
@@ -1033,25 +1054,7 @@ async def decide_figure(
             if left == 0:
                 done = await _complete(office, session, period, EVAL_STEP, actor, 0, now)
         else:
-            pic = await session.get(User, ind.pic_user_id) if ind.pic_user_id else None
-            if pic is not None:
-                await enqueue_users(
-                    session,
-                    [pic],
-                    key=f"kembali:{fig.id}:{fig.version}",
-                    kind="figure_returned",
-                    payload={
-                        "period": period.name,
-                        "indicator_id": ind.id,
-                        "code": card.code,
-                        "indikator": ind.indikator,
-                        "realisasi": format_exact(fig.realisasi) if fig.realisasi else "-",
-                        "satuan": ind.satuan,
-                        "note": note,
-                        "by": user.nama,
-                    },
-                    now=now,
-                )
+            await _return_to_pic(session, period, ind, fig, card.code, note, user, now)
         return Decided(card, valid, user.nama, now, done)
 
 
@@ -1111,23 +1114,40 @@ async def reopen_named(
         fig.decided_by, fig.decided_at = by.id, now
         session.add(fig)
         await session.flush()
-        pic = await session.get(User, ind.pic_user_id) if ind.pic_user_id else None
-        if back_to_pic and pic is not None:
-            await enqueue_users(
-                session,
-                [pic],
-                key=f"kembali:{fig.id}:{fig.version}",
-                kind="figure_returned",
-                payload={
-                    "period": period.name,
-                    "indicator_id": ind.id,
-                    "code": display_code(ind, ind.kode in shared),
-                    "indikator": ind.indikator,
-                    "realisasi": "-",
-                    "satuan": ind.satuan,
-                    "note": fig.note,
-                    "by": by.nama,
-                },
-                now=now,
-            )
+        if back_to_pic:
+            code = display_code(ind, ind.kode in shared)
+            await _return_to_pic(session, period, ind, fig, code, fig.note, by, now)
     return len(chosen)
+
+
+async def _return_to_pic(
+    session: AsyncSession,
+    period: Period,
+    ind: Indicator,
+    fig: Figure,
+    code: str,
+    note: str | None,
+    by: User,
+    now: datetime,
+) -> None:
+    """The PIC hears that a figure came back to them, with the note, to report it again."""
+    pic = await session.get(User, ind.pic_user_id) if ind.pic_user_id else None
+    if pic is None:
+        return
+    await enqueue_users(
+        session,
+        [pic],
+        key=f"kembali:{fig.id}:{fig.version}",
+        kind="figure_returned",
+        payload={
+            "period": period.name,
+            "indicator_id": ind.id,
+            "code": code,
+            "indikator": ind.indikator,
+            "realisasi": format_exact(fig.realisasi) if fig.realisasi else "-",
+            "satuan": ind.satuan,
+            "note": note,
+            "by": by.nama,
+        },
+        now=now,
+    )

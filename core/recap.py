@@ -26,7 +26,15 @@ from core.capaian import CapaianRules, aggregate, efisiensi, format_target, pred
 from core.compliance import period_compliance, workbook_table
 from core.engine import SopError
 from core.indicator_notices import display_code, shared_kodes, spec_of
-from core.indicators import MISSING, STATUS_LABELS, VALID, _earlier
+from core.indicators import (
+    MISSING,
+    STATUS_LABELS,
+    VALID,
+    _earlier,
+    has_indicators,
+    open_run,
+    periods_with_indicators,
+)
 from core.measure import measure, rules_text
 from core.office import Office
 from core.rekap_workbook import (
@@ -37,10 +45,9 @@ from core.rekap_workbook import (
     build_chart,
     build_recap,
 )
-from core.sop import Role, step
-from core.transitions import DRAFT, FINAL, REPLACED, Choice
+from core.sop import step
+from core.transitions import DRAFT, REPLACED, Choice, previous_output
 from core.users import active_user, audit, to_actor
-from storage import queries
 from storage.models import Document, Figure, Indicator, IndicatorUnit, Period, StepRun, User
 
 RECAP_STEP, DRAFT_STEP = 7, 8
@@ -187,10 +194,7 @@ async def _previous_period(session: AsyncSession, period: Period) -> Period | No
         (p for p in rows if _order(p) < _order(period)), key=lambda p: (_order(p), p.id)
     )
     for p in reversed(before):
-        has = (
-            await session.exec(select(Indicator.id).where(Indicator.period_id == p.id).limit(1))
-        ).first()
-        if has is not None:
+        if await has_indicators(session, p.id):
             return p
     return None
 
@@ -414,33 +418,23 @@ async def build(
 # ------------------------------------------------------------------------------- actions
 
 
+async def _tim_user(session: AsyncSession, office: Office, telegram_id: int) -> User:
+    """The recap is Tim SAKIP's work (step 7): everyone else is refused before any query."""
+    user = await active_user(session, telegram_id)
+    if to_actor(user, office).role is not step(RECAP_STEP).actor:
+        raise SopError("Rekapitulasi dibuat oleh Tim SAKIP (Langkah 7).")
+    return user
+
+
 async def target(office: Office, telegram_id: int, period_id: int | None = None):
     """The period /rekap works on: step 7 stores the recap, step 8 carries it to the Draft
     Laporan, any other running period with indicators gets a preview that is not stored."""
     async with office.db.session() as session:
-        user = await active_user(session, telegram_id)
-        actor = to_actor(user, office)
-        if actor.role is not step(RECAP_STEP).actor:
-            raise SopError("Rekapitulasi dibuat oleh Tim SAKIP (Langkah 7).")
-        found: list[RecapTarget] = []
-        for p in await queries.running_periods(session=session):
-            if period_id is not None and p.id != period_id:
-                continue
-            has = (
-                await session.exec(select(Indicator.id).where(Indicator.period_id == p.id).limit(1))
-            ).first()
-            if has is None:
-                continue
-            run = (
-                await session.exec(
-                    select(StepRun)
-                    .where(StepRun.period_id == p.id, StepRun.status == engine.OPEN)
-                    .order_by(col(StepRun.step_no))
-                )
-            ).first()
-            found.append(
-                RecapTarget(p.id, p.name, run.step_no if run else None, run.id if run else None)
-            )
+        await _tim_user(session, office, telegram_id)
+        found = [
+            RecapTarget(p.id, p.name, run.step_no if run else None, run.id if run else None)
+            for p, run in await periods_with_indicators(session, period_id)
+        ]
         if not found:
             raise SopError(
                 "Tidak ada periode berjalan yang memiliki indikator untuk direkap. Ketik /status."
@@ -448,13 +442,6 @@ async def target(office: Office, telegram_id: int, period_id: int | None = None)
         if len(found) > 1:
             return Choice(tuple((t.period_id, t.period) for t in found))
         return found[0]
-
-
-async def _tim_user(session: AsyncSession, office: Office, telegram_id: int) -> User:
-    user = await active_user(session, telegram_id)
-    if to_actor(user, office).role is not Role.TIM_SAKIP:
-        raise SopError("Rekapitulasi dibuat oleh Tim SAKIP (Langkah 7).")
-    return user
 
 
 async def _replace_drafts(session: AsyncSession, run_id: int) -> bool:
@@ -477,56 +464,58 @@ def _document(period: Period, run: StepRun, user: User, now, **fields) -> Docume
     )
 
 
+async def _store_drafts(
+    session: AsyncSession,
+    period: Period,
+    run: StepRun,
+    user: User,
+    now: datetime,
+    documents: Sequence[dict],
+) -> Stored:
+    """The run's drafts give way to these documents: one way for steps 7 and 8 alike."""
+    replaced = await _replace_drafts(session, run.id)
+    docs = [_document(period, run, user, now, **fields) for fields in documents]
+    session.add_all(docs)
+    await session.flush()
+    return Stored(
+        period.name,
+        run.step_no,
+        run.id,
+        tuple(d.id for d in docs),
+        tuple(d.file_name for d in docs),
+        replaced,
+    )
+
+
 async def store(office: Office, telegram_id: int, files: RecapFiles) -> Stored:
     """The built recap (and its chart) becomes step 7's draft output, replacing earlier ones."""
     now = office.clock()
     async with office.db.transaction() as session:
         user = await _tim_user(session, office, telegram_id)
         period = await session.get(Period, files.period_id)
-        run = (
-            await session.exec(
-                select(StepRun).where(
-                    StepRun.period_id == files.period_id,
-                    StepRun.step_no == RECAP_STEP,
-                    StepRun.status == engine.OPEN,
-                )
-            )
-        ).first()
+        run = await open_run(session, files.period_id, RECAP_STEP)
         if period is None or period.status != engine.RUNNING or run is None:
             raise SopError(
                 "Langkah 7 periode ini sudah tidak terbuka; rekap dikirim tanpa disimpan."
             )
-        replaced = await _replace_drafts(session, run.id)
-        docs = []
-        for content, name, mime, kind in (
-            (files.workbook, files.file_name, XLSX_MIME, step(RECAP_STEP).output),
-            (files.chart, files.chart_name, "image/png", CHART_KIND),
-        ):
-            doc = _document(
-                period,
-                run,
-                user,
-                now,
-                kind=kind,
-                file_name=name,
-                mime_type=mime,
-                size=len(content),
-                sha256=office.files.put(content),
+        documents = [
+            {
+                "kind": kind,
+                "file_name": name,
+                "mime_type": mime,
+                "size": len(content),
+                "sha256": office.files.put(content),
+            }
+            for content, name, mime, kind in (
+                (files.workbook, files.file_name, XLSX_MIME, step(RECAP_STEP).output),
+                (files.chart, files.chart_name, "image/png", CHART_KIND),
             )
-            session.add(doc)
-            docs.append(doc)
-        await session.flush()
+        ]
+        stored = await _store_drafts(session, period, run, user, now, documents)
         await audit(
             session, "rekap", now, user.id, period.id, step=RECAP_STEP, indikator=files.indicators
         )
-        return Stored(
-            period.name,
-            RECAP_STEP,
-            run.id,
-            tuple(d.id for d in docs),
-            tuple(d.file_name for d in docs),
-            replaced,
-        )
+        return stored
 
 
 async def carry_to_draft(office: Office, telegram_id: int, period_id: int) -> Stored:
@@ -535,69 +524,35 @@ async def carry_to_draft(office: Office, telegram_id: int, period_id: int) -> St
     async with office.db.transaction() as session:
         user = await _tim_user(session, office, telegram_id)
         period = await session.get(Period, period_id)
-        run = (
-            await session.exec(
-                select(StepRun).where(
-                    StepRun.period_id == period_id,
-                    StepRun.step_no == DRAFT_STEP,
-                    StepRun.status == engine.OPEN,
-                )
-            )
-        ).first()
+        run = await open_run(session, period_id, DRAFT_STEP)
         if period is None or run is None:
             raise SopError("Langkah 8 periode ini sedang tidak terbuka. Ketik /status.")
-        recap_run = (
-            await session.exec(
-                select(StepRun)
-                .where(
-                    StepRun.period_id == period_id,
-                    StepRun.step_no == RECAP_STEP,
-                    StepRun.status == engine.DONE,
-                )
-                .order_by(col(StepRun.id).desc())
-            )
-        ).first()
-        sources = (
-            (
-                await session.exec(
-                    select(Document)
-                    .where(Document.step_run_id == recap_run.id, Document.status == FINAL)
-                    .order_by(col(Document.id))
-                )
-            ).all()
-            if recap_run
-            else []
-        )
+        sources = await _documents(session, await previous_output(session, period_id, DRAFT_STEP))
         if not sources:
             raise SopError("Rekap Langkah 7 tidak ditemukan. Kirim draft laporan sebagai dokumen.")
-        replaced = await _replace_drafts(session, run.id)
-        docs = []
-        for src in sources:
-            kind = step(DRAFT_STEP).output if src.kind == step(RECAP_STEP).output else src.kind
-            doc = _document(
-                period,
-                run,
-                user,
-                now,
-                kind=kind,
-                file_name=src.file_name,
-                mime_type=src.mime_type,
-                size=src.size,
-                sha256=src.sha256,
-                telegram_file_id=src.telegram_file_id,
-            )
-            session.add(doc)
-            docs.append(doc)
-        await session.flush()
+        recap_kind = step(RECAP_STEP).output
+        documents = [
+            {
+                "kind": step(DRAFT_STEP).output if src.kind == recap_kind else src.kind,
+                "file_name": src.file_name,
+                "mime_type": src.mime_type,
+                "size": src.size,
+                "sha256": src.sha256,
+                "telegram_file_id": src.telegram_file_id,
+            }
+            for src in sources
+        ]
+        stored = await _store_drafts(session, period, run, user, now, documents)
         await audit(session, "draft_laporan", now, user.id, period.id, step=DRAFT_STEP)
-        return Stored(
-            period.name,
-            DRAFT_STEP,
-            run.id,
-            tuple(d.id for d in docs),
-            tuple(d.file_name for d in docs),
-            replaced,
-        )
+        return stored
+
+
+async def _documents(session: AsyncSession, ids: Sequence[int]) -> Sequence[Document]:
+    """The documents with these ids in upload order, so the copies keep the recap's order."""
+    if not ids:
+        return []
+    q = select(Document).where(col(Document.id).in_(list(ids))).order_by(col(Document.id))
+    return (await session.exec(q)).all()
 
 
 async def period_by_name(office: Office, name: str) -> Period:
