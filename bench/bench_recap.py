@@ -34,13 +34,13 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
-import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from bench.common import fresh_pg  # noqa: E402
+
 KEGIATAN_PER_PROGRAM = 5
 SUB_PER_KEGIATAN = 5
 
@@ -334,29 +334,6 @@ def report(r: dict) -> str:
     )
 
 
-def _pg_database() -> tuple[str, str] | None:
-    import psycopg
-
-    admin = PG_URL.replace("+psycopg", "")
-    try:
-        conn = psycopg.connect(admin, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        print(f"PostgreSQL: skipped, server unreachable ({str(exc).strip()[:120]})")
-        return None
-    name = f"bench_recap_{uuid.uuid4().hex[:8]}"
-    conn.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    return admin, PG_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-def _drop_pg(admin: str, url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -389,19 +366,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/bench.db"
         print(report(bench(url, "SQLite", args.indicators, args.programs, args.repeat, tmp)))
-        pg = _pg_database()
-        if pg is not None:
-            admin, pg_url = pg
-            try:
-                print(
-                    report(
-                        bench(
-                            pg_url, "PostgreSQL", args.indicators, args.programs, args.repeat, tmp
-                        )
-                    )
-                )
-            finally:
-                _drop_pg(admin, pg_url)
+        with fresh_pg("recap") as pg_url:
+            if pg_url is not None:
+                r = bench(pg_url, "PostgreSQL", args.indicators, args.programs, args.repeat, tmp)
+                print(report(r))
     return 0
 
 

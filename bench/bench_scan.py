@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -30,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 
+from bench.common import fresh_pg  # noqa: E402
 from core import deadlines  # noqa: E402
 from core.office import Office  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -37,7 +36,6 @@ from storage.files import FileStore  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Period, StepRun, User  # noqa: E402
 
-PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # Monday 4 August 2025, 10:00 WIB: a working day, so due rows are really sent by the full scan.
 NOW = datetime(2025, 8, 4, 3, 0, tzinfo=timezone.utc)
 RUNS_PER_PERIOD = 100
@@ -161,29 +159,6 @@ async def bench(url: str, label: str, n: int, due_share: float, repeat: int) -> 
         await db.dispose()
 
 
-def _pg_database() -> tuple[str, str] | None:
-    import psycopg
-
-    admin = PG_URL.replace("+psycopg", "")
-    try:
-        conn = psycopg.connect(admin, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        print(f"PostgreSQL skipped: not reachable at {admin} ({str(exc).strip()})")
-        return None
-    name = f"kinerja_bench_{uuid.uuid4().hex[:10]}"
-    conn.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    return admin, PG_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-def _drop_pg(admin: str, url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def report(r: dict) -> str:
     return (
         f"{r['backend']}: {r['rows']:,} open runs, {r['due']:,} due "
@@ -204,14 +179,10 @@ async def main(args: argparse.Namespace) -> int:
         url = f"sqlite+aiosqlite:///{tmp}/bench.db"
         results.append(await bench(url, "SQLite", args.rows, args.due, args.repeat))
         print(report(results[-1]), flush=True)
-    pg = _pg_database()
-    if pg is not None:
-        admin, url = pg
-        try:
+    with fresh_pg("scan") as url:
+        if url is not None:
             results.append(await bench(url, "PostgreSQL", args.rows, args.due, args.repeat))
             print(report(results[-1]), flush=True)
-        finally:
-            _drop_pg(admin, url)
     slow = [r for r in results if r["all_median_ms"] >= 100]
     print("target < 100 ms for the selection:", "met" if not slow else "MISSED")
     return 1 if slow else 0
