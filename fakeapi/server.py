@@ -7,6 +7,7 @@ python-telegram-bot's ``base_url``/``base_file_url`` at it); the test drives sim
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import logging
@@ -19,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import PurePosixPath
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from .entities import EntityParseError, parse_html
@@ -129,8 +131,9 @@ class FakeTelegram:
 
     Where it differs from Telegram, knowingly: text length counts code points after entity
     parsing; Markdown/MarkdownV2 are accepted unchecked (this project writes HTML); a bare
-    ``&`` in HTML is rejected (Telegram lets it through); setWebhook is recorded but updates are
-    not delivered to the webhook; no inline mode, media groups or getChat.
+    ``&`` in HTML is rejected (Telegram lets it through); with a webhook set, each new update is
+    POSTed to it (with the secret token header) and retried for a few seconds while the bot is
+    not listening yet, then kept for getUpdates; no inline mode, media groups or getChat.
     """
 
     def __init__(
@@ -159,6 +162,9 @@ class FakeTelegram:
         self.files: dict[str, StoredFile] = {}
         self.menu_buttons: dict[int | None, dict] = {}
         self.webhook_url = ""
+        self.webhook_secret = ""
+        self.webhook_statuses: list[int] = []
+        self._webhook_tasks: set[asyncio.Task] = set()
         self.on_bot_message: list[Callable[[BotMessage], None]] = []
 
         self._views: dict[int, ChatView] = {}  # chat id -> FakeUser (private) or FakeGroup
@@ -244,6 +250,8 @@ class FakeTelegram:
     async def stop(self) -> None:
         self._closing = True
         self._updates_changed.fire()
+        for task in list(self._webhook_tasks):
+            task.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -651,9 +659,32 @@ class FakeTelegram:
     # ------------------------------------------------------------------ updates (used by users.py)
 
     def _push_update(self, payload: dict) -> None:
-        self._updates.append({"update_id": self._next_update_id, **payload})
+        update = {"update_id": self._next_update_id, **payload}
         self._next_update_id += 1
+        if self.webhook_url:
+            self._webhook_send(update)
+            return
+        self._updates.append(update)
         self._updates_changed.fire()
+
+    def _webhook_send(self, update: dict) -> None:
+        task = asyncio.create_task(self._deliver_webhook(update))
+        self._webhook_tasks.add(task)
+        task.add_done_callback(self._webhook_tasks.discard)
+
+    async def _deliver_webhook(self, update: dict) -> None:
+        """POST one update as Telegram does; the bot's answer status is recorded."""
+        headers = (
+            {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret} if self.webhook_secret else {}
+        )
+        async with aiohttp.ClientSession() as session:
+            for _ in range(100):
+                try:
+                    async with session.post(self.webhook_url, json=update, headers=headers) as resp:
+                        self.webhook_statuses.append(resp.status)
+                        return
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
 
     def _incoming_message(self, sender: FakeUser, view: ChatView, fields: dict) -> dict:
         chat_id = view.chat_id
@@ -731,12 +762,18 @@ class FakeTelegram:
 
     async def _set_webhook(self, params: Params) -> bool:
         self.webhook_url = params.text("url") or ""
+        self.webhook_secret = params.text("secret_token") or ""
         if params.flag("drop_pending_updates"):
             self._updates.clear()
+        # Telegram hands the updates that waited for getUpdates to the new webhook.
+        if self.webhook_url:
+            pending, self._updates = self._updates, []
+            for update in pending:
+                self._webhook_send(update)
         return True
 
     async def _delete_webhook(self, params: Params) -> bool:
-        self.webhook_url = ""
+        self.webhook_url = self.webhook_secret = ""
         if params.flag("drop_pending_updates"):
             self._updates.clear()
         return True

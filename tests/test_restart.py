@@ -40,6 +40,7 @@ class BotProcess:
             "PER_CHAT_INTERVAL": "0",
             "PERSISTENCE_INTERVAL": "0.2",
         }
+        data.mkdir(parents=True, exist_ok=True)
         self.log = data / "bot.log"
         self.proc: subprocess.Popen | None = None
 
