@@ -1,4 +1,4 @@
-"""`kinerja-bot backup` copies the database and the stored documents."""
+"""The `kinerja-bot` command line: backup, admin add, and run without a token."""
 
 from __future__ import annotations
 
@@ -37,3 +37,17 @@ def test_run_without_token_explains_and_points_to_the_demo(tmp_path: Path, monke
     assert main(["run"]) == 2
     err = capsys.readouterr().err
     assert "@BotFather" in err and "make demo" in err
+
+
+def test_admin_add_keeps_an_unknown_id_as_admin_only(tmp_path: Path, monkeypatch):
+    data = tmp_path / "data"
+    url = f"sqlite+aiosqlite:///{data}/kinerja.db"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DATA_DIR", str(data))
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["admin", "add", "555"]) == 0
+
+    with sqlite3.connect(data / "kinerja.db") as conn:
+        rows = conn.execute("select telegram_id, status, is_admin from user").fetchall()
+    assert rows == [(555, "admin", 1)]
