@@ -20,7 +20,7 @@ def kk_row(
     kode: str,
     nama: str,
     indikator: str,
-    pic: str,
+    pic: Any,
     *,
     satuan: str = "%",
     tahunan: Any = 100,
@@ -31,8 +31,13 @@ def kk_row(
     jenis: str = "IKU",
     pagu: Any = None,
     realisasi_anggaran: Any = None,
+    cara: str | None = "",
+    sumber: str | None = "Laporan bidang",
 ) -> list[Any]:
-    """One row of the template's Data sheet, in its column order."""
+    """One row of the template's Data sheet, in its column order.
+
+    `cara` "" (the default) writes "Cara hitung <indikator>"; None leaves a cell blank.
+    """
     return [
         level,
         kode,
@@ -45,23 +50,31 @@ def kk_row(
         polaritas,
         tipe,
         konsolidasi,
-        f"Cara hitung {indikator}",
+        f"Cara hitung {indikator}" if cara == "" else cara,
         pagu,
         realisasi_anggaran,
-        "Laporan bidang",
+        sumber,
         pic,
     ]
 
 
-def kertas_kerja(rows: list[list[Any]]) -> bytes:
+def kertas_kerja(
+    rows: list[list[Any]],
+    *,
+    headers: list[str] | None = None,
+    sheet: str = DATA_SHEET,
+    codes_as_text: bool = True,
+) -> bytes:
+    """The rows as an .xlsx Data sheet; the template's headers and text cells unless told."""
     wb = Workbook()
     ws = wb.active
-    ws.title = DATA_SHEET
-    ws.append([c.header for c in COLUMNS])
+    ws.title = sheet
+    ws.append(headers if headers is not None else [c.header for c in COLUMNS])
     for values in rows:
         ws.append(values)
-    for cell in ws["B"][1:] + ws["S"][1:]:  # kode and NIP as text, as the template says
-        cell.number_format = "@"
+    if codes_as_text:  # kode and NIP as text, as the template says
+        for cell in ws["B"][1:] + ws["S"][1:]:
+            cell.number_format = "@"
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

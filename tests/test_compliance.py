@@ -22,6 +22,7 @@ from storage.files import FileStore
 from storage.migrate import upgrade
 from storage.models import Period, StepRun, User
 from tests.conftest import ADMIN_ID, Bot, Clock, register
+from tests.test_periods_e2e import start_period
 
 JKT = ZoneInfo("Asia/Jakarta")
 CAL = WorkingCalendar(CalendarConfig())
@@ -161,12 +162,7 @@ async def test_kepatuhan_in_chat_for_the_leaders_only(
     await kd.send("/kepatuhan")
     empty = await kd.expect("Kepatuhan SOP")
     assert "Belum ada periode selesai" in empty.plain
-    await kd.send("/mulai")
-    await kd.expect("nama periode")
-    await kd.send("Triwulan I 2025")
-    await kd.expect("Nota Dinas")
-    await kd.send("Dengan ini diperintahkan pengukuran data kinerja triwulan I.")
-    await kd.expect("dimulai")
+    await start_period(kd, "Triwulan I 2025")
     clock.advance(minutes=90)
     await kd.send("/kepatuhan")
     report = await kd.expect("Kepatuhan SOP")
@@ -180,12 +176,7 @@ async def test_kepatuhan_in_chat_for_the_leaders_only(
     await asn.send("/kepatuhan")
     await asn.expect("hanya untuk Kepala Dinas, Sekretaris dan Tim SAKIP")
     # Several running periods: the leader picks one.
-    await kd.send("/mulai")
-    await kd.expect("nama periode")
-    await kd.send("Triwulan II 2025")
-    await kd.expect("Nota Dinas")
-    await kd.send("Dengan ini diperintahkan pengukuran data kinerja triwulan II.")
-    await kd.expect("dimulai")
+    await start_period(kd, "Triwulan II 2025")
     await kd.send("/kepatuhan")
     choice = await kd.expect("Pilih periode")
     await kd.press("Triwulan II 2025", choice)

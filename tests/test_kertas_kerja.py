@@ -23,6 +23,7 @@ from core.kertas_kerja import (
     parse_kertas_kerja,
 )
 from core.numbers import NumberError, parse_number
+from tests.kinerja_flow import kertas_kerja, kk_row
 
 DATA = Path(__file__).parent / "data"
 NIP = "198501012010011002"
@@ -36,51 +37,23 @@ def row(
     nama: str = "Program Penempatan Tenaga Kerja",
     indikator: str = "Persentase pencari kerja ditempatkan",
     *,
-    jenis: str = "IKU",
-    satuan: str = "%",
     tahunan: Any = 80,
-    tw: tuple[Any, Any, Any, Any] = (None, None, None, None),
-    polaritas: str = "Positif",
-    tipe: str = "Angka",
-    konsolidasi: str = "Nilai Akhir",
     cara: str | None = None,
-    pagu: Any = None,
-    realisasi_anggaran: Any = None,
     sumber: str | None = None,
     pic: Any = NIP,
+    **columns: Any,
 ) -> list[Any]:
-    return [
-        level,
-        kode,
-        nama,
-        indikator,
-        jenis,
-        satuan,
-        tahunan,
-        *tw,
-        polaritas,
-        tipe,
-        konsolidasi,
-        cara,
-        pagu,
-        realisasi_anggaran,
-        sumber,
-        pic,
-    ]
+    """A Data sheet row with this file's defaults: the optional texts left blank."""
+    return kk_row(
+        level, kode, nama, indikator, pic, tahunan=tahunan, cara=cara, sumber=sumber, **columns
+    )
 
 
 def make_xlsx(
     rows: list[list[Any]], *, headers: list[str] | None = None, sheet: str = DATA_SHEET
 ) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet
-    ws.append(headers if headers is not None else [column.header for column in COLUMNS])
-    for values in rows:
-        ws.append(values)
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    """As typed by hand: kode and NIP cells without the template's text format."""
+    return kertas_kerja(rows, headers=headers, sheet=sheet, codes_as_text=False)
 
 
 def number_problem(text: str) -> str:

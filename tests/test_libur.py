@@ -17,6 +17,7 @@ from core.libur import parse_day, split_day
 from fakeapi import FakeTelegram
 from storage.models import DayOff, StepRun, WorkingDay
 from tests.conftest import ADMIN_ID, Bot, Clock, register
+from tests.test_periods_e2e import pair, start_period
 
 JKT = ZoneInfo("Asia/Jakarta")
 
@@ -134,18 +135,9 @@ async def test_an_estimated_holiday_can_be_made_a_working_day(tg: FakeTelegram, 
 async def test_a_new_day_off_leaves_open_due_times_and_moves_new_ones(
     tg: FakeTelegram, bot: Bot, clock: Clock
 ) -> None:
-    admin = tg.user(ADMIN_ID, "Admin")
-    kd = tg.user(101, "Bambang")
-    sek = tg.user(102, "Siti")
-    await register(admin, kd, "Bambang Purwanto", "196909211996021001", "Kepala Dinas")
-    await register(admin, sek, "Siti Aminah", "197501012000032002", "Sekretaris")
+    admin, kd, _ = await pair(tg)
     clock.now = datetime(2025, 4, 14, 15, 30, tzinfo=JKT)  # step 2 due Tuesday 08:00
-    await kd.send("/mulai")
-    await kd.expect("nama periode")
-    await kd.send("Triwulan I 2025")
-    await kd.expect("Nota Dinas")
-    await kd.send("Dengan ini diperintahkan pengukuran data kinerja triwulan I.")
-    await kd.expect("dimulai")
+    await start_period(kd, "Triwulan I 2025")
     await admin.send("/libur tambah 2025-04-15 Kantor tutup")
     await admin.expect("sekarang hari libur")
     async with bot.office.db.session() as session:
