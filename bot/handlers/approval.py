@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from html import escape
 
 from telegram import ForceReply, Update
@@ -12,13 +11,11 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot import keyboards, messages
 from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
-from bot.handlers.dialog import cancel_command, expired, fresh_dialog
+from bot.handlers.dialog import TYPED, dialog, expired, fresh_dialog
 from bot.handlers.period import opened_text
 from core import workflow
 from core.engine import require_note
@@ -112,20 +109,14 @@ async def got_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | 
 
 
 def handlers() -> list:
-    # The button starts the dialog, the note comes as a message: per_message=False is intended.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
-        dialog = ConversationHandler(
-            entry_points=[CallbackQueryHandler(reject_button, pattern=r"^no:\d+$")],
-            states={NOTE: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_note)]},
-            fallbacks=[CommandHandler("batal", cancel_command)],
-            name="tolak",
-            persistent=True,
-            per_message=False,
-        )
+    note = dialog(
+        "tolak",
+        [CallbackQueryHandler(reject_button, pattern=r"^no:\d+$")],
+        {NOTE: [MessageHandler(TYPED, got_note)]},
+    )
     return [
         CommandHandler("setuju", setuju),
         CommandHandler("tolak", tolak),
         CallbackQueryHandler(approve_button, pattern=r"^ok:\d+$"),
-        dialog,
+        note,
     ]

@@ -8,7 +8,6 @@ decided by another member, is never decided twice.
 
 from __future__ import annotations
 
-import warnings
 from html import escape
 
 from telegram import ForceReply, InlineKeyboardMarkup, InputFile, Update
@@ -19,13 +18,11 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot import keyboards, messages_data
 from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
-from bot.handlers.dialog import cancel_command, expired, fresh_dialog
+from bot.handlers.dialog import TYPED, dialog, expired, fresh_dialog
 from bot.handlers.period import opened_text
 from core import indicators
 from core.engine import SopError
@@ -177,23 +174,17 @@ async def show_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 def handlers() -> list:
-    # The button starts the dialog, the note comes as a message: per_message=False is intended.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
-        dialog = ConversationHandler(
-            entry_points=[CallbackQueryHandler(ask_note, pattern=r"^ek:\d+:\d+$")],
-            states={NOTE: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_note)]},
-            fallbacks=[CommandHandler("batal", cancel_command)],
-            name="evaluasi",
-            persistent=True,
-            per_message=False,
-            allow_reentry=True,
-        )
+    note = dialog(
+        "evaluasi",
+        [CallbackQueryHandler(ask_note, pattern=r"^ek:\d+:\d+$")],
+        {NOTE: [MessageHandler(TYPED, got_note)]},
+        allow_reentry=True,
+    )
     return [
         CommandHandler("evaluasi", evaluasi),
         CallbackQueryHandler(evaluasi_button, pattern=r"^evgo:\d+$"),
         CallbackQueryHandler(valid, pattern=r"^ev:\d+:\d+$"),
         CallbackQueryHandler(skip, pattern=r"^es:\d+:\d+$"),
         CallbackQueryHandler(show_evidence, pattern=r"^eb:\d+$"),
-        dialog,
+        note,
     ]

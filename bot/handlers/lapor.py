@@ -10,7 +10,6 @@ the evidence is downloaded and stored when the figure is confirmed.
 
 from __future__ import annotations
 
-import warnings
 from decimal import Decimal
 from pathlib import PurePath
 
@@ -23,11 +22,10 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot import keyboards, messages_data
 from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
-from bot.handlers.dialog import cancel_command, expired, fresh_dialog
+from bot.handlers.dialog import TYPED, dialog, expired, fresh_dialog
 from bot.handlers.period import opened_text
 from core import indicators
 from core.engine import SopError
@@ -263,57 +261,50 @@ async def use_buttons(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 def handlers() -> list:
-    text = filters.TEXT & ~filters.COMMAND
-    # Buttons and typed answers share one dialog per user: per_message=False is intended.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
-        dialog = ConversationHandler(
-            entry_points=[
-                CommandHandler("lapor", lapor),
-                CallbackQueryHandler(lapor, pattern=r"^lpgo$"),
+    report = dialog(
+        "lapor",
+        [
+            CommandHandler("lapor", lapor),
+            CallbackQueryHandler(lapor, pattern=r"^lpgo$"),
+            CallbackQueryHandler(pick, pattern=r"^lp:\d+$"),
+        ],
+        {
+            PICK: [
                 CallbackQueryHandler(pick, pattern=r"^lp:\d+$"),
+                CallbackQueryHandler(page, pattern=r"^lpp:\d+$"),
+                MessageHandler(TYPED, use_buttons),
             ],
-            states={
-                PICK: [
-                    CallbackQueryHandler(pick, pattern=r"^lp:\d+$"),
-                    CallbackQueryHandler(page, pattern=r"^lpp:\d+$"),
-                    MessageHandler(text, use_buttons),
-                ],
-                VALUE: [MessageHandler(text, got_value)],
-                ODD: [
-                    CallbackQueryHandler(odd_yes, pattern=r"^lpy$"),
-                    CallbackQueryHandler(odd_no, pattern=r"^lpn$"),
-                    MessageHandler(text, use_buttons),
-                ],
-                PENDUKUNG: [
-                    MessageHandler(text, got_pendukung),
-                    CallbackQueryHandler(got_pendukung, pattern=r"^lps$"),
-                ],
-                PENGHAMBAT: [
-                    MessageHandler(text, got_penghambat),
-                    CallbackQueryHandler(got_penghambat, pattern=r"^lps$"),
-                ],
-                EVIDENCE: [
-                    MessageHandler(filters.PHOTO, got_photo),
-                    MessageHandler(filters.Document.ALL, got_document),
-                    CallbackQueryHandler(skip_evidence, pattern=r"^lps$"),
-                    MessageHandler(text, use_buttons),
-                ],
-                CONFIRM: [
-                    CallbackQueryHandler(confirmed, pattern=r"^lpok$"),
-                    CallbackQueryHandler(change_value, pattern=r"^lped$"),
-                    CallbackQueryHandler(abort, pattern=r"^lpx$"),
-                    MessageHandler(text, use_buttons),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("batal", cancel_command),
-                CallbackQueryHandler(pick, pattern=r"^lp:\d+$"),
-                MessageHandler(~filters.COMMAND & ~filters.TEXT, not_text),
+            VALUE: [MessageHandler(TYPED, got_value)],
+            ODD: [
+                CallbackQueryHandler(odd_yes, pattern=r"^lpy$"),
+                CallbackQueryHandler(odd_no, pattern=r"^lpn$"),
+                MessageHandler(TYPED, use_buttons),
             ],
-            name="lapor",
-            persistent=True,
-            per_message=False,
-            allow_reentry=True,
-        )
-    return [dialog, CallbackQueryHandler(page, pattern=r"^lpp:\d+$")]
+            PENDUKUNG: [
+                MessageHandler(TYPED, got_pendukung),
+                CallbackQueryHandler(got_pendukung, pattern=r"^lps$"),
+            ],
+            PENGHAMBAT: [
+                MessageHandler(TYPED, got_penghambat),
+                CallbackQueryHandler(got_penghambat, pattern=r"^lps$"),
+            ],
+            EVIDENCE: [
+                MessageHandler(filters.PHOTO, got_photo),
+                MessageHandler(filters.Document.ALL, got_document),
+                CallbackQueryHandler(skip_evidence, pattern=r"^lps$"),
+                MessageHandler(TYPED, use_buttons),
+            ],
+            CONFIRM: [
+                CallbackQueryHandler(confirmed, pattern=r"^lpok$"),
+                CallbackQueryHandler(change_value, pattern=r"^lped$"),
+                CallbackQueryHandler(abort, pattern=r"^lpx$"),
+                MessageHandler(TYPED, use_buttons),
+            ],
+        },
+        [
+            CallbackQueryHandler(pick, pattern=r"^lp:\d+$"),
+            MessageHandler(~filters.COMMAND & ~filters.TEXT, not_text),
+        ],
+        allow_reentry=True,
+    )
+    return [report, CallbackQueryHandler(page, pattern=r"^lpp:\d+$")]

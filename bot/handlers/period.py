@@ -17,7 +17,7 @@ from telegram.ext import (
 from bot import keyboards, messages
 from bot.dates import when
 from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
-from bot.handlers.dialog import cancel_command, expired, fresh_dialog
+from bot.handlers.dialog import TYPED, dialog, expired, fresh_dialog
 from bot.handlers.files import download
 from core import views, workflow
 from core.calendar import WorkingCalendar
@@ -123,22 +123,20 @@ async def cancel_period(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 def handlers() -> list:
-    dialog = ConversationHandler(
-        entry_points=[CommandHandler("mulai", mulai)],
-        states={
-            NAME: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_name)],
+    start = dialog(
+        "mulai",
+        [CommandHandler("mulai", mulai)],
+        {
+            NAME: [MessageHandler(TYPED, got_name)],
             NOTA: [
                 MessageHandler(filters.Document.ALL, got_nota_document),
                 MessageHandler(filters.PHOTO, nota_photo),
-                MessageHandler(filters.TEXT & ~filters.COMMAND, got_nota_text),
+                MessageHandler(TYPED, got_nota_text),
             ],
         },
-        fallbacks=[CommandHandler("batal", cancel_command)],
-        name="mulai",
-        persistent=True,
     )
     return [
-        dialog,
+        start,
         CommandHandler("batalkan", batalkan),
         CallbackQueryHandler(cancel_period, pattern=r"^cx:\d+$"),
     ]

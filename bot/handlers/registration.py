@@ -16,7 +16,7 @@ from telegram.ext import (
 
 from bot import commands, keyboards, messages
 from bot.handlers.common import callback_args, guarded, kick, office, reply
-from bot.handlers.dialog import cancel_command, expired, fresh_dialog
+from bot.handlers.dialog import TYPED, dialog, expired, fresh_dialog
 from core import users
 from core.sop import Role
 from core.users import NeedsReplaceConfirmation
@@ -163,23 +163,19 @@ async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def handlers() -> list:
-    dialog = ConversationHandler(
-        entry_points=[CommandHandler("daftar", daftar)],
-        states={
-            NAMA: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_nama)],
-            NIP: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_nip)],
-            JABATAN: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_jabatan)],
+    register = dialog(
+        "daftar",
+        [CommandHandler("daftar", daftar)],
+        {
+            NAMA: [MessageHandler(TYPED, got_nama)],
+            NIP: [MessageHandler(TYPED, got_nip)],
+            JABATAN: [MessageHandler(TYPED, got_jabatan)],
         },
-        fallbacks=[
-            CommandHandler("batal", cancel_command),
-            MessageHandler(~filters.COMMAND, not_text),
-        ],
-        name="daftar",
-        persistent=True,
+        [MessageHandler(~filters.COMMAND, not_text)],
     )
     return [
         CommandHandler("start", start),
-        dialog,
+        register,
         CommandHandler("profil", profil),
         CallbackQueryHandler(approve, pattern=r"^reg:\d+:\w+$"),
         CallbackQueryHandler(approve_confirmed, pattern=r"^regc:\d+:\w+$"),
