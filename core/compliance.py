@@ -29,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import engine
 from core.calendar import WorkingCalendar, format_duration
 from core.office import Office
+from core.rekap_workbook import ComplianceTable
 from core.sop import Role, step
 from core.users import active_user
 from storage import queries
@@ -283,10 +284,8 @@ def average_table(hist: History) -> tuple[tuple[str, ...], list[list[object]]]:
     return AVERAGE_HEADERS, rows
 
 
-def workbook_table(report: PeriodCompliance):
-    """The recap workbook's Info sheet table (core.rekap_workbook.ComplianceTable)."""
-    from core.rekap_workbook import ComplianceTable
-
+def workbook_table(report: PeriodCompliance) -> ComplianceTable:
+    """The recap workbook's Info sheet table."""
     headers, rows = table(report)
     return ComplianceTable(headers=headers, rows=tuple(tuple(r) for r in rows))
 

@@ -32,7 +32,6 @@ from core.xlsx_safe import (
 )
 
 __all__ = [
-    "COMPLIANCE_HEADERS",
     "DEFAULT_PREDIKAT_COLORS",
     "SHEETS",
     "UNKNOWN_PREDIKAT_COLOR",
@@ -58,20 +57,6 @@ DEFAULT_PREDIKAT_COLORS: Mapping[str, str] = {
 
 UNKNOWN_PREDIKAT_COLOR = "D9D9D9"
 """Grey for a band name without a colour (offices may configure their own scale)."""
-
-COMPLIANCE_HEADERS = (
-    "No",
-    "Kegiatan",
-    "Pelaksana",
-    "Standar",
-    "Dibuka",
-    "Batas Waktu",
-    "Selesai",
-    "Waktu Kerja Aktual",
-    "Status",
-    "Pengingat",
-)
-"""Suggested headers of the SOP compliance table (the caller may pass others)."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +109,7 @@ class TreeNode:
 class ComplianceTable:
     """SOP steps against their standard times; cells are str, numbers or aware datetimes."""
 
-    headers: Sequence[str] = COMPLIANCE_HEADERS
+    headers: Sequence[str] = ()
     rows: Sequence[Sequence[Any]] = ()
 
 

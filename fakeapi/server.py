@@ -852,6 +852,25 @@ class FakeTelegram:
         text, plain, entities, parse_mode = self._text(params)
         if len(plain) > TEXT_LIMIT:
             raise bad_request("MESSAGE_TOO_LONG")
+        return self._edit(message, params, text, plain, entities, parse_mode)
+
+    async def _edit_message_caption(self, params: Params) -> dict:
+        message = self._edit_target(params)
+        if not message.has_media:
+            raise bad_request("there is no caption in the message to edit")
+        caption, plain, entities, parse_mode = self._caption(params)
+        return self._edit(message, params, caption, plain, entities, parse_mode)
+
+    def _edit(
+        self,
+        message: BotMessage,
+        params: Params,
+        text: str,
+        plain: str,
+        entities: list[dict],
+        parse_mode: str | None,
+    ) -> dict:
+        """Change a message's text or caption in place; Telegram refuses an edit that changes nothing."""
         markup = self._inline_markup(self._reply_markup(params))
         if (plain, entities, markup) == (
             message.plain,
@@ -860,22 +879,6 @@ class FakeTelegram:
         ):
             raise bad_request(NOT_MODIFIED)
         message.text, message.plain, message.entities = text, plain, entities
-        message.parse_mode, message.reply_markup = parse_mode, markup
-        return self._after_edit(message)
-
-    async def _edit_message_caption(self, params: Params) -> dict:
-        message = self._edit_target(params)
-        if not message.has_media:
-            raise bad_request("there is no caption in the message to edit")
-        caption, plain, entities, parse_mode = self._caption(params)
-        markup = self._inline_markup(self._reply_markup(params))
-        if (plain, entities, markup) == (
-            message.plain,
-            message.entities,
-            self._inline_markup(message.reply_markup),
-        ):
-            raise bad_request(NOT_MODIFIED)
-        message.text, message.plain, message.entities = caption, plain, entities
         message.parse_mode, message.reply_markup = parse_mode, markup
         return self._after_edit(message)
 

@@ -92,6 +92,8 @@ def sample() -> RecapInput:
     ]
     opened = datetime(2026, 4, 1, 1, 0, tzinfo=timezone.utc)  # 08:00 WIB
     compliance = ComplianceTable(
+        headers=("No", "Kegiatan", "Pelaksana", "Standar", "Dibuka", "Batas Waktu", "Selesai",
+                 "Waktu Kerja Aktual", "Status", "Pengingat"),
         rows=[
             (1, "Perintah pengukuran", "Kepala Dinas", "5 menit", opened, opened, opened,
              "3 menit", "Tepat waktu", 0),
