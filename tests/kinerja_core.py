@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from sqlmodel import select
+
 from bot.app import make_office
 from bot.config import Settings
 from core import indicators, transitions, users, workflow
@@ -16,6 +18,8 @@ from core.office import Office
 from core.sop import Role
 from core.transitions import DocInput, Done
 from storage.migrate import upgrade
+from storage.models import Period as Row
+from storage.models import StepRun
 from tests.conftest import ADMIN_ID, Clock
 
 KD, SEK, TIM1, TIM2, ASN1, ASN2 = 101, 102, 103, 104, 105, 106
@@ -84,10 +88,6 @@ class Period:
         done = await workflow.start_period(self.office, KD, name, pdf("nota"))
         self.name = done.period
         async with self.office.db.session() as session:
-            from sqlmodel import select
-
-            from storage.models import Period as Row
-
             self.id = (await session.exec(select(Row).where(Row.open_name == done.period))).one().id
         return self
 
@@ -100,10 +100,6 @@ class Period:
         return await workflow.finish_step(self.office, telegram_id, attached.run_id)
 
     async def open_run_id(self) -> int:
-        from sqlmodel import select
-
-        from storage.models import StepRun
-
         async with self.office.db.session() as session:
             q = select(StepRun).where(StepRun.period_id == self.id, StepRun.status == "terbuka")
             return (await session.exec(q)).one().id

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,10 @@ from core import users
 from core.sop import Role
 from fakeapi import FakeTelegram
 from storage.migrate import upgrade
-from storage.models import Outbox, Period, PtbData
-from tests.conftest import ADMIN_ID, make_settings
+from storage.models import Figure, Outbox, Period, PtbData
+from tests import kinerja_core
+from tests.conftest import ADMIN_ID, Clock, make_settings
+from tests.kinerja_flow import kertas_kerja, kk_row
 
 KD, SEK = 101, 102
 
@@ -164,3 +167,51 @@ async def test_notice_claimed_but_unsent_goes_out_once_after_sigkill(tg: FakeTel
         rows = (await session.exec(select(Outbox).where(Outbox.kind == "step_opened"))).all()
         assert [(r.status, r.progress) for r in rows] == [("terkirim", 1)]
     assert "dikirim ulang" in proc.log.read_text()
+
+
+async def test_lapor_dialog_resumes_after_sigkill(tg: FakeTelegram, tmp_path: Path):
+    """The ASN typed the value; the process dies; after restart the dialog goes on from the
+    faktor pendukung question and the figure is stored with the value typed before the kill."""
+    clock = Clock()
+    office = await kinerja_core.make(tmp_path, clock)
+    period = await kinerja_core.Period(office, clock).start("Triwulan I 2025")
+    pic = kinerja_core.NIP[kinerja_core.ASN1]
+    rows = [kk_row("Program", "1.02", "Penempatan", "Persentase ditempatkan", pic, tw=(80,) * 4)]
+    await period.to_reporting(kertas_kerja(rows))
+    proc = BotProcess(tg, tmp_path / "data")
+    asn = tg.user(kinerja_core.ASN1, "Ani")
+    proc.start()
+    try:
+        await asn.send("/lapor")
+        listing = await asn.expect("Lapor realisasi", timeout=20)
+        await asn.press(listing.buttons[0][0][0], listing)
+        await asn.expect("Ketik realisasi")
+        await asn.send("85,5")
+        await asn.expect("faktor pendukung")
+
+        async def value_saved() -> bool:
+            async with office.db.session() as session:
+                rows = (await session.exec(select(PtbData))).all()
+            saved = {r.key: r.value for r in rows}
+            state = [v for k, v in saved.items() if k.startswith("conv:lapor")]
+            return state == ["3"] and any("85.5" in v for v in saved.values())
+
+        await wait_for(value_saved)
+        proc.kill()
+
+        proc.start()
+        await asn.send("Pelatihan berjalan sesuai jadwal")
+        ask = await asn.expect("faktor penghambat", timeout=20)
+        await asn.press("⏭ Lewati", ask)
+        ask = await asn.expect("bukti dukung")
+        await asn.press("⏭ Lewati", ask)
+        check = await asn.expect("Periksa sebelum dikirim")
+        assert "85,5" in check.plain and "Pelatihan berjalan sesuai jadwal" in check.plain
+        await asn.press("✅ Kirim", check)
+        await asn.expect("tersimpan")
+    finally:
+        proc.stop()
+    async with office.db.session() as session:
+        (figure,) = (await session.exec(select(Figure))).all()
+    assert figure.realisasi == Decimal("85.5")
+    await office.db.dispose()
