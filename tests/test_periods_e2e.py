@@ -134,3 +134,15 @@ async def test_a_slow_upload_holds_nobody_else(tg: FakeTelegram, bot: Bot, monke
     await kd.expect("Perintah yang bisa", timeout=1.0)
     assert sek.inbox_empty()
     await sek.expect("tersimpan sebagai", timeout=5)
+
+
+async def test_an_oversized_file_is_refused_before_download(tg: FakeTelegram, bot: Bot):
+    _, kd, sek = await pair(tg)
+    await start_period(kd, "Triwulan I 2025")
+    await sek.send_document(
+        b"%PDF-1.4 " + b"0" * (20 * 1024 * 1024), "besar.pdf", "application/pdf"
+    )
+    await sek.expect("lebih dari 20 MB")
+    assert tg.stats["methods"]["getFile"] == 0
+    async with bot.office.db.session() as session:
+        assert [d.kind for d in (await session.exec(select(Document))).all()] == ["Nota Dinas"]
