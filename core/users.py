@@ -21,6 +21,9 @@ PENDING, ACTIVE, INACTIVE, REFUSED = "menunggu", "aktif", "nonaktif", "ditolak"
 ADMIN_ONLY = "admin"
 # Duties that exactly one active user holds at a time.
 SINGLE_HOLDER = (Role.KEPALA_DINAS, Role.SEKRETARIS)
+NOT_REGISTERED = "Anda belum terdaftar. Ketik /daftar untuk mendaftar."
+AWAITING_APPROVAL = "Pendaftaran Anda masih menunggu persetujuan admin."
+ALREADY_REGISTERED = "Anda sudah terdaftar. Ketik /profil untuk melihat data Anda."
 _NIP = re.compile(r"^\d{18}$")
 
 
@@ -92,9 +95,9 @@ async def active_user(session: AsyncSession, telegram_id: int) -> User:
     """The registered, active user behind a Telegram id, or a refusal that says what to do."""
     user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
     if user is None or user.status in (REFUSED, ADMIN_ONLY):
-        raise SopError("Anda belum terdaftar. Ketik /daftar untuk mendaftar.")
+        raise SopError(NOT_REGISTERED)
     if user.status == PENDING:
-        raise SopError("Pendaftaran Anda masih menunggu persetujuan admin.")
+        raise SopError(AWAITING_APPROVAL)
     if user.status == INACTIVE:
         raise SopError("Akun Anda dinonaktifkan. Hubungi admin bila ini keliru.")
     return user
@@ -114,6 +117,26 @@ async def lookup(office: Office, telegram_id: int) -> tuple[User | None, bool]:
         return user, is_admin(office, user, telegram_id)
 
 
+def _require_unregistered(user: User | None) -> None:
+    if user is not None and user.status in (ACTIVE, INACTIVE):
+        raise SopError(ALREADY_REGISTERED)
+    if user is not None and user.status == PENDING:
+        raise SopError(AWAITING_APPROVAL)
+
+
+async def check_can_register(office: Office, telegram_id: int) -> None:
+    """Before the /daftar dialog asks anything: not for users already in or waiting."""
+    async with office.db.session() as session:
+        _require_unregistered(
+            await queries.user_by_telegram(session=session, telegram_id=telegram_id)
+        )
+
+
+async def check_active(office: Office, telegram_id: int) -> User:
+    async with office.db.session() as session:
+        return await active_user(session, telegram_id)
+
+
 async def register(
     office: Office,
     telegram_id: int,
@@ -126,8 +149,7 @@ async def register(
     now = office.clock()
     async with office.db.transaction() as session:
         user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
-        if user is not None and user.status in (ACTIVE, INACTIVE):
-            raise SopError("Anda sudah terdaftar. Ketik /profil untuk melihat data Anda.")
+        _require_unregistered(user)
         taken = (
             await session.exec(select(User).where(User.nip == nip, User.status == ACTIVE))
         ).first()

@@ -94,6 +94,8 @@ async def test_registration_validates_and_admin_sets_roles(tg: FakeTelegram, bot
     await user.expect("sudah dikirim ke admin")
     request = await admin.expect("Permintaan pendaftaran")
     assert "198501012010011001" in request.text
+    await user.send("/daftar")
+    await user.expect("masih menunggu persetujuan admin")
     # The rule sits in core, so a button pressed by anyone but an admin changes nothing.
     with pytest.raises(SopError, match="hanya untuk admin"):
         await users.set_role(bot.office, 201, 1, Role.KEPALA_DINAS)

@@ -12,7 +12,6 @@ from bot import keyboards, messages_data
 from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
 from bot.handlers.period import opened_text
 from core import indicators, users
-from core.engine import SopError
 from core.kertas_kerja import build_template
 from core.transitions import Choice
 
@@ -20,9 +19,7 @@ from core.transitions import Choice
 @guarded
 async def template(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any registered user may take the template; Tim SAKIP uploads it at step 4."""
-    user, _ = await users.lookup(office(context), update.effective_user.id)
-    if user is None or user.status != users.ACTIVE:
-        raise SopError("Anda belum terdaftar. Ketik /daftar untuk mendaftar.")
+    await users.check_active(office(context), update.effective_user.id)
     await update.effective_message.reply_document(
         InputFile(build_template(), filename=messages_data.TEMPLATE_NAME),
         caption=messages_data.TEMPLATE_CAPTION,

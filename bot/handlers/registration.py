@@ -34,7 +34,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, messages.STRANGER.format(office=escape(office(context).name)))
         return
     if user.status == users.PENDING:
-        await reply(update, "Pendaftaran Anda masih menunggu persetujuan admin.")
+        await reply(update, users.AWAITING_APPROVAL)
         return
     await reply(
         update, f"Halo, {escape(user.nama)}. " + messages.help_text(Role(user.role), admin, True)
@@ -43,13 +43,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @guarded
 async def daftar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    user, _ = await users.lookup(office(context), update.effective_user.id)
-    if user is not None and user.status in (users.ACTIVE, users.INACTIVE):
-        await reply(update, "Anda sudah terdaftar. Ketik /profil untuk melihat data Anda.")
-        return ConversationHandler.END
-    if user is not None and user.status == users.PENDING:
-        await reply(update, "Pendaftaran Anda masih menunggu persetujuan admin.")
-        return ConversationHandler.END
+    await users.check_can_register(office(context), update.effective_user.id)
     fresh_dialog(context, "daftar")
     await reply(update, messages.ASK_NAMA)
     return NAMA
@@ -102,7 +96,7 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def profil(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, admin = await users.lookup(office(context), update.effective_user.id)
     if user is None or user.status in (users.REFUSED, users.ADMIN_ONLY):
-        await reply(update, "Anda belum terdaftar. Ketik /daftar untuk mendaftar.")
+        await reply(update, users.NOT_REGISTERED)
         return
     await reply(
         update,
