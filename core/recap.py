@@ -30,7 +30,7 @@ from core.indicators import (
     MISSING,
     STATUS_LABELS,
     VALID,
-    _earlier,
+    earlier_figures,
     has_indicators,
     open_run,
     periods_with_indicators,
@@ -151,7 +151,7 @@ async def load(office: Office, session: AsyncSession, period: Period) -> RecapSo
     }
     names = {u.id: u.nama for u in (await session.exec(select(User))).all()}
     ikodes = [i.ikode for i in indicators]
-    earlier = await _earlier(session, period, ikodes)
+    earlier = await earlier_figures(session, period, ikodes)
     source = RecapSource(
         office=office.name,
         period=period,
@@ -215,7 +215,9 @@ async def _previous_capaian(
         ).all()
     }
     wanted = set(ikodes)
-    earlier = await _earlier(session, period, [i.ikode for i in indicators if i.ikode in wanted])
+    earlier = await earlier_figures(
+        session, period, [i.ikode for i in indicators if i.ikode in wanted]
+    )
     out: dict[str, Decimal | None] = {}
     for ind in indicators:
         if ind.ikode not in wanted:

@@ -1,0 +1,87 @@
+"""Indicators and their figures (SOP steps 4-6), one transaction per action.
+
+Step 4 (`importer`): a clean Kertas Kerja upload replaces the period's indicator set.
+Step 5 (`report`): every PIC reports the realisation of their indicators; `progress` shows what
+is left. Step 6 (`evaluate`): Tim SAKIP validates or returns each figure. Step 9 (`reopen`): a
+rejection that names indicators reopens step 6 for those figures. The names callers use are
+gathered here.
+"""
+
+from core.indicators.common import (
+    EVIDENCE,
+    EVIDENCE_KIND,
+    EVIDENCE_ROLES,
+    KK_PRIVATE,
+    MARKS,
+    MAX_FAKTOR,
+    MISSING,
+    REPORTED,
+    RETURNED,
+    STATUS_LABELS,
+    VALID,
+    Card,
+    Decided,
+    Idle,
+    PicLine,
+    Preview,
+    Progress,
+    ReportItem,
+    Submitted,
+    earlier_figures,
+    may_read_document,
+    open_run,
+)
+from core.indicators.evaluate import decide_figure, evidence, next_card
+from core.indicators.importer import import_kertas_kerja
+from core.indicators.progress import has_indicators, periods_with_indicators, progress
+from core.indicators.reopen import parse_named_codes, reopen_named
+from core.indicators.report import (
+    close_reporting,
+    has_data_work,
+    my_indicators,
+    preview,
+    reporting_gaps,
+    reporting_targets,
+    submit,
+)
+
+__all__ = [
+    "EVIDENCE",
+    "EVIDENCE_KIND",
+    "EVIDENCE_ROLES",
+    "KK_PRIVATE",
+    "MARKS",
+    "MAX_FAKTOR",
+    "MISSING",
+    "REPORTED",
+    "RETURNED",
+    "STATUS_LABELS",
+    "VALID",
+    "Card",
+    "Decided",
+    "Idle",
+    "PicLine",
+    "Preview",
+    "Progress",
+    "ReportItem",
+    "Submitted",
+    "close_reporting",
+    "decide_figure",
+    "earlier_figures",
+    "evidence",
+    "has_data_work",
+    "has_indicators",
+    "import_kertas_kerja",
+    "may_read_document",
+    "my_indicators",
+    "next_card",
+    "open_run",
+    "parse_named_codes",
+    "periods_with_indicators",
+    "preview",
+    "progress",
+    "reopen_named",
+    "reporting_gaps",
+    "reporting_targets",
+    "submit",
+]

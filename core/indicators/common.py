@@ -1,0 +1,396 @@
+"""What the indicator actions share: statuses, the values they return, and the queries
+and rules more than one step needs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core import engine
+from core.capaian import format_target
+from core.engine import Actor, SopError
+from core.indicator_notices import display_code, spec_of
+from core.measure import Measured, measure
+from core.numbers import format_exact
+from core.office import Office
+from core.outbox import enqueue_users
+from core.sop import Role, step
+from core.transitions import (
+    Choice,
+    Done,
+    apply_transition,
+    load_period,
+)
+from core.users import audit
+from storage.models import Figure, Indicator, Period, StepRun, User
+
+KK_STEP, REPORT_STEP, EVAL_STEP = 4, 5, 6
+REPORTED, RETURNED, VALID, MISSING = "dilaporkan", "dikembalikan", "valid", "kosong"
+# Status of an evidence document: never listed in the archive, never sent by /arsip.
+EVIDENCE = "bukti"
+EVIDENCE_KIND = "Bukti dukung realisasi"
+MAX_ROWS = 5000
+MAX_FAKTOR = 1000
+NO_REPORTING = "Tidak ada pelaporan realisasi (Langkah 5) yang sedang dibuka."
+# Who may see a figure's evidence besides the person who reported it.
+EVIDENCE_ROLES = (Role.TIM_SAKIP, Role.SEKRETARIS, Role.KEPALA_DINAS)
+MARKS = {VALID: "✅", REPORTED: "📝", RETURNED: "↩️", MISSING: "✖️", None: "▫️"}
+STATUS_LABELS = {
+    VALID: "valid",
+    REPORTED: "menunggu evaluasi",
+    RETURNED: "dikembalikan",
+    MISSING: "tidak ada realisasi",
+    None: "belum dilaporkan",
+}
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    """One of a PIC's indicators, as the /lapor list and /progres show it."""
+
+    indicator_id: int
+    period_id: int
+    period: str
+    code: str
+    indikator: str
+    satuan: str
+    target: str
+    status: str | None
+    realisasi: Decimal | None
+    note: str | None
+    editable: bool
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A figure typed in /lapor, read and measured before the ASN confirms it."""
+
+    indicator_id: int
+    period: str
+    code: str
+    indikator: str
+    satuan: str
+    value: Decimal
+    needs_confirmation: bool
+    warning: str | None
+    measured: Measured
+    current: Decimal | None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    preview: Preview
+    corrected: bool
+    remaining: int
+    done: Done | None
+
+
+@dataclass(frozen=True)
+class Card:
+    """A submitted figure as Tim SAKIP evaluates it."""
+
+    figure_id: int
+    version: int
+    period_id: int
+    period: str
+    code: str
+    indikator: str
+    satuan: str
+    pic: str
+    realisasi: Decimal | None
+    measured: Measured
+    pendukung: str | None
+    penghambat: str | None
+    has_evidence: bool
+    note: str | None
+    corrected: bool
+    position: int
+    pending: int
+
+
+@dataclass(frozen=True)
+class Idle:
+    """Nothing for this member to evaluate now, and why."""
+
+    period: str
+    returned: int
+    own: int
+
+
+@dataclass(frozen=True)
+class Decided:
+    card: Card
+    valid: bool
+    by: str
+    at: datetime
+    done: Done | None
+
+
+@dataclass(frozen=True)
+class PicLine:
+    nama: str
+    total: int
+    reported: int
+    valid: int
+    returned: int
+    missing: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    period: str
+    step_no: int | None
+    mine: tuple[ReportItem, ...]
+    per_pic: tuple[PicLine, ...]
+    team_view: bool
+    period_id: int = 0
+    can_close: bool = False
+
+
+KK_PRIVATE = (
+    "Kertas Kerja memuat NIP para PIC, jadi hanya dapat dibuka Tim SAKIP dan pimpinan. "
+    "Rekapitulasi dan Laporan Hasil dapat dibuka semua pengguna."
+)
+
+
+def may_read_document(actor: Actor, kind: str) -> bool:
+    """The uploaded Kertas Kerja lists PIC NIPs: archive readers other than Tim SAKIP and the
+    heads do not get it (the recap workbook names PICs without NIP)."""
+    return kind != step(KK_STEP).output or actor.role in EVIDENCE_ROLES
+
+
+def on_postgres(session: AsyncSession) -> bool:
+    return session.bind.dialect.name == "postgresql"
+
+
+async def open_run(
+    session: AsyncSession, period_id: int, step_no: int, lock: bool = False
+) -> StepRun | None:
+    """The step's open run in the period, locked on PostgreSQL when asked (one writer)."""
+    q = select(StepRun).where(
+        StepRun.period_id == period_id, StepRun.step_no == step_no, StepRun.status == engine.OPEN
+    )
+    if lock and on_postgres(session):
+        q = q.with_for_update()
+    return (await session.exec(q)).first()
+
+
+async def periods_with_open(
+    session: AsyncSession, steps: Sequence[int]
+) -> list[tuple[Period, StepRun]]:
+    rows = (
+        await session.exec(
+            select(Period, StepRun)
+            .join(StepRun, col(StepRun.period_id) == Period.id)
+            .where(
+                Period.status == engine.RUNNING,
+                StepRun.status == engine.OPEN,
+                col(StepRun.step_no).in_(steps),
+            )
+            .order_by(col(Period.id))
+        )
+    ).all()
+    return list(rows)
+
+
+async def pick_period(
+    session: AsyncSession, step_no: int, period_id: int | None, nothing: str
+) -> tuple[Period, StepRun] | Choice:
+    """The one running period where the step is open (or that one), a choice, or `nothing`."""
+    periods = await periods_with_open(session, (step_no,))
+    if period_id is not None:
+        periods = [(p, r) for p, r in periods if p.id == period_id]
+    if not periods:
+        raise SopError(nothing)
+    if len({p.id for p, _ in periods}) > 1:
+        return Choice(tuple(dict((p.id, p.name) for p, _ in periods).items()))
+    return periods[0]
+
+
+async def earlier_figures(session: AsyncSession, period: Period, ikodes: Sequence[str]) -> dict:
+    """Validated figures of the same year's other triwulan, by ikode: {ikode: {tw: value}}."""
+    if not ikodes:
+        return {}
+    q = (
+        select(Indicator.ikode, Period.triwulan, Period.id, Figure.realisasi)
+        .join(Figure, col(Figure.indicator_id) == Indicator.id)
+        .join(Period, col(Period.id) == Indicator.period_id)
+        .where(
+            Indicator.year == period.year,
+            col(Period.triwulan).is_not(None),
+            Period.id != period.id,
+            Period.status != engine.CANCELLED,
+            Figure.status == VALID,
+            col(Figure.realisasi).is_not(None),
+        )
+        .order_by(col(Period.id))
+    )
+    if len(ikodes) <= 500:
+        q = q.where(col(Indicator.ikode).in_(ikodes))
+    wanted = set(ikodes)
+    out: dict[str, dict[int, Decimal]] = defaultdict(dict)
+    for ikode, tw, _pid, value in (await session.exec(q)).all():
+        if ikode in wanted:
+            out[ikode][tw] = value  # a later period of the same triwulan wins
+    return out
+
+
+def measure_figure(
+    office: Office, ind: Indicator, period: Period, value, earlier: dict
+) -> Measured:
+    return measure(spec_of(ind), period.triwulan, value, earlier.get(ind.ikode, {}), office.rules)
+
+
+def editable(status: str | None, step5_open: bool, step6_open: bool) -> bool:
+    if step5_open:
+        return status != VALID
+    return step6_open and status in (REPORTED, RETURNED)
+
+
+async def figure_of(session: AsyncSession, indicator_id: int) -> Figure | None:
+    return (await session.exec(select(Figure).where(Figure.indicator_id == indicator_id))).first()
+
+
+async def user_names(session: AsyncSession) -> dict[int, str]:
+    return {u.id: u.nama for u in (await session.exec(select(User))).all()}
+
+
+async def items_of(
+    session: AsyncSession, user: User, periods: Sequence[tuple[Period, StepRun]]
+) -> list[ReportItem]:
+    open_steps: dict[int, set[int]] = defaultdict(set)
+    names: dict[int, Period] = {}
+    for p, r in periods:
+        open_steps[p.id].add(r.step_no)
+        names[p.id] = p
+    if not names:
+        return []
+    rows = (
+        await session.exec(
+            select(Indicator, Figure)
+            .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
+            .where(col(Indicator.period_id).in_(list(names)), Indicator.pic_user_id == user.id)
+            .order_by(col(Indicator.period_id), col(Indicator.position))
+        )
+    ).all()
+    shared_by_period: dict[int, set[str]] = {}
+    for pid in names:
+        kodes = (
+            await session.exec(
+                select(Indicator.kode)
+                .where(Indicator.period_id == pid)
+                .group_by(Indicator.kode)
+                .having(func.count() > 1)
+            )
+        ).all()
+        shared_by_period[pid] = set(kodes)
+    items = []
+    for ind, fig in rows:
+        period = names[ind.period_id]
+        status = fig.status if fig else None
+        steps = open_steps[ind.period_id]
+        items.append(
+            ReportItem(
+                ind.id,
+                period.id,
+                period.name,
+                display_code(ind, ind.kode in shared_by_period[period.id]),
+                ind.indikator,
+                ind.satuan,
+                format_target(spec_of(ind).period_target(period.triwulan)),
+                status,
+                fig.realisasi if fig else None,
+                fig.note if fig else None,
+                editable(status, REPORT_STEP in steps, EVAL_STEP in steps),
+            )
+        )
+    return items
+
+
+async def is_shared(session: AsyncSession, ind: Indicator) -> bool:
+    n = (
+        await session.exec(
+            select(func.count())
+            .select_from(Indicator)
+            .where(Indicator.period_id == ind.period_id, Indicator.kode == ind.kode)
+        )
+    ).one()
+    return n > 1
+
+
+async def missing_count(session: AsyncSession, period_id: int) -> int:
+    q = (
+        select(func.count())
+        .select_from(Indicator)
+        .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
+        .where(Indicator.period_id == period_id, col(Figure.id).is_(None))
+    )
+    return (await session.exec(q)).one()
+
+
+async def complete_step(
+    office: Office,
+    session: AsyncSession,
+    period: Period,
+    step_no: int,
+    actor: Actor,
+    remaining: int,
+    now: datetime,
+    close: bool = False,
+) -> Done:
+    """Through the engine, so transition, notices and rounds stay in one place."""
+    period, view = await load_period(session, period.id)
+    tr = engine.complete(
+        view, step_no, actor, remaining, now, await office.due_fn(session), close=close
+    )
+    done = await apply_transition(office, session, period, tr, actor, now)
+    await audit(
+        session,
+        "tutup_langkah" if close else "langkah_lengkap",
+        now,
+        actor.user_id,
+        period.id,
+        step=step_no,
+        tanpa_realisasi=remaining,
+    )
+    return Done(period.name, step_no, done.outcome, done.opened, done.finished, done.round)
+
+
+async def return_to_pic(
+    session: AsyncSession,
+    period: Period,
+    ind: Indicator,
+    fig: Figure,
+    code: str,
+    note: str | None,
+    by: User,
+    now: datetime,
+) -> None:
+    """The PIC hears that a figure came back to them, with the note, to report it again."""
+    pic = await session.get(User, ind.pic_user_id) if ind.pic_user_id else None
+    if pic is None:
+        return
+    await enqueue_users(
+        session,
+        [pic],
+        key=f"kembali:{fig.id}:{fig.version}",
+        kind="figure_returned",
+        payload={
+            "period": period.name,
+            "indicator_id": ind.id,
+            "code": code,
+            "indikator": ind.indikator,
+            "realisasi": format_exact(fig.realisasi) if fig.realisasi else "-",
+            "satuan": ind.satuan,
+            "note": note,
+            "by": by.nama,
+        },
+        now=now,
+    )

@@ -1,0 +1,222 @@
+"""Step 6: Tim SAKIP declares each figure valid or returns it with a note; the step ends
+when every figure is valid."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core import engine
+from core.engine import Actor, SopError
+from core.indicator_notices import display_code
+from core.indicators.common import (
+    EVAL_STEP,
+    EVIDENCE_ROLES,
+    MAX_FAKTOR,
+    REPORTED,
+    RETURNED,
+    VALID,
+    Card,
+    Decided,
+    Idle,
+    complete_step,
+    earlier_figures,
+    is_shared,
+    measure_figure,
+    open_run,
+    pick_period,
+    return_to_pic,
+    user_names,
+)
+from core.office import Office
+from core.sop import step
+from core.transitions import (
+    Choice,
+    Done,
+)
+from core.users import active_user, audit, to_actor
+from storage.models import Document, Figure, Indicator, Period, User
+
+
+def _own(fig: Figure, ind: Indicator, actor: Actor) -> bool:
+    return actor.user_id in (fig.reported_by, ind.pic_user_id)
+
+
+async def _card(
+    office: Office, session: AsyncSession, fig: Figure, ind: Indicator, period: Period
+) -> Card:
+    names = {
+        u.id: u.nama
+        for u in (
+            await session.exec(select(User).where(col(User.id).in_([ind.pic_user_id or 0])))
+        ).all()
+    }
+    earlier = await earlier_figures(session, period, [ind.ikode])
+    pending = (
+        await session.exec(
+            select(func.count())
+            .select_from(Figure)
+            .where(Figure.period_id == period.id, Figure.status == REPORTED)
+        )
+    ).one()
+    return Card(
+        fig.id,
+        fig.version,
+        period.id,
+        period.name,
+        display_code(ind, await is_shared(session, ind)),
+        ind.indikator,
+        ind.satuan,
+        names.get(ind.pic_user_id or 0, ind.pic_nip),
+        fig.realisasi,
+        measure_figure(office, ind, period, fig.realisasi, earlier),
+        fig.faktor_pendukung,
+        fig.faktor_penghambat,
+        fig.evidence_document_id is not None,
+        fig.note,
+        fig.version > 1,
+        ind.position,
+        pending,
+    )
+
+
+def _require_tim(actor: Actor) -> None:
+    if actor.role is not step(EVAL_STEP).actor:
+        raise SopError("Evaluasi capaian (Langkah 6) dilakukan oleh Tim SAKIP.")
+
+
+async def next_card(
+    office: Office, telegram_id: int, period_id: int | None = None, after: int | None = None
+) -> Card | Idle | Done | Choice:
+    """The next submitted figure this member may evaluate (never their own)."""
+    now = office.clock()
+    async with office.db.transaction() as session:
+        user = await active_user(session, telegram_id)
+        actor = to_actor(user, office)
+        _require_tim(actor)
+        nothing = (
+            "Belum ada angka yang menunggu evaluasi: Langkah 6 sedang tidak dibuka. Ketik /status."
+        )
+        picked = await pick_period(session, EVAL_STEP, period_id, nothing)
+        if isinstance(picked, Choice):
+            return picked
+        period, _ = picked
+        rows = (
+            await session.exec(
+                select(Figure, Indicator)
+                .join(Indicator, col(Indicator.id) == Figure.indicator_id)
+                .where(Figure.period_id == period.id, col(Figure.status).in_([REPORTED, RETURNED]))
+                .order_by(col(Indicator.position))
+            )
+        ).all()
+        waiting = [(f, i) for f, i in rows if f.status == REPORTED and not _own(f, i, actor)]
+        if not rows:
+            return await complete_step(office, session, period, EVAL_STEP, actor, 0, now)
+        if not waiting:
+            returned = sum(1 for f, _ in rows if f.status == RETURNED)
+            return Idle(period.name, returned, len(rows) - returned)
+        later = [(f, i) for f, i in waiting if after is None or i.position > after]
+        fig, ind = (later or waiting)[0]
+        return await _card(office, session, fig, ind, period)
+
+
+async def _decidable(
+    session: AsyncSession, actor: Actor, figure_id: int
+) -> tuple[Figure, Indicator, Period]:
+    _require_tim(actor)
+    fig = await session.get(Figure, figure_id)
+    if fig is None:
+        raise SopError("Angka ini tidak ditemukan.")
+    ind = await session.get(Indicator, fig.indicator_id)
+    period = await session.get(Period, fig.period_id)
+    if period.status != engine.RUNNING or not await open_run(session, period.id, EVAL_STEP, True):
+        raise SopError("Evaluasi (Langkah 6) periode ini sedang tidak dibuka.")
+    if _own(fig, ind, actor):
+        raise SopError("Angka yang Anda laporkan sendiri dievaluasi anggota Tim SAKIP lain.")
+    return fig, ind, period
+
+
+async def _refuse_stale(session: AsyncSession, fig: Figure, version: int) -> None:
+    await session.refresh(fig)
+    if fig.version != version and fig.status == REPORTED:
+        raise SopError("Angka ini baru saja diperbaiki ASN; periksa versi terbarunya (/evaluasi).")
+    who = (await user_names(session)).get(fig.decided_by or 0, "anggota Tim lain")
+    label = {VALID: "dinyatakan valid", RETURNED: "dikembalikan"}.get(fig.status, "diputuskan")
+    raise SopError(f"Angka ini sudah {label} oleh {who}.")
+
+
+async def decide_figure(
+    office: Office,
+    telegram_id: int,
+    figure_id: int,
+    version: int,
+    valid: bool,
+    note: str | None = None,
+) -> Decided:
+    """Valid, or back to the ASN with a note; a conditional update on the version shown."""
+    now = office.clock()
+    note = (note or "").strip() or None
+    if not valid and not note:
+        raise SopError("Tulis catatan untuk ASN: apa yang perlu diperbaiki.")
+    async with office.db.transaction() as session:
+        user = await active_user(session, telegram_id)
+        actor = to_actor(user, office)
+        fig, ind, period = await _decidable(session, actor, figure_id)
+        res = await session.exec(
+            update(Figure)
+            .where(col(Figure.id) == fig.id, Figure.version == version, Figure.status == REPORTED)
+            .values(
+                status=VALID if valid else RETURNED,
+                version=version + 1,
+                decided_by=user.id,
+                decided_at=now,
+                # A validation keeps the last note (why it was returned or reopened).
+                note=fig.note if valid else note[:MAX_FAKTOR],
+            )
+        )
+        if res.rowcount != 1:
+            await _refuse_stale(session, fig, version)
+        await session.refresh(fig)
+        card = await _card(office, session, fig, ind, period)
+        await audit(
+            session,
+            "validasi" if valid else "kembalikan",
+            now,
+            user.id,
+            period.id,
+            indikator=ind.ikode,
+            versi=version,
+            catatan=note,
+        )
+        done = None
+        if valid:
+            left = (
+                await session.exec(
+                    select(func.count())
+                    .select_from(Figure)
+                    .where(
+                        Figure.period_id == period.id, col(Figure.status).in_([REPORTED, RETURNED])
+                    )
+                )
+            ).one()
+            if left == 0:
+                done = await complete_step(office, session, period, EVAL_STEP, actor, 0, now)
+        else:
+            await return_to_pic(session, period, ind, fig, card.code, note, user, now)
+        return Decided(card, valid, user.nama, now, done)
+
+
+async def evidence(office: Office, telegram_id: int, figure_id: int) -> tuple[Document, bytes]:
+    """A figure's evidence: for the person who reported it, Tim SAKIP and the heads only."""
+    async with office.db.session() as session:
+        user = await active_user(session, telegram_id)
+        actor = to_actor(user, office)
+        fig = await session.get(Figure, figure_id)
+        if fig is None or fig.evidence_document_id is None:
+            raise SopError("Angka ini tidak memiliki bukti dukung.")
+        ind = await session.get(Indicator, fig.indicator_id)
+        if actor.role not in EVIDENCE_ROLES and user.id not in (fig.reported_by, ind.pic_user_id):
+            raise SopError("Bukti dukung hanya dapat dilihat pelapor, Tim SAKIP dan pimpinan.")
+        doc = await session.get(Document, fig.evidence_document_id)
+        return doc, office.files.get(doc.sha256)

@@ -1,0 +1,130 @@
+"""Step 4: a clean Kertas Kerja upload replaces the period's indicator set."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import PurePath
+
+from sqlalchemy import delete, insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.capaian import parse_target, target_to_text
+from core.engine import SopError
+from core.indicators.common import (
+    MAX_ROWS,
+    REPORT_STEP,
+)
+from core.kertas_kerja import XLSX_HINT, format_errors, parse_kertas_kerja
+from core.office import Office
+from core.transitions import (
+    DocInput,
+)
+from core.users import audit
+from storage import queries
+from storage.models import Figure, Indicator, IndicatorUnit, Period, StepRun, User
+
+
+async def import_kertas_kerja(
+    office: Office, session: AsyncSession, user: User, period: Period, doc: DocInput
+) -> str:
+    """Validate the whole upload; only a clean file replaces the period's indicator set.
+
+    Called by the workflow when a document arrives for step 4, inside its transaction: an
+    error raises, so nothing (not even the document) is stored.
+    """
+    suffix = PurePath(doc.file_name).suffix.lower()
+    if suffix not in (".xlsx", ".xlsm", ".xls", ".ods", ".csv"):
+        raise SopError(
+            "Langkah 4 menerima Kertas Kerja dalam format Excel (.xlsx), diisi dari template "
+            "(ketik /template). " + XLSX_HINT
+        )
+    started = (
+        await session.exec(
+            select(StepRun.id).where(
+                StepRun.period_id == period.id, col(StepRun.step_no) >= REPORT_STEP
+            )
+        )
+    ).first()
+    if started is not None:
+        raise SopError(
+            f"Indikator periode {period.name} tidak bisa diganti lagi: pelaporan realisasi "
+            "(Langkah 5) sudah dimulai."
+        )
+    people = {u.nip: u for u in await queries.active_users(session=session)}
+    result = await asyncio.to_thread(
+        parse_kertas_kerja, doc.content, known_pics=set(people), max_rows=MAX_ROWS
+    )
+    if not result.ok:
+        raise SopError(format_errors(result.errors))
+    for table in (Figure, Indicator, IndicatorUnit):
+        await session.exec(delete(table).where(col(table.period_id) == period.id))
+    # Core bulk inserts: up to 5,000 rows, where ORM objects would cost seconds.
+    conn = await session.connection()
+    await conn.execute(
+        insert(IndicatorUnit.__table__),
+        [
+            {
+                "period_id": period.id,
+                "level": unit.level,
+                "kode": unit.kode,
+                "nama": unit.nama,
+                "parent_kode": unit.parent_kode,
+                "position": position,
+                "pagu": unit.pagu,
+                "realisasi_anggaran": unit.realisasi_anggaran,
+            }
+            for position, unit in enumerate(result.units)
+        ],
+    )
+    rows = []
+    for position, row in enumerate(result.indicators):
+        tws = [target_to_text(parse_target(t)) if t else None for t in row.target_tw]
+        rows.append(
+            {
+                "period_id": period.id,
+                "year": period.year,
+                "ikode": row.ikode,
+                "kode": row.kode,
+                "position": position,
+                "excel_row": row.row,
+                "level": row.level,
+                "nama": row.nama,
+                "indikator": row.indikator,
+                "jenis": row.jenis,
+                "satuan": row.satuan,
+                "target_tahunan": target_to_text(parse_target(row.target_tahunan)),
+                "target_tw1": tws[0],
+                "target_tw2": tws[1],
+                "target_tw3": tws[2],
+                "target_tw4": tws[3],
+                "polaritas": row.polaritas.lower(),
+                "tipe_target": row.tipe_target.lower(),
+                "konsolidasi": row.konsolidasi.lower(),
+                "cara_hitung": row.cara_hitung,
+                "sumber_data": row.sumber_data,
+                "pic_nip": row.pic_nip,
+                "pic_user_id": people[row.pic_nip].id,
+                "program_kode": row.program_kode,
+                "kegiatan_kode": row.kegiatan_kode,
+                "sub_kegiatan_kode": row.sub_kegiatan_kode,
+            }
+        )
+    await conn.execute(insert(Indicator.__table__), rows)
+    await session.flush()
+    programs = sum(1 for u in result.units if u.level == "Program")
+    pics = len({row.pic_nip for row in result.indicators})
+    await audit(
+        session,
+        "impor_kertas_kerja",
+        office.clock(),
+        user.id,
+        period.id,
+        indikator=len(result.indicators),
+        program=programs,
+        file=doc.file_name,
+    )
+    return (
+        f"Kertas Kerja bersih: {len(result.indicators)} indikator, {programs} program, "
+        f"{pics} PIC. Indikator periode ini diganti dengan isi file ini."
+    )

@@ -1,0 +1,352 @@
+"""Step 5: every PIC reports the realisation of their indicators (/lapor); the step ends by
+itself when every indicator has one, or when Tim SAKIP closes it (the missing ones recorded)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core import engine
+from core.engine import Actor, SopError
+from core.indicator_notices import by_pic, display_code, users_by_id
+from core.indicators.common import (
+    EVAL_STEP,
+    EVIDENCE,
+    EVIDENCE_KIND,
+    MAX_FAKTOR,
+    MISSING,
+    NO_REPORTING,
+    REPORT_STEP,
+    REPORTED,
+    RETURNED,
+    VALID,
+    Preview,
+    ReportItem,
+    Submitted,
+    complete_step,
+    earlier_figures,
+    editable,
+    figure_of,
+    is_shared,
+    items_of,
+    measure_figure,
+    missing_count,
+    open_run,
+    periods_with_open,
+    pick_period,
+)
+from core.numbers import NumberError, check_for_unit, parse_number
+from core.office import Office
+from core.outbox import enqueue_users
+from core.sop import Role, step
+from core.transitions import (
+    Choice,
+    DocInput,
+    Done,
+    check_document,
+    store_document,
+)
+from core.users import active_user, audit, to_actor
+from storage import queries
+from storage.models import Figure, Indicator, Period, StepRun, User
+
+
+async def reporting_targets(session: AsyncSession, period_id: int) -> set[int]:
+    """Users who still owe a figure in a period: PICs of indicators without one, or returned."""
+    q = (
+        select(Indicator.pic_user_id)
+        .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
+        .where(
+            Indicator.period_id == period_id,
+            (col(Figure.id).is_(None)) | (Figure.status == RETURNED),
+        )
+        .distinct()
+    )
+    return {uid for uid in (await session.exec(q)).all() if uid is not None}
+
+
+async def has_data_work(session: AsyncSession, actor: Actor, run: StepRun) -> bool:
+    """Whether a data step waits on this user: in step 5 only PICs with figures still owed."""
+    if run.step_no == REPORT_STEP:
+        return actor.user_id in await reporting_targets(session, run.period_id)
+    return True
+
+
+async def my_indicators(office: Office, telegram_id: int) -> list[ReportItem]:
+    """The user's indicators in running periods where reporting or evaluation is open."""
+    async with office.db.session() as session:
+        user = await active_user(session, telegram_id)
+        return await items_of(session, user, await periods_with_open(session, (5, 6)))
+
+
+async def _reportable(
+    session: AsyncSession, user: User, indicator_id: int, lock: bool = False
+) -> tuple[Indicator, Period, Figure | None, StepRun]:
+    """The indicator, if this user is its PIC and may (still) report or correct its figure."""
+    ind = await session.get(Indicator, indicator_id)
+    if ind is None:
+        raise SopError("Indikator tidak ditemukan. Ketik /lapor untuk memilih lagi.")
+    if ind.pic_user_id != user.id:
+        raise SopError("Anda bukan PIC indikator ini. Ketik /lapor untuk melihat indikator Anda.")
+    period = await session.get(Period, ind.period_id)
+    if period is None or period.status != engine.RUNNING:
+        raise SopError("Periode indikator ini sudah tidak berjalan.")
+    # The open run is locked first (PostgreSQL), so the figure read below is the latest one:
+    # a double press, a validation or the last figure of another PIC cannot interleave.
+    run5 = await open_run(session, period.id, REPORT_STEP, lock)
+    run6 = None if run5 else await open_run(session, period.id, EVAL_STEP, lock)
+    fig = await figure_of(session, ind.id)
+    status = fig.status if fig else None
+    if not editable(status, run5 is not None, run6 is not None):
+        if status == VALID:
+            raise SopError("Angka indikator ini sudah divalidasi Tim SAKIP; tidak bisa diubah.")
+        if run6 is not None and status == MISSING:
+            raise SopError(
+                "Pelaporan sudah ditutup Tim SAKIP; indikator ini tercatat tanpa realisasi."
+            )
+        raise SopError(
+            f"Pelaporan realisasi periode {period.name} sedang tidak dibuka. Ketik /status."
+        )
+    return ind, period, fig, (run5 or run6)  # type: ignore[return-value]
+
+
+async def preview(
+    office: Office,
+    telegram_id: int,
+    indicator_id: int,
+    text: str | None = None,
+    value: Decimal | None = None,
+) -> Preview:
+    """Read a typed figure the way Indonesians write it, check it against the unit, measure it."""
+    async with office.db.session() as session:
+        user = await active_user(session, telegram_id)
+        ind, period, fig, _ = await _reportable(session, user, indicator_id)
+        warning, confirm = None, False
+        if value is None:
+            try:
+                parsed = parse_number(text or "")
+            except NumberError as exc:
+                raise SopError(str(exc)) from exc
+            check = check_for_unit(parsed, ind.satuan)
+            if not check.ok:
+                raise SopError(check.message or "Angka tidak sesuai satuannya.")
+            value, confirm, warning = parsed.value, check.needs_confirmation, check.message
+        earlier = await earlier_figures(session, period, [ind.ikode])
+        shared = await is_shared(session, ind)
+        return Preview(
+            ind.id,
+            period.name,
+            display_code(ind, shared),
+            ind.indikator,
+            ind.satuan,
+            value,
+            confirm,
+            warning,
+            measure_figure(office, ind, period, value, earlier),
+            fig.realisasi if fig else None,
+        )
+
+
+def _clean_faktor(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return text[:MAX_FAKTOR] or None
+
+
+async def submit(
+    office: Office,
+    telegram_id: int,
+    indicator_id: int,
+    value: Decimal,
+    pendukung: str | None = None,
+    penghambat: str | None = None,
+    evidence: DocInput | None = None,
+) -> Submitted:
+    """File (or correct) a figure; the last figure in ends step 5 by itself."""
+    now = office.clock()
+    if evidence is not None:
+        check_document(evidence)
+    async with office.db.transaction() as session:
+        user = await active_user(session, telegram_id)
+        actor = to_actor(user, office)
+        ind, period, fig, run = await _reportable(session, user, indicator_id, lock=True)
+        earlier = await earlier_figures(session, period, [ind.ikode])
+        measured = measure_figure(office, ind, period, value, earlier)
+        corrected = fig is not None
+        was_returned = fig is not None and fig.status == RETURNED
+        if fig is None:
+            fig = Figure(indicator_id=ind.id, period_id=period.id, version=0)
+        if evidence is not None:
+            fig.evidence_document_id = (
+                await store_document(
+                    office,
+                    session,
+                    evidence,
+                    period_id=period.id,
+                    kind=EVIDENCE_KIND,
+                    status=EVIDENCE,
+                    uploaded_by=user.id,
+                )
+            ).id
+        fig.realisasi = value
+        fig.faktor_pendukung = _clean_faktor(pendukung)
+        fig.faktor_penghambat = _clean_faktor(penghambat)
+        fig.status, fig.version = REPORTED, fig.version + 1
+        fig.capaian, fig.capaian_rule = measured.capaian.raw, measured.rule
+        fig.reported_by, fig.reported_at = user.id, now
+        fig.decided_by = fig.decided_at = None
+        session.add(fig)
+        await session.flush()
+        await audit(
+            session,
+            "perbaiki_realisasi" if corrected else "lapor_realisasi",
+            now,
+            user.id,
+            period.id,
+            indikator=ind.ikode,
+            nilai=format(value, "f"),
+            versi=fig.version,
+        )
+        if run.step_no == EVAL_STEP:
+            tim = [
+                u
+                for u in await queries.active_users(session=session, role=Role.TIM_SAKIP.value)
+                if u.id != user.id
+            ]
+            await enqueue_users(
+                session,
+                tim,
+                key=f"diperbaiki:{fig.id}:{fig.version}",
+                kind="figure_corrected",
+                payload={
+                    "period": period.name,
+                    "period_id": period.id,
+                    "code": display_code(ind, await is_shared(session, ind)),
+                    "indikator": ind.indikator,
+                    "by": user.nama,
+                    "returned": was_returned,
+                },
+                now=now,
+            )
+        remaining, done = 0, None
+        if run.step_no == REPORT_STEP:
+            remaining = await missing_count(session, period.id)
+            if remaining == 0:
+                done = await complete_step(office, session, period, REPORT_STEP, actor, 0, now)
+        prev = Preview(
+            ind.id,
+            period.name,
+            display_code(ind, await is_shared(session, ind)),
+            ind.indikator,
+            ind.satuan,
+            value,
+            False,
+            None,
+            measured,
+            None,
+        )
+        return Submitted(prev, corrected, remaining, done)
+
+
+async def reporting_gaps(office: Office, telegram_id: int) -> list[tuple[int, str, int, int]]:
+    """Periods whose reporting is open: (id, name, indicators without a figure, indicators)."""
+    async with office.db.session() as session:
+        _require_closer(to_actor(await active_user(session, telegram_id), office))
+        out = []
+        for period, _ in await periods_with_open(session, (REPORT_STEP,)):
+            total = (
+                await session.exec(
+                    select(func.count())
+                    .select_from(Indicator)
+                    .where(Indicator.period_id == period.id)
+                )
+            ).one()
+            out.append((period.id, period.name, await missing_count(session, period.id), total))
+        if not out:
+            raise SopError(NO_REPORTING)
+        return out
+
+
+async def close_reporting(
+    office: Office, telegram_id: int, period_id: int | None = None
+) -> Done | Choice:
+    """Tim SAKIP ends step 5 early; indicators without a figure are recorded as missing."""
+    now = office.clock()
+    async with office.db.transaction() as session:
+        user = await active_user(session, telegram_id)
+        actor = to_actor(user, office)
+        _require_closer(actor)
+        picked = await pick_period(session, REPORT_STEP, period_id, NO_REPORTING)
+        if isinstance(picked, Choice):
+            return picked
+        period, run = picked
+        await open_run(session, period.id, REPORT_STEP, lock=True)
+        missing = await _record_missing(session, period, user, now)
+        done = await complete_step(
+            office, session, period, REPORT_STEP, actor, len(missing), now, close=True
+        )
+        await _tell_closed(session, period, run, user, missing, now)
+        return done
+
+
+def _require_closer(actor: Actor) -> None:
+    """Only the role the SOP names may end step 5 before every figure is in."""
+    if actor.role is not step(REPORT_STEP).closable_by:
+        raise SopError("Pelaporan realisasi hanya dapat ditutup oleh Tim SAKIP.")
+
+
+async def _record_missing(
+    session: AsyncSession, period: Period, user: User, now: datetime
+) -> list[Indicator]:
+    """Indicators without a figure get a missing one, so the recap says why it is empty."""
+    missing = (
+        await session.exec(
+            select(Indicator)
+            .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
+            .where(Indicator.period_id == period.id, col(Figure.id).is_(None))
+            .order_by(col(Indicator.position))
+        )
+    ).all()
+    for ind in missing:
+        session.add(
+            Figure(
+                indicator_id=ind.id,
+                period_id=period.id,
+                status=MISSING,
+                decided_by=user.id,
+                decided_at=now,
+                note="Pelaporan ditutup Tim SAKIP tanpa realisasi",
+            )
+        )
+    await session.flush()
+    return list(missing)
+
+
+async def _tell_closed(
+    session: AsyncSession,
+    period: Period,
+    run: StepRun,
+    user: User,
+    missing: Sequence[Indicator],
+    now: datetime,
+) -> None:
+    """Each PIC learns which of their indicators were closed without a figure."""
+    grouped = by_pic(missing)
+    for pic in (await users_by_id(session, grouped)).values():
+        await enqueue_users(
+            session,
+            [pic],
+            key=f"lapor_ditutup:{period.id}:{run.id}",
+            kind="report_closed",
+            payload={
+                "period": period.name,
+                "by": user.nama,
+                "items": [[i.ikode, i.indikator] for i in grouped[pic.id][:30]],
+                "total": len(grouped[pic.id]),
+            },
+            now=now,
+        )
