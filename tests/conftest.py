@@ -96,13 +96,17 @@ async def bot(tg: FakeTelegram, tmp_path: Path, clock: Clock) -> AsyncIterator[B
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards; skipped when no server."""
+    """A fresh PostgreSQL database for one test, dropped afterwards; skipped when no server
+    outside CI."""
     import psycopg
 
     admin_url = PG_URL.replace("+psycopg", "")
     try:
         conn = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
+        # In CI the server is part of the machine: a missing one is a failure, never a skip.
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL not reachable at {admin_url} (CI=true): {exc}")
         pytest.skip(f"PostgreSQL not reachable at {admin_url}: {exc}")
     name = f"kinerja_test_{uuid.uuid4().hex[:12]}"
     conn.execute(f'CREATE DATABASE "{name}"')
