@@ -140,7 +140,7 @@ def render(kind: str, p: dict, cal: WorkingCalendar) -> str:
     if kind == "registration_refused":
         return "Maaf, pendaftaran Anda tidak disetujui admin. Hubungi admin bila ini keliru."
     if kind == "error":
-        return f"⚠️ Galat di bot: <code>{escape(p['summary'])}</code>. Detail ada di log server."
+        return error_alert(p)
     if kind == "role_changed":
         return f"Peran Anda sekarang: <b>{escape(p['role'])}</b>. Ketik /bantuan."
     if kind in DEADLINE_KINDS:
@@ -150,6 +150,20 @@ def render(kind: str, p: dict, cal: WorkingCalendar) -> str:
     if kind in DATA_KINDS:
         return DATA_KINDS[kind](p, cal)
     raise ValueError(f"unknown outbox kind {kind}")
+
+
+def error_alert(p: dict) -> str:
+    """One alert per failure and hour: the repeats are counted, not sent again."""
+    counts = []
+    if p.get("earlier"):
+        counts.append(f"jam sebelumnya: {p['earlier']} kali")
+    if p.get("count", 1) > 1:
+        counts.append(f"{p['count']} kali dalam jam ini")
+    extra = f" ({'; '.join(counts)})" if counts else ""
+    return (
+        f"⚠️ Galat di bot: <code>{escape(p['summary'])}</code>{extra}. Detail ada di log server; "
+        "galat yang sama dalam jam yang sama tidak diberitahukan lagi."
+    )
 
 
 def profile(nama: str, nip: str, jabatan: str, role: str, status: str, admin: bool) -> str:

@@ -7,8 +7,17 @@ import stat
 from datetime import datetime, timezone
 from pathlib import Path
 
+from sqlmodel import select
+
+from bot import messages
+from core import views
+from core.errors import MAX_ALERTS_PER_HOUR, report_failure
+from fakeapi import FakeTelegram
 from storage.backup import backup
 from storage.migrate import upgrade
+from storage.models import Outbox
+from tests.conftest import Bot, Clock
+from tests.test_periods_e2e import pair
 
 NOW = datetime(2025, 4, 14, 2, 0, tzinfo=timezone.utc)
 
@@ -47,3 +56,38 @@ def test_pg_dump_backup_of_a_real_database(tmp_path: Path, pg_url: str):
     upgrade(pg_url)
     dump, _ = backup(pg_url, tmp_path / "files", tmp_path / "out", NOW)
     assert "CREATE TABLE public.period" in dump.read_text()
+
+
+async def test_a_failure_in_a_loop_alerts_the_admin_once_an_hour_with_a_count(
+    tg: FakeTelegram, bot: Bot, clock: Clock, monkeypatch
+):
+    admin, kd, _ = await pair(tg)
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("disk penuh")
+
+    monkeypatch.setattr(views, "my_tasks", broken)
+    for _ in range(5):
+        await kd.send("/tugas")
+        await kd.expect(messages.SOMETHING_WRONG[:40])
+    first = await admin.expect("Galat di bot")
+    assert "RuntimeError di /tugas" in first.plain
+    await admin.expect_silence(0.5)
+
+    clock.advance(hours=1)
+    await kd.send("/tugas")
+    await kd.expect(messages.SOMETHING_WRONG[:40])
+    second = await admin.expect("Galat di bot")
+    assert "jam sebelumnya: 5 kali" in second.plain
+    async with bot.office.db.session() as session:
+        rows = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
+    assert len(rows) == 2
+
+
+async def test_alerts_to_an_admin_are_capped_per_hour(tg: FakeTelegram, bot: Bot, monkeypatch):
+    """Forty different failing places in one hour: at most MAX_ALERTS_PER_HOUR alerts."""
+    for n in range(40):
+        await report_failure(bot.office, f"RuntimeError di /perintah{n}")
+    async with bot.office.db.session() as session:
+        rows = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
+    assert len(rows) == MAX_ALERTS_PER_HOUR
