@@ -91,3 +91,15 @@ async def test_alerts_to_an_admin_are_capped_per_hour(tg: FakeTelegram, bot: Bot
     async with bot.office.db.session() as session:
         rows = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
     assert len(rows) == MAX_ALERTS_PER_HOUR
+
+
+async def test_uploads_nobody_waits_for_are_refused_before_any_download(tg: FakeTelegram, bot: Bot):
+    """A stranger's or an idle user's 19 MB file is answered without being fetched."""
+    big = b"%PDF-1.4 " + b"x" * (19 * 1024 * 1024)
+    stranger = tg.user(4242, "Tamu")
+    await stranger.send_document(big, "besar.pdf", "application/pdf")
+    await stranger.expect("belum terdaftar")
+    _, kd, _ = await pair(tg)
+    await kd.send_document(big, "besar.pdf", "application/pdf")
+    await kd.expect("Tidak ada langkah Anda yang menunggu dokumen")
+    assert tg.stats["methods"]["getFile"] == 0
