@@ -54,6 +54,7 @@ def make_office(settings: Settings) -> Office:
         name=settings.office_name,
         rules=settings.rules,
         reminders=settings.reminders,
+        outbox_retention=settings.outbox_retention,
     )
 
 

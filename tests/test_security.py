@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot import messages
-from core import views
+from core import outbox, views
 from core.errors import MAX_ALERTS_PER_HOUR, report_failure
 from fakeapi import FakeTelegram
 from storage.backup import backup
@@ -18,6 +18,7 @@ from storage.migrate import upgrade
 from storage.models import Outbox
 from tests.conftest import Bot, Clock
 from tests.test_periods_e2e import pair
+from tests.test_restart import wait_for
 
 NOW = datetime(2025, 4, 14, 2, 0, tzinfo=timezone.utc)
 
@@ -103,3 +104,28 @@ async def test_uploads_nobody_waits_for_are_refused_before_any_download(tg: Fake
     await kd.send_document(big, "besar.pdf", "application/pdf")
     await kd.expect("Tidak ada langkah Anda yang menunggu dokumen")
     assert tg.stats["methods"]["getFile"] == 0
+
+
+async def test_delivered_messages_lose_their_payload_after_the_retention_period(
+    tg: FakeTelegram, bot: Bot, clock: Clock
+):
+    """NIPs and notes do not stay in delivery rows for ever; the row and its key stay."""
+    await pair(tg)  # the registration requests to the admin carry NIPs
+
+    async def all_sent() -> bool:
+        async with bot.office.db.session() as session:
+            return all(r.status == "terkirim" for r in (await session.exec(select(Outbox))).all())
+
+    await wait_for(all_sent)
+    async with bot.office.db.session() as session:
+        rows = (await session.exec(select(Outbox))).all()
+    assert any("196909211996021001" in r.payload for r in rows)
+
+    clock.advance(days=29)
+    assert await outbox.clear_delivered(bot.office, clock()) == 0
+    clock.advance(days=2)
+    assert await outbox.clear_delivered(bot.office, clock()) == len(rows)
+    async with bot.office.db.session() as session:
+        after = (await session.exec(select(Outbox))).all()
+    assert {r.key for r in after} == {r.key for r in rows}
+    assert all(r.payload == "{}" for r in after)
