@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from zoneinfo import ZoneInfo
 
@@ -92,6 +93,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         context.application.bot_data["sender"].kick()
     except Exception:
         log.exception("could not queue the failure report for admins")
+    if isinstance(update, Update) and update.callback_query:
+        with contextlib.suppress(Exception):
+            await update.callback_query.answer()
     if isinstance(update, Update) and update.effective_message:
         try:
             await update.effective_message.reply_text(messages.SOMETHING_WRONG)

@@ -29,8 +29,14 @@ def column(items: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(text, data)] for text, data in items])
 
 
-def paged(items: Sequence[tuple[str, str]], page: int, page_data: str) -> InlineKeyboardMarkup:
-    """One page of buttons with ◀/▶; `page_data` gets the page number appended."""
+def paged(
+    items: Sequence[tuple[str, str]], page: int, page_data: str
+) -> InlineKeyboardMarkup | None:
+    """One page of buttons with ◀/▶; `page_data` gets the page number appended. A page past
+    the end (a forged or stale button) shows the last one; no items, no keyboard."""
+    if not items:
+        return None
+    page = min(page, (len(items) - 1) // PAGE)
     start = page * PAGE
     rows = [[button(t[:60], d)] for t, d in items[start : start + PAGE]]
     nav = []
