@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 # pg_try_advisory_xact_lock key of the overdue scan ("kinj" in ASCII).
 SCAN_LOCK_KEY = 0x6B696E6A
 BATCH = 100
+# A reminder names at most this many of the superiors it mentions ("… dan 3 lainnya").
+NAMES_SHOWN = 5
 MAX_BATCHES = 100
 
 
@@ -189,8 +191,9 @@ class _Batch:
                 "rung": p.reminder,
                 "of": self.office.reminders.max_reminders,
                 "late_minutes": p.late_minutes,
-                "skipped": len(p.skipped),
-                "superior": _superior_next(s.actor, p.reminder, self.office.reminders),
+                "skipped": list(p.skipped),
+                "interval_minutes": self.office.reminders.interval_minutes,
+                "superior": await self._superior(s.actor, p),
             }
             result.messages += await self._send(
                 actors, f"reminder:{run.id}:{p.reminder}", "reminder", payload
@@ -225,6 +228,25 @@ class _Batch:
                 targets, f"escalation:{run.id}", "escalation", payload
             )
 
+    async def _superior(self, actor: Role, p: Plan) -> dict | None:
+        """For the reminder's last lines: the superior who has been told (the escalation went
+        out, now or earlier), or who is told next (this is the rung the escalation follows).
+        None otherwise, and when nobody holds that duty, so the text never names nobody."""
+        rules = self.office.reminders
+        superior = SUPERIOR.get(actor)
+        told = p.after.escalated
+        if superior is None or not (told or p.reminder == rules.escalate_after):
+            return None
+        names = [u.nama for u in await self.users(superior)]
+        if not names:
+            return None
+        return {
+            "role": superior.label,
+            "names": names[:NAMES_SHOWN],
+            "others": len(names) - len(names[:NAMES_SHOWN]),
+            "told": told,
+        }
+
     async def _move_ladder(self, run: StepRun, p: Plan) -> bool:
         """The conditional update that makes this scan, and no other, the one that sends."""
         a = p.after
@@ -251,14 +273,6 @@ class _Batch:
         return await enqueue_users(
             self.session, users, key=key, kind=kind, payload=payload, now=self.now
         )
-
-
-def _superior_next(actor: Role, rung: int, rules: ReminderRules) -> str | None:
-    """Who is told next if this reminder goes unanswered too (for the reminder's last line)."""
-    superior = SUPERIOR.get(actor)
-    if superior is None or rules.escalate_after == 0 or rung != rules.escalate_after:
-        return None
-    return superior.label
 
 
 @dataclass(frozen=True)
