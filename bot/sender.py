@@ -29,12 +29,8 @@ MARK_EVERY = 0.1
 
 
 def _unit(documents: list[int], *, has_buttons: bool) -> list[tuple[str, int | None]]:
-    """The parts of one outbox row, in the order they are sent (the row's `progress` counts
-    them, so a restart resumes at the first part not yet delivered).
-
-    A message with buttons closes its unit: it goes after every document, so nobody decides
-    or acts (the draft report's /setuju and /tolak) before all of it has arrived, and a
-    document that fails keeps it back. A plain notice goes first, as the cover note."""
+    """The parts of one outbox row in sending order (`progress` counts them). A message with
+    buttons goes last, so nobody acts before every document arrived; a plain notice first."""
     docs = [("doc", d) for d in documents]
     return [*docs, ("text", None)] if has_buttons else [("text", None), *docs]
 

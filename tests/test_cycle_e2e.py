@@ -210,6 +210,8 @@ async def test_whole_period_with_one_rejection_round(tg: FakeTelegram, bot: Bot,
     assert draft.document.file_name.endswith("Triwulan I 2025.xlsx")
     assert chart.photo.content[:4] == b"\x89PNG"  # the chart previews as a photo
     assert draft_msg.find_button("✅ Setuju") and draft_msg.find_button("↩️ Tolak")
+    await sek.send("/tugas")  # the task list offers the same buttons
+    assert (await sek.expect("Tugas Anda")).buttons == draft_msg.buttons
     await sek.send("/tolak")
     await sek.expect("harus disertai catatan")
     await sek.press("↩️ Tolak", draft_msg)
