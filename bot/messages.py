@@ -305,7 +305,7 @@ def _reminder_end(p: dict) -> list[str]:
     if sup and sup["told"]:
         lines.append(f"{_superior(sup)} sudah diberi tahu tentang keterlambatan ini.")
     elif sup:
-        wait = format_duration(p.get("interval_minutes", 60))
+        wait = format_duration(sup["in_minutes"])
         lines.append(
             f"Bila {wait} lagi (dihitung dalam jam kerja) belum selesai, keterlambatan ini "
             f"dilaporkan ke {_superior(sup)}."

@@ -239,7 +239,7 @@ class Sender:
         caption = row.kind
         if row.kind == CHART_KIND:
             # The chart previews in the chat as a photo. A photo's file id cannot be sent as a
-            # document (and /arsip sends documents), so its few kilobytes are uploaded each time.
+            # document (and /arsip sends documents), so the small PNG is uploaded each time.
             await self.bot.send_photo(
                 chat_id, InputFile(content, filename=row.file_name), caption=caption
             )

@@ -38,7 +38,7 @@ from core.calendar import WorkingCalendar
 from core.indicators import reporting_targets
 from core.office import Office
 from core.outbox import enqueue, enqueue_users
-from core.reminders import Ladder, Plan, ReminderRules, next_reminder, plan
+from core.reminders import Ladder, Plan, ReminderRules, escalation_at, next_reminder, plan
 from core.sop import SUPERIOR, Output, Role, step
 from core.users import audit
 from storage import queries
@@ -192,8 +192,7 @@ class _Batch:
                 "of": self.office.reminders.max_reminders,
                 "late_minutes": p.late_minutes,
                 "skipped": list(p.skipped),
-                "interval_minutes": self.office.reminders.interval_minutes,
-                "superior": await self._superior(s.actor, p),
+                "superior": await self._superior(run, p),
             }
             result.messages += await self._send(
                 actors, f"reminder:{run.id}:{p.reminder}", "reminder", payload
@@ -228,24 +227,29 @@ class _Batch:
                 targets, f"escalation:{run.id}", "escalation", payload
             )
 
-    async def _superior(self, actor: Role, p: Plan) -> dict | None:
+    async def _superior(self, run: StepRun, p: Plan) -> dict | None:
         """For the reminder's last lines: the superior who has been told (the escalation went
-        out, now or earlier), or who is told next (this is the rung the escalation follows).
-        None otherwise, and when nobody holds that duty, so the text never names nobody."""
+        out, now or earlier), or who is told next and in how many working minutes (this is
+        the rung the escalation follows). None otherwise, and when nobody holds that duty."""
         rules = self.office.reminders
-        superior = SUPERIOR.get(actor)
+        superior = SUPERIOR.get(step(run.step_no).actor)
         told = p.after.escalated
         if superior is None or not (told or p.reminder == rules.escalate_after):
             return None
         names = [u.nama for u in await self.users(superior)]
         if not names:
             return None
-        return {
+        found = {
             "role": superior.label,
             "names": names[:NAMES_SHOWN],
             "others": len(names) - len(names[:NAMES_SHOWN]),
             "told": told,
         }
+        if not told:
+            # After downtime the escalation may be nearer than one interval away.
+            at = escalation_at(ladder_of(run), rules, self.cal)
+            found["in_minutes"] = self.cal.working_minutes_between(self.now, at)
+        return found
 
     async def _move_ladder(self, run: StepRun, p: Plan) -> bool:
         """The conditional update that makes this scan, and no other, the one that sends."""

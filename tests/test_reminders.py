@@ -183,7 +183,8 @@ EVIL = '<b>Siti & "Co"</b>'
     ("kind", "extra", "expected"),
     [
         ("reminder", {"rung": 2, "of": 3, "late_minutes": 75, "skipped": [1],
-                      "superior": {"role": "Kepala Dinas", "names": [EVIL], "told": False}},
+                      "superior": {"role": "Kepala Dinas", "names": [EVIL], "told": False,
+                                   "in_minutes": 60}},
          "terlambat 1 jam 15 menit (dihitung dalam jam kerja)"),
         ("reminder", {"rung": 3, "of": 3, "late_minutes": 120, "superior":
                       {"role": "Tim SAKIP", "names": [EVIL, "Tari"], "others": 4, "told": True}},
@@ -242,8 +243,8 @@ def test_the_last_reminder_says_none_follow_and_who_is_told() -> None:
         "sudah diberi tahu tentang keterlambatan ini." in last
     )
     # The escalation still ahead: who will be told, and after how much working time.
-    ahead = {**told, "told": False}
-    last = reminder_text(rung=3, of=3, late_minutes=120, superior=ahead, interval_minutes=90)
+    ahead = {**told, "told": False, "in_minutes": 90}
+    last = reminder_text(rung=3, of=3, late_minutes=120, superior=ahead)
     assert (
         "Ini pengingat terakhir; tidak ada pengingat lagi. Bila 1 jam 30 menit lagi (dihitung "
         "dalam jam kerja) belum selesai, keterlambatan ini dilaporkan ke Kepala Dinas "

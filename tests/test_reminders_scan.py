@@ -136,9 +136,10 @@ async def test_the_ladder_reaches_the_kepala_dinas_after_three_reminders(office:
     payloads = [json.loads(r.payload) for r in sent]
     assert [p["superior"] for p in payloads[:2]] == [None, None]
     assert payloads[2]["superior"] == {
-        "role": "Kepala Dinas", "names": ["Bambang"], "others": 0, "told": False
+        "role": "Kepala Dinas", "names": ["Bambang"], "others": 0, "told": False,
+        "in_minutes": 60,
     }  # fmt: skip
-    assert payloads[2]["interval_minutes"] == 60 and payloads[2]["skipped"] == []
+    assert payloads[2]["skipped"] == []
     result = await deadlines.scan(office, wib(0, 13))
     assert result.escalations == 1
     esc = await rows(office, "escalation")
@@ -150,6 +151,18 @@ async def test_the_ladder_reaches_the_kepala_dinas_after_three_reminders(office:
     assert run.escalated and run.next_action_at is None
     await deadlines.scan(office, wib(1, 13))
     assert len(await rows(office, "reminder")) == 3 and len(esc) == 1
+
+
+async def test_a_late_last_rung_says_how_near_the_escalation_is(office: Office) -> None:
+    await start(office)
+    await deadlines.scan(office, wib(0, 12, 50))  # down since 09:00; the escalation is at 13:00
+    (sent,) = await rows(office, "reminder")
+    payload = json.loads(sent.payload)
+    assert (payload["rung"], payload["skipped"]) == (3, [1, 2])
+    assert payload["superior"]["in_minutes"] == 10 and not payload["superior"]["told"]
+    async with office.db.session() as session:
+        text = render("reminder", payload, await office.calendar(session))
+    assert "Bila 10 menit lagi (dihitung dalam jam kerja) belum selesai" in text
 
 
 async def test_two_overlapping_scans_send_once(office: Office) -> None:
