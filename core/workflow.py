@@ -25,6 +25,7 @@ from core.transitions import (
     DocInput,
     Done,
     apply_transition,
+    carried_kind,
     check_document,
     load_period,
     notify_all,
@@ -306,7 +307,7 @@ async def decide(
                     Document(
                         period_id=period.id,
                         step_run_id=run.id,
-                        kind=step(DECISION_STEP).output,
+                        kind=carried_kind(src.kind, DECISION_STEP),
                         file_name=src.file_name,
                         mime_type=src.mime_type,
                         size=src.size,

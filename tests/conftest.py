@@ -40,7 +40,10 @@ class Clock:
         self.now += timedelta(**kw)
 
 
-def make_settings(tg: FakeTelegram, data: Path, database_url: str | None = None) -> Settings:
+def make_settings(
+    tg: FakeTelegram, data: Path, database_url: str | None = None, **overrides: object
+) -> Settings:
+    """The test settings; `overrides` are further Settings fields (e.g. the reminder ladder)."""
     return Settings(
         _env_file=None,
         bot_token="123456:TEST",
@@ -53,6 +56,7 @@ def make_settings(tg: FakeTelegram, data: Path, database_url: str | None = None)
         send_rate=1000,
         per_chat_interval=0,
         persistence_interval=0.2,
+        **overrides,
     )
 
 
