@@ -207,8 +207,7 @@ def confirm_odd(pv: Preview) -> str:
     )
 
 
-# The two faktor a card can ask for, by their callback code (keyboards.FAKTOR_CODES).
-FAKTOR_NAMES = {"d": "faktor pendukung", "h": "faktor penghambat"}
+# What a card's faktor button asks, by its callback code (keyboards.FAKTOR_CODES).
 ASK_FAKTOR = {
     "d": "Tulis <b>faktor pendukung</b>: apa yang membantu capaian ini.",
     "h": "Tulis <b>faktor penghambat</b>: apa yang menghambat capaian ini.",
@@ -292,7 +291,7 @@ def submitted_text(result: Submitted, opened: str) -> str:
         )
     if result.remaining:
         lines.append(
-            f"Di seluruh periode masih {result.remaining} indikator belum dilaporkan (semua PIC)."
+            f"Masih {result.remaining} indikator periode ini belum dilaporkan (semua PIC)."
         )
     return "\n".join(lines)
 
@@ -331,7 +330,9 @@ def closing_text(c: ClosingPreview) -> str:
 
 def closing_choice(gaps: Sequence[tuple[int, str, int, int]]) -> str:
     lines = ["<b>Tutup pelaporan realisasi (Langkah 5)?</b> Beberapa periode sedang dibuka:"]
-    lines += [f"• {escape(name)}: {total - missing}/{total} masuk" for _, name, missing, total in gaps]
+    lines += [
+        f"• {escape(name)}: {total - missing}/{total} masuk" for _, name, missing, total in gaps
+    ]
     lines.append("Pilih periodenya; daftar indikator yang belum masuk ditampilkan dulu.")
     return "\n".join(lines)
 
