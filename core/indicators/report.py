@@ -431,6 +431,7 @@ async def _tell_closed(
 ) -> None:
     """Each PIC learns which of their indicators were closed without a figure."""
     grouped = by_pic(missing)
+    shared = await shared_in_period(session, period.id)
     for pic in (await users_by_id(session, grouped)).values():
         await enqueue_users(
             session,
@@ -440,7 +441,9 @@ async def _tell_closed(
             payload={
                 "period": period.name,
                 "by": user.nama,
-                "items": [[i.ikode, i.indikator] for i in grouped[pic.id][:30]],
+                "items": [
+                    [display_code(i, i.kode in shared), i.indikator] for i in grouped[pic.id][:30]
+                ],
                 "total": len(grouped[pic.id]),
             },
             now=now,
