@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from core import indicators, views, workflow
 from core.engine import SopError
 from core.indicators import Card, Idle, parse_named_codes
 from core.measure import IndicatorSpec
-from storage.models import Document, Figure, Indicator, IndicatorUnit, StepRun
+from storage.models import Document, Figure, Indicator, IndicatorUnit, Outbox, StepRun
 from tests.kinerja_core import ASN1, ASN2, KD, SEK, TIM1, TIM2, Period, make, pdf, xlsx
 from tests.kinerja_flow import kertas_kerja, kk_row
 
@@ -182,6 +183,20 @@ async def test_sending_twice_over_the_same_card_makes_one_version(period: Period
     async with o.db.session() as session:
         (fig,) = (await session.exec(select(Figure))).all()
     assert (fig.realisasi, fig.version) == (Decimal(72), 2)
+
+
+async def test_a_zero_figure_returned_is_shown_as_zero(period: Period):
+    o = period.office
+    await period.report(ASN1, "1.02", "70")
+    await period.report(ASN2, "1.02.01#1", "0")
+    await period.report(TIM1, "1.02.01#2", "2,8")
+    card = await indicators.next_card(o, TIM2)
+    while card.code != "1.02.01#1":
+        card = await indicators.next_card(o, TIM2, after=card.position)
+    await indicators.decide_figure(o, TIM2, card.figure_id, card.version, False, "Nol?")
+    async with o.db.session() as session:
+        row = (await session.exec(select(Outbox).where(Outbox.kind == "figure_returned"))).one()
+    assert json.loads(row.payload)["realisasi"] == "0"
 
 
 def test_the_target_shown_is_the_one_capaian_uses():

@@ -417,7 +417,7 @@ async def return_to_pic(
             "indicator_id": ind.id,
             "code": code,
             "indikator": ind.indikator,
-            "realisasi": format_exact(fig.realisasi) if fig.realisasi else "-",
+            "realisasi": "-" if fig.realisasi is None else format_exact(fig.realisasi),
             "satuan": ind.satuan,
             "note": note,
             "by": by.nama,
