@@ -71,6 +71,7 @@ async def test_one_figure_in_three_moves_with_the_fitting_faktor_first(
     tg: FakeTelegram, bot: Bot, clock: Clock
 ):
     _, _, ani, budi = await reporting_open(tg, bot, clock)
+    await ani.expect("Langkah 5: laporkan realisasi", timeout=10)
     await ani.send("/lapor")
     listing = await ani.expect("Lapor realisasi")
 
@@ -199,6 +200,32 @@ async def test_closing_asks_first_and_names_the_missing(tg: FakeTelegram, bot: B
     async with bot.office.db.session() as session:
         rows = (await session.exec(select(Indicator.kode, Figure.status).join(Figure))).all()
     assert sorted(rows) == [("1.02", "kosong"), ("1.02.01", "kosong"), ("1.03", "dilaporkan")]
+
+
+async def test_closing_with_two_periods_open_asks_which_then_confirms(
+    tg: FakeTelegram, bot: Bot, clock: Clock
+):
+    first, tim1, _, _ = await reporting_open(tg, bot, clock)
+    second = await Period(bot.office, clock).start("Triwulan II 2025")
+    await second.to_reporting(kertas_kerja(ROWS))
+    await first.report(ASN1, "1.03", "9")
+    await tim1.send("/tutup_lapor")
+    choose = await tim1.expect("Beberapa periode sedang dibuka")
+    assert "Triwulan I 2025: 1/3 masuk" in choose.plain
+    await tim1.press("🔒 Triwulan II 2025 (3 belum)", choose)
+    ask = await tim1.expect("periode Triwulan II 2025?")
+    assert "3 indikator ini akan dicatat tanpa realisasi" in ask.plain
+    assert "• 1.03 Jumlah mediasi — Ani Wijaya" in ask.plain
+    await tim1.press("🔒 Ya, tutup pelaporan", ask)
+    await tim1.press("🔒 Ya, tutup pelaporan", ask)  # a double tap closes once
+    await tim1.expect("Pelaporan realisasi periode Triwulan II 2025 ditutup")
+    await tim1.expect("Tidak ada pelaporan realisasi (Langkah 5) yang sedang dibuka")
+    async with bot.office.db.session() as session:
+        runs = (await session.exec(select(StepRun).where(StepRun.step_no == 5))).all()
+    assert sorted((r.period_id, r.status, r.outcome) for r in runs) == [
+        (first.id, "terbuka", None),
+        (second.id, "selesai", "ditutup"),
+    ]
 
 
 def test_the_missing_list_fits_one_message_for_thousands():

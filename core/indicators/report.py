@@ -342,8 +342,10 @@ async def closing_preview(office: Office, telegram_id: int, period_id: int) -> C
     """What closing step 5 of the period would record as missing, for Tim SAKIP to confirm."""
     async with office.db.session() as session:
         _require_closer(to_actor(await active_user(session, telegram_id), office))
-        picked = await pick_period(session, REPORT_STEP, period_id, NO_REPORTING)
-        period, _ = picked  # type: ignore[misc]  # one period asked for: never a Choice
+        open_now = await periods_with_open(session, (REPORT_STEP,))
+        period = next((p for p, _ in open_now if p.id == period_id), None)
+        if period is None:
+            raise SopError(NO_REPORTING)
         total = (
             await session.exec(
                 select(func.count()).select_from(Indicator).where(Indicator.period_id == period.id)
