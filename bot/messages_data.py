@@ -95,11 +95,8 @@ def report_opened(p: dict, cal: WorkingCalendar) -> str:
     ]
     used = sum(len(line) for line in lines)
     shown = 0
-    for code, indikator, target, satuan in p["items"]:
-        line = (
-            f"• <code>{escape(code)}</code> {escape(_cut(indikator))} — target "
-            f"{escape(target)} {escape(satuan)}"
-        )
+    for code, indikator, target, *_ in p["items"]:  # older rows carry satuan 4th
+        line = f"• <code>{escape(code)}</code> {escape(_cut(indikator))} — target {escape(target)}"
         if used + len(line) > LIMIT - 300:
             break
         lines.append(line)
@@ -178,7 +175,7 @@ NOTHING_TO_REPORT = (
 def ask_value(item: ReportItem) -> str:
     lines = [
         f"<b>{escape(item.code)}</b> {escape(item.indikator)}",
-        f"Target: {escape(item.target)} {escape(item.satuan)}",
+        f"Target: {escape(item.target)}",
     ]
     if item.realisasi is not None:
         lines.append(

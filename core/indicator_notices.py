@@ -72,7 +72,6 @@ async def notify_pics(session: AsyncSession, period: Period, run: StepRun | None
                 display_code(ind, ind.kode in shared),
                 ind.indikator,
                 spec_of(ind).period_target_text(period.triwulan),
-                ind.satuan,
             ]
             for ind in mine[:40]
         ]

@@ -77,8 +77,9 @@ class IndicatorSpec:
         )[1]
 
     def period_target_text(self, triwulan: int | None) -> str:
-        """The period's target as people read it; a summed one says it is kumulatif."""
-        text = format_target(self.period_target(triwulan))
+        """The period's target with its unit as people read it (`0 %`, `80–90 %`); a summed
+        one says it is kumulatif."""
+        text = f"{format_target(self.period_target(triwulan))} {self.satuan}"
         if self.konsolidasi is Konsolidasi.KUMULATIF and triwulan is not None and triwulan > 1:
             text += " (kumulatif TW I s.d. triwulan ini)"
         return text

@@ -208,8 +208,8 @@ def test_the_target_shown_is_the_one_capaian_uses():
         "orang", "positif", "kumulatif", "200", ("0", "50", None, "50")
     )
     assert [kumulatif.period_target(tw) for tw in (1, 2, 3, 4)] == [0, 50, 50, 100]
-    assert kumulatif.period_target_text(1) == "0"
-    assert kumulatif.period_target_text(4) == "100 (kumulatif TW I s.d. triwulan ini)"
+    assert kumulatif.period_target_text(1) == "0 orang"
+    assert kumulatif.period_target_text(4) == "100 orang (kumulatif TW I s.d. triwulan ini)"
 
 
 async def test_evidence_is_private_and_not_archived(period: Period):

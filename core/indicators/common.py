@@ -60,7 +60,7 @@ class ReportItem:
     code: str
     indikator: str
     satuan: str
-    target: str
+    target: str  # with its unit, as the capaian uses it (core.measure.period_target_text)
     status: str | None
     realisasi: Decimal | None
     note: str | None
