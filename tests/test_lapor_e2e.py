@@ -144,8 +144,20 @@ async def test_faktor_and_evidence_come_back_to_an_updated_card(
     assert card.find_button("📎 Ganti bukti dukung")
     await ani.press("✅ Kirim", card)
     await ani.expect("Realisasi 1.03 tersimpan")
+
+    # A correction of the value keeps what was filed with it.
+    await ani.send("/lapor")
+    await ani.press("📝 1.03 Jumlah mediasi", await ani.expect("Lapor realisasi"))
+    await ani.expect("Realisasi tercatat: 12")
+    await ani.send("13")
+    card = await ani.expect("Periksa sebelum dikirim")
+    assert "Faktor pendukung: Mediator <baru> aktif" in card.plain
+    assert "Bukti dukung: notulen mediasi.pdf" in card.plain
+    await ani.press("✅ Kirim", card)
+    await ani.expect("Realisasi 1.03 diperbarui")
     async with bot.office.db.session() as session:
         (figure,) = (await session.exec(select(Figure))).all()
+    assert (figure.realisasi, figure.version) == (13, 2)
     assert figure.faktor_pendukung == "Mediator <baru> aktif"
     assert figure.faktor_penghambat is None and figure.evidence_document_id is not None
 

@@ -98,7 +98,11 @@ async def got_value(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int |
     pv = await indicators.preview(
         office(context), update.effective_user.id, context.user_data["ind"], update.message.text
     )
-    context.user_data.update(value=format(pv.value, "f"), ver=pv.version)
+    data = context.user_data
+    data.update(value=format(pv.value, "f"), ver=pv.version)
+    # A correction keeps the faktor already filed unless the card replaces them.
+    data.setdefault("pendukung", pv.kept_pendukung)
+    data.setdefault("penghambat", pv.kept_penghambat)
     if pv.needs_confirmation:
         await reply(
             update,
@@ -134,7 +138,8 @@ def _card_markup(pv: Preview, data: dict) -> InlineKeyboardMarkup:
         )
         for c in order
     ]
-    evidence = "📎 Ganti bukti dukung" if data.get("evidence") else "📎 Bukti dukung"
+    has_evidence = data.get("evidence") or pv.kept_evidence
+    evidence = "📎 Ganti bukti dukung" if has_evidence else "📎 Bukti dukung"
     return InlineKeyboardMarkup(
         [
             [keyboards.button("✅ Kirim", "lpok")],
@@ -151,7 +156,7 @@ async def _show_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     pv = await indicators.preview(
         office(context), update.effective_user.id, data["ind"], value=Decimal(data["value"])
     )
-    evidence = data["evidence"][1] if data.get("evidence") else None
+    evidence = data["evidence"][1] if data.get("evidence") else pv.kept_evidence
     text = messages_data.confirm_text(pv, data.get("pendukung"), data.get("penghambat"), evidence)
     await reply(update, text, _card_markup(pv, data))
     return CARD

@@ -83,6 +83,10 @@ class Preview:
     current: Decimal | None
     # The stored figure's version (0: none yet); sending is conditional on it.
     version: int = 0
+    # What a correction keeps from the stored figure unless the ASN replaces it.
+    kept_pendukung: str | None = None
+    kept_penghambat: str | None = None
+    kept_evidence: str | None = None
 
 
 @dataclass(frozen=True)

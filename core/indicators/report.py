@@ -58,7 +58,7 @@ from core.transitions import (
 )
 from core.users import active_user, audit, to_actor
 from storage import queries
-from storage.models import Figure, Indicator, Period, StepRun, User
+from storage.models import Document, Figure, Indicator, Period, StepRun, User
 
 
 async def reporting_targets(session: AsyncSession, period_id: int) -> set[int]:
@@ -143,6 +143,9 @@ async def preview(
             value, confirm, warning = parsed.value, check.needs_confirmation, check.message
         earlier = await earlier_figures(session, period, [ind.ikode])
         shared = await is_shared(session, ind)
+        evidence = None
+        if fig is not None and fig.evidence_document_id is not None:
+            evidence = (await session.get(Document, fig.evidence_document_id)).file_name
         return Preview(
             ind.id,
             period.name,
@@ -155,6 +158,9 @@ async def preview(
             measure_figure(office, ind, period, value, earlier),
             fig.realisasi if fig else None,
             fig.version if fig else 0,
+            fig.faktor_pendukung if fig else None,
+            fig.faktor_penghambat if fig else None,
+            evidence,
         )
 
 
