@@ -77,6 +77,14 @@ def number(value: Decimal | None) -> str:
     return "-" if value is None else format_exact(value)
 
 
+# An indicator's wording on a card or prompt: enough to read it, never enough (with faktor and
+# notes of at most MAX_FAKTOR each) to pass Telegram's 4,096 characters.
+WORDING = 300
+# A note beside two faktor on an evaluation card, with the decision's own note under it; the
+# PIC receives the decision's note whole.
+NOTE_ON_CARD = 500
+
+
 def _cut(text: str, limit: int = 90) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -122,7 +130,7 @@ def report_closed(p: dict, cal: WorkingCalendar) -> str:
 def figure_returned(p: dict, cal: WorkingCalendar) -> str:
     return (
         f"↩️ <b>Realisasi dikembalikan</b> — periode <b>{escape(p['period'])}</b>\n"
-        f"Indikator: <code>{escape(p['code'])}</code> {escape(p['indikator'])}\n"
+        f"Indikator: <code>{escape(p['code'])}</code> {escape(_cut(p['indikator'], WORDING))}\n"
         f"Realisasi Anda: {escape(p['realisasi'])} {escape(p['satuan'])}\n"
         f"<b>Catatan {escape(p['by'])}:</b> {escape(p['note'] or '')}\n\n"
         "Perbaiki dengan /lapor (atau tombol di bawah)."
@@ -174,7 +182,7 @@ NOTHING_TO_REPORT = (
 
 def ask_value(item: ReportItem) -> str:
     lines = [
-        f"<b>{escape(item.code)}</b> {escape(item.indikator)}",
+        f"<b>{escape(item.code)}</b> {escape(_cut(item.indikator, WORDING))}",
         f"Target: {escape(item.target)}",
     ]
     if item.realisasi is not None:
@@ -249,7 +257,7 @@ def confirm_text(
     fits = "penghambat" if pv.measured.below_target else "pendukung"
     lines = [
         f"<b>Periksa sebelum dikirim</b> — periode {escape(pv.period)}",
-        f"<b>{escape(pv.code)}</b> {escape(_cut(pv.indikator, 300))}",
+        f"<b>{escape(pv.code)}</b> {escape(_cut(pv.indikator, WORDING))}",
         *measured_lines(pv.measured, pv.satuan),
         f"Faktor pendukung: {escape(pendukung or '-')}",
         f"Faktor penghambat: {escape(penghambat or '-')}",
@@ -380,7 +388,7 @@ def progress_text(p: Progress) -> list[str]:
 def card_text(c: Card) -> str:
     lines = [
         f"🔎 <b>Evaluasi</b> — periode {escape(c.period)} (menunggu: {c.pending})",
-        f"<b>{escape(c.code)}</b> {escape(c.indikator)}",
+        f"<b>{escape(c.code)}</b> {escape(_cut(c.indikator, WORDING))}",
         f"PIC: {escape(c.pic)}",
         *measured_lines(c.measured, c.satuan),
         f"Faktor pendukung: {escape(c.pendukung or '-')}",
@@ -388,7 +396,7 @@ def card_text(c: Card) -> str:
         f"Bukti dukung: {'ada (tombol 📎)' if c.has_evidence else 'tidak ada'}",
     ]
     if c.note:
-        lines.append(f"<b>Catatan sebelumnya:</b> {escape(c.note)}")
+        lines.append(f"<b>Catatan sebelumnya:</b> {escape(_cut(c.note, NOTE_ON_CARD))}")
     if c.corrected:
         lines.append(f"<i>Versi {c.version}: angka ini sudah pernah diubah.</i>")
     return "\n".join(lines)
@@ -401,7 +409,7 @@ def decision_line(
         return f"✅ <b>Valid</b> — oleh {escape(by)}, {when(at, cal)}"
     return (
         f"↩️ <b>Dikembalikan</b> ke PIC — oleh {escape(by)}, {when(at, cal)}\n"
-        f"Catatan: {escape(note or '')}"
+        f"Catatan: {escape(_cut(note or '', NOTE_ON_CARD))}"
     )
 
 

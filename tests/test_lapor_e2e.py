@@ -6,12 +6,19 @@ first and names the indicators that will be recorded without a figure."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from decimal import Decimal
+
 from sqlmodel import select
 
 from bot import messages_data
 from bot.dates import when
-from core.indicators import ClosingPreview, MissingLine
+from core.calendar import CalendarConfig, WorkingCalendar
+from core.capaian import DEFAULT_RULES
+from core.indicators import MAX_FAKTOR, Card, ClosingPreview, MissingLine, Preview, ReportItem
+from core.measure import IndicatorSpec, measure
 from fakeapi import FakeTelegram, FakeUser
+from fakeapi.entities import parse_html
 from fakeapi.models import BotMessage
 from storage.models import Figure, Indicator, StepRun
 from tests.conftest import Bot, Clock
@@ -250,3 +257,35 @@ def test_the_missing_list_fits_one_message_for_thousands():
     shown = text.count("• ")
     assert 10 < shown < 5000 and f"… dan {5000 - shown} lainnya." in text
     assert "&lt;indikator&gt;" in text
+
+
+def test_cards_and_prompts_fit_with_the_longest_user_text():
+    """An indicator's wording has no length limit in the Kertas Kerja; faktor and notes are
+    cut at MAX_FAKTOR: every /lapor and /evaluasi text still fits one message."""
+    wording, long = "Persentase & " + "sangat panjang " * 400, "<faktor> " * 200
+    spec = IndicatorSpec.from_stored("%", "positif", "nilai akhir", "80", ("0", None, None, None))
+    measured = measure(spec, 1, Decimal(75), {}, DEFAULT_RULES)
+    faktor = long[:MAX_FAKTOR]
+    pv = Preview(
+        1, "Triwulan I 2025", "1.02", wording, "%", Decimal(75), False, None, measured, None
+    )
+    item = ReportItem(1, 1, "Triwulan I 2025", "1.02", wording, "%", "0 %", "dikembalikan",
+                      Decimal(75), faktor, True)  # fmt: skip
+    card = Card(1, 3, 1, "Triwulan I 2025", "1.02", wording, "%", "Ani", Decimal(75), measured,
+                faktor, faktor, True, faktor, True, 1, 9)  # fmt: skip
+    texts = [
+        messages_data.confirm_text(pv, faktor, faktor, "x" * 255 + ".pdf"),
+        messages_data.ask_value(item),
+        messages_data.card_text(card)
+        + "\n\n"
+        + messages_data.decision_line(
+            False,
+            "Tono",
+            datetime(2025, 4, 14, 3, tzinfo=timezone.utc),
+            WorkingCalendar(CalendarConfig()),
+            faktor,
+        ),
+    ]
+    for text in texts:
+        plain, _ = parse_html(text)
+        assert len(plain) <= 4096, len(plain)
