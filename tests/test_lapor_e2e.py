@@ -25,6 +25,7 @@ from tests.conftest import Bot, Clock
 from tests.kinerja_core import ASN1, ASN2, Period
 from tests.kinerja_flow import kertas_kerja, kk_row
 from tests.test_cycle_e2e import people
+from tests.test_indicators_e2e import PHOTO
 
 ANI, BUDI = "199003032015032005", "199104042016041006"
 ROWS = [
@@ -111,6 +112,9 @@ async def test_one_figure_in_three_moves_with_the_fitting_faktor_first(
     await budi.send("50")
     card = await budi.expect("Periksa sebelum dikirim")
     assert faktor_row(card) == ["➕ Faktor pendukung", "➕ Faktor penghambat"]
+    # A photo sent at the card, without pressing 📎, is taken as the evidence.
+    await budi.send_photo(PHOTO)
+    card = await budi.expect("Bukti dukung: Bukti 1.02.01.jpg")
     await budi.press("✅ Kirim", card)
     await budi.press("✅ Kirim", card)
     done = await budi.expect("Realisasi 1.02.01 tersimpan")
@@ -121,6 +125,7 @@ async def test_one_figure_in_three_moves_with_the_fitting_faktor_first(
     async with bot.office.db.session() as session:
         figures = (await session.exec(select(Figure))).all()
     assert sorted((str(f.realisasi), f.version) for f in figures) == [("5", 1), ("50", 1)]
+    assert sum(f.evidence_document_id is not None for f in figures) == 1
 
 
 async def test_faktor_and_evidence_come_back_to_an_updated_card(

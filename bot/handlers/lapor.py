@@ -319,6 +319,9 @@ def handlers() -> list:
                 CallbackQueryHandler(ask_evidence, pattern=r"^lpb$"),
                 CallbackQueryHandler(change_value, pattern=r"^lped$"),
                 CallbackQueryHandler(abort, pattern=r"^lpx$"),
+                # Evidence sent without pressing 📎 first is taken all the same.
+                MessageHandler(filters.PHOTO, got_photo),
+                MessageHandler(filters.Document.ALL, got_document),
                 MessageHandler(TYPED, use_buttons),
             ],
             FAKTOR: [
