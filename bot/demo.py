@@ -192,10 +192,7 @@ class Demo:
         listing = await self.say(user, "/lapor", "Lapor realisasi")
         label = next(t for row in listing.buttons for t, _ in row if f" {code} " in f"{t} ")
         await self.press(user, label, listing, "Ketik realisasi")
-        ask = await self.say(user, value, "faktor pendukung")
-        ask = await self.press(user, "⏭ Lewati", ask, "faktor penghambat")
-        ask = await self.press(user, "⏭ Lewati", ask, "bukti dukung")
-        check = await self.press(user, "⏭ Lewati", ask, "Periksa sebelum dikirim")
+        check = await self.say(user, value, "Periksa sebelum dikirim")
         return await self.press(user, "✅ Kirim", check, "Realisasi")
 
     async def evaluate(self, tono: FakeUser, minutes: int) -> None:

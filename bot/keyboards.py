@@ -17,6 +17,8 @@ ROLE_CODES = {
     "asn": Role.ASN,
 }
 CODE_OF = {role: code for code, role in ROLE_CODES.items()}
+# The faktor a /lapor card adds: `lpf:d` pendukung, `lpf:h` penghambat (user_data keys).
+FAKTOR_CODES = {"d": "pendukung", "h": "penghambat"}
 PAGE = 8
 
 

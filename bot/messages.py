@@ -79,17 +79,25 @@ def how_to_finish(s: Step) -> str:
     )
 
 
+def standard_lines(s: Step, p: dict, cal: WorkingCalendar) -> list[str]:
+    """The SOP's quality standard (kelengkapan, waktu) and the due time: every step's notice
+    carries them, the step 5 list of indicators included."""
+    due = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
+    return [
+        f"<b>Kelengkapan:</b> {_docs_line(s.kelengkapan)}",
+        f"<b>Standar waktu:</b> {s.waktu.label}",
+        f"<b>Batas waktu:</b> {when(due, cal)}",
+    ]
+
+
 def step_opened(p: dict, cal: WorkingCalendar) -> str:
     s = step(p["step_no"])
-    due = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
     round_ = f" (putaran {p['round']})" if p.get("round", 1) > 1 else ""
     lines = [
         f"📌 <b>{s.title}: tugas baru</b> — periode <b>{escape(p['period'])}</b>{round_}",
         "",
         f"<b>Kegiatan:</b> {escape(s.kegiatan)}",
-        f"<b>Kelengkapan:</b> {_docs_line(s.kelengkapan)}",
-        f"<b>Standar waktu:</b> {s.waktu.label}",
-        f"<b>Batas waktu:</b> {when(due, cal)}",
+        *standard_lines(s, p, cal),
         f"<b>Output:</b> {escape(s.output)}",
     ]
     if p.get("note"):

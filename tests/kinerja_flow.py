@@ -101,7 +101,8 @@ async def report(
     photo: bytes | None = None,
     confirm_odd: bool = False,
 ) -> BotMessage:
-    """The whole /lapor dialog for one indicator; returns the bot's final answer."""
+    """The whole /lapor dialog for one indicator: pick, value, what the card offers, Kirim;
+    returns the bot's final answer."""
     await asn.send("/lapor")
     listing = await asn.expect("Lapor realisasi")
     button = next(
@@ -122,25 +123,22 @@ async def report(
     if confirm_odd:
         ask = await asn.expect("yakin")
         await asn.press("✅ Ya, pakai angka ini", ask)
-    ask = await asn.expect("faktor pendukung")
-    if pendukung:
-        await asn.send(pendukung)
-    else:
-        await asn.press("⏭ Lewati", ask)
-    ask = await asn.expect("faktor penghambat")
-    if penghambat:
-        await asn.send(penghambat)
-    else:
-        await asn.press("⏭ Lewati", ask)
-    ask = await asn.expect("bukti dukung")
-    if evidence is not None:
-        await asn.send_document(*evidence)
-    elif photo is not None:
-        await asn.send_photo(photo)
-    else:
-        await asn.press("⏭ Lewati", ask)
-    check = await asn.expect("Periksa sebelum dikirim")
-    await asn.press("✅ Kirim", check)
+    card = await asn.expect("Periksa sebelum dikirim")
+    for name, text in (("pendukung", pendukung), ("penghambat", penghambat)):
+        if text:
+            await asn.press(f"➕ Faktor {name}", card)
+            await asn.expect(f"faktor {name}")
+            await asn.send(text)
+            card = await asn.expect("Periksa sebelum dikirim")
+    if evidence is not None or photo is not None:
+        await asn.press("📎 Bukti dukung", card)
+        await asn.expect("bukti dukung")
+        if evidence is not None:
+            await asn.send_document(*evidence)
+        else:
+            await asn.send_photo(photo)
+        card = await asn.expect("Periksa sebelum dikirim")
+    await asn.press("✅ Kirim", card)
     return await asn.expect("Realisasi")
 
 

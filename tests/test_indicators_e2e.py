@@ -107,8 +107,13 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
     await budi.send("-5")
     await budi.expect("tidak bisa negatif")
     await budi.send("1.234")
-    await budi.press("⏭ Lewati", await budi.expect("faktor pendukung"))
+    await budi.press("➕ Faktor penghambat", await budi.expect("Periksa sebelum dikirim"))
+    await budi.expect("faktor penghambat")
     await budi.send("Peserta dari desa terpencil sulit hadir")
+    card = await budi.expect("Periksa sebelum dikirim")
+    assert "Faktor penghambat: Peserta dari desa terpencil sulit hadir" in card.plain
+    assert card.find_button("✏️ Faktor penghambat")
+    await budi.press("📎 Bukti dukung", card)
     await budi.expect("bukti dukung")
     await budi.send_photo(PHOTO)
     check = await budi.expect("Periksa sebelum dikirim")
@@ -150,9 +155,6 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
     ask = await budi.expect("Ketik realisasi")
     assert "Realisasi tercatat: 1.234 (dikembalikan)" in ask.plain
     await budi.send("1.134")
-    await budi.press("⏭ Lewati", await budi.expect("faktor pendukung"))
-    await budi.press("⏭ Lewati", await budi.expect("faktor penghambat"))
-    await budi.press("⏭ Lewati", await budi.expect("bukti dukung"))
     await budi.press("✅ Kirim", await budi.expect("Periksa sebelum dikirim"))
     await budi.expect("Realisasi 1.02.01 diperbarui")
     for member in (tim1, tim2):

@@ -163,6 +163,8 @@ async def decide_figure(
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
         fig, ind, period = await _decidable(session, actor, figure_id)
+        # The card as it was shown: the decision's own version step is no change to the figure.
+        card = await _card(office, session, fig, ind, period)
         res = await session.exec(
             update(Figure)
             .where(col(Figure.id) == fig.id, Figure.version == version, Figure.status == REPORTED)
@@ -178,7 +180,6 @@ async def decide_figure(
         if res.rowcount != 1:
             await _refuse_stale(session, fig, version)
         await session.refresh(fig)
-        card = await _card(office, session, fig, ind, period)
         await audit(
             session,
             "validasi" if valid else "kembalikan",
@@ -204,7 +205,7 @@ async def decide_figure(
                 done = await complete_step(office, session, period, EVAL_STEP, actor, 0, now)
         else:
             await return_to_pic(session, period, ind, fig, card.code, note, user, now)
-        return Decided(card, valid, user.nama, now, done)
+        return Decided(card, valid, user.nama, now, done, fig.note)
 
 
 async def evidence(office: Office, telegram_id: int, figure_id: int) -> tuple[Document, bytes]:
