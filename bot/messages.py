@@ -9,6 +9,7 @@ from html import escape
 from bot.dates import short_day, when
 from core.calendar import WorkingCalendar, format_duration
 from core.sop import Output, Role, Step, step
+from core.text import full_stop
 from core.views import ArchiveEntry, RunLine, Task, Timeline
 
 STRANGER = (
@@ -41,10 +42,6 @@ ASK_NAMA = (
 )
 ASK_NIP = "Ketik <b>NIP</b> Anda (18 digit)."
 ASK_JABATAN = "Ketik <b>jabatan</b> Anda, misalnya: Analis Kebijakan Ahli Muda."
-REGISTERED = (
-    "Terima kasih, {nama}. Permintaan pendaftaran Anda sudah dikirim ke admin. "
-    "Anda akan diberi tahu setelah disetujui."
-)
 
 ASK_PERIOD = (
     "Memulai periode pengukuran (Langkah 1). Ketik <b>nama periode</b>, misalnya "
@@ -55,6 +52,15 @@ ASK_NOTA = (
     "atau ketik isi Nota Dinas sebagai teks."
 )
 ASK_REJECT_NOTE = "Tulis <b>catatan arahan perbaikan</b> untuk Tim SAKIP. /batal untuk batal."
+
+
+def registered(nama: str) -> str:
+    """The answer to a finished /daftar, addressing the user by the name they typed."""
+    name = escape(nama)
+    return (
+        f"Terima kasih, {name}{full_stop(name)} Permintaan pendaftaran Anda sudah dikirim ke "
+        "admin. Anda akan diberi tahu setelah disetujui."
+    )
 
 
 def _docs_line(names: Sequence[str]) -> str:
@@ -105,7 +111,10 @@ def render(kind: str, p: dict, cal: WorkingCalendar) -> str:
     if kind == "step_opened":
         return step_opened(p, cal)
     if kind == "step_done":
-        return f"✅ {step(p['step_no']).title} periode <b>{period}</b> diselesaikan oleh {by}."
+        return (
+            f"✅ {step(p['step_no']).title} periode <b>{period}</b> diselesaikan oleh "
+            f"{by}{full_stop(by)}"
+        )
     if kind == "rejected":
         return (
             f"↩️ Draft laporan periode <b>{period}</b> <b>dikembalikan</b> oleh {by} "
@@ -114,11 +123,11 @@ def render(kind: str, p: dict, cal: WorkingCalendar) -> str:
         )
     if kind == "approved":
         note = f"\nCatatan: {escape(p['note'])}" if p.get("note") else ""
-        return f"👍 Draft laporan periode <b>{period}</b> disetujui oleh {by}.{note}"
+        return f"👍 Draft laporan periode <b>{period}</b> disetujui oleh {by}{full_stop(by)}{note}"
     if kind == "report":
         return (
             f"📄 <b>Laporan Hasil Pengukuran Data Kinerja</b> periode <b>{period}</b> "
-            f"dilaporkan oleh {by}. Dokumen terlampir."
+            f"dilaporkan oleh {by}{full_stop(by)} Dokumen terlampir."
         )
     if kind == "archived":
         return (

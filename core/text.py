@@ -23,3 +23,9 @@ def pages(text: str, limit: int) -> list[str]:
     if current.strip():
         parts.append(current)
     return parts
+
+
+def full_stop(name: str) -> str:
+    """The full stop that ends a sentence after `name`: none when the name already ends in one
+    (`Budi Santoso, S.E.`), so the reader never sees two."""
+    return "" if name.rstrip().endswith(".") else "."
