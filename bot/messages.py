@@ -213,7 +213,7 @@ def _run_line(r: RunLine, cal: WorkingCalendar) -> str:
     if r.done_at:
         lines.append(f"   selesai {when(r.done_at, cal)} oleh {escape(r.done_by or '-')}")
     if r.note:
-        lines.append(f"   catatan: {escape(r.note)}")
+        lines.append("   catatan: " + escape(r.note).replace("\n", "\n   "))
     return "\n".join(lines)
 
 
