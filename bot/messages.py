@@ -85,6 +85,16 @@ def how_to_finish(s: Step) -> str:
     )
 
 
+def _own_documents(names: Sequence[str] | None) -> list[str]:
+    """The previous step's output this reader handed in: named, not sent back to them."""
+    if not names:
+        return []
+    return [
+        f"Dokumen langkah sebelumnya ({_docs_line(names)}) adalah yang Anda serahkan sendiri, "
+        "jadi tidak dikirim ulang."
+    ]
+
+
 def step_opened(p: dict, cal: WorkingCalendar) -> str:
     s = step(p["step_no"])
     due = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
@@ -94,6 +104,7 @@ def step_opened(p: dict, cal: WorkingCalendar) -> str:
         "",
         f"<b>Kegiatan:</b> {escape(s.kegiatan)}",
         f"<b>Kelengkapan:</b> {_docs_line(s.kelengkapan)}",
+        *_own_documents(p.get("own_documents")),
         f"<b>Standar waktu:</b> {s.waktu.label}",
         f"<b>Batas waktu:</b> {when(due, cal)}",
         f"<b>Output:</b> {escape(s.output)}",

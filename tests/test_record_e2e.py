@@ -1,0 +1,116 @@
+"""The record as users read it, through the fake Bot API: names with academic titles in notices,
+a multi-line /tolak note, one's own upload not sent back, /status of a finished period or a
+named one, and /arsip grouped by step and round."""
+
+from __future__ import annotations
+
+from fakeapi import FakeTelegram, FakeUser
+from fakeapi.models import BotMessage
+from tests import kinerja_flow
+from tests.conftest import ADMIN_ID, Bot, register
+from tests.test_cycle_e2e import KERTAS_KERJA, pdf, upload_and_finish
+
+NOTE = (
+    "Mohon perbaiki:\n"
+    "1. Data IKU <2> belum sesuai Perjanjian Kinerja\n"
+    "2. Lampirkan   bukti dukung   per bidang\n"
+    "\n"
+    "Terima kasih."
+)
+
+
+async def titled_people(tg: FakeTelegram) -> tuple[FakeUser, ...]:
+    """The cast of a period, several of them with a title that ends in a full stop."""
+    admin = tg.user(ADMIN_ID, "Admin")
+    cast = (
+        (tg.user(101, "Bambang"), "Bambang Purwanto, S.Sos.", "196909211996021001", "Kepala Dinas"),
+        (tg.user(102, "Siti"), "Siti Aminah, S.H.", "197501012000032002", "Sekretaris"),
+        (tg.user(103, "Tono"), "Tono Sugiarto, S.E.", "198001012005011003", "Tim SAKIP"),
+        (tg.user(104, "Tari"), "Tari Lestari", "198202022006042004", "Tim SAKIP"),
+        (tg.user(105, "Ani"), "Ani Wijaya", "199003032015032005", "ASN"),
+        (tg.user(106, "Budi"), "Budi Santoso, S.E.", "199104042016041006", "ASN"),
+    )  # fmt: skip
+    for user, nama, nip, role in cast:
+        await register(admin, user, nama, nip, role)
+    return admin, *(user for user, *_ in cast)
+
+
+async def received(user: FakeUser, substring: str) -> BotMessage:
+    """A notice that the sender may deliver before or after the reply the test waited for."""
+    found = [m for m in user.messages if m.matches(substring)]
+    return found[-1] if found else await user.expect(substring)
+
+
+def sent_documents(user: FakeUser) -> list[bytes]:
+    return [m.document.content for m in user.messages if m.document is not None]
+
+
+async def test_a_period_read_back_by_its_people(tg: FakeTelegram, bot: Bot, clock):
+    admin, kd, sek, tim1, tim2, ani, budi = await titled_people(tg)
+    thanks = next(m for m in budi.messages if "Terima kasih" in m.plain)
+    assert "Terima kasih, Budi Santoso, S.E. Permintaan pendaftaran" in thanks.plain
+
+    await kd.send("/mulai")
+    await kd.expect("nama periode")
+    await kd.send("Triwulan I 2025")
+    await kd.expect("Nota Dinas")
+    await kd.send_document(pdf("nota"), "Nota Dinas.pdf", "application/pdf")
+    await kd.expect("dimulai")
+    await upload_and_finish(sek, 2, "notulen")
+    await upload_and_finish(tim1, 3, "rencana")
+    done = await tim2.expect("Langkah 3 periode Triwulan I 2025 diselesaikan oleh")
+    assert done.plain.endswith("diselesaikan oleh Tono Sugiarto, S.E.")
+
+    # Step 4 opens for both members: the one who sent the plan is not sent it back.
+    own = await received(tim1, "Langkah 4: tugas baru")
+    assert "Dokumen langkah sebelumnya (rencana.pdf) adalah yang Anda serahkan sendiri" in own.plain
+    other = await tim2.expect("Langkah 4: tugas baru")
+    assert "serahkan sendiri" not in other.plain
+    assert (await tim2.next_message()).document.content == pdf("rencana")
+    assert pdf("rencana") not in sent_documents(tim1)
+
+    imported = await kinerja_flow.upload_kertas_kerja(tim2, KERTAS_KERJA)
+    await kinerja_flow.finish(tim2, imported, 4)
+    await kinerja_flow.report(ani, "1.02", "80")
+    await kinerja_flow.report(budi, "1.02.01", "45")
+    await tim1.expect("Langkah 6: tugas baru")
+    await kinerja_flow.validate_all(tim1)
+    _, _, stored = await kinerja_flow.recap(tim1)
+    await kinerja_flow.finish(tim1, stored, 7)
+    # Step 8: the recap Tono built is named in his notice; Tari gets the workbook and chart.
+    own = await received(tim1, "Langkah 8: tugas baru")
+    assert "adalah yang Anda serahkan sendiri" in own.plain
+    assert "Triwulan I 2025.xlsx" in own.plain
+    await tim2.expect("Langkah 8: tugas baru")
+    assert (await tim2.next_message()).document.file_name.endswith("Triwulan I 2025.xlsx")
+    await kinerja_flow.finish(tim1, await kinerja_flow.draft(tim1), 8)
+
+    # Step 9: a numbered note reaches Tim SAKIP line by line, spacing as typed, escaped.
+    await sek.expect("Langkah 9: tugas baru")
+    await sek.send("/tolak\n" + NOTE)
+    await sek.expect("dikembalikan ke Tim SAKIP (putaran 2)")
+    for member in (tim1, tim2):
+        back = await member.expect("dikembalikan")
+        assert f"Arahan: {NOTE}\n" in back.plain
+        assert "Data IKU &lt;2&gt; belum" in back.text
+        assert "oleh Siti Aminah, S.H. (putaran 2)" in back.plain
+
+    await upload_and_finish(tim2, 7, "rekap2")
+    await upload_and_finish(tim1, 8, "draft2")
+    await sek.expect("Langkah 9: tugas baru")
+    await sek.send("/setuju")
+    await sek.expect("disetujui")
+    approved = await tim2.expect("👍 Draft laporan")
+    assert approved.plain.endswith("disetujui oleh Siti Aminah, S.H.")
+    opened10 = await sek.expect("Langkah 10: tugas baru")
+    await sek.press("📤 Kirim ke Kepala Dinas", opened10)
+    await sek.expect("Periode selesai dan diarsipkan")
+    report = await kd.expect("dilaporkan oleh")
+    assert "dilaporkan oleh Siti Aminah, S.H. Dokumen terlampir." in report.plain
+
+    everyone = (admin, kd, sek, tim1, tim2, ani, budi)
+    for user in everyone:
+        for message in user.messages:
+            assert not any(f"{t}." in message.plain for t in ("S.E.", "S.H.", "S.Sos.")), (
+                message.plain
+            )
