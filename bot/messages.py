@@ -237,6 +237,42 @@ def timeline(t: Timeline, cal: WorkingCalendar) -> str:
     return "\n\n".join([head, *(_run_line(r, cal) for r in t.runs)])
 
 
+NO_PERIODS = "Belum ada periode pengukuran. Kepala Dinas memulainya dengan /mulai."
+
+
+def other_periods(names: Sequence[str]) -> str:
+    """How to see another period's timeline, with a few recent names to type."""
+    how = "Ketik <code>/status &lt;nama periode&gt;</code> untuk periode lain"
+    if not names:
+        return how + " (saat ini belum ada periode lain)."
+    return (
+        f"{how}, misalnya <code>/status {escape(names[0])}</code>.\n"
+        f"Periode lain: {', '.join(escape(n) for n in names)}."
+    )
+
+
+def latest_timeline(t: Timeline, cal: WorkingCalendar, others: Sequence[str]) -> str:
+    """/status when nothing runs: the period that closed last, and how to see the others."""
+    how = "dibatalkan" if t.status == "dibatalkan" else "selesai dan diarsipkan"
+    intro = (
+        f"Tidak ada periode yang sedang berjalan. Periode terakhir, <b>{escape(t.name)}</b>, {how}:"
+    )
+    return "\n\n".join([intro, timeline(t, cal), other_periods(others)])
+
+
+def periods_matching(typed: str, count: int, shown: int) -> str:
+    """/status <nama> that names no period or several: the buttons below say which."""
+    name = escape(typed[:100])
+    if not count:
+        return f"Tidak ada periode bernama <b>{name}</b>. Pilih salah satu periode:"
+    more = (
+        f" ({shown} terbaru ditampilkan; ketik nama lebih lengkap untuk yang lain)"
+        if count > shown
+        else ""
+    )
+    return f"Ada {count} periode yang cocok dengan <b>{name}</b>{more}. Pilih salah satu:"
+
+
 def archive_list(entries: Sequence[ArchiveEntry]) -> str:
     if not entries:
         return "Arsip masih kosong: belum ada periode yang selesai."
@@ -256,7 +292,8 @@ def help_text(role: Role | None, admin: bool, registered: bool) -> str:
     else:
         lines += [
             "/tugas — langkah yang menunggu Anda",
-            "/status — linimasa periode yang berjalan",
+            "/status — linimasa periode yang berjalan (atau yang terakhir selesai); "
+            "/status &lt;nama periode&gt; untuk periode lain",
             "/arsip — arsip periode yang selesai",
             "/profil — data Anda",
         ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +13,7 @@ from core import engine, indicators
 from core.deadlines import PendingReminder, pending_reminder
 from core.engine import SopError
 from core.office import Office
+from core.periode import parse_period_name
 from core.sop import Output, step
 from core.transitions import waiting_runs
 from core.users import active_user, to_actor
@@ -132,6 +135,36 @@ async def timeline(office: Office, telegram_id: int, period_id: int) -> Timeline
                 )
             )
         return Timeline(period.id, period.name, period.status, period.round, tuple(lines))
+
+
+def _recent_first(p: Period) -> tuple:
+    """Running periods first (newest first), then closed ones by when they closed."""
+    closed = p.closed_at.timestamp() if p.closed_at else 0.0
+    return (p.status != engine.RUNNING, -closed, -(p.id or 0))
+
+
+async def all_periods(office: Office, telegram_id: int) -> list[ArchiveEntry]:
+    """Every period, most recent first: what /status can show."""
+    async with office.db.session() as session:
+        await active_user(session, telegram_id)
+        rows = await queries.periods(
+            session=session, statuses=(engine.RUNNING, engine.FINISHED, engine.CANCELLED)
+        )
+        return [
+            ArchiveEntry(p.id, p.name, p.status, p.closed_at)
+            for p in sorted(rows, key=_recent_first)
+        ]
+
+
+def match_periods(entries: Sequence[ArchiveEntry], text: str) -> list[ArchiveEntry]:
+    """`/status tw 1 2025` or `/status triwulan i 2025`: the same name, whatever the case or
+    spelling; failing that, every period whose name contains the words typed."""
+    typed = " ".join(text.split()).casefold()
+    names = {typed}
+    with suppress(SopError):  # not a period name's spelling: match the words as typed
+        names.add(parse_period_name(text).name.casefold())
+    exact = [e for e in entries if e.name.casefold() in names]
+    return exact or [e for e in entries if typed and typed in e.name.casefold()]
 
 
 async def archive(office: Office, telegram_id: int) -> list[ArchiveEntry]:

@@ -9,6 +9,7 @@ from fakeapi.models import BotMessage
 from tests import kinerja_flow
 from tests.conftest import ADMIN_ID, Bot, register
 from tests.test_cycle_e2e import KERTAS_KERJA, pdf, upload_and_finish
+from tests.test_periods_e2e import pair, start_period
 
 NOTE = (
     "Mohon perbaiki:\n"
@@ -114,3 +115,73 @@ async def test_a_period_read_back_by_its_people(tg: FakeTelegram, bot: Bot, cloc
             assert not any(f"{t}." in message.plain for t in ("S.E.", "S.H.", "S.Sos.")), (
                 message.plain
             )
+
+
+async def cancel(kd: FakeUser, name: str) -> None:
+    await kd.send("/batalkan")
+    choose = await kd.expect("akan <b>dibatalkan</b>")
+    await kd.press(f"✖️ {name}", choose)
+    await kd.expect_edit("dibatalkan dan disimpan di arsip")
+
+
+async def test_status_shows_the_last_period_or_the_one_named(tg: FakeTelegram, bot: Bot, clock):
+    _, kd, sek = await pair(tg)
+    await sek.send("/status")
+    await sek.expect("Belum ada periode pengukuran")
+    await start_period(kd, "Triwulan I 2025")
+    clock.advance(minutes=20)
+    await cancel(kd, "Triwulan I 2025")
+    await start_period(kd, "Triwulan II 2025")
+    clock.advance(minutes=20)
+    await cancel(kd, "Triwulan II 2025")
+
+    # Nothing runs: the period that closed last, which way it closed, and how to see others.
+    await sek.send("/status")
+    latest = await sek.expect("Tidak ada periode yang sedang berjalan")
+    assert latest.plain.startswith(
+        "Tidak ada periode yang sedang berjalan. Periode terakhir, Triwulan II 2025, dibatalkan:"
+    )
+    assert "Status periode Triwulan II 2025 — dibatalkan" in latest.plain
+    assert "1. Kepala Dinas — ✅ selesai — tepat waktu" in latest.plain
+    assert "2. Sekretaris — ✖️ dibatalkan" in latest.plain
+    assert latest.plain.endswith(
+        "Ketik /status <nama periode> untuk periode lain, misalnya /status Triwulan I 2025.\n"
+        "Periode lain: Triwulan I 2025."
+    )
+
+    # A name in any case or spelling picks that period.
+    for typed in ("/status tw 1 2025", "/status TRIWULAN I 2025"):
+        await sek.send(typed)
+        picked = await sek.expect("Status periode")
+        assert picked.plain.startswith("Status periode Triwulan I 2025 — dibatalkan")
+
+    # Two periods of one name (one cancelled, one running): buttons say which is which.
+    await start_period(kd, "Triwulan I 2025")
+    await sek.send("/status triwulan i 2025")
+    choose = await sek.expect("Ada 2 periode yang cocok")
+    assert [b for row in choose.buttons for b, _ in row] == [
+        "⏳ Triwulan I 2025",
+        "✖️ Triwulan I 2025",
+    ]
+    await sek.press("⏳ Triwulan I 2025", choose)
+    running = await sek.expect("Status periode")
+    assert running.plain.startswith("Status periode Triwulan I 2025 — berjalan")
+    assert "2. Sekretaris — ⏳ berjalan" in running.plain
+    await sek.send("/status 2025")
+    several = await sek.expect("Ada 3 periode yang cocok dengan 2025")
+    assert len(several.buttons) == 3
+
+    # A name that matches nothing: the periods to choose from.
+    await sek.send("/status Tahunan 2030")
+    none = await sek.expect("Tidak ada periode bernama Tahunan 2030")
+    assert [b for row in none.buttons for b, _ in row] == [
+        "⏳ Triwulan I 2025",
+        "✖️ Triwulan II 2025",
+        "✖️ Triwulan I 2025",
+    ]
+    await sek.press("✖️ Triwulan II 2025", none)
+    await sek.expect("Status periode Triwulan II 2025 — dibatalkan")
+
+    # With a period running, plain /status shows it, as before.
+    await sek.send("/status")
+    assert "Tidak ada periode" not in (await sek.expect("Status periode Triwulan I 2025")).plain

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import keyboards, messages
-from bot.handlers.common import calendar, callback_args, guarded, office, reply
+from bot.handlers.common import (
+    calendar,
+    callback_args,
+    guarded,
+    office,
+    reply,
+    text_after_command,
+)
 from core import users, views
 from core.sop import Role
 from core.text import pages
 
 LIMIT = 3900
+# How many other periods /status names when it shows the one that closed last.
+RECENT = 5
+_MARK = {"berjalan": "⏳", "selesai": "🗄", "dibatalkan": "✖️"}
 
 
 async def _send_paged(update: Update, text: str) -> None:
@@ -33,11 +45,15 @@ async def _timeline(update: Update, context: ContextTypes.DEFAULT_TYPE, period_i
 
 @guarded
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/status`: the running period (or a choice of them), else the one that closed last;
+    `/status <nama periode>`: that one."""
+    wanted = text_after_command(update)
+    if wanted:
+        await _named_status(update, context, wanted)
+        return
     running = await views.running(office(context), update.effective_user.id)
     if not running:
-        await reply(
-            update, "Tidak ada periode yang sedang berjalan. Periode selesai ada di /arsip."
-        )
+        await _latest_status(update, context)
         return
     if len(running) == 1:
         await _timeline(update, context, running[0][0])
@@ -46,6 +62,46 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         update,
         "Pilih periode:",
         keyboards.paged([(name, f"st:{pid}") for pid, name in running], 0, "stp"),
+    )
+
+
+def _period_items(entries: Sequence[views.ArchiveEntry]) -> list[tuple[str, str]]:
+    return [(f"{_MARK[e.status]} {e.name}", f"st:{e.period_id}") for e in entries]
+
+
+async def _named_status(update: Update, context: ContextTypes.DEFAULT_TYPE, wanted: str) -> None:
+    entries = await views.all_periods(office(context), update.effective_user.id)
+    found = views.match_periods(entries, wanted)
+    if len(found) == 1:
+        await _timeline(update, context, found[0].period_id)
+    elif not entries:
+        await reply(update, messages.NO_PERIODS)
+    elif found:
+        shown = found[: keyboards.PAGE]
+        text = messages.periods_matching(wanted, len(found), len(shown))
+        await reply(update, text, keyboards.column(_period_items(shown)))
+    else:
+        text = messages.periods_matching(wanted, 0, 0)
+        await reply(update, text, keyboards.paged(_period_items(entries), 0, "sta"))
+
+
+async def _latest_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    entries = await views.all_periods(office(context), update.effective_user.id)
+    if not entries:
+        await reply(update, messages.NO_PERIODS)
+        return
+    latest, *others = entries
+    t = await views.timeline(office(context), update.effective_user.id, latest.period_id)
+    names = [e.name for e in others[:RECENT]]
+    await _send_paged(update, messages.latest_timeline(t, await calendar(context), names))
+
+
+@guarded
+async def all_periods_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    (page,) = callback_args(update)
+    entries = await views.all_periods(office(context), update.effective_user.id)
+    await update.callback_query.edit_message_reply_markup(
+        keyboards.paged(_period_items(entries), int(page), "sta")
     )
 
 
@@ -64,8 +120,7 @@ async def status_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 def _archive_items(entries: list[views.ArchiveEntry]) -> list[tuple[str, str]]:
-    mark = {"selesai": "🗄", "dibatalkan": "✖️"}
-    return [(f"{mark[e.status]} {e.name}", f"ar:{e.period_id}") for e in entries]
+    return [(f"{_MARK[e.status]} {e.name}", f"ar:{e.period_id}") for e in entries]
 
 
 @guarded
@@ -137,6 +192,7 @@ def handlers() -> list:
         CommandHandler("help", bantuan),
         CallbackQueryHandler(status_button, pattern=r"^st:\d+$"),
         CallbackQueryHandler(status_page, pattern=r"^stp:\d+$"),
+        CallbackQueryHandler(all_periods_page, pattern=r"^sta:\d+$"),
         CallbackQueryHandler(archive_period, pattern=r"^ar:\d+$"),
         CallbackQueryHandler(archive_page, pattern=r"^arp:\d+$"),
         CallbackQueryHandler(archive_docs_page, pattern=r"^adp:\d+:\d+$"),
