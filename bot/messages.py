@@ -10,7 +10,7 @@ from bot.dates import short_day, when
 from core.calendar import WorkingCalendar, format_duration
 from core.sop import Output, Role, Step, step
 from core.text import full_stop
-from core.views import ArchiveEntry, RunLine, Task, Timeline
+from core.views import ArchivedPeriod, ArchiveEntry, RunLine, Task, Timeline
 
 STRANGER = (
     "Selamat datang. Bot ini melayani SOP Pengukuran Data Kinerja untuk ASN {office}.\n"
@@ -277,6 +277,30 @@ def archive_list(entries: Sequence[ArchiveEntry]) -> str:
     if not entries:
         return "Arsip masih kosong: belum ada periode yang selesai."
     return "<b>Arsip Hasil Pengukuran Data Kinerja</b>\nPilih periode untuk melihat dokumennya."
+
+
+def archived_period(a: ArchivedPeriod) -> str:
+    """/arsip of one period: its documents under their steps, each round of a step apart."""
+    how = "dibatalkan" if a.status == "dibatalkan" else "selesai dan diarsipkan"
+    lines = [
+        f"🗄 <b>Arsip periode {escape(a.name)}</b> — {how}",
+        "Tekan tombol dokumen di bawah untuk menerimanya lagi.",
+    ]
+    shown: tuple[int | None, int | None] | None = None
+    for d in a.docs:
+        if shown is None or d.step_no != shown[0]:
+            lines += ["", _archive_heading(d.step_no)]
+        if d.round is not None and (d.step_no, d.round) != shown:
+            lines.append(f"<i>putaran {d.round}</i>")
+        shown = (d.step_no, d.round)
+        lines.append(f"• {escape(d.kind)}: {escape(d.file_name)}")
+    return "\n".join(lines)
+
+
+def _archive_heading(step_no: int | None) -> str:
+    if step_no is None:
+        return "<b>Tanpa langkah</b>"
+    return f"<b>{step(step_no).title} — {escape(step(step_no).kegiatan)}</b>"
 
 
 def waiting_now(count: int) -> str:

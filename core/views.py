@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -71,6 +72,15 @@ class ArchivedDoc:
     step_no: int | None
     kind: str
     file_name: str
+    # The round of the step's run, when that step ran more than once (after a rejection).
+    round: int | None = None
+
+
+@dataclass(frozen=True)
+class ArchivedPeriod:
+    name: str
+    status: str
+    docs: tuple[ArchivedDoc, ...]
 
 
 async def my_tasks(office: Office, telegram_id: int) -> list[Task]:
@@ -175,21 +185,32 @@ async def archive(office: Office, telegram_id: int) -> list[ArchiveEntry]:
         return [ArchiveEntry(p.id, p.name, p.status, p.closed_at) for p in rows]
 
 
-async def archived_documents(office: Office, telegram_id: int, period_id: int) -> list[ArchivedDoc]:
+async def archived_period(office: Office, telegram_id: int, period_id: int) -> ArchivedPeriod:
+    """A period's documents in step order, each step's rounds apart, as far as the reader may
+    see them (the uploaded Kertas Kerja only to those allowed)."""
     async with office.db.session() as session:
         actor = to_actor(await active_user(session, telegram_id), office)
         period = await session.get(Period, period_id)
         if period is None:
             raise SopError("Periode tidak ditemukan.")
-        runs = {
-            r.id: r.step_no for r in await queries.runs_of(session=session, period_id=period_id)
-        }
-        docs = await queries.documents_of(session=session, period_id=period_id)
-        return [
-            ArchivedDoc(d.id, runs.get(d.step_run_id), d.kind, d.file_name)
-            for d in docs
-            if indicators.may_read_document(actor, d.kind)
-        ]
+        runs = {r.id: r for r in await queries.runs_of(session=session, period_id=period_id)}
+        ran = Counter(r.step_no for r in runs.values())
+        docs = []
+        for d in await queries.documents_of(session=session, period_id=period_id):
+            if not indicators.may_read_document(actor, d.kind):
+                continue
+            run = runs.get(d.step_run_id)
+            step_no = run.step_no if run else None
+            again = run is not None and ran[run.step_no] > 1
+            docs.append(
+                ArchivedDoc(d.id, step_no, d.kind, d.file_name, run.round if again else None)
+            )
+        docs.sort(key=lambda d: (d.step_no or 0, d.round or 0, d.id))
+        return ArchivedPeriod(period.name, period.status, tuple(docs))
+
+
+async def archived_documents(office: Office, telegram_id: int, period_id: int) -> list[ArchivedDoc]:
+    return list((await archived_period(office, telegram_id, period_id)).docs)
 
 
 async def document(office: Office, telegram_id: int, doc_id: int) -> tuple[Document, bytes]:

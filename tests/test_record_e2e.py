@@ -4,6 +4,7 @@ named one, and /arsip grouped by step and round."""
 
 from __future__ import annotations
 
+from core.sop import step
 from fakeapi import FakeTelegram, FakeUser
 from fakeapi.models import BotMessage
 from tests import kinerja_flow
@@ -108,6 +109,49 @@ async def test_a_period_read_back_by_its_people(tg: FakeTelegram, bot: Bot, cloc
     await sek.expect("Periode selesai dan diarsipkan")
     report = await kd.expect("dilaporkan oleh")
     assert "dilaporkan oleh Siti Aminah, S.H. Dokumen terlampir." in report.plain
+
+    # Nothing runs now: /status shows the archived period, with its rounds and timings.
+    await ani.send("/status")
+    status = await ani.expect("Tidak ada periode yang sedang berjalan")
+    assert "Periode terakhir, Triwulan I 2025, selesai dan diarsipkan:" in status.plain
+    assert "Status periode Triwulan I 2025 — selesai (diarsipkan), putaran 2" in status.plain
+    assert "9. Sekretaris — ↩️ dikembalikan — tepat waktu" in status.plain
+    assert "   catatan: Mohon perbaiki:\n   1. Data IKU <2> belum" in status.plain
+    assert "(saat ini belum ada periode lain)" in status.plain
+
+    # /arsip: the documents under their steps, each round of a step apart.
+    await budi.send("/arsip")
+    listing = await budi.expect("Arsip Hasil Pengukuran")
+    await budi.press("🗄 Triwulan I 2025", listing)
+    grouped = await budi.expect("Arsip periode Triwulan I 2025")
+    assert (
+        f"Langkah 7 — {step(7).kegiatan}\n"
+        "putaran 1\n"
+        "• Rekapitulasi Hasil Pengukuran Data Kinerja: "
+        "Rekapitulasi Hasil Pengukuran Data Kinerja — Triwulan I 2025.xlsx\n"
+        "• Grafik Capaian Kinerja: Grafik Capaian Kinerja — Triwulan I 2025.png\n"
+        "putaran 2\n"
+        "• Rekapitulasi Hasil Pengukuran Data Kinerja: rekap2.pdf\n\n"
+        f"Langkah 8 — {step(8).kegiatan}\n"
+        "putaran 1\n"
+    ) in grouped.plain
+    assert f"Langkah 1 — {step(1).kegiatan}\n• Nota Dinas: Nota Dinas.pdf" in grouped.plain
+    assert "Langkah 4" not in grouped.plain  # the Kertas Kerja names PIC NIPs: not for an ASN
+    labels = [text for row in grouped.buttons[:-1] for text, _ in row]
+    assert labels[:5] == [
+        "Langkah 1: Nota Dinas.pdf",
+        "Langkah 2: notulen.pdf",
+        "Langkah 3: rencana.pdf",
+        "Langkah 7, putaran 1: Rekapitulasi Hasil Pengukuran Data…",
+        "Langkah 7, putaran 1: Grafik Capaian Kinerja — Triwulan I…",
+    ]
+    await budi.press("Berikutnya ▶", grouped)
+    page2 = await budi.expect_edit("Arsip periode Triwulan I 2025")
+    labels += [text for row in page2.buttons for text, _ in row if "Langkah" in text]
+    assert all(len(text) <= 60 for text in labels), labels
+    assert "Langkah 9, putaran 2: draft2.pdf" in labels
+    await budi.press("Langkah 9, putaran 2: draft2.pdf", page2)
+    assert (await budi.next_message()).document.content == pdf("draft2")
 
     everyone = (admin, kd, sek, tim1, tim2, ani, budi)
     for user in everyone:

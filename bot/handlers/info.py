@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from telegram import InputFile, Update
+from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import keyboards, messages
@@ -26,10 +26,14 @@ RECENT = 5
 _MARK = {"berjalan": "⏳", "selesai": "🗄", "dibatalkan": "✖️"}
 
 
-async def _send_paged(update: Update, text: str) -> None:
-    """Long texts go out in several messages, each within Telegram's 4096 characters."""
-    for part in pages(text, LIMIT):
-        await reply(update, part)
+async def _send_paged(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Long texts go out in several messages, each within Telegram's 4096 characters; the
+    buttons go with the last one."""
+    parts = pages(text, LIMIT)
+    for n, part in enumerate(parts, 1):
+        await reply(update, part, markup if n == len(parts) else None)
 
 
 @guarded
@@ -139,26 +143,35 @@ async def archive_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     )
 
 
+def _document_items(docs: Sequence[views.ArchivedDoc]) -> list[tuple[str, str]]:
+    """One button per document, its step (and round) kept whole and the file name shortened."""
+    items = []
+    for d in docs:
+        kode = f"Langkah {d.step_no}" if d.step_no else "Lain"
+        kode += f", putaran {d.round}: " if d.round is not None else ": "
+        items.append((keyboards.label(kode, d.file_name), f"doc:{d.id}"))
+    return items
+
+
 @guarded
 async def archive_period(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     (period_id,) = callback_args(update)
-    docs = await views.archived_documents(office(context), update.effective_user.id, int(period_id))
-    if not docs:
+    archived = await views.archived_period(
+        office(context), update.effective_user.id, int(period_id)
+    )
+    if not archived.docs:
         await reply(update, "Periode ini tidak memiliki dokumen.")
         return
-    items = [(f"{d.step_no or '-'}. {d.kind}: {d.file_name}", f"doc:{d.id}") for d in docs]
-    await reply(
-        update, "Pilih dokumen untuk dikirim ulang:", keyboards.paged(items, 0, f"adp:{period_id}")
-    )
+    markup = keyboards.paged(_document_items(archived.docs), 0, f"adp:{period_id}")
+    await _send_paged(update, messages.archived_period(archived), markup)
 
 
 @guarded
 async def archive_docs_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     period_id, page = callback_args(update)
     docs = await views.archived_documents(office(context), update.effective_user.id, int(period_id))
-    items = [(f"{d.step_no or '-'}. {d.kind}: {d.file_name}", f"doc:{d.id}") for d in docs]
     await update.callback_query.edit_message_reply_markup(
-        keyboards.paged(items, int(page), f"adp:{period_id}")
+        keyboards.paged(_document_items(docs), int(page), f"adp:{period_id}")
     )
 
 
