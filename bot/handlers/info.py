@@ -147,7 +147,7 @@ def _document_items(docs: Sequence[views.ArchivedDoc]) -> list[tuple[str, str]]:
     """One button per document, its step (and round) kept whole and the file name shortened."""
     items = []
     for d in docs:
-        kode = f"Langkah {d.step_no}" if d.step_no else "Lain"
+        kode = f"Langkah {d.step_no}" if d.step_no else "Tanpa langkah"
         kode += f", putaran {d.round}: " if d.round is not None else ": "
         items.append((keyboards.label(kode, d.file_name), f"doc:{d.id}"))
     return items
