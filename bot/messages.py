@@ -54,7 +54,7 @@ ASK_NOTA = (
 ASK_REJECT_NOTE = "Tulis <b>catatan arahan perbaikan</b> untuk Tim SAKIP. /batal untuk batal."
 
 
-def registered(nama: str) -> str:
+def registration_sent(nama: str) -> str:
     """The answer to a finished /daftar, addressing the user by the name they typed."""
     name = escape(nama)
     return (

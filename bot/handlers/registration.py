@@ -85,7 +85,7 @@ async def got_jabatan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
         jabatan,
     )
     kick(context)
-    await reply(update, messages.registered(data["nama"]))
+    await reply(update, messages.registration_sent(data["nama"]))
     data.clear()
     return ConversationHandler.END
 
