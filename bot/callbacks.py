@@ -40,6 +40,7 @@ VERBS: dict[str, tuple[str | tuple[str, ...], ...]] = {
     "no": (ID,),
     "st": (ID,),
     "stp": (NUM,),
+    "sta": (NUM,),
     "ar": (ID,),
     "arp": (NUM,),
     "adp": (ID, NUM),

@@ -29,7 +29,7 @@ from core.indicators.common import REPORT_STEP
 from core.measure import Measured
 from core.numbers import UnitKind, format_exact, format_id, format_percent, unit_kind
 from core.sop import step
-from core.text import pages
+from core.text import full_stop, pages
 
 LIMIT = 3900
 TEMPLATE_NAME = "Template Kertas Kerja Pengukuran Data Kinerja.xlsx"
@@ -119,7 +119,7 @@ def report_opened(p: dict, cal: WorkingCalendar) -> str:
 def report_closed(p: dict, cal: WorkingCalendar) -> str:
     lines = [
         f"🔒 Pelaporan realisasi periode <b>{escape(p['period'])}</b> ditutup oleh "
-        f"{escape(p['by'])}. Indikator Anda berikut tercatat <b>tanpa realisasi</b>:"
+        f"{escape(p['by'])}{full_stop(p['by'])} Indikator Anda berikut tercatat <b>tanpa realisasi</b>:"
     ]
     lines += [f"• <code>{escape(c)}</code> {escape(_cut(i))}" for c, i in p["items"]]
     if p["total"] > len(p["items"]):
@@ -141,7 +141,7 @@ def figure_corrected(p: dict, cal: WorkingCalendar) -> str:
     what = "diperbaiki setelah dikembalikan" if p.get("returned") else "diperbarui"
     return (
         f"📝 Realisasi <code>{escape(p['code'])}</code> {escape(_cut(p['indikator']))} periode "
-        f"<b>{escape(p['period'])}</b> {what} oleh {escape(p['by'])}. Ketik /evaluasi untuk "
+        f"<b>{escape(p['period'])}</b> {what} oleh {escape(p['by'])}{full_stop(p['by'])} Ketik /evaluasi untuk "
         "memeriksanya."
     )
 

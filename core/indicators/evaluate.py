@@ -31,6 +31,7 @@ from core.indicators.common import (
 )
 from core.office import Office
 from core.sop import step
+from core.text import full_stop
 from core.transitions import (
     Choice,
     Done,
@@ -143,7 +144,7 @@ async def _refuse_stale(session: AsyncSession, fig: Figure, version: int) -> Non
         raise SopError("Angka ini baru saja diperbaiki ASN; periksa versi terbarunya (/evaluasi).")
     who = (await user_names(session)).get(fig.decided_by or 0, "anggota Tim lain")
     label = {VALID: "dinyatakan valid", RETURNED: "dikembalikan"}.get(fig.status, "diputuskan")
-    raise SopError(f"Angka ini sudah {label} oleh {who}.")
+    raise SopError(f"Angka ini sudah {label} oleh {who}{full_stop(who)}")
 
 
 async def decide_figure(
