@@ -58,6 +58,22 @@ def kk_row(
     ]
 
 
+def kk_structure(
+    level: str, kode: str, nama: str, *, pagu: Any = None, realisasi_anggaran: Any = None
+) -> list[Any]:
+    """A structure row: the unit in the tree without an indicator (budget only if given)."""
+    return [
+        level,
+        kode,
+        nama,
+        *[None] * 12,
+        pagu,
+        realisasi_anggaran,
+        None,
+        None,
+    ]
+
+
 def kertas_kerja(
     rows: list[list[Any]],
     *,
