@@ -364,7 +364,10 @@ def recap_progress(period: str, phase: str, done: Sequence[str]) -> str:
 def recap_done(files, stored: bool, seconds: float) -> str:
     lines = [
         f"✅ <b>Rekap periode {escape(files.period)} selesai</b> ({seconds:.1f} detik): "
-        f"{files.indicators} indikator, {files.with_capaian} dengan capaian."
+        f"{files.indicators} indikator, {files.with_capaian} dengan capaian"
+        + (f", {files.na} N/A (tanpa capaian)" if files.na else "")
+        + (f", {files.missing} tidak dilaporkan" if files.missing else "")
+        + "."
     ]
     for kode, value in files.averages[:10]:
         lines.append(f"• Program {escape(kode)}: {pct(value)}")

@@ -95,6 +95,8 @@ class RecapFiles:
     indicators: int
     with_capaian: int
     averages: tuple[tuple[str, Decimal | None], ...]
+    na: int = 0
+    missing: int = 0
 
 
 @dataclass(frozen=True)
@@ -449,6 +451,8 @@ async def build(
         len(data.rows),
         sum(1 for r in data.rows if r.capaian_capped is not None),
         programs,
+        data.n_na,
+        data.n_missing,
     )
 
 
