@@ -270,6 +270,7 @@ async def _golden(office, clock) -> None:
     flat = " ".join(str(c) for r in info for c in r if c is not None)
     assert "Dinas Tenaga Kerja Kabupaten Mojokerto" in flat and "Tono Sugiarto" in flat
     assert "(2 − R/T) × 100" in flat  # the rule that produced the negative capaian
+    assert "yang punya indikator sendiri = rata-rata biasa capaian indikatornya sendiri" in flat
     assert files.chart[:4] == b"\x89PNG"
 
 
