@@ -460,10 +460,10 @@ def aggregate(
 class UnitCapaian:
     """A program's, kegiatan's or sub kegiatan's capaian and the figure its predikat comes from.
 
-    `own` averages the unit's own indicators (None when it has none), `children` the units under it
-    that have indicators (None when there are none). `value` is `own` whenever the unit has
-    indicators of its own, as the LKjIP reports it; only a unit without them takes `children`.
-    `rule` says which, in Indonesian.
+    `own` averages the unit's own indicators (None when it has none), `children` the units
+    under it that have indicators (None when there are none). `value` is `own` whenever the unit
+    has indicators of its own, as the LKjIP reports it; only a unit without them takes
+    `children`. `rule` says which, in Indonesian.
     """
 
     value: Decimal | None
@@ -481,8 +481,8 @@ def unit_capaian(
     """Own indicators' capped capaian first; the mean of the units below only without them.
 
     `own` holds the capped capaian of the unit's own indicators (None for N/A or missing),
-    `children` the (capaian, pagu) of each unit under it that has indicators, `child_level` their
-    level as the rule text names it ("kegiatan", "sub kegiatan").
+    `children` the (capaian, pagu) of each unit under it that has indicators, `child_level`
+    their level as the rule text names it ("kegiatan", "sub kegiatan").
     """
     mine = aggregate([(value, None) for value in own], rules) if own else None
     under = aggregate(children, rules) if children else None

@@ -40,21 +40,21 @@ akhir TW I, positif:
 | 2.02.01.0001#1 | 40 | 30 | 75     | Sedang        |
 | 2.02.01.0001#2 | 0  | 2  | N/A    | -             |
 | 2.02.02#1      | 60 | 66 | 110    | Sangat Tinggi |
-| 2.02.02#2      | 60 | -  | tidak dilaporkan     |
+| 2.02.02#2      | 60 | -  | -      | not reported  |
 
-| unit         | own  | children           | capaian (from)   | predikat      |
-|--------------|------|--------------------|------------------|---------------|
-| 2.01         | 90   | (85 + 80) / 2=82,5 | 90 (own)         | Tinggi        |
-| 2.01.01      | 85   | 120                | 85 (own)         | Tinggi        |
-| 2.01.02      | -    | (70 + 90) / 2 = 80 | 80 (children)    | Tinggi        |
-| 2.02         | -    | (75+110)/2 = 92,5  | 92,5 (children)  | Sangat Tinggi |
-| 2.02.01      | -    | 75                 | 75 (children)    | Sedang        |
-| 2.02.01.0001 | 75   | -                  | 75 (own; 1 N/A)  | Sedang        |
-| 2.02.02      | 110  | -                  | 110 (own; 1 missing) | Sangat Tinggi |
-| 2.03         | -    | -                  | N/A, 0 indicators | -            |
+| unit         | own | children              | capaian (from)        | predikat      |
+|--------------|-----|-----------------------|-----------------------|---------------|
+| 2.01         | 90  | (85 + 80) / 2 = 82,5  | 90 (own)              | Tinggi        |
+| 2.01.01      | 85  | 120                   | 85 (own)              | Tinggi        |
+| 2.01.02      | -   | (70 + 90) / 2 = 80    | 80 (children)         | Tinggi        |
+| 2.02         | -   | (75 + 110) / 2 = 92,5 | 92,5 (children)       | Sangat Tinggi |
+| 2.02.01      | -   | 75                    | 75 (children)         | Sedang        |
+| 2.02.01.0001 | 75  | -                     | 75 (own; 1 N/A)       | Sedang        |
+| 2.02.02      | 110 | -                     | 110 (own; 1 missing)  | Sangat Tinggi |
+| 2.03         | -   | -                     | none, 0 indicators    | N/A           |
 
 Budget: 2.01.02.0002 40 jt / 30 jt and 2.02.01.0001 60 jt / 45 jt → serapan 75 everywhere up;
-efisiensi 2.01 = 90/75 = 1,2, 2.02 = 92,5/75 = 1,2333.
+efisiensi 2.01 = 90/75 = 1,2, 2.01.02 = 80/75 = 1,0667, 2.02 = 92,5/75 = 1,2333.
 """
 
 from __future__ import annotations
@@ -134,7 +134,9 @@ TREE = {
     "1.02.01": (
         110, "Sangat Tinggi", 5, 1, 1, 150_000_000, 130_000_000, "86.6667", "1.2692", 110, 110,
     ),
-    "1.02.01.0001": (120, "Sangat Tinggi", 2, 1, 0, 100_000_000, 80_000_000, "80", "1.5", 120, None),
+    "1.02.01.0001": (
+        120, "Sangat Tinggi", 2, 1, 0, 100_000_000, 80_000_000, "80", "1.5", 120, None,
+    ),
     "1.02.01.0002": (100, "Sangat Tinggi", 2, 0, 1, 50_000_000, 50_000_000, "100", "1", 100, None),
     "1.03": (100, "Sangat Tinggi", 2, 0, 0, None, None, None, None, 100, 80),
     "1.03.01": (80, "Tinggi", 1, 0, 0, None, None, None, None, 80, None),
