@@ -205,6 +205,14 @@ def test_file_saved_by_libreoffice_reads_cached_formula_values() -> None:
     assert result.indicators[3].pagu == Decimal(125_000_000)
 
 
+def test_structure_row_saved_by_libreoffice_stays_a_structure_row() -> None:
+    content = (DATA / "kertas_kerja_struktur_libreoffice.xlsx").read_bytes()
+    result = parse_kertas_kerja(content, known_pics={EXAMPLE_PIC_NIP})
+    assert result.errors == [] and result.structure_rows == 1
+    assert len(result.indicators) == 5
+    assert ("Kegiatan", "2.07.03.2.02") in [(u.level, u.kode) for u in result.units]
+
+
 def test_formula_without_cached_value_is_an_error() -> None:
     content = make_xlsx([row(tahunan="=SUM(H2:K2)", tw=(20, 20, 20, 20))])
     result = parse_kertas_kerja(content, known_pics={NIP})
