@@ -448,7 +448,10 @@ def recap_done(files, seconds: float) -> str:
     lines = [
         f"✅ <b>Rekap periode {escape(files.period)} selesai</b> ({duration} detik): "
         f"{format_id(files.indicators, 0)} indikator, {format_id(files.with_capaian, 0)} "
-        "dengan capaian."
+        "dengan capaian"
+        + (f", {format_id(files.na, 0)} N/A (tanpa capaian)" if files.na else "")
+        + (f", {format_id(files.missing, 0)} tidak dilaporkan" if files.missing else "")
+        + "."
     ]
     for kode, value in files.averages[:10]:
         lines.append(f"• Program {escape(kode)}: {pct(value)}")

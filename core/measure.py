@@ -164,9 +164,12 @@ def rules_text(rules: CapaianRules) -> str:
             f"Capaian disimpan apa adanya; untuk predikat dan rata-rata dibatasi "
             f"{format_id(rules.cap, 0)}%.",
             f"Predikat: {bands}; di bawahnya {lowest}.",
-            f"Capaian Sub Kegiatan = {weight} capaian indikatornya; Kegiatan = dari Sub "
-            "Kegiatannya; Program = dari Kegiatannya (tanpa anak: dari indikatornya sendiri). "
-            "N/A tidak ikut dirata-rata dan dihitung terpisah.",
+            "Capaian Program/Kegiatan/Sub Kegiatan yang punya indikator sendiri = rata-rata "
+            "biasa capaian indikatornya sendiri; yang tidak punya = "
+            f"{weight} capaian Kegiatan/Sub Kegiatan di bawahnya. Baris struktur (tanpa "
+            "indikator) tidak dihitung sebagai indikator.",
+            "N/A (mis. target 0) dan indikator yang tidak dilaporkan tidak ikut dirata-rata; "
+            "keduanya dihitung terpisah.",
             "Serapan = realisasi anggaran ÷ pagu × 100; efisiensi = capaian ÷ serapan.",
         ]
     )

@@ -65,6 +65,7 @@ class IndicatorResult:
 
     `capaian` is the raw value, `capaian_capped` the one used for predikat and averages;
     `previous_capaian` is the previous period's capped capaian of the same kode, if any.
+    `missing`: no realisation was ever reported (counted apart from N/A such as target 0).
     """
 
     kode: str
@@ -85,11 +86,18 @@ class IndicatorResult:
     status: str = ""
     note: str = ""
     previous_capaian: Decimal | None = None
+    missing: bool = False
 
 
 @dataclass(frozen=True)
 class TreeNode:
-    """A program (depth 0), kegiatan (1) or sub kegiatan (2), listed in tree order."""
+    """A program (depth 0), kegiatan (1) or sub kegiatan (2), listed in tree order.
+
+    `capaian` (and its predikat) is `own_capaian` when the unit has indicators of its own,
+    else `children_capaian`; `basis` says which, in Indonesian. `n_indicators` counts real
+    indicators (its own and those below), `n_na` those without capaian for a reason such as
+    target 0, `n_missing` those never reported.
+    """
 
     level: str
     kode: str
@@ -103,6 +111,10 @@ class TreeNode:
     realisasi_anggaran: Decimal | None = None
     serapan: Decimal | None = None
     efisiensi: Decimal | None = None
+    own_capaian: Decimal | None = None
+    children_capaian: Decimal | None = None
+    basis: str = ""
+    n_missing: int = 0
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,8 @@ class RecapInput:
     predikat_colors: Mapping[str, str] | None = None
     previous_period: str | None = None
     timezone: str = "Asia/Jakarta"
+    n_na: int = 0
+    n_missing: int = 0
 
 
 # --------------------------------------------------------------------------- colours
@@ -377,8 +391,12 @@ _REKAP_HEADERS = (
     "Program / Kegiatan / Sub Kegiatan",
     "Capaian (%)",
     "Predikat",
+    "Dasar Capaian dan Predikat",
+    "Capaian Indikator Sendiri (%)",
+    "Rata-rata Capaian di Bawahnya (%)",
     "Jumlah Indikator",
     "Indikator N/A",
+    "Tidak Dilaporkan",
     "Pagu (Rp)",
     "Realisasi Anggaran (Rp)",
     "Serapan (%)",
@@ -394,6 +412,10 @@ def _rekap_widths(data: RecapInput) -> list[float]:
         fit_width("", (n.nama for n in tree), minimum=40, maximum=70),
         12,
         15,
+        fit_width("", (n.basis for n in tree), minimum=24, maximum=40),
+        13,
+        13,
+        11,
         11,
         11,
         18,
@@ -418,18 +440,32 @@ def _rekap_rows(
             st.text(node.nama, tint(f"name{depth}", band)),
             st.number(node.capaian, tint("pct", band)),
             st.text(band or "N/A", tint("text", band)),
+            st.text(node.basis, tint("wrap", band)),
+            st.number(node.own_capaian, tint("pct", band)),
+            st.number(node.children_capaian, tint("pct", band)),
             st.number(node.n_indicators, tint("int", band)),
             st.number(node.n_na, tint("int", band)),
+            st.number(node.n_missing, tint("int", band)),
             st.number(node.pagu, tint("money", band)),
             st.number(node.realisasi_anggaran, tint("money", band)),
             st.number(node.serapan, tint("pct", band)),
             st.number(node.efisiensi, tint("ratio", band)),
         ]
-        yield _fit(cells, [(node.nama, widths[2] - 3 * depth)])
+        yield _fit(cells, [(node.nama, widths[2] - 3 * depth), (node.basis, widths[5])])
     if not data.tree:
         yield [None, None, st.text("Belum ada indikator.")]
     yield []
-    yield [None, None, st.text("Efisiensi = capaian ÷ serapan anggaran.", "subtitle")]
+    for note in _REKAP_NOTES:
+        yield [None, None, st.text(note, "subtitle")]
+
+
+_REKAP_NOTES = (
+    "Capaian program/kegiatan/sub kegiatan = rata-rata capaian indikatornya sendiri bila ada; "
+    "bila tidak ada, rata-rata capaian di bawahnya. Kolom Dasar menyebut mana yang dipakai.",
+    "Indikator N/A = tanpa capaian (misalnya target 0); Tidak Dilaporkan = realisasinya tidak "
+    "pernah dilaporkan. Keduanya tidak ikut dirata-rata.",
+    "Efisiensi = capaian ÷ serapan anggaran.",
+)
 
 
 _KK_HEADERS = (
@@ -580,7 +616,7 @@ def _analisis_rows(data: RecapInput, st: _Styles, widths: Sequence[float]) -> It
         widths,
     )
     for index, row in enumerate(missing, 1):
-        reason = row.na_reason or ("Belum ada realisasi" if row.realisasi is None else "")
+        reason = _NOT_REPORTED if row.missing else (row.na_reason or "")
         cells = [
             st.number(index, "int"),
             st.text(row.kode, "text"),
@@ -607,7 +643,10 @@ def _analisis_rows(data: RecapInput, st: _Styles, widths: Sequence[float]) -> It
             st.number(count, "int"),
             st.number(share, "pct"),
         ]
-    yield [None, st.text("Jumlah", "label"), st.number(total, "int")]
+    yield [None, st.text("Jumlah berpredikat", "label"), st.number(total, "int")]
+    yield [None, st.text("N/A (tanpa capaian, mis. target 0)", "text"), st.number(data.n_na, "int")]
+    yield [None, st.text(_NOT_REPORTED, "text"), st.number(data.n_missing, "int")]
+    yield [None, st.text("Jumlah indikator", "label"), st.number(len(rows), "int")]
 
     compared = sorted(
         (r for r in rows if r.previous_capaian is not None and r.capaian_capped is not None),
@@ -634,6 +673,7 @@ def _analisis_rows(data: RecapInput, st: _Styles, widths: Sequence[float]) -> It
     yield from _none_line(st, compared, "Belum ada periode sebelumnya untuk dibandingkan.")
 
 
+_NOT_REPORTED = "Tidak dilaporkan (tanpa realisasi)"
 _BELOW_HEADERS = (
     "No",
     "Kode",

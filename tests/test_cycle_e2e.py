@@ -12,6 +12,7 @@ from fakeapi import FakeTelegram, FakeUser
 from storage.models import AuditLog, Document, Period, StepRun, User
 from tests import kinerja_flow
 from tests.conftest import ADMIN_ID, Bot, register
+from tests.kinerja_flow import pdf
 
 PDF = b"%PDF-1.4 nota dinas\n%%EOF"
 
@@ -29,10 +30,6 @@ KERTAS_KERJA = kinerja_flow.kertas_kerja(
         ),
     ]
 )  # fmt: skip
-
-
-def pdf(name: str) -> bytes:
-    return f"%PDF-1.4 {name}\n%%EOF".encode()
 
 
 async def upload_and_finish(user: FakeUser, no: int, name: str) -> None:

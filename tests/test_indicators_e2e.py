@@ -16,8 +16,8 @@ from fakeapi import FakeTelegram
 from storage.models import Document, Figure, Indicator, StepRun
 from tests import kinerja_flow
 from tests.conftest import Bot
-from tests.kinerja_flow import XLSX, kertas_kerja, kk_row
-from tests.test_cycle_e2e import pdf, people
+from tests.kinerja_flow import XLSX, kertas_kerja, kk_row, pdf
+from tests.test_cycle_e2e import people
 
 ANI, BUDI = "199003032015032005", "199104042016041006"
 PHOTO = (
@@ -52,16 +52,7 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
     assert wb.sheetnames == [GUIDE_SHEET, DATA_SHEET]
     assert template.document.file_name.endswith(".xlsx")
 
-    await kd.send("/mulai")
-    await kd.expect("nama periode")
-    await kd.send("Triwulan I 2025")
-    await kd.expect("Nota Dinas")
-    await kd.send_document(pdf("nota"), "nota.pdf", "application/pdf")
-    await kd.expect("dimulai")
-    await sek.send_document(pdf("notulen"), "notulen.pdf", "application/pdf")
-    await kinerja_flow.finish(sek, await sek.expect("tersimpan sebagai"), 2)
-    await tim1.send_document(pdf("rencana"), "rencana.pdf", "application/pdf")
-    await kinerja_flow.finish(tim1, await tim1.expect("tersimpan sebagai"), 3)
+    await kinerja_flow.open_to_step4(kd, sek, tim1, "Triwulan I 2025")
 
     # Step 4: an .ods is refused with the instruction, a file with errors lists them all.
     step4 = await tim2.expect("Langkah 4: tugas baru")
