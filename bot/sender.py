@@ -22,17 +22,21 @@ from core.calendar import WorkingCalendar
 from core.office import Office
 from core.outbox import Message
 from core.recap import CHART_KIND
+from core.text import html_pages
 
 log = logging.getLogger(__name__)
 
 MARK_EVERY = 0.1
+TEXT_LIMIT = 4096
 
 
-def _unit(documents: list[int], *, has_buttons: bool) -> list[tuple[str, int | None]]:
-    """The parts of one outbox row in sending order (`progress` counts them). A message with
-    buttons goes last, so nobody acts before every document arrived; a plain notice first."""
+def _unit(documents: list[int], texts: int, *, has_buttons: bool) -> list[tuple[str, int]]:
+    """The parts of one outbox row in sending order (`progress` counts them): the text's pieces
+    (by index) and the documents (by id). A message with buttons goes last, so nobody acts
+    before every document arrived; a plain notice first."""
     docs = [("doc", d) for d in documents]
-    return [*docs, ("text", None)] if has_buttons else [("text", None), *docs]
+    pieces = [("text", n) for n in range(texts)]
+    return [*docs, *pieces] if has_buttons else [*pieces, *docs]
 
 
 class Sender:
@@ -179,9 +183,11 @@ class Sender:
             async with self.office.db.session() as session:
                 cal = await self.office.calendar(session)
         markup = keyboards.for_outbox(msg.kind, msg.payload)
-        parts = _unit(msg.payload.get("documents", []), has_buttons=markup is not None)
+        # A text built from long user input goes in several messages rather than failing.
+        texts = html_pages(messages.render(msg.kind, msg.payload, cal), TEXT_LIMIT)
+        parts = _unit(msg.payload.get("documents", []), len(texts), has_buttons=markup is not None)
         done = msg.progress
-        for index, (kind, doc_id) in enumerate(parts):
+        for index, (kind, ref) in enumerate(parts):
             if index < done:
                 continue
             while True:
@@ -190,12 +196,12 @@ class Sender:
                     if kind == "text":
                         await self.bot.send_message(
                             msg.chat_id,
-                            messages.render(msg.kind, msg.payload, cal),
+                            texts[ref],
                             parse_mode=ParseMode.HTML,
-                            reply_markup=markup,
+                            reply_markup=markup if ref == len(texts) - 1 else None,
                         )
                     else:
-                        await self._send_document(msg.chat_id, doc_id)
+                        await self._send_document(msg.chat_id, ref)
                     self._answered(msg.chat_id)
                     break
                 except RetryAfter as exc:

@@ -16,6 +16,7 @@ from core.office import Office
 from core.outbox import enqueue_users
 from core.periode import parse_period_name
 from core.sop import DECISION_STEP, FIRST_STEP, INDICATORS_STEP, Output, Role, step
+from core.text import strip_invisible
 from core.transitions import (
     DRAFT,
     FINAL,
@@ -276,6 +277,7 @@ async def decide(
             )
         codes: tuple[str, ...] = ()
         if not approve:
+            note = strip_invisible(note or "")  # a note of zero-width spaces directs nothing
             codes, rest = parse_named_codes(note)
             engine.require_note(rest)
         waiting = [

@@ -92,6 +92,8 @@ async def test_a_period_read_back_by_its_people(tg: FakeTelegram, bot: Bot, cloc
 
     # Step 9: a numbered note reaches Tim SAKIP line by line, spacing as typed, escaped.
     await sek.expect("Langkah 9: tugas baru")
+    await sek.send("/tolak \u200b\u2060\u202e\ufeff")  # only invisible characters
+    await sek.expect("Penolakan harus disertai catatan arahan perbaikan")
     await sek.send("/tolak " + "Data belum sesuai. " * 106)
     await sek.expect("Catatan terlalu panjang (2013 karakter, paling banyak 2000)")
     await sek.send("/tolak\n" + NOTE)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from datetime import datetime, timezone
+from html.parser import HTMLParser
 from pathlib import Path
 
 from sqlmodel import select
@@ -12,6 +14,7 @@ from sqlmodel import select
 from bot import messages
 from core import outbox, views
 from core.errors import MAX_ALERTS_PER_HOUR, report_failure
+from core.text import html_pages
 from fakeapi import FakeTelegram
 from storage.backup import backup
 from storage.migrate import upgrade
@@ -129,3 +132,62 @@ async def test_delivered_messages_lose_their_payload_after_the_retention_period(
         after = (await session.exec(select(Outbox))).all()
     assert {r.key for r in after} == {r.key for r in rows}
     assert all(r.payload == "{}" for r in after)
+
+
+def _plain_words(html: str) -> list[str]:
+    return re.sub(r"<[^>]+>", " ", html).split()
+
+
+class _Balance(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag) -> None:
+        assert self.stack and self.stack.pop() == tag
+
+
+def test_long_html_is_cut_at_sentences_with_tags_closed_and_reopened():
+    note = "Data IKU &lt;2&gt; belum sesuai Perjanjian Kinerja. " * 180
+    text = f"Langkah 9\n\n<b>Arahan:</b> <i>{note}</i>\n\nTerima kasih."
+    parts = html_pages(text, 4096)
+    assert len(parts) == 3 and all(len(p) <= 4096 for p in parts)
+    for part in parts:
+        balance = _Balance()
+        balance.feed(part)
+        assert balance.stack == []
+        assert not re.search(r"&[#\w]*$", part.split("<")[-1])  # no entity cut in two
+    assert parts[1].startswith("<i>Data IKU")
+    assert _plain_words("".join(parts)) == _plain_words(text)
+
+
+async def test_a_notice_longer_than_a_message_arrives_in_parts_and_never_fails(
+    tg: FakeTelegram, bot: Bot
+):
+    """No outbox row may end 'gagal' because of its own length, whatever a template adds."""
+    _, _, sek = await pair(tg)
+    note = "1. Perbaiki data realisasi IKU sesuai dokumen sumber.\n" * 120
+    async with bot.office.db.transaction() as session:
+        await outbox.enqueue(
+            session,
+            key="uji-panjang",
+            chat_id=sek.chat_id,
+            kind="rejected",
+            payload={"period": "Triwulan I 2025", "by": "Siti", "round": 2, "note": note,
+                     "step_no": 7, "due_at": None},
+            now=bot.office.clock(),
+        )  # fmt: skip
+    bot.app.bot_data["sender"].kick()
+    first = await sek.expect("dikembalikan")
+    rest = await sek.next_message()
+    assert len(first.text) <= 4096 and "Perbaiki data" in rest.plain
+
+    async def delivered() -> bool:
+        async with bot.office.db.session() as session:
+            row = (await session.exec(select(Outbox).where(Outbox.key == "uji-panjang"))).one()
+        return row.status == "terkirim"
+
+    await wait_for(delivered)

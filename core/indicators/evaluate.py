@@ -31,7 +31,7 @@ from core.indicators.common import (
 )
 from core.office import Office
 from core.sop import step
-from core.text import full_stop
+from core.text import full_stop, strip_invisible
 from core.transitions import (
     Choice,
     Done,
@@ -157,7 +157,7 @@ async def decide_figure(
 ) -> Decided:
     """Valid, or back to the ASN with a note; a conditional update on the version shown."""
     now = office.clock()
-    note = (note or "").strip() or None
+    note = strip_invisible(note or "").strip() or None
     if not valid and not note:
         raise SopError("Tulis catatan untuk ASN: apa yang perlu diperbaiki.")
     async with office.db.transaction() as session:

@@ -49,6 +49,7 @@ from core.numbers import NumberError, check_for_unit, parse_number
 from core.office import Office
 from core.outbox import enqueue_users
 from core.sop import Role, step
+from core.text import strip_invisible
 from core.transitions import (
     Choice,
     DocInput,
@@ -165,7 +166,7 @@ async def preview(
 
 
 def _clean_faktor(text: str | None) -> str | None:
-    text = (text or "").strip()
+    text = strip_invisible(text or "").strip()
     return text[:MAX_FAKTOR] or None
 
 
