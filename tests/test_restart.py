@@ -19,7 +19,7 @@ from core import users
 from core.sop import Role
 from fakeapi import FakeTelegram
 from storage.migrate import upgrade
-from storage.models import Figure, Outbox, Period, PtbData
+from storage.models import AuditLog, Figure, Outbox, Period, PtbData
 from tests import kinerja_core
 from tests import test_draft_unit as draft_unit
 from tests.conftest import ADMIN_ID, Clock, make_settings
@@ -250,4 +250,66 @@ async def test_lapor_dialog_resumes_after_sigkill(tg: FakeTelegram, tmp_path: Pa
         (figure,) = (await session.exec(select(Figure))).all()
     assert figure.realisasi == Decimal("85.5")
     assert figure.faktor_penghambat == "Pelatihan berjalan sesuai jadwal"
+    await office.db.dispose()
+
+
+async def test_kirim_again_after_a_crash_between_commit_and_dialog_save_stores_nothing(
+    tg: FakeTelegram, tmp_path: Path
+):
+    """The figure was committed, then the process died before the dialog's new state was
+    written: after the restart the card is still open and the ASN presses Kirim again. The
+    card's version keys the submission: "sudah tersimpan", no second version, no second audit."""
+    clock = Clock()
+    office = await kinerja_core.make(tmp_path, clock)
+    period = await kinerja_core.Period(office, clock).start("Triwulan I 2025")
+    pic = kinerja_core.NIP[kinerja_core.ASN1]
+    rows = [
+        kk_row("Program", "1.02", "Penempatan", "Persentase ditempatkan", pic, tw=(80,) * 4),
+        kk_row("Program", "1.03", "Mediasi", "Jumlah mediasi", pic, tw=(5,) * 4, satuan="kasus"),
+    ]
+    await period.to_reporting(kertas_kerja(rows))
+    proc = BotProcess(tg, tmp_path / "data")
+    asn = tg.user(kinerja_core.ASN1, "Ani")
+    proc.start()
+    try:
+        await asn.send("/lapor")
+        listing = await asn.expect("Lapor realisasi", timeout=20)
+        await asn.press(listing.buttons[0][0][0], listing)
+        await asn.expect("Ketik realisasi")
+        await asn.send("85,5")
+        card = await asn.expect("Periksa sebelum dikirim")
+
+        async def dialog_rows() -> dict[str, str]:
+            async with office.db.session() as session:
+                return {r.key: r.value for r in (await session.exec(select(PtbData))).all()}
+
+        async def card_saved() -> bool:
+            return any("85.5" in v for v in (await dialog_rows()).values())
+
+        await wait_for(card_saved)
+        before_kirim = await dialog_rows()
+        await asn.press("✅ Kirim", card)
+        await asn.expect("tersimpan")
+        proc.kill()
+        # As if the kill had come between the commit and the dialog's save.
+        async with office.db.transaction() as session:
+            for row in (await session.exec(select(PtbData))).all():
+                await session.delete(row)
+            for key, value in before_kirim.items():
+                session.add(PtbData(key=key, value=value))
+
+        proc.start()
+        # The card as the phone still shows it (the kill came before its buttons were removed).
+        await asn.press_data("lpok", card)
+        again = await asn.expect("sudah tersimpan", timeout=20)
+        assert "tidak ada yang diubah" in again.plain
+    finally:
+        proc.stop()
+    async with office.db.session() as session:
+        (figure,) = (await session.exec(select(Figure))).all()
+        audits = (
+            await session.exec(select(AuditLog).where(AuditLog.action == "lapor_realisasi"))
+        ).all()
+    assert (figure.realisasi, figure.version) == (Decimal("85.5"), 1)
+    assert len(audits) == 1
     await office.db.dispose()

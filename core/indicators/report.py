@@ -273,9 +273,26 @@ async def _write_figure(
         update(Figure).where(col(Figure.id) == fig.id, Figure.version == version).values(**values)
     )
     if res.rowcount != 1:
-        raise stale
+        await session.refresh(fig)
+        raise _already_stored(fig, version, values) or stale
     await session.refresh(fig)
     return fig
+
+
+def _already_stored(fig: Figure, version: int, values: dict) -> SopError | None:
+    """The same submission again (the card's version is its key): after a crash between the
+    commit and the dialog's save, Kirim is pressed twice for one figure. Nothing is written."""
+    same = (
+        fig.version == version + 1
+        and fig.reported_by == values["reported_by"]
+        and fig.realisasi == values["realisasi"]
+    )
+    if not same:
+        return None
+    return SopError(
+        f"Realisasi ini sudah tersimpan (versi {fig.version}); tidak ada yang diubah. "
+        "Ketik /progres untuk melihat angka yang tercatat."
+    )
 
 
 async def _tell_corrected(
