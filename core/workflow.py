@@ -258,6 +258,40 @@ async def _send_report(
     )
 
 
+def _require_decider(actor: Actor) -> None:
+    if actor.role is not step(DECISION_STEP).actor:
+        raise SopError(
+            f"/setuju dan /tolak hanya untuk {step(DECISION_STEP).actor.label}. "
+            "Ketik /bantuan untuk melihat perintah Anda."
+        )
+
+
+async def _waiting_decisions(
+    session: AsyncSession, actor: Actor, period_id: int | None
+) -> list[tuple[StepRun, Period]]:
+    waiting = [
+        (r, p)
+        for r, p in await waiting_runs(session, actor, (Output.DECISION,))
+        if period_id is None or p.id == period_id
+    ]
+    if not waiting:
+        raise SopError(
+            "Belum ada draft laporan yang menunggu keputusan Anda. Ketik /status."
+            if period_id is None
+            else "Keputusan periode itu sudah diambil. Ketik /status."
+        )
+    return waiting
+
+
+async def check_can_decide(office: Office, telegram_id: int, period_id: int) -> None:
+    """Before the Tolak button asks for a note: the role and the state, as the decision checks
+    them, so nobody types a note that would be refused."""
+    async with office.db.session() as session:
+        actor = to_actor(await active_user(session, telegram_id), office)
+        _require_decider(actor)
+        await _waiting_decisions(session, actor, period_id)
+
+
 async def decide(
     office: Office,
     telegram_id: int,
@@ -270,27 +304,13 @@ async def decide(
     async with office.db.transaction() as session:
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
-        if actor.role is not step(DECISION_STEP).actor:
-            raise SopError(
-                f"/setuju dan /tolak hanya untuk {step(DECISION_STEP).actor.label}. "
-                "Ketik /bantuan untuk melihat perintah Anda."
-            )
+        _require_decider(actor)
         codes: tuple[str, ...] = ()
         if not approve:
             note = strip_invisible(note or "")  # a note of zero-width spaces directs nothing
             codes, rest = parse_named_codes(note)
             engine.require_note(rest)
-        waiting = [
-            (r, p)
-            for r, p in await waiting_runs(session, actor, (Output.DECISION,))
-            if period_id is None or p.id == period_id
-        ]
-        if not waiting:
-            raise SopError(
-                "Belum ada draft laporan yang menunggu keputusan Anda. Ketik /status."
-                if period_id is None
-                else "Keputusan periode itu sudah diambil. Ketik /status."
-            )
+        waiting = await _waiting_decisions(session, actor, period_id)
         if len(waiting) > 1:
             return Choice(tuple((p.id, p.name) for _, p in waiting))
         run, _ = waiting[0]

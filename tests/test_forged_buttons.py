@@ -16,6 +16,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from bot import messages
 from bot.callbacks import VERBS
+from bot.messages_data import ASK_RETURN_NOTE
 from core import users
 from core.sop import Role
 from fakeapi import FakeTelegram
@@ -85,8 +86,10 @@ async def test_every_forged_press_is_refused_answered_and_changes_nothing(
     async with bot.office.db.session() as session:
         alerts = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
     assert alerts == []
+    # Buttons that lead to a dialog refuse before asking: nobody was asked for a note.
+    asked = (messages.SOMETHING_WRONG[:30], messages.ASK_REJECT_NOTE[:30], ASK_RETURN_NOTE[:30])
     for user in roles:
-        assert not any(messages.SOMETHING_WRONG[:30] in m.text for m in user.messages)
+        assert not any(text in m.text for m in user.messages for text in asked)
 
 
 async def test_a_double_tap_is_answered_quietly(tg: FakeTelegram, bot: Bot):

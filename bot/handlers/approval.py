@@ -93,6 +93,7 @@ async def reject_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
         )
         await _decided(update, context, result, False)
         return ConversationHandler.END
+    await workflow.check_can_decide(office(context), update.effective_user.id, int(period_id))
     fresh_dialog(context, "tolak")
     context.user_data["period_id"] = int(period_id)
     await reply(

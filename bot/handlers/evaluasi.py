@@ -124,6 +124,9 @@ async def valid(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @guarded
 async def ask_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     figure_id, version = callback_args(update)
+    await indicators.check_can_return(
+        office(context), update.effective_user.id, int(figure_id), int(version)
+    )
     message = update.callback_query.message
     fresh_dialog(context, "kembalikan")
     context.user_data.update(

@@ -33,7 +33,7 @@ from core.indicators.common import (
     may_read_document,
     open_run,
 )
-from core.indicators.evaluate import decide_figure, evidence, next_card
+from core.indicators.evaluate import check_can_return, decide_figure, evidence, next_card
 from core.indicators.importer import import_kertas_kerja
 from core.indicators.progress import has_indicators, periods_with_indicators, progress
 from core.indicators.reopen import parse_named_codes, reopen_named
@@ -70,6 +70,7 @@ __all__ = [
     "Progress",
     "ReportItem",
     "Submitted",
+    "check_can_return",
     "close_reporting",
     "closing_preview",
     "decide_figure",

@@ -147,6 +147,16 @@ async def _refuse_stale(session: AsyncSession, fig: Figure, version: int) -> Non
     raise SopError(f"Angka ini sudah {label} oleh {who}{full_stop(who)}")
 
 
+async def check_can_return(office: Office, telegram_id: int, figure_id: int, version: int) -> None:
+    """Before Kembalikan asks for a note: the checks the decision makes, so nobody types a note
+    for a figure they may not return (their own, decided meanwhile, or step 6 closed)."""
+    async with office.db.session() as session:
+        actor = to_actor(await active_user(session, telegram_id), office)
+        fig, _, _ = await _decidable(session, actor, figure_id)
+        if fig.version != version or fig.status != REPORTED:
+            await _refuse_stale(session, fig, version)
+
+
 async def decide_figure(
     office: Office,
     telegram_id: int,
