@@ -171,7 +171,7 @@ async def pending_count(session: AsyncSession) -> int:
 async def document_for_sending(office, doc_id: int) -> tuple[Document, bytes]:
     async with office.db.session() as session:
         doc = await session.get(Document, doc_id)
-        return doc, office.files.get(doc.sha256)
+        return doc, await office.files.read(doc.sha256)
 
 
 async def remember_file_id(office, doc_id: int, file_id: str) -> None:

@@ -545,7 +545,7 @@ async def store(office: Office, telegram_id: int, files: RecapFiles) -> Stored:
                 "file_name": name,
                 "mime_type": mime,
                 "size": len(content),
-                "sha256": office.files.put(content),
+                "sha256": await office.files.write(content),
             }
             for content, name, mime, kind in (
                 (files.workbook, files.file_name, XLSX_MIME, step(RECAP_STEP).output),

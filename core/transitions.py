@@ -122,7 +122,7 @@ async def load_period(session: AsyncSession, period_id: int) -> tuple[Period, Pe
 async def store_document(
     office: Office, session: AsyncSession, doc: DocInput, **fields
 ) -> Document:
-    digest = office.files.put(doc.content)
+    digest = await office.files.write(doc.content)
     row = Document(
         file_name=doc.file_name,
         mime_type=doc.mime_type,

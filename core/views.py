@@ -222,7 +222,7 @@ async def document(office: Office, telegram_id: int, doc_id: int) -> tuple[Docum
             raise SopError("Dokumen tidak ditemukan di arsip.")
         if not indicators.may_read_document(actor, doc.kind):
             raise SopError(indicators.KK_PRIVATE)
-        return doc, office.files.get(doc.sha256)
+        return doc, await office.files.read(doc.sha256)
 
 
 async def cancellable(office: Office, telegram_id: int) -> list[tuple[int, str]]:

@@ -194,7 +194,7 @@ async def place_document(office: Office, telegram_id: int, doc_id: int, run_id: 
         if parked is None or parked.uploaded_by != user.id or parked.step_run_id is not None:
             raise SopError("Dokumen ini sudah ditempatkan. Ketik /tugas untuk melihat tugas.")
         ((run, period),) = await _document_runs(session, to_actor(user, office), run_id)
-        content = office.files.get(parked.sha256)
+        content = await office.files.read(parked.sha256)
         await session.delete(parked)
         doc = DocInput(content, parked.file_name, parked.mime_type, parked.telegram_file_id)
         return await _attach(office, session, user, run, period, doc)

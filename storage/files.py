@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import tempfile
@@ -32,3 +33,11 @@ class FileStore:
 
     def get(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
+
+    async def write(self, content: bytes) -> str:
+        """`put` on a worker thread: hashing and fsync of 20 MB must not stall the event loop."""
+        return await asyncio.to_thread(self.put, content)
+
+    async def read(self, sha256: str) -> bytes:
+        """`get` on a worker thread, for the same reason."""
+        return await asyncio.to_thread(self.get, sha256)

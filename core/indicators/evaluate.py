@@ -231,4 +231,4 @@ async def evidence(office: Office, telegram_id: int, figure_id: int) -> tuple[Do
         if actor.role not in EVIDENCE_ROLES and user.id not in (fig.reported_by, ind.pic_user_id):
             raise SopError("Bukti dukung hanya dapat dilihat pelapor, Tim SAKIP dan pimpinan.")
         doc = await session.get(Document, fig.evidence_document_id)
-        return doc, office.files.get(doc.sha256)
+        return doc, await office.files.read(doc.sha256)
