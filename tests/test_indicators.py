@@ -173,13 +173,16 @@ async def test_sending_twice_over_the_same_card_makes_one_version(period: Period
     item = await period.item(ASN1, "1.02")
     first = await indicators.preview(o, ASN1, item.indicator_id, "70")
     await indicators.submit(o, ASN1, item.indicator_id, first.value, version=first.version)
-    with pytest.raises(SopError, match="sudah terkirim atau berubah"):
+    with pytest.raises(SopError, match="sudah tersimpan"):
         await indicators.submit(o, ASN1, item.indicator_id, first.value, version=first.version)
     again = await indicators.preview(o, ASN1, item.indicator_id, "72")
     assert again.version == 1
     await indicators.submit(o, ASN1, item.indicator_id, again.value, version=again.version)
-    with pytest.raises(SopError, match="sudah terkirim atau berubah"):
+    with pytest.raises(SopError, match="sudah tersimpan"):
         await indicators.submit(o, ASN1, item.indicator_id, again.value, version=again.version)
+    # An old card with another value is not the same submission: refused as changed.
+    with pytest.raises(SopError, match="sudah terkirim atau berubah"):
+        await indicators.submit(o, ASN1, item.indicator_id, Decimal(75), version=first.version)
     async with o.db.session() as session:
         (fig,) = (await session.exec(select(Figure))).all()
     assert (fig.realisasi, fig.version) == (Decimal(72), 2)
