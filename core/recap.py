@@ -38,6 +38,7 @@ from core.indicators import (
 from core.measure import measure, rules_text
 from core.office import Office
 from core.rekap_workbook import (
+    SHEETS,
     ComplianceTable,
     IndicatorResult,
     RecapInput,
@@ -266,7 +267,7 @@ def compute(src: RecapSource, rules: CapaianRules, generated_by: str) -> RecapIn
                 nama=ind.nama,
                 indikator=ind.indikator,
                 satuan=ind.satuan,
-                target=format_target(m.target),
+                target=m.target if isinstance(m.target, Decimal) else format_target(m.target),
                 realisasi=m.compared,
                 capaian=c.raw,
                 capaian_capped=c.capped,
@@ -398,7 +399,7 @@ async def build(
         )
     await say(f"menghitung capaian {len(src.indicators)} indikator")
     data = await asyncio.to_thread(compute, src, office.rules, generated_by)
-    await say("menyusun workbook (4 sheet)")
+    await say(f"menyusun workbook ({len(SHEETS)} sheet)")
     workbook = await asyncio.to_thread(build_recap, data)
     await say("membuat grafik")
     chart = await asyncio.to_thread(build_chart, data)
