@@ -163,7 +163,7 @@ async def load(office: Office, session: AsyncSession, period: Period) -> RecapSo
         earlier=earlier,
         now=office.clock(),
     )
-    # One compliance builder serves /kepatuhan and the workbook's Info sheet.
+    # One compliance builder serves /kepatuhan and the workbook's Kepatuhan SOP sheet.
     cal = await office.calendar(session)
     source.timezone = cal.config.timezone
     source.compliance = workbook_table(await period_compliance(session, period.id, cal, source.now))

@@ -18,7 +18,7 @@ from core.rekap_workbook.styles import Cell, Styles
 TITLE = "Kepatuhan SOP"
 FREEZE, HEADER_ROW = "A6", 5
 _DATETIME_CHARS = len("dd/mm/yyyy hh:mm")
-_NARROWEST, _WIDEST = 6.0, 34.0
+_NARROWEST, _WIDEST = 6.0, 28.0
 
 
 def widths(data: RecapInput) -> list[float]:
