@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from zoneinfo import ZoneInfo
 
 from telegram import Update
+from telegram.error import Conflict
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -34,6 +36,7 @@ from bot.handlers import (
 )
 from bot.persistence import DatabasePersistence
 from bot.sender import Sender
+from bot.updates import PerUserOrder
 from core import deadlines as deadline_actions
 from core.errors import report_failure
 from core.office import Office
@@ -52,6 +55,7 @@ def make_office(settings: Settings) -> Office:
         name=settings.office_name,
         rules=settings.rules,
         reminders=settings.reminders,
+        outbox_retention=settings.outbox_retention,
     )
 
 
@@ -73,6 +77,15 @@ def _where(update: object) -> str:
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update is None and isinstance(context.error, Conflict):
+        # Another poller on this token: the operator's matter, said once in the log, never an
+        # alert to the admins for every poll.
+        if not context.bot_data.get("conflict_logged"):
+            context.bot_data["conflict_logged"] = True
+            log.error(
+                "getUpdates conflict: another process polls with this token (%s)", context.error
+            )
+        return
     log.error("update %s failed", getattr(update, "update_id", None), exc_info=context.error)
     office: Office = context.application.bot_data["office"]
     try:
@@ -80,6 +93,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         context.application.bot_data["sender"].kick()
     except Exception:
         log.exception("could not queue the failure report for admins")
+    if isinstance(update, Update) and update.callback_query:
+        with contextlib.suppress(Exception):
+            await update.callback_query.answer()
     if isinstance(update, Update) and update.effective_message:
         try:
             await update.effective_message.reply_text(messages.SOMETHING_WRONG)
@@ -120,6 +136,9 @@ def build(settings: Settings, office: Office | None = None) -> Application:
         .base_file_url(settings.telegram_base_file_url)
         .defaults(Defaults(tzinfo=ZoneInfo(office.calendar_config.timezone)))
         .persistence(DatabasePersistence(office.db, settings.persistence_interval))
+        # One user's updates in order, different users' side by side (bot/updates.py): dialogs
+        # see their answers in order, and a slow upload holds nobody else.
+        .concurrent_updates(PerUserOrder())
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=0))
         .post_init(post_init)
         .post_stop(post_stop)

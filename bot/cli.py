@@ -8,7 +8,6 @@ import logging
 import sys
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlparse
 
 from bot.config import Settings
 from storage.migrate import upgrade
@@ -27,24 +26,33 @@ Ingin melihat bot bekerja tanpa token? Jalankan: make demo
 
 
 def _run(settings: Settings) -> int:
+    from bot import service
     from bot.app import build
 
     if not settings.bot_token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    upgrade(settings.database_url)
-    app = build(settings)
-    if settings.webhook_url:
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret or None,
-            allowed_updates=["message", "callback_query"],
-        )
-    else:
-        app.run_polling(allowed_updates=["message", "callback_query"])
+    problem = service.webhook_secret_problem(settings)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    try:
+        folder = service.hold_data_folder(settings)
+    except service.AlreadyRunning as busy:
+        print(busy, file=sys.stderr)
+        return 3
+    poller = service.wait_for_poller_lock(settings)
+    try:
+        upgrade(settings.database_url)
+        app = build(settings)
+        if settings.webhook_url:
+            asyncio.run(service.serve_webhook(app, settings))
+        else:
+            app.run_polling(allowed_updates=service.ALLOWED_UPDATES)
+    finally:
+        for held in (folder, poller):
+            if held is not None:
+                held.close()
     return 0
 
 

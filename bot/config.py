@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
@@ -79,6 +79,7 @@ class Settings(BaseSettings):
     reminder_escalate_after: int = 3
     reminder_headsup: bool = True
     reminder_scan_seconds: float = 60.0
+    outbox_retention_days: int = Field(default=30, ge=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -148,6 +149,11 @@ class Settings(BaseSettings):
             office_hours=parse_office_hours(self.office_hours),
             extra_days_off=self.extra_days_off,
         )
+
+    @property
+    def outbox_retention(self) -> timedelta | None:
+        """0 keeps delivered messages' payloads for ever."""
+        return timedelta(days=self.outbox_retention_days) if self.outbox_retention_days else None
 
     @property
     def files_dir(self) -> Path:

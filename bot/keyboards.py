@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.sop import Output, Role, step
 from core.transitions import Choice
+from core.views import Task
 
 ROLE_CODES = {
     "kd": Role.KEPALA_DINAS,
@@ -29,8 +30,14 @@ def column(items: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(text, data)] for text, data in items])
 
 
-def paged(items: Sequence[tuple[str, str]], page: int, page_data: str) -> InlineKeyboardMarkup:
-    """One page of buttons with ◀/▶; `page_data` gets the page number appended."""
+def paged(
+    items: Sequence[tuple[str, str]], page: int, page_data: str
+) -> InlineKeyboardMarkup | None:
+    """One page of buttons with ◀/▶; `page_data` gets the page number appended. A page past
+    the end (a forged or stale button) shows the last one; no items, no keyboard."""
+    if not items:
+        return None
+    page = min(page, (len(items) - 1) // PAGE)
     start = page * PAGE
     rows = [[button(t[:60], d)] for t, d in items[start : start + PAGE]]
     nav = []
@@ -78,19 +85,54 @@ def for_outbox(kind: str, payload: dict) -> InlineKeyboardMarkup | None:
     """Buttons that travel with a notification, so the reader can act from the message."""
     if kind == "registration_request":
         return registration(payload["user_id"])
-    if kind in ("step_opened", "rejected", "reminder", "headsup"):
-        s = step(payload["step_no"])
-        if s.output_kind is Output.DECISION:
-            return decision(payload["period_id"])
-        if s.output_kind is Output.FORWARD and payload.get("run_id"):
-            return finish(payload["run_id"], "📤 Kirim ke Kepala Dinas")
-        return data_step(s.no, payload.get("period_id"))
+    if kind in ("reminder", "headsup"):
+        return open_step(payload["step_no"], payload["period_id"], payload["run_id"])
+    if kind in ("step_opened", "rejected"):
+        # A document step has just opened: its document comes first, and the reply to the
+        # upload carries the finish button, so the notice carries none.
+        if step(payload["step_no"]).output_kind is Output.DOCUMENT:
+            return data_step(payload["step_no"], payload.get("period_id"))
+        return open_step(payload["step_no"], payload.get("period_id"), payload.get("run_id"))
     return data_notice(kind, payload)
 
 
-# Steps whose work is data: the button that starts it (template, /evaluasi, /rekap).
+def open_step(
+    step_no: int, period_id: int | None, run_id: int | None
+) -> InlineKeyboardMarkup | None:
+    """The button that takes the actor into a step: /tugas shows it and reminders carry it.
+
+    Each press is checked again in core (role, step still open), like the command it stands for.
+    """
+    s = step(step_no)
+    if s.output_kind is Output.DECISION and period_id is not None:
+        return decision(period_id)
+    if s.output_kind is Output.FORWARD and run_id is not None:
+        return finish(run_id, "📤 Kirim ke Kepala Dinas")
+    if step_no in _DATA_BUTTONS:
+        return data_step(step_no, period_id)
+    if s.output_kind is Output.DOCUMENT and run_id is not None:
+        return finish(run_id)
+    return None
+
+
+def tasks(items: Sequence[Task]) -> InlineKeyboardMarkup | None:
+    """/tugas: each waiting step's `open_step` buttons; with several, each names its period."""
+    rows = []
+    for t in items:
+        markup = open_step(t.step_no, t.period_id, t.run_id)
+        for row in markup.inline_keyboard if markup else ():
+            rows.append([button(_for_period(b.text, t, items), b.callback_data) for b in row])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _for_period(text: str, t: Task, items: Sequence[Task]) -> str:
+    return f"{text} · {t.period}"[:60] if len(items) > 1 else text
+
+
+# Steps whose work is data: the button that starts it (template, /lapor, /evaluasi, /rekap).
 _DATA_BUTTONS = {
     4: ("📄 Ambil template Kertas Kerja", "tpl"),
+    5: ("📝 Lapor realisasi", "lpgo"),
     6: ("🔎 Mulai evaluasi", "evgo:{pid}"),
     7: ("📊 Susun rekap", "rk:{pid}"),
     8: ("📎 Jadikan draft laporan", "rk:{pid}"),
@@ -106,7 +148,7 @@ def data_step(step_no: int, period_id: int | None) -> InlineKeyboardMarkup | Non
 
 def data_notice(kind: str, payload: dict) -> InlineKeyboardMarkup | None:
     if kind == "report_opened":
-        return column([("📝 Lapor realisasi", "lpgo")])
+        return column([_DATA_BUTTONS[5]])
     if kind == "figure_returned":
         return column([("✏️ Perbaiki realisasi", f"lp:{payload['indicator_id']}")])
     if kind == "figure_corrected" and payload.get("period_id"):

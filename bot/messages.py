@@ -140,7 +140,7 @@ def render(kind: str, p: dict, cal: WorkingCalendar) -> str:
     if kind == "registration_refused":
         return "Maaf, pendaftaran Anda tidak disetujui admin. Hubungi admin bila ini keliru."
     if kind == "error":
-        return f"⚠️ Galat di bot: <code>{escape(p['summary'])}</code>. Detail ada di log server."
+        return error_alert(p)
     if kind == "role_changed":
         return f"Peran Anda sekarang: <b>{escape(p['role'])}</b>. Ketik /bantuan."
     if kind in DEADLINE_KINDS:
@@ -150,6 +150,20 @@ def render(kind: str, p: dict, cal: WorkingCalendar) -> str:
     if kind in DATA_KINDS:
         return DATA_KINDS[kind](p, cal)
     raise ValueError(f"unknown outbox kind {kind}")
+
+
+def error_alert(p: dict) -> str:
+    """One alert per failure and hour: the repeats are counted, not sent again."""
+    counts = []
+    if p.get("earlier"):
+        counts.append(f"jam sebelumnya: {p['earlier']} kali")
+    if p.get("count", 1) > 1:
+        counts.append(f"{p['count']} kali dalam jam ini")
+    extra = f" ({'; '.join(counts)})" if counts else ""
+    return (
+        f"⚠️ Galat di bot: <code>{escape(p['summary'])}</code>{extra}. Detail ada di log server; "
+        "galat yang sama dalam jam yang sama tidak diberitahukan lagi."
+    )
 
 
 def profile(nama: str, nip: str, jabatan: str, role: str, status: str, admin: bool) -> str:
@@ -277,29 +291,63 @@ def help_text(role: Role | None, admin: bool, registered: bool) -> str:
 
 
 def _late_text(minutes: int) -> str:
-    return (
-        f"terlambat <b>{format_duration(minutes)}</b>" if minutes else "batas waktunya sudah lewat"
-    )
+    if not minutes:
+        return "batas waktunya sudah lewat"
+    return f"terlambat <b>{format_duration(minutes)}</b> (dihitung dalam jam kerja)"
+
+
+def _rungs(numbers: Sequence[int]) -> str:
+    """[7, 8] → "7–8", [2] → "2": skipped rungs are always consecutive."""
+    first, last = numbers[0], numbers[-1]
+    return f"{first}–{last}" if last > first else f"{first}"
+
+
+def _superior(sup: dict) -> str:
+    """The duty and who holds it: "Tim SAKIP (Tono, Tari dan 2 lainnya)"."""
+    names = ", ".join(escape(n) for n in sup["names"])
+    if sup.get("others"):
+        names += f" dan {sup['others']} lainnya"
+    return f"{escape(sup['role'])} ({names})"
+
+
+def _reminder_end(p: dict) -> list[str]:
+    """Whether more reminders follow, and who has been (or is next to be) told."""
+    lines = []
+    if p["rung"] >= p["of"]:
+        lines.append("Ini pengingat terakhir; tidak ada pengingat lagi.")
+    sup = p.get("superior")
+    if sup and sup["told"]:
+        lines.append(f"{_superior(sup)} sudah diberi tahu tentang keterlambatan ini.")
+    elif sup:
+        wait = format_duration(sup["in_minutes"])
+        lines.append(
+            f"Bila {wait} lagi (dihitung dalam jam kerja) belum selesai, keterlambatan ini "
+            f"dilaporkan ke {_superior(sup)}."
+        )
+    return [" ".join(lines)] if lines else []
 
 
 def reminder(p: dict, cal: WorkingCalendar) -> str:
-    """The actor's reminder: what is overdue, by how long, and the command that finishes it."""
+    """The actor's reminder: what is overdue, by how long in working time, what was skipped
+    while the bot was down, who has been told, and how to finish (the button opens the step)."""
     s = step(p["step_no"])
     due = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
     round_ = f" (putaran {p['round']})" if p.get("round", 1) > 1 else ""
     lines = [
         f"⏰ <b>Pengingat {p['rung']} dari {p['of']}: {s.title}</b> — periode "
         f"<b>{escape(p['period'])}</b>{round_}",
+    ]
+    if p.get("skipped"):
+        lines.append(f"(pengingat {_rungs(p['skipped'])} terlewat karena bot tidak aktif)")
+    lines += [
         "",
         f"<b>Kegiatan:</b> {escape(s.kegiatan)}",
-        f"<b>Batas waktu:</b> {when(due, cal)} — {_late_text(p.get('late_minutes', 0))} "
-        f"(standar {s.waktu.label}).",
+        f"<b>Batas waktu:</b> {when(due, cal)} — {_late_text(p.get('late_minutes', 0))}.",
+        f"<b>Standar waktu:</b> {s.waktu.label}",
+        *_reminder_end(p),
+        "",
+        how_to_finish(s),
     ]
-    if p.get("superior"):
-        lines.append(
-            f"Bila belum selesai, keterlambatan ini dilaporkan ke {escape(p['superior'])}."
-        )
-    lines += ["", how_to_finish(s)]
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ from bot.dates import when
 from core.calendar import WorkingCalendar
 from core.indicators import MARKS, STATUS_LABELS, Card, Idle, Preview, Progress, ReportItem
 from core.measure import Measured
-from core.numbers import UnitKind, format_exact, format_percent, unit_kind
+from core.numbers import UnitKind, format_exact, format_id, format_percent, unit_kind
 from core.text import pages
 
 LIMIT = 3900
@@ -361,21 +361,34 @@ def recap_progress(period: str, phase: str, done: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def recap_done(files, stored: bool, seconds: float) -> str:
+def recap_done(files, seconds: float) -> str:
+    """The recap's figures, every number Indonesian ("0,7 detik", "1.234 indikator"); what to
+    do next is said once, by the message that closes the recap (`recap_next`)."""
+    duration = format_id(Decimal(f"{seconds:.1f}"), 1)
     lines = [
-        f"✅ <b>Rekap periode {escape(files.period)} selesai</b> ({seconds:.1f} detik): "
-        f"{files.indicators} indikator, {files.with_capaian} dengan capaian."
+        f"✅ <b>Rekap periode {escape(files.period)} selesai</b> ({duration} detik): "
+        f"{format_id(files.indicators, 0)} indikator, {format_id(files.with_capaian, 0)} "
+        "dengan capaian."
     ]
     for kode, value in files.averages[:10]:
         lines.append(f"• Program {escape(kode)}: {pct(value)}")
-    if stored:
-        lines.append(
-            "Tersimpan sebagai output Langkah 7 (menggantikan rekap sebelumnya bila ada). "
-            "Periksa, lalu tekan <b>Selesaikan</b>."
-        )
-    else:
-        lines.append("Ini <b>pratinjau</b>: tidak disimpan sebagai output langkah.")
     return "\n".join(lines)
+
+
+def recap_next(stored) -> str:
+    """The one next step after /rekap: finish step 7 with the stored recap, or nothing to do
+    with a preview."""
+    if stored is None:
+        return (
+            "Ini <b>pratinjau</b>: tidak disimpan. Rekap yang disimpan dibuat dengan /rekap "
+            "saat Langkah 7 terbuka."
+        )
+    replaced = " (menggantikan rekap sebelumnya)" if stored.replaced else ""
+    return (
+        f"Rekap tersimpan sebagai output Langkah {stored.step_no} periode "
+        f"<b>{escape(stored.period)}</b>{replaced}. Periksa workbook dan grafik di atas; bila "
+        "sudah benar, tekan <b>Selesaikan</b>."
+    )
 
 
 def draft_ready(stored) -> str:

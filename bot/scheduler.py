@@ -13,13 +13,15 @@ import logging
 
 from telegram.ext import Application, ContextTypes, Job
 
-from core import deadlines
+from core import deadlines, outbox
 from core.deadlines import ScanResult
 
 log = logging.getLogger(__name__)
 
 JOB_NAME = "pemindai-tenggat"
 MISFIRE_GRACE_SECONDS = 30
+CLEAR_JOB = "pembersih-outbox"
+CLEAR_OUTBOX_SECONDS = 3600
 
 
 async def run_scan(app: Application) -> ScanResult:
@@ -47,13 +49,24 @@ async def scan_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await run_scan(context.application)
 
 
+async def clear_outbox_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    office = context.application.bot_data["office"]
+    cleared = await outbox.clear_delivered(office, office.clock())
+    if cleared:
+        log.info("outbox: cleared the payload of %d delivered messages past retention", cleared)
+
+
 def schedule(app: Application, interval_seconds: float) -> Job | None:
-    """Register the repeating scan (called from post_init); interval 0 turns it off."""
+    """Register the repeating scan (called from post_init); interval 0 turns it off. The
+    outbox's retention runs hourly either way."""
+    if app.job_queue is None:
+        raise RuntimeError("JobQueue tidak tersedia: pasang python-telegram-bot[job-queue]")
+    app.job_queue.run_repeating(
+        clear_outbox_job, interval=CLEAR_OUTBOX_SECONDS, first=60, name=CLEAR_JOB
+    )
     if interval_seconds <= 0:
         log.warning("the overdue scan is off (REMINDER_SCAN_SECONDS=0): no reminders are sent")
         return None
-    if app.job_queue is None:
-        raise RuntimeError("JobQueue tidak tersedia: pasang python-telegram-bot[job-queue]")
     return app.job_queue.run_repeating(
         scan_job,
         interval=interval_seconds,

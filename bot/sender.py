@@ -21,10 +21,18 @@ from core import outbox
 from core.calendar import WorkingCalendar
 from core.office import Office
 from core.outbox import Message
+from core.recap import CHART_KIND
 
 log = logging.getLogger(__name__)
 
 MARK_EVERY = 0.1
+
+
+def _unit(documents: list[int], *, has_buttons: bool) -> list[tuple[str, int | None]]:
+    """The parts of one outbox row in sending order (`progress` counts them). A message with
+    buttons goes last, so nobody acts before every document arrived; a plain notice first."""
+    docs = [("doc", d) for d in documents]
+    return [*docs, ("text", None)] if has_buttons else [("text", None), *docs]
 
 
 class Sender:
@@ -170,7 +178,8 @@ class Sender:
         if cal is None:
             async with self.office.db.session() as session:
                 cal = await self.office.calendar(session)
-        parts = [("text", None), *(("doc", d) for d in msg.payload.get("documents", []))]
+        markup = keyboards.for_outbox(msg.kind, msg.payload)
+        parts = _unit(msg.payload.get("documents", []), has_buttons=markup is not None)
         done = msg.progress
         for index, (kind, doc_id) in enumerate(parts):
             if index < done:
@@ -183,7 +192,7 @@ class Sender:
                             msg.chat_id,
                             messages.render(msg.kind, msg.payload, cal),
                             parse_mode=ParseMode.HTML,
-                            reply_markup=keyboards.for_outbox(msg.kind, msg.payload),
+                            reply_markup=markup,
                         )
                     else:
                         await self._send_document(msg.chat_id, doc_id)
@@ -228,6 +237,13 @@ class Sender:
     async def _send_document(self, chat_id: int, doc_id: int) -> None:
         row, content = await outbox.document_for_sending(self.office, doc_id)
         caption = row.kind
+        if row.kind == CHART_KIND:
+            # The chart previews in the chat as a photo. A photo's file id cannot be sent as a
+            # document (and /arsip sends documents), so the small PNG is uploaded each time.
+            await self.bot.send_photo(
+                chat_id, InputFile(content, filename=row.file_name), caption=caption
+            )
+            return
         if row.telegram_file_id:
             try:
                 await self.bot.send_document(chat_id, row.telegram_file_id, caption=caption)

@@ -38,7 +38,7 @@ from core.calendar import WorkingCalendar
 from core.indicators import reporting_targets
 from core.office import Office
 from core.outbox import enqueue, enqueue_users
-from core.reminders import Ladder, Plan, ReminderRules, next_reminder, plan
+from core.reminders import Ladder, Plan, ReminderRules, escalation_at, next_reminder, plan
 from core.sop import SUPERIOR, Output, Role, step
 from core.users import audit
 from storage import queries
@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 # pg_try_advisory_xact_lock key of the overdue scan ("kinj" in ASCII).
 SCAN_LOCK_KEY = 0x6B696E6A
 BATCH = 100
+# A reminder names at most this many of the superiors it mentions ("… dan 3 lainnya").
+NAMES_SHOWN = 5
 MAX_BATCHES = 100
 
 
@@ -189,8 +191,8 @@ class _Batch:
                 "rung": p.reminder,
                 "of": self.office.reminders.max_reminders,
                 "late_minutes": p.late_minutes,
-                "skipped": len(p.skipped),
-                "superior": _superior_next(s.actor, p.reminder, self.office.reminders),
+                "skipped": list(p.skipped),
+                "superior": await self._superior(run, p),
             }
             result.messages += await self._send(
                 actors, f"reminder:{run.id}:{p.reminder}", "reminder", payload
@@ -225,6 +227,30 @@ class _Batch:
                 targets, f"escalation:{run.id}", "escalation", payload
             )
 
+    async def _superior(self, run: StepRun, p: Plan) -> dict | None:
+        """For the reminder's last lines: the superior who has been told (the escalation went
+        out, now or earlier), or who is told next and in how many working minutes (this is
+        the rung the escalation follows). None otherwise, and when nobody holds that duty."""
+        rules = self.office.reminders
+        superior = SUPERIOR.get(step(run.step_no).actor)
+        told = p.after.escalated
+        if superior is None or not (told or p.reminder == rules.escalate_after):
+            return None
+        names = [u.nama for u in await self.users(superior)]
+        if not names:
+            return None
+        found = {
+            "role": superior.label,
+            "names": names[:NAMES_SHOWN],
+            "others": len(names) - len(names[:NAMES_SHOWN]),
+            "told": told,
+        }
+        if not told:
+            # After downtime the escalation may be nearer than one interval away.
+            at = escalation_at(ladder_of(run), rules, self.cal)
+            found["in_minutes"] = self.cal.working_minutes_between(self.now, at)
+        return found
+
     async def _move_ladder(self, run: StepRun, p: Plan) -> bool:
         """The conditional update that makes this scan, and no other, the one that sends."""
         a = p.after
@@ -251,14 +277,6 @@ class _Batch:
         return await enqueue_users(
             self.session, users, key=key, kind=kind, payload=payload, now=self.now
         )
-
-
-def _superior_next(actor: Role, rung: int, rules: ReminderRules) -> str | None:
-    """Who is told next if this reminder goes unanswered too (for the reminder's last line)."""
-    superior = SUPERIOR.get(actor)
-    if superior is None or rules.escalate_after == 0 or rung != rules.escalate_after:
-        return None
-    return superior.label
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sqlmodel import select
 from core.calendar import EXTRA_DAY_OFF_NAME, WorkingCalendar
 from core.engine import SopError
 from core.office import Office
+from core.text import strip_invisible
 from core.users import active_user, audit, is_admin, require_admin
 from storage import queries
 from storage.models import DayOff, WorkingDay
@@ -118,7 +119,7 @@ def split_day(words: list[str]) -> tuple[date, str]:
 
 
 def _clean_note(note: str, default: str) -> str:
-    note = " ".join(note.split())
+    note = " ".join(strip_invisible(note).split())
     if len(note) > MAX_NOTE:
         raise SopError(f"Keterangan terlalu panjang (maksimal {MAX_NOTE} karakter).")
     return note or default

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,6 +32,8 @@ class Office:
     clock: Callable[[], datetime] = utcnow
     reminders: ReminderRules = field(default_factory=ReminderRules)
     rules: CapaianRules = field(default_factory=CapaianRules)
+    # How long a delivered message keeps its payload; None keeps it for ever.
+    outbox_retention: timedelta | None = timedelta(days=30)
 
     async def calendar(self, session: AsyncSession) -> WorkingCalendar:
         """The working calendar with the days off and working days admins set in the bot."""

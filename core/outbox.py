@@ -23,6 +23,7 @@ NEW, CLAIMED, SENT, FAILED, BLOCKED = "baru", "diklaim", "terkirim", "gagal", "d
 # A claim older than this belongs to a process that died mid-send: the row is sent again.
 STALE_CLAIM = timedelta(minutes=2)
 MAX_ATTEMPTS = 5
+CLEARED = "{}"
 
 
 @dataclass(frozen=True)
@@ -179,3 +180,22 @@ async def remember_file_id(office, doc_id: int, file_id: str) -> None:
         await session.exec(
             update(Document).where(col(Document.id) == doc_id).values(telegram_file_id=file_id)
         )
+
+
+async def clear_delivered(office, now: datetime) -> int:
+    """Empty the payload of rows delivered (or given up) longer ago than the office keeps them:
+    NIPs and notes do not stay in delivery rows for ever. The row and its key stay, so a late
+    retry of the same action is still a no-op; the audit log keeps what the archive needs."""
+    if office.outbox_retention is None:
+        return 0
+    async with office.db.transaction() as session:
+        res = await session.exec(
+            update(Outbox)
+            .where(
+                col(Outbox.status).in_([SENT, FAILED, BLOCKED]),
+                func.coalesce(Outbox.sent_at, Outbox.created_at) < now - office.outbox_retention,
+                Outbox.payload != CLEARED,
+            )
+            .values(payload=CLEARED)
+        )
+        return res.rowcount

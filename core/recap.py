@@ -47,7 +47,7 @@ from core.rekap_workbook import (
     build_recap,
 )
 from core.sop import step
-from core.transitions import DRAFT, REPLACED, Choice, previous_output
+from core.transitions import DRAFT, REPLACED, Choice, carried_kind, previous_output
 from core.users import active_user, audit, to_actor
 from storage.models import Document, Figure, Indicator, IndicatorUnit, Period, StepRun, User
 
@@ -533,10 +533,9 @@ async def carry_to_draft(office: Office, telegram_id: int, period_id: int) -> St
         sources = await _documents(session, await previous_output(session, period_id, DRAFT_STEP))
         if not sources:
             raise SopError("Rekap Langkah 7 tidak ditemukan. Kirim draft laporan sebagai dokumen.")
-        recap_kind = step(RECAP_STEP).output
         documents = [
             {
-                "kind": step(DRAFT_STEP).output if src.kind == recap_kind else src.kind,
+                "kind": carried_kind(src.kind, DRAFT_STEP),
                 "file_name": src.file_name,
                 "mime_type": src.mime_type,
                 "size": src.size,

@@ -1,6 +1,23 @@
-"""Splitting long chat texts at line breaks, so every part fits in one Telegram message."""
+"""Text that users type: cleaned before it is stored, and split so each part fits a message."""
 
 from __future__ import annotations
+
+import unicodedata
+
+# Line breaks and tabs are how people lay out a note; every other control or format character
+# (zero-width space, bidi overrides such as U+202E, soft hyphen, NUL) only hides or reorders text.
+_KEPT = frozenset("\n\t")
+
+
+def strip_invisible(text: str) -> str:
+    """Drop control and format characters (Unicode Cc, Cf) except line breaks and tabs."""
+    return "".join(c for c in text if c in _KEPT or unicodedata.category(c) not in ("Cc", "Cf"))
+
+
+def ascii_digits(text: str) -> str:
+    """Any script's decimal digits (full-width ０-９, Arabic-Indic ٠-٩…) as ASCII 0-9; other
+    characters unchanged, so a NIP is checked and stored in one spelling."""
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
 def pages(text: str, limit: int) -> list[str]:

@@ -151,8 +151,18 @@ async def previous_output(session: AsyncSession, period_id: int, step_no: int) -
     run = (await session.exec(q)).first()
     if run is None:
         return []
-    q = select(Document.id).where(Document.step_run_id == run.id, Document.status == FINAL)
+    q = (
+        select(Document.id)
+        .where(Document.step_run_id == run.id, Document.status == FINAL)
+        .order_by(col(Document.id))
+    )
     return list((await session.exec(q)).all())
+
+
+def carried_kind(kind: str, to_step: int) -> str:
+    """A step's output carried into the next step takes that step's name; what travels with it
+    (the recap's chart) keeps its own, so it is still sent and archived as the chart."""
+    return step(to_step).output if kind == step(to_step - 1).output else kind
 
 
 async def audience(session: AsyncSession, role: Role) -> Sequence[User]:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.engine import Actor, SopError
 from core.office import Office
 from core.outbox import enqueue, enqueue_users
 from core.sop import Role
+from core.text import ascii_digits, strip_invisible
 from storage import queries
 from storage.models import AuditLog, User
 
@@ -24,7 +28,10 @@ SINGLE_HOLDER = (Role.KEPALA_DINAS, Role.SEKRETARIS)
 NOT_REGISTERED = "Anda belum terdaftar. Ketik /daftar untuk mendaftar."
 AWAITING_APPROVAL = "Pendaftaran Anda masih menunggu persetujuan admin."
 ALREADY_REGISTERED = "Anda sudah terdaftar. Ketik /profil untuk melihat data Anda."
-_NIP = re.compile(r"^\d{18}$")
+_NIP = re.compile(r"^[0-9]{18}$")
+NIP_TAKEN = (
+    "NIP ini sudah terdaftar atau sedang menunggu persetujuan. Hubungi admin bila ini keliru."
+)
 
 
 @dataclass(frozen=True)
@@ -48,16 +55,30 @@ class NeedsReplaceConfirmation:
     role: Role
 
 
+@asynccontextmanager
+async def _unique_guarded(office: Office, refusal: str) -> AsyncIterator[AsyncSession]:
+    """A transaction whose unique-index violation (a second request or approval that raced this
+    one past the checks) becomes a refusal the user can act on; nothing of it is stored."""
+    try:
+        async with office.db.transaction() as session:
+            yield session
+    except IntegrityError as exc:
+        raise SopError(refusal) from exc
+
+
 def clean_nip(text: str) -> str:
-    """A NIP is 18 digits; people type it with spaces or dots, which we drop."""
-    digits = re.sub(r"[\s.\-]", "", text or "")
+    """A NIP is 18 ASCII digits; people type it with spaces or dots, which we drop, and phones
+    may send other scripts' digits, which we read as the same digits."""
+    digits = re.sub(r"[\s.\-]", "", ascii_digits(strip_invisible(text or "")))
     if not _NIP.match(digits):
         raise SopError("NIP harus 18 digit angka, contoh: 198501012010011001. Silakan ketik ulang.")
     return digits
 
 
 def clean_text(text: str, what: str, limit: int = 120) -> str:
-    value = " ".join((text or "").split())
+    """One line of visible text (a name, a jabatan): invisible characters go before checking,
+    so a name of zero-width spaces is refused as empty."""
+    value = " ".join(strip_invisible(text or "").split())
     if len(value) < 2 or value.startswith("/"):
         raise SopError(f"{what} belum diisi dengan benar. Silakan ketik ulang.")
     if len(value) > limit:
@@ -137,6 +158,29 @@ async def check_active(office: Office, telegram_id: int) -> User:
         return await active_user(session, telegram_id)
 
 
+async def _require_free_nip(session: AsyncSession, nip: str, telegram_id: int) -> None:
+    taken = (
+        await session.exec(
+            select(User.id).where(
+                User.nip == nip,
+                col(User.status).in_([ACTIVE, PENDING]),
+                User.telegram_id != telegram_id,
+            )
+        )
+    ).first()
+    if taken is not None:
+        raise SopError(NIP_TAKEN)
+
+
+async def free_nip(office: Office, text: str, telegram_id: int) -> str:
+    """The typed NIP, cleaned, if no other active or pending user has it: asked at the NIP
+    question, so nobody types a jabatan for a request that would be refused."""
+    nip = clean_nip(text)
+    async with office.db.session() as session:
+        await _require_free_nip(session, nip, telegram_id)
+    return nip
+
+
 async def register(
     office: Office,
     telegram_id: int,
@@ -147,14 +191,10 @@ async def register(
 ) -> Registered:
     """File a registration request (or renew a refused one) and tell the admins."""
     now = office.clock()
-    async with office.db.transaction() as session:
+    async with _unique_guarded(office, NIP_TAKEN) as session:
         user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
         _require_unregistered(user)
-        taken = (
-            await session.exec(select(User).where(User.nip == nip, User.status == ACTIVE))
-        ).first()
-        if taken is not None:
-            raise SopError("NIP ini sudah dipakai pengguna lain. Hubungi admin bila ini keliru.")
+        await _require_free_nip(session, nip, telegram_id)
         resubmitted = user is not None
         if user is None:
             user = User(telegram_id=telegram_id, nama=nama, nip=nip, jabatan=jabatan)
@@ -193,7 +233,8 @@ async def set_role(
 ) -> RoleSet | NeedsReplaceConfirmation:
     """Approve a request or change a duty; a single-holder duty moves only with confirmation."""
     now = office.clock()
-    async with office.db.transaction() as session:
+    busy = "Peran ini baru saja diberikan kepada orang lain. Buka /pengguna untuk melihatnya."
+    async with _unique_guarded(office, busy) as session:
         admin = await require_admin(office, session, admin_telegram_id)
         user = await session.get(User, user_id)
         if user is None or user.status == REFUSED:
@@ -209,6 +250,7 @@ async def set_role(
             if current is not None:
                 current.role = Role.ASN.value
                 session.add(current)
+                await session.flush()  # the duty is free before the new holder takes it
                 replaced = current
         was_pending = user.status == PENDING
         user.role, user.status = role.value, ACTIVE
@@ -273,7 +315,8 @@ async def refuse(office: Office, admin_telegram_id: int, user_id: int) -> User:
 async def set_active(office: Office, admin_telegram_id: int, user_id: int, active: bool) -> User:
     """Deactivate (or reactivate) a user; the record and their history stay."""
     now = office.clock()
-    async with office.db.transaction() as session:
+    taken = "NIP pengguna ini sudah dipakai pengguna aktif lain; nonaktifkan dulu yang keliru."
+    async with _unique_guarded(office, taken) as session:
         admin = await require_admin(office, session, admin_telegram_id)
         user = await session.get(User, user_id)
         if user is None or user.status not in (ACTIVE, INACTIVE):

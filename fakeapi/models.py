@@ -81,6 +81,10 @@ class StoredFile:
 
 def image_size(content: bytes) -> tuple[int, int]:
     """Width and height of a PNG or JPEG (1×1 when it is neither or is damaged)."""
+    return _dimensions(content) or (1, 1)
+
+
+def _dimensions(content: bytes) -> tuple[int, int] | None:
     if content[:8] == b"\x89PNG\r\n\x1a\n" and len(content) >= 24:
         return struct.unpack(">II", content[16:24])
     if content[:2] == b"\xff\xd8":
@@ -91,7 +95,23 @@ def image_size(content: bytes) -> tuple[int, int]:
                 height, width = struct.unpack(">HH", content[i + 5 : i + 9])
                 return width, height
             i += 2 + length
-    return 1, 1
+    return None
+
+
+PHOTO_LIMIT = 10 * 1024 * 1024
+
+
+def check_photo(content: bytes) -> None:
+    """What Telegram refuses in a sendPhoto upload: over 10 MB, not an image (only PNG and
+    JPEG are read here), width + height over 10,000, or a side over 20 times the other."""
+    if len(content) > PHOTO_LIMIT:
+        raise bad_request("PHOTO_SAVE_FILE_INVALID")
+    size = _dimensions(content)
+    if size is None or 0 in size:
+        raise bad_request("IMAGE_PROCESS_FAILED")
+    width, height = size
+    if width + height > 10_000 or max(size) > 20 * min(size):
+        raise bad_request("PHOTO_INVALID_DIMENSIONS")
 
 
 @dataclass

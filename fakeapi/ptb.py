@@ -21,7 +21,12 @@ async def polling(app: Application, *, timeout: int = 1) -> AsyncIterator[Applic
     async with app:
         if app.post_init:
             await app.post_init(app)
-        await app.updater.start_polling(poll_interval=0.0, timeout=timeout)
+        # As run_polling does: errors of getUpdates go to the application's error handlers.
+        await app.updater.start_polling(
+            poll_interval=0.0,
+            timeout=timeout,
+            error_callback=lambda exc: app.create_task(app.process_error(error=exc, update=None)),
+        )
         await app.start()
         try:
             yield app

@@ -35,6 +35,7 @@ from .models import (
     Signal,
     StoredFile,
     bad_request,
+    check_photo,
     image_size,
 )
 from .params import FileField, Params
@@ -133,7 +134,8 @@ class FakeTelegram:
     parsing; Markdown/MarkdownV2 are accepted unchecked (this project writes HTML); a bare
     ``&`` in HTML is rejected (Telegram lets it through); with a webhook set, each new update is
     POSTed to it (with the secret token header) and retried for a few seconds while the bot is
-    not listening yet, then kept for getUpdates; no inline mode, media groups or getChat.
+    not listening yet, then kept for getUpdates; a photo the bot uploads must be a PNG or JPEG
+    (Telegram also takes other image formats); no inline mode, media groups or getChat.
     """
 
     def __init__(
@@ -644,6 +646,8 @@ class FakeTelegram:
             content = value.file.read()
             if not content:
                 raise bad_request("file must be non-empty")
+            if kind == "photo":
+                check_photo(content)
             return self._store_file(content, value.filename, value.content_type, kind)
         if isinstance(value, str) and value:
             if value.startswith(("http://", "https://")):

@@ -254,6 +254,14 @@ class FakeUser(ChatView):
         await asyncio.sleep(0)
         return self._tg._incoming_callback(self, target, button[1])
 
+    async def press_data(
+        self, data: str, message: BotMessage, *, chat: ChatView | None = None
+    ) -> str:
+        """A forged or stale press: any callback data on a bot message of this chat, as a
+        modified client can send; returns the query id."""
+        await asyncio.sleep(0)
+        return self._tg._incoming_callback(self, message, data)
+
     # -- helpers ------------------------------------------------------------------------
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -9,7 +10,7 @@ import tarfile
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 
 def backup(database_url: str, files_dir: Path, out_dir: Path, now: datetime) -> list[Path]:
@@ -29,8 +30,9 @@ def backup(database_url: str, files_dir: Path, out_dir: Path, now: datetime) -> 
                 "pg_dump tidak ditemukan: pasang klien PostgreSQL (postgresql-client)."
             )
         target = out_dir / f"kinerja-{stamp}.sql"
-        plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        subprocess.run(["pg_dump", "--no-owner", "-f", str(target), plain], check=True)
+        subprocess.run(
+            ["pg_dump", "--no-owner", "-f", str(target)], check=True, env=pg_environment(url)
+        )
         written.append(target)
     archive = out_dir / f"dokumen-{stamp}.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
@@ -38,3 +40,19 @@ def backup(database_url: str, files_dir: Path, out_dir: Path, now: datetime) -> 
             tar.add(files_dir, arcname="files")
     written.append(archive)
     return written
+
+
+def pg_environment(url: URL) -> dict[str, str]:
+    """libpq's PG* variables for pg_dump: a password on the command line is visible to every
+    user of the server in the process list, one in the child's environment is not."""
+    env = dict(os.environ)
+    for name, value in (
+        ("PGHOST", url.host),
+        ("PGPORT", url.port),
+        ("PGUSER", url.username),
+        ("PGPASSWORD", url.password),
+        ("PGDATABASE", url.database),
+    ):
+        if value is not None:
+            env[name] = str(value)
+    return env

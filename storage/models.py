@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -34,7 +43,30 @@ def _when(nullable: bool = True, index: bool = False):
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
+# A NIP names one person among the active and pending users, and one active user holds each
+# single-holder duty: partial unique indexes, so two requests or approvals at once cannot break it.
+_LIVE_NIP = "status IN ('aktif', 'menunggu')"
+_SINGLE_DUTY = "status = 'aktif' AND role IN ('kepala_dinas', 'sekretaris')"
+
+
 class User(SQLModel, table=True):
+    __table_args__ = (
+        Index(
+            "uq_user_live_nip",
+            "nip",
+            unique=True,
+            sqlite_where=text(_LIVE_NIP),
+            postgresql_where=text(_LIVE_NIP),
+        ),
+        Index(
+            "uq_user_single_duty",
+            "role",
+            unique=True,
+            sqlite_where=text(_SINGLE_DUTY),
+            postgresql_where=text(_SINGLE_DUTY),
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     telegram_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
     nama: str

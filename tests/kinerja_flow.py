@@ -167,14 +167,16 @@ async def validate_all(tim: FakeUser) -> tuple[list[BotMessage], list[BotMessage
 async def recap(
     tim: FakeUser, timeout: float = 20, send: bool = True
 ) -> tuple[BotMessage, BotMessage, BotMessage]:
-    """/rekap at step 7: the workbook, the chart, and the message with the finish button."""
+    """/rekap at step 7: the workbook (a document), the chart (a photo, previewed in the chat)
+    and the one message saying what to do next, with the finish button."""
     if send:
         await tim.send("/rekap")
     workbook = await tim.expect("Rekapitulasi Hasil Pengukuran Data Kinerja —", timeout=timeout)
     assert workbook.document is not None
     chart = await tim.next_message(timeout=timeout)
-    assert chart.document is not None and chart.document.content[:4] == b"\x89PNG"
-    stored = await tim.expect("Rekap tersimpan", timeout=timeout)
+    assert chart.photo is not None and chart.photo.content[:4] == b"\x89PNG"
+    stored = await tim.next_message(timeout=timeout)
+    assert "Rekap tersimpan" in stored.plain and stored.buttons
     return workbook, chart, stored
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import update
 
 from core import compliance
 from core.calendar import CalendarConfig, WorkingCalendar
@@ -45,7 +46,10 @@ async def office(tmp_path: Path) -> AsyncIterator[Office]:
 
 async def add_period(office: Office, name: str, status: str, runs: list[dict]) -> int:
     async with office.db.transaction() as session:
-        user = User(telegram_id=next(TELEGRAM_IDS), nama=f"Siti {name}", nip="1" * 18,
+        # Each period had its own Sekretaris; the one before no longer holds the duty.
+        await session.exec(update(User).where(User.role == "sekretaris").values(status="nonaktif"))
+        tid = next(TELEGRAM_IDS)
+        user = User(telegram_id=tid, nama=f"Siti {name}", nip=f"{tid:018d}",
                     jabatan="Sekretaris", role="sekretaris", status="aktif")  # fmt: skip
         session.add(user)
         period = Period(name=name, year=2025, status=status)

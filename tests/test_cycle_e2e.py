@@ -202,12 +202,16 @@ async def test_whole_period_with_one_rejection_round(tg: FakeTelegram, bot: Bot,
     await tim1.expect("Langkah 8: tugas baru")
     await kinerja_flow.finish(tim1, await kinerja_flow.draft(tim1), 8)
 
-    # Step 9: the draft reaches the Sekretaris, who rejects with a note through the buttons.
+    # Step 9: the draft reaches the Sekretaris as one unit, the documents before the message
+    # with the decision buttons; she rejects with a note through the buttons.
     draft_msg = await sek.expect("Langkah 9: tugas baru")
-    draft = await sek.next_message()
+    at = sek.messages.index(draft_msg)
+    draft, chart = sek.messages[at - 2 : at]
     assert draft.document.file_name.endswith("Triwulan I 2025.xlsx")
-    chart = await sek.next_message()
-    assert chart.document.content[:4] == b"\x89PNG"
+    assert chart.photo.content[:4] == b"\x89PNG"  # the chart previews as a photo
+    assert draft_msg.find_button("✅ Setuju") and draft_msg.find_button("↩️ Tolak")
+    await sek.send("/tugas")  # the task list offers the same buttons
+    assert (await sek.expect("Tugas Anda")).buttons == draft_msg.buttons
     await sek.send("/tolak")
     await sek.expect("harus disertai catatan")
     await sek.press("↩️ Tolak", draft_msg)

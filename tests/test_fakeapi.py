@@ -6,6 +6,7 @@ import asyncio
 import datetime as dtm
 import hashlib
 import html
+import struct
 import time
 
 import pytest
@@ -17,6 +18,7 @@ from telegram import (
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Update,
 )
 from telegram.constants import ParseMode
@@ -301,6 +303,30 @@ async def test_user_photo_and_deleted_messages(tg: FakeTelegram, bot: Bot) -> No
     assert budi.messages[-1].deleted
     with pytest.raises(BadRequest, match="Message to delete not found"):
         await bot.delete_message(1001, message.message_id)
+
+
+def png(width: int, height: int) -> bytes:
+    return b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + struct.pack(">II", width, height) + b"\0" * 40
+
+
+async def test_photo_uploads_are_checked_as_telegram_does(tg: FakeTelegram, bot: Bot) -> None:
+    budi = tg.user(1001, "Budi")
+    await budi.send("/start")
+    sent = await bot.send_photo(1001, InputFile(png(800, 600), filename="g.png"), caption="ok")
+    assert (sent.photo[0].width, sent.photo[0].height) == (800, 600)
+    assert (await budi.next_message()).photo.content == png(800, 600)
+    refusals = [
+        (b"%PDF-1.4 not an image", "IMAGE_PROCESS_FAILED"),
+        (png(6000, 4001), "PHOTO_INVALID_DIMENSIONS"),  # width + height over 10,000
+        (png(2100, 100), "PHOTO_INVALID_DIMENSIONS"),  # a side over 20 times the other
+        (png(800, 600) + b"\0" * (10 * 1024 * 1024), "PHOTO_SAVE_FILE_INVALID"),  # over 10 MB
+    ]
+    for content, error in refusals:
+        with pytest.raises(BadRequest, match=f"(?i){error}"):
+            await bot.send_photo(1001, InputFile(content, filename="g.png"))
+    with pytest.raises(BadRequest, match="caption is too long"):
+        await bot.send_photo(1001, InputFile(png(8, 8), filename="g.png"), caption="x" * 1025)
+    await budi.expect_silence(0.1)
 
 
 # ---------------------------------------------------------------- faults and flood limits

@@ -5,6 +5,7 @@ recap and chart for Tim SAKIP and the Sekretaris, and a rejection naming one ind
 from __future__ import annotations
 
 import hashlib
+import re
 from io import BytesIO
 
 from openpyxl import load_workbook
@@ -173,6 +174,13 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
     assert "✅ 1.02 Persentase pencaker ditempatkan = 85 — valid" in progres.plain
     workbook, chart, stored = await kinerja_flow.recap(tim2, send=False)
     assert tg.bot_messages.index(progres) < tg.bot_messages.index(workbook)
+    # The progress message ends as the summary (numbers with the decimal comma); what to do
+    # next is said once, in the last message, which carries the button.
+    summary = tim2.messages[tim2.messages.index(workbook) - 1]
+    assert re.search(r"selesai \(\d+,\d detik\): 4 indikator, 4 dengan capaian", summary.plain)
+    assert re.search(r"Program 1\.02: \d+,\d\d%", summary.plain)
+    after = tim2.messages[tim2.messages.index(summary) :]
+    assert [m for m in after if "Selesaikan" in m.plain] == [stored]
     assert any("Menyusun rekap" in e.plain for e in tim2.edits)
     recap_wb = load_workbook(BytesIO(workbook.document.content))
     assert recap_wb.sheetnames == ["Rekap", "Kertas Kerja", "Analisis", "Kepatuhan SOP", "Info"]
@@ -196,9 +204,10 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
     await kinerja_flow.finish(tim1, await kinerja_flow.draft(tim1), 8)
     draft_msg = await sek.expect("Langkah 9: tugas baru")
     assert "/tolak [kode, kode]" in draft_msg.plain
-    draft = await sek.next_message()
+    at = sek.messages.index(draft_msg)  # the documents came first, the buttons last
+    draft, draft_chart = sek.messages[at - 2 : at]
     assert draft.document.content == workbook.document.content
-    assert (await sek.next_message()).document.content == chart.document.content
+    assert draft_chart.photo.content == chart.photo.content
 
     # Step 9 TIDAK naming one indicator: step 6 reopens for that figure only, round 2.
     await sek.send("/tolak [1.02.09] Cek lagi")

@@ -182,8 +182,13 @@ EVIL = '<b>Siti & "Co"</b>'
 @pytest.mark.parametrize(
     ("kind", "extra", "expected"),
     [
-        ("reminder", {"rung": 2, "of": 3, "late_minutes": 75, "superior": "Kepala Dinas"},
-         "terlambat 1 jam 15 menit"),
+        ("reminder", {"rung": 2, "of": 3, "late_minutes": 75, "skipped": [1],
+                      "superior": {"role": "Kepala Dinas", "names": [EVIL], "told": False,
+                                   "in_minutes": 60}},
+         "terlambat 1 jam 15 menit (dihitung dalam jam kerja)"),
+        ("reminder", {"rung": 3, "of": 3, "late_minutes": 120, "superior":
+                      {"role": "Tim SAKIP", "names": [EVIL, "Tari"], "others": 4, "told": True}},
+         f"Tim SAKIP ({EVIL}, Tari dan 4 lainnya) sudah diberi tahu"),
         ("reminder", {"rung": 1, "of": 3, "late_minutes": 0}, "batas waktunya sudah lewat"),
         ("escalation", {"late_minutes": 180, "reminders": 3, "actor_role": "Sekretaris",
                         "superior_role": "Kepala Dinas", "actors": [EVIL]}, "diingatkan 3 kali"),
@@ -212,3 +217,40 @@ def test_deadline_texts_are_valid_html_with_user_values_escaped(
         assert "Triwulan <I> & 2025" in plain
     if EVIL in str(payload.values()):
         assert EVIL in plain
+
+
+def reminder_text(**extra) -> str:
+    payload = {"period": "Triwulan I 2025", "step_no": 2, "due_at": wib(MON, 10).isoformat()}
+    plain, _ = parse_html(render("reminder", {**payload, **extra}, CAL))
+    return plain
+
+
+def test_a_reminder_after_downtime_names_the_rungs_it_skipped() -> None:
+    assert "(pengingat 7–8 terlewat karena bot tidak aktif)" in reminder_text(
+        rung=9, of=10, late_minutes=480, skipped=[7, 8]
+    )
+    assert "(pengingat 1 terlewat karena bot tidak aktif)" in reminder_text(
+        rung=2, of=3, late_minutes=60, skipped=[1]
+    )
+    assert "terlewat" not in reminder_text(rung=2, of=3, late_minutes=60, skipped=[])
+
+
+def test_the_last_reminder_says_none_follow_and_who_is_told() -> None:
+    told = {"role": "Kepala Dinas", "names": ["Bambang Purwanto"], "others": 0, "told": True}
+    last = reminder_text(rung=3, of=3, late_minutes=120, superior=told)
+    assert (
+        "Ini pengingat terakhir; tidak ada pengingat lagi. Kepala Dinas (Bambang Purwanto) "
+        "sudah diberi tahu tentang keterlambatan ini." in last
+    )
+    # The escalation still ahead: who will be told, and after how much working time.
+    ahead = {**told, "told": False, "in_minutes": 90}
+    last = reminder_text(rung=3, of=3, late_minutes=120, superior=ahead)
+    assert (
+        "Ini pengingat terakhir; tidak ada pengingat lagi. Bila 1 jam 30 menit lagi (dihitung "
+        "dalam jam kerja) belum selesai, keterlambatan ini dilaporkan ke Kepala Dinas "
+        "(Bambang Purwanto)." in last
+    )
+    # Nobody above (or no escalation configured): only that no reminder follows.
+    alone = reminder_text(rung=3, of=3, late_minutes=120)
+    assert "tidak ada pengingat lagi." in alone and "diberi tahu" not in alone
+    assert "terakhir" not in reminder_text(rung=2, of=3, late_minutes=60)

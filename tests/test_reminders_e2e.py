@@ -175,3 +175,81 @@ async def test_a_restart_between_due_time_and_reminder_sends_it_once(
             run = (await session.exec(select(StepRun).where(StepRun.step_no == 2))).one()
     assert run.reminders_sent == 1
     assert sum(m.chat_id == SEK_ID and "Pengingat" in m.plain for m in tg.bot_messages) == 1
+
+
+async def test_after_the_escalation_every_reminder_says_the_superior_was_told(
+    tg: FakeTelegram, tmp_path: Path, clock: Clock
+) -> None:
+    """A ladder that escalates after the first reminder: rungs 2 and 3 name who was told."""
+    settings = make_settings(tg, tmp_path / "data", reminder_escalate_after=1)
+    async with running_bot(settings, clock) as (app, _):
+        kd, sek, _ = await setup_period(tg)
+        clock.advance(hours=1)  # 10:00, the due time
+        await run_job(app)
+        first = await sek.expect("Pengingat 1 dari 3")
+        assert (
+            "Bila 1 jam lagi (dihitung dalam jam kerja) belum selesai, keterlambatan ini "
+            "dilaporkan ke Kepala Dinas (Bambang Purwanto)." in first.plain
+        )
+        clock.advance(hours=1)
+        await run_job(app)
+        second = await sek.expect("Pengingat 2 dari 3")
+        assert "terlambat 1 jam (dihitung dalam jam kerja)" in second.plain
+        told = "Kepala Dinas (Bambang Purwanto) sudah diberi tahu tentang keterlambatan ini."
+        assert told in second.plain and "terakhir" not in second.plain
+        await kd.expect("Eskalasi keterlambatan: Langkah 2")
+        clock.advance(hours=1)
+        await run_job(app)
+        last = await sek.expect("Pengingat 3 dari 3")
+        assert f"Ini pengingat terakhir; tidak ada pengingat lagi. {told}" in last.plain
+        await kd.expect_silence(0.2)
+
+
+async def test_after_downtime_the_reminder_names_the_skipped_rungs_and_working_time(
+    tg: FakeTelegram, tmp_path: Path, clock: Clock
+) -> None:
+    """Down from Monday 09:00 to Tuesday 08:10: rungs 1-2 were missed, rung 3 is the last and
+    the escalation goes with it; lateness counts office hours only (not 22 hours)."""
+    settings = make_settings(tg, tmp_path / "data")
+    async with running_bot(settings, clock):
+        kd, sek, _ = await setup_period(tg)
+    clock.advance(hours=23, minutes=10)
+    async with running_bot(settings, clock) as (app, _):
+        await run_job(app)
+        reminder = await sek.expect("Pengingat 3 dari 3")
+        assert "(pengingat 1–2 terlewat karena bot tidak aktif)" in reminder.plain
+        # Monday 10:00-16:00 and Tuesday 07:30-08:10 are the working time since the due time.
+        assert "terlambat 6 jam 40 menit (dihitung dalam jam kerja)" in reminder.plain
+        assert (
+            "Ini pengingat terakhir; tidak ada pengingat lagi. Kepala Dinas (Bambang Purwanto) "
+            "sudah diberi tahu tentang keterlambatan ini." in reminder.plain
+        )
+        escalation = await kd.expect("Eskalasi keterlambatan: Langkah 2")
+        assert "terlambat 6 jam 40 menit (dihitung dalam jam kerja)" in escalation.plain
+        await sek.expect_silence(0.2)
+
+
+async def test_the_reminder_carries_the_button_of_tugas_checked_on_press(
+    tg: FakeTelegram, bot: Bot, clock: Clock
+) -> None:
+    _, sek, _ = await setup_period(tg)
+    clock.advance(hours=1)
+    await run_job(bot.app)
+    reminder = await sek.expect("Pengingat 1 dari 3")
+    await sek.send("/tugas")
+    tasks = await sek.expect("Tugas Anda")
+    assert (
+        reminder.buttons
+        == tasks.buttons
+        == [[("✅ Selesaikan langkah", reminder.buttons[0][0][1])]]
+    )
+
+    await sek.press("✅ Selesaikan langkah", reminder)  # no Notulen Rapat yet: refused
+    await sek.expect("belum bisa diselesaikan: kirim dulu dokumen Notulen Rapat")
+    await sek.send_document(b"%PDF-1.4 notulen\n%%EOF", "notulen.pdf", "application/pdf")
+    await sek.expect("tersimpan sebagai")
+    await sek.press("✅ Selesaikan langkah", reminder)
+    await sek.expect("Langkah 2 periode")
+    assert not (await sek.expect_edit("Pengingat 1 dari 3")).buttons
+    await sek.press("✅ Selesaikan langkah", tasks)  # the same button, the step closed now
+    await sek.expect("sudah selesai atau bukan tugas Anda")

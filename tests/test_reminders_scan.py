@@ -129,8 +129,17 @@ async def test_the_ladder_reaches_the_kepala_dinas_after_three_reminders(office:
     run_id = await start(office)
     for hour in (10, 11, 12):
         await deadlines.scan(office, wib(0, hour))
-    assert chats(await rows(office, "reminder")) == [SEK, SEK, SEK]
+    sent = await rows(office, "reminder")
+    assert chats(sent) == [SEK, SEK, SEK]
     assert await rows(office, "escalation") == []
+    # Rung 3 is the one the escalation follows: it names who is told next, and when.
+    payloads = [json.loads(r.payload) for r in sent]
+    assert [p["superior"] for p in payloads[:2]] == [None, None]
+    assert payloads[2]["superior"] == {
+        "role": "Kepala Dinas", "names": ["Bambang"], "others": 0, "told": False,
+        "in_minutes": 60,
+    }  # fmt: skip
+    assert payloads[2]["skipped"] == []
     result = await deadlines.scan(office, wib(0, 13))
     assert result.escalations == 1
     esc = await rows(office, "escalation")
@@ -144,13 +153,28 @@ async def test_the_ladder_reaches_the_kepala_dinas_after_three_reminders(office:
     assert len(await rows(office, "reminder")) == 3 and len(esc) == 1
 
 
+async def test_a_late_last_rung_says_how_near_the_escalation_is(office: Office) -> None:
+    await start(office)
+    await deadlines.scan(office, wib(0, 12, 50))  # down since 09:00; the escalation is at 13:00
+    (sent,) = await rows(office, "reminder")
+    payload = json.loads(sent.payload)
+    assert (payload["rung"], payload["skipped"]) == (3, [1, 2])
+    assert payload["superior"]["in_minutes"] == 10 and not payload["superior"]["told"]
+    async with office.db.session() as session:
+        text = render("reminder", payload, await office.calendar(session))
+    assert "Bila 10 menit lagi (dihitung dalam jam kerja) belum selesai" in text
+
+
 async def test_two_overlapping_scans_send_once(office: Office) -> None:
     run_id = await start(office)
     now = wib(0, 13, 30)  # down since before the due time: rung 3 and the escalation are due
     results = await asyncio.gather(*(deadlines.scan(office, now) for _ in range(4)))
     assert sum(r.reminders for r in results) == 1
     assert sum(r.escalations for r in results) == 1
-    assert [r.key for r in await rows(office, "reminder")] == [f"reminder:{run_id}:3:2"]
+    (sent,) = await rows(office, "reminder")
+    assert sent.key == f"reminder:{run_id}:3:2"
+    payload = json.loads(sent.payload)
+    assert payload["skipped"] == [1, 2] and payload["superior"]["told"] is True
     assert len(await rows(office, "escalation")) == 1
     run = await run_row(office, run_id)
     assert (run.reminders_sent, run.reminders_skipped, run.escalated) == (3, 2, True)

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from fakeapi import FakeTelegram
 from storage.migrate import upgrade
 from storage.models import Figure, Outbox, Period, PtbData
 from tests import kinerja_core
+from tests import test_draft_unit as draft_unit
 from tests.conftest import ADMIN_ID, Clock, make_settings
 from tests.kinerja_flow import kertas_kerja, kk_row
 
@@ -166,6 +168,39 @@ async def test_notice_claimed_but_unsent_goes_out_once_after_sigkill(tg: FakeTel
     async with office.db.session() as session:
         rows = (await session.exec(select(Outbox).where(Outbox.kind == "step_opened"))).all()
         assert [(r.status, r.progress) for r in rows] == [("terkirim", 1)]
+    assert "dikirim ulang" in proc.log.read_text()
+
+
+async def test_draft_unit_killed_mid_way_finishes_with_the_buttons_last(tg: FakeTelegram, seeded):
+    """SIGKILL the moment Telegram takes the workbook: the next process sends the unit again
+    from its first part not marked delivered, and the decision buttons still come last."""
+    office, proc = seeded
+    sek = tg.user(SEK, "Siti")
+    await sek.send("/start")
+    proc.start()
+    await sek.expect("Halo", timeout=20)
+    killed: list[int] = []
+
+    def kill_on_the_workbook(message) -> None:
+        if message.chat_id == SEK and message.document and not killed:
+            killed.append(message.message_id)
+            proc.kill()
+
+    tg.on_bot_message.append(kill_on_the_workbook)
+    await draft_unit.queue_draft(office, datetime.now(timezone.utc))
+
+    async def was_killed() -> bool:
+        return bool(killed)
+
+    await wait_for(was_killed)
+    assert [m.document.content for m in draft_unit.unit_of(sek)] == [draft_unit.WORKBOOK]
+    proc.start()
+    await sek.expect("Langkah 9: tugas baru", timeout=20)
+    unit = draft_unit.unit_of(sek)
+    # The workbook again (its delivery was never marked: the logged resend), then the rest.
+    assert [m.message_id for m in unit[:1]] == killed and len(unit) == 4
+    draft_unit.assert_whole_unit(unit)
+    await sek.expect_silence(0.5)
     assert "dikirim ulang" in proc.log.read_text()
 
 

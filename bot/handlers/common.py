@@ -8,9 +8,10 @@ from html import escape
 
 from telegram import ForceReply, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot import messages
+from bot import callbacks, messages
 from bot.sender import Sender
 from core.calendar import WorkingCalendar
 from core.engine import SopError
@@ -39,7 +40,8 @@ async def reply(
 
 
 def guarded(handler: Handler) -> Handler:
-    """Private chats only; a `SopError` becomes its Indonesian text; a button is always answered."""
+    """Private chats only; a `SopError` becomes its Indonesian text; a button is always answered,
+    its data parsed before the handler sees it, and a repeated tap is answered quietly."""
 
     @functools.wraps(handler)
     async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
@@ -51,11 +53,19 @@ def guarded(handler: Handler) -> Handler:
                 await update.effective_message.reply_text(messages.GROUP_ONLY_PRIVATE)
             return None
         try:
+            if update.callback_query:
+                callbacks.parse(update.callback_query.data)  # forged or stale: refused here
             result = await handler(update, context)
         except SopError as err:
             if update.callback_query:
                 await update.callback_query.answer()
             await reply(update, escape(str(err)))
+            return None
+        except BadRequest as err:
+            # A second tap edits a message to what it already shows: nothing to tell anyone.
+            if not (update.callback_query and "not modified" in str(err).lower()):
+                raise
+            await update.callback_query.answer()
             return None
         if update.callback_query:
             await update.callback_query.answer()
@@ -71,6 +81,6 @@ async def calendar(context: ContextTypes.DEFAULT_TYPE) -> WorkingCalendar:
         return await o.calendar(session)
 
 
-def callback_args(update: Update) -> list[str]:
-    """`verb:1:kd` → ["1", "kd"]."""
-    return update.callback_query.data.split(":")[1:]
+def callback_args(update: Update) -> tuple[int | str, ...]:
+    """`verb:1:kd` → (1, "kd"), parsed and checked by bot/callbacks.py."""
+    return callbacks.parse(update.callback_query.data)[1]

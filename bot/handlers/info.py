@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InputFile, Update
+from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import keyboards, messages
@@ -14,16 +14,22 @@ from core.text import pages
 LIMIT = 3900
 
 
-async def _send_paged(update: Update, text: str) -> None:
-    """Long texts go out in several messages, each within Telegram's 4096 characters."""
-    for part in pages(text, LIMIT):
-        await reply(update, part)
+async def _send_paged(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Long texts go out in several messages, each within Telegram's 4096 characters; the
+    buttons come with the last one."""
+    parts = pages(text, LIMIT)
+    for n, part in enumerate(parts, 1):
+        await reply(update, part, markup if n == len(parts) else None)
 
 
 @guarded
 async def tugas(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     items = await views.my_tasks(office(context), update.effective_user.id)
-    await _send_paged(update, messages.tasks(items, await calendar(context)))
+    await _send_paged(
+        update, messages.tasks(items, await calendar(context)), keyboards.tasks(items)
+    )
 
 
 async def _timeline(update: Update, context: ContextTypes.DEFAULT_TYPE, period_id: int) -> None:

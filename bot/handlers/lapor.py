@@ -40,7 +40,7 @@ async def _items(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[Rep
     return await indicators.my_indicators(office(context), update.effective_user.id)
 
 
-def _pick_markup(items: list[ReportItem], page: int) -> keyboards.InlineKeyboardMarkup:
+def _pick_markup(items: list[ReportItem], page: int) -> keyboards.InlineKeyboardMarkup | None:
     several = len({i.period_id for i in items}) > 1
     buttons = [(messages_data.item_label(i, several), f"lp:{i.indicator_id}") for i in items]
     return keyboards.paged(buttons, page, "lpp")

@@ -62,7 +62,9 @@ async def got_nama(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 async def got_nip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if await expired(update, context):
         return ConversationHandler.END
-    context.user_data["nip"] = users.clean_nip(update.message.text)
+    context.user_data["nip"] = await users.free_nip(
+        office(context), update.message.text, update.effective_user.id
+    )
     await reply(update, messages.ASK_JABATAN)
     return JABATAN
 

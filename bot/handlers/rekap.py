@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-from html import escape
 
 from telegram import InputFile, Update
 from telegram.constants import ParseMode
@@ -20,7 +19,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from bot import keyboards, messages_data
 from bot.handlers.common import callback_args, guarded, office, reply
 from core import recap
-from core.recap import RECAP_STEP, RecapTarget
+from core.recap import RecapTarget
 from core.transitions import Choice
 from core.users import lookup
 
@@ -69,8 +68,7 @@ async def _build_and_send(
     if found.stores:
         stored = await recap.store(o, update.effective_user.id, files)
     await status.edit_text(
-        messages_data.recap_done(files, stored is not None, time.monotonic() - started),
-        parse_mode=ParseMode.HTML,
+        messages_data.recap_done(files, time.monotonic() - started), parse_mode=ParseMode.HTML
     )
     caption = f"Rekapitulasi Hasil Pengukuran Data Kinerja — {files.period}"
     if stored is None:
@@ -79,16 +77,15 @@ async def _build_and_send(
     await message.reply_document(
         InputFile(files.workbook, filename=files.file_name), caption=caption
     )
-    await message.reply_document(
+    # The chart as a photo: it previews in the chat instead of waiting to be opened.
+    await message.reply_photo(
         InputFile(files.chart, filename=files.chart_name), caption=recap.CHART_KIND
     )
-    if stored is not None:
-        await reply(
-            update,
-            f"Rekap tersimpan sebagai output Langkah {RECAP_STEP} periode "
-            f"<b>{escape(files.period)}</b>. Bila sudah benar, tekan Selesaikan.",
-            keyboards.finish(stored.run_id),
-        )
+    await reply(
+        update,
+        messages_data.recap_next(stored),
+        keyboards.finish(stored.run_id) if stored is not None else None,
+    )
 
 
 @guarded

@@ -38,6 +38,7 @@ async def _attached(update: Update, result: Attached) -> None:
 
 @guarded
 async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await workflow.check_upload(office(context), update.effective_user.id)
     doc = await download(update)
     result = await workflow.attach_document(office(context), update.effective_user.id, doc)
     if isinstance(result, Choice):
@@ -108,8 +109,9 @@ def handlers() -> list:
         CommandHandler("selesai", selesai),
         CallbackQueryHandler(finish_button, pattern=r"^fin:\d+$"),
         CallbackQueryHandler(place, pattern=r"^att:\d+:\d+$"),
-        # Downloading up to 20 MB and checking a 5,000-row Kertas Kerja takes seconds: the
-        # upload runs beside other users' updates; the database guards its writes.
-        MessageHandler(filters.Document.ALL, document, block=False),
+        # Downloading up to 20 MB and checking a 5,000-row Kertas Kerja takes seconds: other
+        # users' updates run beside it (bot/updates.py), this user's next one (say /selesai)
+        # waits for it, so a step is never finished with the draft before this upload.
+        MessageHandler(filters.Document.ALL, document),
         MessageHandler(filters.PHOTO, photo),
     ]

@@ -1,0 +1,55 @@
+"""Different users' updates side by side, one user's strictly in the order they arrived.
+
+With PTB's default (one update at a time) a slow upload or a busy database holds every other
+user; with plain concurrency a document followed at once by /selesai could finish the step with
+the earlier draft, and a ConversationHandler could see one user's answers out of order. Here
+each user has a lock: their updates wait for each other, nobody else's do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+# Updates in flight at once, across users; a user's queued updates count too.
+MAX_CONCURRENT_UPDATES = 512
+
+
+def _sender(update: object) -> int | None:
+    if isinstance(update, Update) and update.effective_user is not None:
+        return update.effective_user.id
+    return None
+
+
+class PerUserOrder(BaseUpdateProcessor):
+    """A lock per user id, dropped when none of that user's updates is waiting."""
+
+    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._pending: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        user = _sender(update)
+        if user is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(user, asyncio.Lock())
+        self._pending[user] = self._pending.get(user, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._pending[user] -= 1
+            if not self._pending[user]:
+                del self._pending[user], self._locks[user]
+
+    async def initialize(self) -> None:
+        """Nothing to allocate: locks are made on demand."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free: a lock lives only while its user has updates in flight."""

@@ -1,0 +1,109 @@
+"""Hand-built and stale button presses, from every role: refused, answered, nothing changed.
+
+A modified client can send any callback data; every verb the bot knows (bot/callbacks.py) is
+pressed with empty, malformed, huge, negative and foreign arguments, and a few verbs it does
+not know. No press may reach the error handler, every query is answered, and the record stays
+as it was.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot import messages
+from bot.callbacks import VERBS
+from core import users
+from core.sop import Role
+from fakeapi import FakeTelegram
+from storage.models import AuditLog, Document, Figure, Outbox, Period, StepRun, User
+from tests.conftest import ADMIN_ID, Bot
+from tests.test_cycle_e2e import people
+from tests.test_periods_e2e import start_period
+
+BAD_ARGS = ("", "abc", "-1", "0", "99999999999999999999999", "٣", "1.5", "2147483648")
+
+
+def forged(verb: str, shape: tuple[str, ...]) -> list[str]:
+    """Malformed presses of one verb: wrong count, and every bad value in each position."""
+    good = ["1"] * len(shape)
+    out = [verb, f"{verb}:1:1:1:1", f"{verb}:"]
+    for position in range(len(shape)):
+        for bad in BAD_ARGS:
+            args = list(good)
+            args[position] = bad
+            out.append(":".join([verb, *args]))
+    return list(dict.fromkeys(out))
+
+
+async def snapshot(bot: Bot) -> tuple:
+    async with bot.office.db.session() as session:
+        counts = []
+        for table in (AuditLog, Document, Figure, Period, StepRun):
+            counts.append((await session.exec(select(func.count()).select_from(table))).one())
+        users = sorted((u.id, u.role, u.status) for u in (await session.exec(select(User))).all())
+        runs = sorted((r.id, r.status) for r in (await session.exec(select(StepRun))).all())
+    return tuple(counts), tuple(users), tuple(runs)
+
+
+async def test_every_forged_press_is_refused_answered_and_changes_nothing(
+    tg: FakeTelegram, bot: Bot
+):
+    admin, kd, sek, tim1, _, asn1, _ = await people(tg)
+    await start_period(kd, "Triwulan I 2025")
+    stranger = tg.user(4242, "Tamu")
+    await stranger.send("/start")
+    await stranger.expect("belum terdaftar")
+    for user in (admin, kd, sek, tim1, asn1):
+        await user.send("/bantuan")
+        await user.expect("Perintah yang bisa")
+    before = await snapshot(bot)
+
+    presses: list[tuple[object, str]] = []
+    roles = (stranger, asn1, tim1, sek, kd, admin)
+    for n, (verb, shape) in enumerate(sorted(VERBS.items())):
+        for m, data in enumerate(forged(verb, shape)):
+            presses.append((roles[(n + m) % len(roles)], data))
+        if shape:
+            # Well-formed ids of things that are not the presser's, from the roles that hold
+            # no power over them.
+            foreign = ":".join([verb, *("999999" if k != "role" else "kd" for k in shape)])
+            presses += [(stranger, foreign), (asn1, foreign)]
+    presses += [(asn1, "hapus:semua"), (stranger, "x" * 64), (tim1, ":::")]
+
+    queries = []
+    for user, data in presses:
+        queries.append(await user.press_data(data, user.messages[-1]))
+    for query in queries:
+        await tg.callback_answer(query, timeout=20)
+
+    assert len(queries) > 400
+    assert await snapshot(bot) == before
+    async with bot.office.db.session() as session:
+        alerts = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
+    assert alerts == []
+    for user in roles:
+        assert not any(messages.SOMETHING_WRONG[:30] in m.text for m in user.messages)
+
+
+async def test_a_double_tap_is_answered_quietly(tg: FakeTelegram, bot: Bot):
+    """The second press of Berikutnya edits the message to what it already shows: Telegram says
+    "message is not modified"; the user sees nothing happen, the admins get no alert."""
+    admin, *_ = await people(tg)
+    for n in range(4):
+        registered = await users.register(
+            bot.office, 700 + n, None, f"Pegawai {n}", f"19900101201501{n:04d}", "Pelaksana"
+        )
+        await users.set_role(bot.office, ADMIN_ID, registered.user_id, Role.ASN)
+    await admin.send("/pengguna")
+    listing = await admin.expect("Pengguna")
+    first = await admin.press("Berikutnya ▶", listing)
+    second = await admin.press("Berikutnya ▶", listing)
+    await tg.callback_answer(first)
+    await tg.callback_answer(second)
+    await admin.expect_edit("Pengguna")
+    await admin.expect_silence(0.5)
+    assert tg.stats["errors"] == 1  # the second edit: "message is not modified"
+    async with bot.office.db.session() as session:
+        alerts = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
+    assert alerts == []

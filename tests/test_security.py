@@ -1,0 +1,131 @@
+"""Open doors an operator could leave by mistake: secrets on command lines, and the like."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot import messages
+from core import outbox, views
+from core.errors import MAX_ALERTS_PER_HOUR, report_failure
+from fakeapi import FakeTelegram
+from storage.backup import backup
+from storage.migrate import upgrade
+from storage.models import Outbox
+from tests.conftest import Bot, Clock
+from tests.test_periods_e2e import pair
+from tests.test_restart import wait_for
+
+NOW = datetime(2025, 4, 14, 2, 0, tzinfo=timezone.utc)
+
+
+def test_pg_dump_gets_the_password_in_its_environment_not_its_arguments(
+    tmp_path: Path, monkeypatch
+):
+    """Another user of the server sees every process's arguments (ps), never its environment."""
+    seen = tmp_path / "seen.txt"
+    stub = tmp_path / "bin" / "pg_dump"
+    stub.parent.mkdir()
+    stub.write_text(
+        "#!/bin/sh\n"
+        f'printf "%s\\n" "$*" "$PGPASSWORD" "$PGUSER" "$PGHOST" "$PGPORT" "$PGDATABASE" > {seen}\n'
+        'while [ "$1" != "-f" ]; do shift; done; : > "$2"\n'
+    )
+    stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{stub.parent}{os.pathsep}{os.environ['PATH']}")
+
+    url = "postgresql+psycopg://kinerja:rahasia-sekali@db.kantor:6432/kinerja"
+    written = backup(url, tmp_path / "files", tmp_path / "out", NOW)
+
+    args, password, user, host, port, database = seen.read_text().splitlines()
+    assert "rahasia" not in args and "kinerja@" not in args
+    assert (password, user, host, port, database) == (
+        "rahasia-sekali",
+        "kinerja",
+        "db.kantor",
+        "6432",
+        "kinerja",
+    )
+    assert [p.suffix for p in written] == [".sql", ".gz"]
+
+
+def test_pg_dump_backup_of_a_real_database(tmp_path: Path, pg_url: str):
+    upgrade(pg_url)
+    dump, _ = backup(pg_url, tmp_path / "files", tmp_path / "out", NOW)
+    assert "CREATE TABLE public.period" in dump.read_text()
+
+
+async def test_a_failure_in_a_loop_alerts_the_admin_once_an_hour_with_a_count(
+    tg: FakeTelegram, bot: Bot, clock: Clock, monkeypatch
+):
+    admin, kd, _ = await pair(tg)
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("disk penuh")
+
+    monkeypatch.setattr(views, "my_tasks", broken)
+    for _ in range(5):
+        await kd.send("/tugas")
+        await kd.expect(messages.SOMETHING_WRONG[:40])
+    first = await admin.expect("Galat di bot")
+    assert "RuntimeError di /tugas" in first.plain
+    await admin.expect_silence(0.5)
+
+    clock.advance(hours=1)
+    await kd.send("/tugas")
+    await kd.expect(messages.SOMETHING_WRONG[:40])
+    second = await admin.expect("Galat di bot")
+    assert "jam sebelumnya: 5 kali" in second.plain
+    async with bot.office.db.session() as session:
+        rows = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
+    assert len(rows) == 2
+
+
+async def test_alerts_to_an_admin_are_capped_per_hour(tg: FakeTelegram, bot: Bot, monkeypatch):
+    """Forty different failing places in one hour: at most MAX_ALERTS_PER_HOUR alerts."""
+    for n in range(40):
+        await report_failure(bot.office, f"RuntimeError di /perintah{n}")
+    async with bot.office.db.session() as session:
+        rows = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
+    assert len(rows) == MAX_ALERTS_PER_HOUR
+
+
+async def test_uploads_nobody_waits_for_are_refused_before_any_download(tg: FakeTelegram, bot: Bot):
+    """A stranger's or an idle user's 19 MB file is answered without being fetched."""
+    big = b"%PDF-1.4 " + b"x" * (19 * 1024 * 1024)
+    stranger = tg.user(4242, "Tamu")
+    await stranger.send_document(big, "besar.pdf", "application/pdf")
+    await stranger.expect("belum terdaftar")
+    _, kd, _ = await pair(tg)
+    await kd.send_document(big, "besar.pdf", "application/pdf")
+    await kd.expect("Tidak ada langkah Anda yang menunggu dokumen")
+    assert tg.stats["methods"]["getFile"] == 0
+
+
+async def test_delivered_messages_lose_their_payload_after_the_retention_period(
+    tg: FakeTelegram, bot: Bot, clock: Clock
+):
+    """NIPs and notes do not stay in delivery rows for ever; the row and its key stay."""
+    await pair(tg)  # the registration requests to the admin carry NIPs
+
+    async def all_sent() -> bool:
+        async with bot.office.db.session() as session:
+            return all(r.status == "terkirim" for r in (await session.exec(select(Outbox))).all())
+
+    await wait_for(all_sent)
+    async with bot.office.db.session() as session:
+        rows = (await session.exec(select(Outbox))).all()
+    assert any("196909211996021001" in r.payload for r in rows)
+
+    clock.advance(days=29)
+    assert await outbox.clear_delivered(bot.office, clock()) == 0
+    clock.advance(days=2)
+    assert await outbox.clear_delivered(bot.office, clock()) == len(rows)
+    async with bot.office.db.session() as session:
+        after = (await session.exec(select(Outbox))).all()
+    assert {r.key for r in after} == {r.key for r in rows}
+    assert all(r.payload == "{}" for r in after)
