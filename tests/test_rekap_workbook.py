@@ -326,6 +326,7 @@ def test_targets_are_numbers_beside_realisasi_and_ranges_stay_text(book: Any) ->
     assert target.number_format == realisasi.number_format == "#,##0.00"
     ranged = ws[find(ws, "Persentase C").row]
     assert (ranged[5].value, ranged[5].data_type) == ("75–90", "s")
+    assert ranged[5].alignment.horizontal == "right"  # in line with the numbers
     assert ws.cell(find(ws, "Target nol").row, 6).value == 0
     below = {line[2].value: line for line in section(book["Analisis"], "A.")}
     assert (below["Persentase A"][4].value, below["Persentase A"][4].number_format) == (

@@ -131,7 +131,8 @@ def section(st: Styles, title: str, names: Sequence[str], widths: Sequence[float
 
 
 def target(st: Styles, value: Decimal | str, number_style: str) -> Cell:
-    """A one-value target as a number in the realisasi's style beside it; a range as text."""
+    """A one-value target as a number in the realisasi's style beside it; a range as text,
+    aligned with the numbers above and below it."""
     if isinstance(value, str):
-        return st.text(value, "text")
+        return st.text(value, "range")
     return st.number(value, number_style)
