@@ -17,10 +17,12 @@ from bot.messages import STALE_BUTTON
 from core.engine import SopError
 
 ID, NUM, ROLE, DAY = "id", "num", "role", "day"
+# Which faktor a /lapor card adds: pendukung or penghambat.
+FAKTOR = ("d", "h")
 MAX_ID = 2**31 - 1
 MAX_PAGE = 10_000
 
-VERBS: dict[str, tuple[str, ...]] = {
+VERBS: dict[str, tuple[str | tuple[str, ...], ...]] = {
     # registration and users
     "reg": (ID, ROLE),
     "regc": (ID, ROLE),
@@ -38,6 +40,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     "no": (ID,),
     "st": (ID,),
     "stp": (NUM,),
+    "sta": (NUM,),
     "ar": (ID,),
     "arp": (NUM,),
     "adp": (ID, NUM),
@@ -51,6 +54,8 @@ VERBS: dict[str, tuple[str, ...]] = {
     "tpl": (),
     "pg": (ID,),
     "tl": (ID,),
+    "tla": (ID,),
+    "tlx": (),
     "rk": (ID,),
     # /lapor
     "lpgo": (),
@@ -58,7 +63,9 @@ VERBS: dict[str, tuple[str, ...]] = {
     "lpp": (NUM,),
     "lpy": (),
     "lpn": (),
-    "lps": (),
+    "lpb": (),
+    "lpc": (),
+    "lpf": (FAKTOR,),
     "lpok": (),
     "lped": (),
     "lpx": (),
@@ -78,7 +85,11 @@ class StaleButton(SopError):
         super().__init__(STALE_BUTTON)
 
 
-def _value(kind: str, text: str) -> int | str:
+def _value(kind: str | tuple[str, ...], text: str) -> int | str:
+    if isinstance(kind, tuple):
+        if text not in kind:
+            raise StaleButton
+        return text
     if kind in (ID, NUM):
         if not (text.isascii() and text.isdigit()) or len(text) > 10:
             raise StaleButton

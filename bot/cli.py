@@ -114,9 +114,23 @@ def _demo(settings: Settings, output: str) -> int:
     return asyncio.run(run_demo(output))
 
 
+def _configure_logging(settings: Settings, args: argparse.Namespace) -> None:
+    """The running bot's stderr is its log; a one-shot command prints its result there, so
+    routine INFO lines (Alembic's migration steps among them) show only with --verbose."""
+    service = args.command == "run" or args.verbose
+    logging.basicConfig(
+        level=settings.log_level if service else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="kinerja-bot", description="Bot SOP Pengukuran Data Kinerja"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="tampilkan juga log INFO (mis. migrasi)"
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="menjalankan bot (polling, atau webhook bila WEBHOOK_URL diisi)")
@@ -135,10 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    _configure_logging(settings, args)
     if args.command == "run":
         return _run(settings)
     if args.command == "db":

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 _BASE = [
     ("tugas", "Langkah yang menunggu Anda"),
-    ("status", "Linimasa periode berjalan"),
+    ("status", "Linimasa periode berjalan atau terakhir"),
     ("selesai", "Selesaikan langkah setelah kirim dokumen"),
     ("lapor", "Lapor realisasi indikator Anda"),
     ("progres", "Indikator yang belum dilaporkan"),

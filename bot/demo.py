@@ -40,8 +40,13 @@ PEOPLE = (
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _PROGRAM = "Program Pelatihan Kerja dan Produktivitas Tenaga Kerja"
-# level, kode, nama, indikator, jenis, satuan, tahunan, TW I-IV, polaritas, tipe, konsolidasi,
-# pagu, PIC: Ani for the program, Budi for the kegiatan and the sub kegiatan.
+_LPK = "Pengawasan dan Pembinaan Lembaga Pelatihan Kerja Swasta"
+_ANTARKERJA = "Pelayanan Antarkerja di Daerah Kabupaten/Kota"
+# Written the way offices write theirs: the programs carry their outcome indicators (IKU) or
+# none, several kegiatan and sub kegiatan are structure rows (level, kode, nama, pagu) that
+# only place the unit in the tree. Indicator rows: level, kode, nama, indikator, jenis,
+# satuan, tahunan, TW I-IV, polaritas, tipe, konsolidasi, pagu, PIC (Ani for the programs and
+# penempatan, Budi for pelatihan).
 _KERTAS_KERJA = (
     ("Program", "2.07.03", _PROGRAM, "Persentase lulusan pelatihan bersertifikat", "IKU", "%",
      60, (15, 30, 45, 60), "Positif", "Angka", "Nilai Akhir", None, PEOPLE[4][2]),
@@ -54,7 +59,26 @@ _KERTAS_KERJA = (
      "Proses Pelaksanaan Pendidikan dan Pelatihan Keterampilan bagi Pencari Kerja",
      "Jumlah pencari kerja yang dilatih", "Lainnya", "orang", 1200, (300, 300, 300, 300),
      "Positif", "Angka", "Kumulatif", 250_000_000, PEOPLE[5][2]),
+    ("Kegiatan", "2.07.03.2.02", "Pembinaan Lembaga Pelatihan Kerja Swasta", None),
+    ("Sub Kegiatan", "2.07.03.2.02.0001", _LPK, 75_000_000),
+    ("Sub Kegiatan", "2.07.03.2.02.0001", _LPK, "Jumlah LPK swasta yang dibina", "Lainnya",
+     "lembaga", 12, (3, 3, 3, 3), "Positif", "Angka", "Kumulatif", None, PEOPLE[5][2]),
+    ("Program", "2.07.04", "Program Penempatan Tenaga Kerja", None),
+    ("Kegiatan", "2.07.04.2.01", _ANTARKERJA, None),
+    ("Sub Kegiatan", "2.07.04.2.01.0001", "Penyuluhan dan Bimbingan Jabatan",
+     "Jumlah pencari kerja yang ditempatkan", "Lainnya", "orang", 400, (100, 100, 100, 100),
+     "Positif", "Angka", "Kumulatif", 120_000_000, PEOPLE[4][2]),
 )  # fmt: skip
+
+
+def _sheet_row(row: tuple) -> list:
+    """One demo row in the template's column order; a structure row leaves the rest empty."""
+    if len(row) == 4:
+        level, kode, nama, pagu = row
+        return [level, kode, nama, *[None] * 12, pagu, None, None, None]
+    *head, tw, pol, tipe, kons, pagu, pic = row
+    return [*head, *tw, pol, tipe, kons, "Sesuai Perjanjian Kinerja", pagu, None,
+            "Laporan UPT Pelatihan", pic]  # fmt: skip
 
 
 def kertas_kerja_demo() -> bytes:
@@ -68,11 +92,7 @@ def kertas_kerja_demo() -> bytes:
     ws.title = DATA_SHEET
     ws.append([c.header for c in COLUMNS])
     for row in _KERTAS_KERJA:
-        *head, tw, pol, tipe, kons, pagu, pic = row
-        ws.append(
-            [*head, *tw, pol, tipe, kons, "Sesuai Perjanjian Kinerja", pagu, None,
-             "Laporan UPT Pelatihan", pic]
-        )  # fmt: skip
+        ws.append(_sheet_row(row))
     for cell in ws["B"][1:] + ws["S"][1:]:
         cell.number_format = "@"
     out = BytesIO()
@@ -192,10 +212,7 @@ class Demo:
         listing = await self.say(user, "/lapor", "Lapor realisasi")
         label = next(t for row in listing.buttons for t, _ in row if f" {code} " in f"{t} ")
         await self.press(user, label, listing, "Ketik realisasi")
-        ask = await self.say(user, value, "faktor pendukung")
-        ask = await self.press(user, "⏭ Lewati", ask, "faktor penghambat")
-        ask = await self.press(user, "⏭ Lewati", ask, "bukti dukung")
-        check = await self.press(user, "⏭ Lewati", ask, "Periksa sebelum dikirim")
+        check = await self.say(user, value, "Periksa sebelum dikirim")
         return await self.press(user, "✅ Kirim", check, "Realisasi")
 
     async def evaluate(self, tono: FakeUser, minutes: int) -> None:
@@ -243,6 +260,8 @@ class Demo:
         await self.report(ani, "2.07.03#2", "5,1", 30)
         await self.report(budi, "2.07.03.2.01", "1.180", 200)
         await self.report(budi, "2.07.03.2.01.0001", "330", 60)
+        await self.report(budi, "2.07.03.2.02.0001", "2", 30)
+        await self.report(ani, "2.07.04.2.01.0001", "70", 30)
         await self.evaluate(tono, 240)
         await self.recap(tono, 110)
         await self.draft(tari, 45)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.sop import Output, Role, step
+from core.text import shorten
 from core.transitions import Choice
 from core.views import Task
 
@@ -17,13 +18,22 @@ ROLE_CODES = {
     "asn": Role.ASN,
 }
 CODE_OF = {role: code for code, role in ROLE_CODES.items()}
+# The faktor a /lapor card adds: `lpf:d` pendukung, `lpf:h` penghambat (user_data keys).
+FAKTOR_CODES = {"d": "pendukung", "h": "penghambat"}
 PAGE = 8
+# A button's text beyond this is cut (at a word) so it stays readable on a phone.
+LABEL = 60
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:
     if len(data.encode()) > 64:
         raise ValueError(f"callback data too long: {data}")
     return InlineKeyboardButton(text, callback_data=data)
+
+
+def label(kode: str, text: str) -> str:
+    """`kode` (what tells the buttons apart) kept whole, `text` shortened at a word to fit."""
+    return kode + shorten(text, max(LABEL - len(kode), 1))
 
 
 def column(items: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
@@ -39,7 +49,7 @@ def paged(
         return None
     page = min(page, (len(items) - 1) // PAGE)
     start = page * PAGE
-    rows = [[button(t[:60], d)] for t, d in items[start : start + PAGE]]
+    rows = [[button(shorten(t, LABEL), d)] for t, d in items[start : start + PAGE]]
     nav = []
     if page > 0:
         nav.append(button("◀ Sebelumnya", f"{page_data}:{page - 1}"))

@@ -9,7 +9,8 @@ from html import escape
 from bot.dates import short_day, when
 from core.calendar import WorkingCalendar, format_duration
 from core.sop import Output, Role, Step, step
-from core.views import ArchiveEntry, RunLine, Task, Timeline
+from core.text import full_stop
+from core.views import ArchivedPeriod, ArchiveEntry, RunLine, Task, Timeline
 
 STRANGER = (
     "Selamat datang. Bot ini melayani SOP Pengukuran Data Kinerja untuk ASN {office}.\n"
@@ -41,10 +42,6 @@ ASK_NAMA = (
 )
 ASK_NIP = "Ketik <b>NIP</b> Anda (18 digit)."
 ASK_JABATAN = "Ketik <b>jabatan</b> Anda, misalnya: Analis Kebijakan Ahli Muda."
-REGISTERED = (
-    "Terima kasih, {nama}. Permintaan pendaftaran Anda sudah dikirim ke admin. "
-    "Anda akan diberi tahu setelah disetujui."
-)
 
 ASK_PERIOD = (
     "Memulai periode pengukuran (Langkah 1). Ketik <b>nama periode</b>, misalnya "
@@ -55,6 +52,15 @@ ASK_NOTA = (
     "atau ketik isi Nota Dinas sebagai teks."
 )
 ASK_REJECT_NOTE = "Tulis <b>catatan arahan perbaikan</b> untuk Tim SAKIP. /batal untuk batal."
+
+
+def registration_sent(nama: str) -> str:
+    """The answer to a finished /daftar, addressing the user by the name they typed."""
+    name = escape(nama)
+    return (
+        f"Terima kasih, {name}{full_stop(name)} Permintaan pendaftaran Anda sudah dikirim ke "
+        "admin. Anda akan diberi tahu setelah disetujui."
+    )
 
 
 def _docs_line(names: Sequence[str]) -> str:
@@ -79,17 +85,36 @@ def how_to_finish(s: Step) -> str:
     )
 
 
+def standard_lines(s: Step, p: dict, cal: WorkingCalendar) -> list[str]:
+    """The SOP's quality standard (kelengkapan, waktu) and the due time: every step's notice
+    carries them, the step 5 list of indicators included."""
+    due = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
+    return [
+        f"<b>Kelengkapan:</b> {_docs_line(s.kelengkapan)}",
+        *_own_documents(p.get("own_documents")),
+        f"<b>Standar waktu:</b> {s.waktu.label}",
+        f"<b>Batas waktu:</b> {when(due, cal)}",
+    ]
+
+
+def _own_documents(names: Sequence[str] | None) -> list[str]:
+    """The previous step's output this reader handed in: named, not sent back to them."""
+    if not names:
+        return []
+    return [
+        f"Dokumen langkah sebelumnya ({_docs_line(names)}) adalah yang Anda serahkan sendiri, "
+        "jadi tidak dikirim ulang."
+    ]
+
+
 def step_opened(p: dict, cal: WorkingCalendar) -> str:
     s = step(p["step_no"])
-    due = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
     round_ = f" (putaran {p['round']})" if p.get("round", 1) > 1 else ""
     lines = [
         f"📌 <b>{s.title}: tugas baru</b> — periode <b>{escape(p['period'])}</b>{round_}",
         "",
         f"<b>Kegiatan:</b> {escape(s.kegiatan)}",
-        f"<b>Kelengkapan:</b> {_docs_line(s.kelengkapan)}",
-        f"<b>Standar waktu:</b> {s.waktu.label}",
-        f"<b>Batas waktu:</b> {when(due, cal)}",
+        *standard_lines(s, p, cal),
         f"<b>Output:</b> {escape(s.output)}",
     ]
     if p.get("note"):
@@ -105,7 +130,10 @@ def render(kind: str, p: dict, cal: WorkingCalendar) -> str:
     if kind == "step_opened":
         return step_opened(p, cal)
     if kind == "step_done":
-        return f"✅ {step(p['step_no']).title} periode <b>{period}</b> diselesaikan oleh {by}."
+        return (
+            f"✅ {step(p['step_no']).title} periode <b>{period}</b> diselesaikan oleh "
+            f"{by}{full_stop(by)}"
+        )
     if kind == "rejected":
         return (
             f"↩️ Draft laporan periode <b>{period}</b> <b>dikembalikan</b> oleh {by} "
@@ -114,11 +142,11 @@ def render(kind: str, p: dict, cal: WorkingCalendar) -> str:
         )
     if kind == "approved":
         note = f"\nCatatan: {escape(p['note'])}" if p.get("note") else ""
-        return f"👍 Draft laporan periode <b>{period}</b> disetujui oleh {by}.{note}"
+        return f"👍 Draft laporan periode <b>{period}</b> disetujui oleh {by}{full_stop(by)}{note}"
     if kind == "report":
         return (
             f"📄 <b>Laporan Hasil Pengukuran Data Kinerja</b> periode <b>{period}</b> "
-            f"dilaporkan oleh {by}. Dokumen terlampir."
+            f"dilaporkan oleh {by}{full_stop(by)} Dokumen terlampir."
         )
     if kind == "archived":
         return (
@@ -218,7 +246,7 @@ def _run_line(r: RunLine, cal: WorkingCalendar) -> str:
     if r.done_at:
         lines.append(f"   selesai {when(r.done_at, cal)} oleh {escape(r.done_by or '-')}")
     if r.note:
-        lines.append(f"   catatan: {escape(r.note)}")
+        lines.append("   catatan: " + escape(r.note).replace("\n", "\n   "))
     return "\n".join(lines)
 
 
@@ -231,10 +259,70 @@ def timeline(t: Timeline, cal: WorkingCalendar) -> str:
     return "\n\n".join([head, *(_run_line(r, cal) for r in t.runs)])
 
 
+NO_PERIODS = "Belum ada periode pengukuran. Kepala Dinas memulainya dengan /mulai."
+
+
+def other_periods(names: Sequence[str]) -> str:
+    """How to see another period's timeline, with a few recent names to type."""
+    how = "Ketik <code>/status &lt;nama periode&gt;</code> untuk periode lain"
+    if not names:
+        return how + " (saat ini belum ada periode lain)."
+    return (
+        f"{how}, misalnya <code>/status {escape(names[0])}</code>.\n"
+        f"Periode lain: {', '.join(escape(n) for n in names)}."
+    )
+
+
+def latest_timeline(t: Timeline, cal: WorkingCalendar, others: Sequence[str]) -> str:
+    """/status when nothing runs: the period that closed last, and how to see the others."""
+    how = "dibatalkan" if t.status == "dibatalkan" else "selesai dan diarsipkan"
+    intro = (
+        f"Tidak ada periode yang sedang berjalan. Periode terakhir, <b>{escape(t.name)}</b>, {how}:"
+    )
+    return "\n\n".join([intro, timeline(t, cal), other_periods(others)])
+
+
+def periods_matching(typed: str, count: int, shown: int) -> str:
+    """/status <nama> that names no period or several: the buttons below say which."""
+    name = escape(typed[:100])
+    if not count:
+        return f"Tidak ada periode bernama <b>{name}</b>. Pilih salah satu periode:"
+    more = (
+        f" ({shown} terbaru ditampilkan; ketik nama lebih lengkap untuk yang lain)"
+        if count > shown
+        else ""
+    )
+    return f"Ada {count} periode yang cocok dengan <b>{name}</b>{more}. Pilih salah satu:"
+
+
 def archive_list(entries: Sequence[ArchiveEntry]) -> str:
     if not entries:
         return "Arsip masih kosong: belum ada periode yang selesai."
     return "<b>Arsip Hasil Pengukuran Data Kinerja</b>\nPilih periode untuk melihat dokumennya."
+
+
+def archived_period(a: ArchivedPeriod) -> str:
+    """/arsip of one period: its documents under their steps, each round of a step apart."""
+    how = "dibatalkan" if a.status == "dibatalkan" else "selesai dan diarsipkan"
+    lines = [
+        f"🗄 <b>Arsip periode {escape(a.name)}</b> — {how}",
+        "Tekan tombol dokumen di bawah untuk menerimanya lagi.",
+    ]
+    shown: tuple[int | None, int | None] | None = None
+    for d in a.docs:
+        if shown is None or d.step_no != shown[0]:
+            lines += ["", _archive_heading(d.step_no)]
+        if d.round is not None and (d.step_no, d.round) != shown:
+            lines.append(f"<i>putaran {d.round}</i>")
+        shown = (d.step_no, d.round)
+        lines.append(f"• {escape(d.kind)}: {escape(d.file_name)}")
+    return "\n".join(lines)
+
+
+def _archive_heading(step_no: int | None) -> str:
+    if step_no is None:
+        return "<b>Tanpa langkah</b>"
+    return f"<b>{step(step_no).title} — {escape(step(step_no).kegiatan)}</b>"
 
 
 def waiting_now(count: int) -> str:
@@ -250,7 +338,8 @@ def help_text(role: Role | None, admin: bool, registered: bool) -> str:
     else:
         lines += [
             "/tugas — langkah yang menunggu Anda",
-            "/status — linimasa periode yang berjalan",
+            "/status — linimasa periode yang berjalan (atau yang terakhir selesai); "
+            "/status &lt;nama periode&gt; untuk periode lain",
             "/arsip — arsip periode yang selesai",
             "/profil — data Anda",
         ]

@@ -12,11 +12,24 @@ from decimal import Decimal
 from html import escape
 
 from bot.dates import when
+from bot.messages import standard_lines
 from core.calendar import WorkingCalendar
-from core.indicators import MARKS, STATUS_LABELS, Card, Idle, Preview, Progress, ReportItem
+from core.indicators import (
+    MARKS,
+    STATUS_LABELS,
+    Card,
+    ClosingPreview,
+    Idle,
+    Preview,
+    Progress,
+    ReportItem,
+    Submitted,
+)
+from core.indicators.common import REPORT_STEP
 from core.measure import Measured
 from core.numbers import UnitKind, format_exact, format_id, format_percent, unit_kind
-from core.text import pages
+from core.sop import step
+from core.text import full_stop, pages
 
 LIMIT = 3900
 TEMPLATE_NAME = "Template Kertas Kerja Pengukuran Data Kinerja.xlsx"
@@ -64,6 +77,14 @@ def number(value: Decimal | None) -> str:
     return "-" if value is None else format_exact(value)
 
 
+# An indicator's wording on a card or prompt: enough to read it, never enough (with faktor and
+# notes of at most MAX_FAKTOR each) to pass Telegram's 4,096 characters.
+WORDING = 300
+# A note beside two faktor on an evaluation card, with the decision's own note under it; the
+# PIC receives the decision's note whole.
+NOTE_ON_CARD = 500
+
+
 def _cut(text: str, limit: int = 90) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -73,21 +94,17 @@ def _cut(text: str, limit: int = 90) -> str:
 
 
 def report_opened(p: dict, cal: WorkingCalendar) -> str:
-    due = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
     round_ = f" (putaran {p['round']})" if p.get("round", 1) > 1 else ""
     lines = [
         f"📌 <b>Langkah 5: laporkan realisasi</b> — periode <b>{escape(p['period'])}</b>{round_}",
-        f"<b>Batas waktu:</b> {when(due, cal)}",
+        *standard_lines(step(REPORT_STEP), p, cal),
         "",
         f"Anda PIC untuk <b>{p['total']}</b> indikator:",
     ]
     used = sum(len(line) for line in lines)
     shown = 0
-    for code, indikator, target, satuan in p["items"]:
-        line = (
-            f"• <code>{escape(code)}</code> {escape(_cut(indikator))} — target "
-            f"{escape(target)} {escape(satuan)}"
-        )
+    for code, indikator, target, *_ in p["items"]:  # older rows carry satuan 4th
+        line = f"• <code>{escape(code)}</code> {escape(_cut(indikator))} — target {escape(target)}"
         if used + len(line) > LIMIT - 300:
             break
         lines.append(line)
@@ -102,7 +119,7 @@ def report_opened(p: dict, cal: WorkingCalendar) -> str:
 def report_closed(p: dict, cal: WorkingCalendar) -> str:
     lines = [
         f"🔒 Pelaporan realisasi periode <b>{escape(p['period'])}</b> ditutup oleh "
-        f"{escape(p['by'])}. Indikator Anda berikut tercatat <b>tanpa realisasi</b>:"
+        f"{escape(p['by'])}{full_stop(p['by'])} Indikator Anda berikut tercatat <b>tanpa realisasi</b>:"
     ]
     lines += [f"• <code>{escape(c)}</code> {escape(_cut(i))}" for c, i in p["items"]]
     if p["total"] > len(p["items"]):
@@ -113,7 +130,7 @@ def report_closed(p: dict, cal: WorkingCalendar) -> str:
 def figure_returned(p: dict, cal: WorkingCalendar) -> str:
     return (
         f"↩️ <b>Realisasi dikembalikan</b> — periode <b>{escape(p['period'])}</b>\n"
-        f"Indikator: <code>{escape(p['code'])}</code> {escape(p['indikator'])}\n"
+        f"Indikator: <code>{escape(p['code'])}</code> {escape(_cut(p['indikator'], WORDING))}\n"
         f"Realisasi Anda: {escape(p['realisasi'])} {escape(p['satuan'])}\n"
         f"<b>Catatan {escape(p['by'])}:</b> {escape(p['note'] or '')}\n\n"
         "Perbaiki dengan /lapor (atau tombol di bawah)."
@@ -124,7 +141,7 @@ def figure_corrected(p: dict, cal: WorkingCalendar) -> str:
     what = "diperbaiki setelah dikembalikan" if p.get("returned") else "diperbarui"
     return (
         f"📝 Realisasi <code>{escape(p['code'])}</code> {escape(_cut(p['indikator']))} periode "
-        f"<b>{escape(p['period'])}</b> {what} oleh {escape(p['by'])}. Ketik /evaluasi untuk "
+        f"<b>{escape(p['period'])}</b> {what} oleh {escape(p['by'])}{full_stop(p['by'])} Ketik /evaluasi untuk "
         "memeriksanya."
     )
 
@@ -165,8 +182,8 @@ NOTHING_TO_REPORT = (
 
 def ask_value(item: ReportItem) -> str:
     lines = [
-        f"<b>{escape(item.code)}</b> {escape(item.indikator)}",
-        f"Target: {escape(item.target)} {escape(item.satuan)}",
+        f"<b>{escape(item.code)}</b> {escape(_cut(item.indikator, WORDING))}",
+        f"Target: {escape(item.target)}",
     ]
     if item.realisasi is not None:
         lines.append(
@@ -195,13 +212,17 @@ def confirm_odd(pv: Preview) -> str:
     )
 
 
-ASK_PENDUKUNG = "Tulis <b>faktor pendukung</b> capaian ini (opsional), atau tekan Lewati."
-ASK_PENGHAMBAT = "Tulis <b>faktor penghambat</b> (opsional), atau tekan Lewati."
+# What a card's faktor button asks, by its callback code (keyboards.FAKTOR_CODES).
+ASK_FAKTOR = {
+    "d": "Tulis <b>faktor pendukung</b>: apa yang membantu capaian ini.",
+    "h": "Tulis <b>faktor penghambat</b>: apa yang menghambat capaian ini.",
+}
 ASK_EVIDENCE = (
     "Kirim <b>bukti dukung</b> sebagai foto atau dokumen (PDF/Word/Excel/gambar, maksimal "
-    "20 MB), atau tekan Lewati. Bukti hanya dapat dilihat Anda, Tim SAKIP dan pimpinan."
+    "20 MB). Bukti hanya dapat dilihat Anda, Tim SAKIP dan pimpinan."
 )
-NOT_TEXT = "Mohon ketik jawabannya sebagai teks, tekan Lewati, atau /batal."
+BACK_TO_CARD = "↩️ Kembali ke ringkasan"
+NOT_TEXT = "Mohon ketik jawabannya sebagai teks, tekan tombol di atas, atau /batal."
 
 
 def measured_lines(m: Measured, satuan: str) -> list[str]:
@@ -229,18 +250,26 @@ def measured_lines(m: Measured, satuan: str) -> list[str]:
 def confirm_text(
     pv: Preview, pendukung: str | None, penghambat: str | None, evidence: str | None
 ) -> str:
+    """The card shown right after the value: send it, or add a faktor or evidence first.
+
+    Faktor are cut to `MAX_FAKTOR` when typed, so the card stays far below 4,096 characters.
+    """
+    fits = "penghambat" if pv.measured.below_target else "pendukung"
     lines = [
         f"<b>Periksa sebelum dikirim</b> — periode {escape(pv.period)}",
-        f"<b>{escape(pv.code)}</b> {escape(pv.indikator)}",
+        f"<b>{escape(pv.code)}</b> {escape(_cut(pv.indikator, WORDING))}",
         *measured_lines(pv.measured, pv.satuan),
         f"Faktor pendukung: {escape(pendukung or '-')}",
         f"Faktor penghambat: {escape(penghambat or '-')}",
         f"Bukti dukung: {escape(evidence or 'tidak ada')}",
+        "",
+        f"Tekan <b>Kirim</b>, atau tambahkan dulu faktor {fits} (dikutip dalam analisis "
+        "laporan) atau bukti dukung.",
     ]
     return "\n".join(lines)
 
 
-def submitted_text(result, opened: str) -> str:
+def submitted_text(result: Submitted, opened: str) -> str:
     pv = result.preview
     verb = "diperbarui" if result.corrected else "tersimpan"
     lines = [
@@ -254,11 +283,62 @@ def submitted_text(result, opened: str) -> str:
         )
         if opened:
             lines.append(opened)
-    elif result.remaining:
+        return "\n".join(lines)
+    if result.mine_left:
+        lines.append(
+            f"Masih {result.mine_left} indikator Anda yang perlu dilaporkan: tekan tombol di "
+            "bawah untuk yang berikutnya, atau ketik /lapor untuk memilih."
+        )
+    else:
+        lines.append(
+            "Semua indikator Anda periode ini sudah dilaporkan. Terima kasih; Anda akan diberi "
+            "tahu bila Tim SAKIP mengembalikan salah satunya."
+        )
+    if result.remaining:
         lines.append(
             f"Masih {result.remaining} indikator periode ini belum dilaporkan (semua PIC)."
         )
-    lines.append("Ketik /lapor untuk indikator berikutnya, /progres untuk melihat sisanya.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- closing reporting (step 5)
+
+
+def closing_text(c: ClosingPreview) -> str:
+    """Asked before closing: the indicators that will be recorded without a figure, by kode
+    and PIC, the first that fit in one message and then how many more."""
+    n = len(c.missing)
+    lines = [
+        f"<b>Tutup pelaporan realisasi (Langkah 5) periode {escape(c.period)}?</b>",
+        f"Masuk {c.total - n} dari {c.total} indikator.",
+    ]
+    if n:
+        lines.append(f"<b>{n} indikator ini akan dicatat tanpa realisasi:</b>")
+    tail = (
+        "Setelah ditutup, indikator yang belum dilaporkan tidak bisa diisi lagi dan Langkah 6 "
+        "(evaluasi) dibuka."
+    )
+    used = sum(len(line) + 1 for line in lines) + len(tail) + 60
+    shown = 0
+    for m in c.missing:
+        line = f"• <code>{escape(m.code)}</code> {escape(_cut(m.indikator, 60))} — {escape(m.pic)}"
+        if used + len(line) + 1 > LIMIT:
+            break
+        lines.append(line)
+        used += len(line) + 1
+        shown += 1
+    if n > shown:
+        lines.append(f"… dan {n - shown} lainnya.")
+    lines += ["", tail]
+    return "\n".join(lines)
+
+
+def closing_choice(gaps: Sequence[tuple[int, str, int, int]]) -> str:
+    lines = ["<b>Tutup pelaporan realisasi (Langkah 5)?</b> Beberapa periode sedang dibuka:"]
+    lines += [
+        f"• {escape(name)}: {total - missing}/{total} masuk" for _, name, missing, total in gaps
+    ]
+    lines.append("Pilih periodenya; daftar indikator yang belum masuk ditampilkan dulu.")
     return "\n".join(lines)
 
 
@@ -308,7 +388,7 @@ def progress_text(p: Progress) -> list[str]:
 def card_text(c: Card) -> str:
     lines = [
         f"🔎 <b>Evaluasi</b> — periode {escape(c.period)} (menunggu: {c.pending})",
-        f"<b>{escape(c.code)}</b> {escape(c.indikator)}",
+        f"<b>{escape(c.code)}</b> {escape(_cut(c.indikator, WORDING))}",
         f"PIC: {escape(c.pic)}",
         *measured_lines(c.measured, c.satuan),
         f"Faktor pendukung: {escape(c.pendukung or '-')}",
@@ -316,7 +396,7 @@ def card_text(c: Card) -> str:
         f"Bukti dukung: {'ada (tombol 📎)' if c.has_evidence else 'tidak ada'}",
     ]
     if c.note:
-        lines.append(f"<b>Catatan sebelumnya:</b> {escape(c.note)}")
+        lines.append(f"<b>Catatan sebelumnya:</b> {escape(_cut(c.note, NOTE_ON_CARD))}")
     if c.corrected:
         lines.append(f"<i>Versi {c.version}: angka ini sudah pernah diubah.</i>")
     return "\n".join(lines)
@@ -329,7 +409,7 @@ def decision_line(
         return f"✅ <b>Valid</b> — oleh {escape(by)}, {when(at, cal)}"
     return (
         f"↩️ <b>Dikembalikan</b> ke PIC — oleh {escape(by)}, {when(at, cal)}\n"
-        f"Catatan: {escape(note or '')}"
+        f"Catatan: {escape(_cut(note or '', NOTE_ON_CARD))}"
     )
 
 
@@ -368,7 +448,10 @@ def recap_done(files, seconds: float) -> str:
     lines = [
         f"✅ <b>Rekap periode {escape(files.period)} selesai</b> ({duration} detik): "
         f"{format_id(files.indicators, 0)} indikator, {format_id(files.with_capaian, 0)} "
-        "dengan capaian."
+        "dengan capaian"
+        + (f", {format_id(files.na, 0)} N/A (tanpa capaian)" if files.na else "")
+        + (f", {format_id(files.missing, 0)} tidak dilaporkan" if files.missing else "")
+        + "."
     ]
     for kode, value in files.averages[:10]:
         lines.append(f"• Program {escape(kode)}: {pct(value)}")

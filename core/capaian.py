@@ -26,6 +26,7 @@ __all__ = [
     "Polaritas",
     "Rentang",
     "Target",
+    "UnitCapaian",
     "aggregate",
     "compute",
     "consolidate",
@@ -36,6 +37,7 @@ __all__ = [
     "serapan",
     "target_from_text",
     "target_to_text",
+    "unit_capaian",
 ]
 
 _CTX = Context(prec=60)
@@ -452,6 +454,58 @@ def aggregate(
         else:
             mean = sum((v for v, _ in present), Decimal(0)) / len(present)
     return Aggregate(value=mean, count=len(present), na_count=na_count, weighted=weighted)
+
+
+@dataclass(frozen=True)
+class UnitCapaian:
+    """A program's, kegiatan's or sub kegiatan's capaian and the figure its predikat comes from.
+
+    `own` averages the unit's own indicators (None when it has none), `children` the units
+    under it that have indicators (None when there are none). `value` is `own` whenever the unit
+    has indicators of its own, as the LKjIP reports it; only a unit without them takes
+    `children`. `rule` says which, in Indonesian.
+    """
+
+    value: Decimal | None
+    own: Aggregate | None
+    children: Aggregate | None
+    rule: str
+
+
+def unit_capaian(
+    own: Sequence[Decimal | None],
+    children: Sequence[tuple[Decimal | None, Decimal | None]],
+    child_level: str,
+    rules: CapaianRules = DEFAULT_RULES,
+) -> UnitCapaian:
+    """Own indicators' capped capaian first; the mean of the units below only without them.
+
+    `own` holds the capped capaian of the unit's own indicators (None for N/A or missing),
+    `children` the (capaian, pagu) of each unit under it that has indicators, `child_level`
+    their level as the rule text names it ("kegiatan", "sub kegiatan").
+    """
+    mine = aggregate([(value, None) for value in own], rules) if own else None
+    under = aggregate(children, rules) if children else None
+    if mine is not None:
+        rule = f"indikator sendiri ({_mean_text(mine, 'indikator')})"
+        if under is not None:
+            rule += f"; bukan rata-rata {child_level} di bawahnya"
+        return UnitCapaian(mine.value, mine, under, rule)
+    if under is not None:
+        rule = f"rata-rata {child_level} di bawahnya ({_mean_text(under, child_level)}); "
+        return UnitCapaian(under.value, None, under, rule + "tanpa indikator sendiri")
+    return UnitCapaian(None, None, None, "belum ada indikator")
+
+
+def _mean_text(mean: Aggregate, what: str) -> str:
+    """ "2 indikator", "tertimbang pagu, 3 sub kegiatan, 1 tanpa capaian tidak dihitung"."""
+    if mean.value is None:
+        return f"tidak ada {what} yang bercapaian"
+    parts = ["tertimbang pagu"] if mean.weighted else []
+    parts.append(f"{mean.count} {what}")
+    if mean.na_count:
+        parts.append(f"{mean.na_count} tanpa capaian tidak dihitung")
+    return ", ".join(parts)
 
 
 def serapan(pagu: Decimal | None, realisasi_anggaran: Decimal | None) -> Decimal | None:

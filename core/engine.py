@@ -18,6 +18,8 @@ RUNNING, FINISHED = "berjalan", "selesai"
 APPROVED, REJECTED = "setuju", "tolak"
 # A data step ended by the role allowed to close it before everything was in.
 CLOSED = "ditutup"
+# A rejection note's length: it must fit, with the step notice around it, in one message.
+MAX_NOTE = 2000
 
 
 class SopError(Exception):
@@ -231,12 +233,18 @@ def complete(
 
 
 def require_note(note: str | None) -> str:
-    """A rejection is the Sekretaris's direction to the team: without a note it directs nothing."""
+    """A rejection is the Sekretaris's direction to the team: without a note it directs nothing.
+    The note travels inside the team's notice, which must stay within one Telegram message."""
     note = (note or "").strip()
     if not note:
         raise SopError(
             "Penolakan harus disertai catatan arahan perbaikan. "
             "Contoh: /tolak Data IKU 2 belum sesuai Perjanjian Kinerja"
+        )
+    if len(note) > MAX_NOTE:
+        raise SopError(
+            f"Catatan terlalu panjang ({len(note)} karakter, paling banyak {MAX_NOTE}). "
+            "Ringkas catatannya lalu kirim lagi."
         )
     return note
 

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.capaian import format_target
 from core.measure import IndicatorSpec
 from core.outbox import enqueue_users
 from storage.models import Indicator, Period, StepRun, User
@@ -72,8 +71,7 @@ async def notify_pics(session: AsyncSession, period: Period, run: StepRun | None
             [
                 display_code(ind, ind.kode in shared),
                 ind.indikator,
-                format_target(spec_of(ind).period_target(period.triwulan)),
-                ind.satuan,
+                spec_of(ind).period_target_text(period.triwulan),
             ]
             for ind in mine[:40]
         ]

@@ -70,10 +70,19 @@ class IndicatorSpec:
         )
 
     def period_target(self, triwulan: int | None) -> Target:
-        """The target of that triwulan alone (or the annual target), as the Kertas Kerja says."""
-        if triwulan is None:
-            return self.target_tahunan
-        return self.target_tw[triwulan - 1] or self.target_tahunan
+        """The target the capaian of that period is measured against, from the one rule
+        (`consolidate`): a triwulan target of 0 stays 0, kumulatif sums TW I up to it."""
+        return consolidate(
+            self.konsolidasi, triwulan, {}, dict(enumerate(self.target_tw, 1)), self.target_tahunan
+        )[1]
+
+    def period_target_text(self, triwulan: int | None) -> str:
+        """The period's target with its unit as people read it (`0 %`, `80–90 %`); a summed
+        one says it is kumulatif."""
+        text = f"{format_target(self.period_target(triwulan))} {self.satuan}"
+        if self.konsolidasi is Konsolidasi.KUMULATIF and triwulan is not None and triwulan > 1:
+            text += " (kumulatif TW I s.d. triwulan ini)"
+        return text
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,11 @@ class Measured:
     @property
     def target_text(self) -> str:
         return format_target(self.target)
+
+    @property
+    def below_target(self) -> bool:
+        """Capaian under 100: the report's analysis explains it with the faktor penghambat."""
+        return self.capaian.raw is not None and self.capaian.raw < 100
 
 
 def measure(
@@ -150,9 +164,12 @@ def rules_text(rules: CapaianRules) -> str:
             f"Capaian disimpan apa adanya; untuk predikat dan rata-rata dibatasi "
             f"{format_id(rules.cap, 0)}%.",
             f"Predikat: {bands}; di bawahnya {lowest}.",
-            f"Capaian Sub Kegiatan = {weight} capaian indikatornya; Kegiatan = dari Sub "
-            "Kegiatannya; Program = dari Kegiatannya (tanpa anak: dari indikatornya sendiri). "
-            "N/A tidak ikut dirata-rata dan dihitung terpisah.",
+            "Capaian Program/Kegiatan/Sub Kegiatan yang punya indikator sendiri = rata-rata "
+            "biasa capaian indikatornya sendiri; yang tidak punya = "
+            f"{weight} capaian Kegiatan/Sub Kegiatan di bawahnya. Baris struktur (tanpa "
+            "indikator) tidak dihitung sebagai indikator.",
+            "N/A (mis. target 0) dan indikator yang tidak dilaporkan tidak ikut dirata-rata; "
+            "keduanya dihitung terpisah.",
             "Serapan = realisasi anggaran ÷ pagu × 100; efisiensi = capaian ÷ serapan.",
         ]
     )

@@ -22,7 +22,16 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import engine
-from core.capaian import CapaianRules, aggregate, efisiensi, format_target, predikat, serapan
+from core.capaian import (
+    NA_NO_REALISASI,
+    CapaianRules,
+    UnitCapaian,
+    efisiensi,
+    format_target,
+    predikat,
+    serapan,
+    unit_capaian,
+)
 from core.compliance import period_compliance, workbook_table
 from core.engine import SopError
 from core.indicator_notices import display_code, shared_kodes, spec_of
@@ -87,6 +96,8 @@ class RecapFiles:
     indicators: int
     with_capaian: int
     averages: tuple[tuple[str, Decimal | None], ...]
+    na: int = 0
+    missing: int = 0
 
 
 @dataclass(frozen=True)
@@ -251,7 +262,7 @@ def compute(src: RecapSource, rules: CapaianRules, generated_by: str) -> RecapIn
     period = src.period
     shared = shared_kodes(src.indicators)
     rows: list[IndicatorResult] = []
-    capped_by_unit: dict[str, list[Decimal | None]] = defaultdict(list)
+    by_unit: dict[str, list[_Measured]] = defaultdict(list)
     counts = {name: 0 for _, name in rules.bands}
     for ind in src.indicators:
         fig = src.figures.get(ind.id)
@@ -260,7 +271,8 @@ def compute(src: RecapSource, rules: CapaianRules, generated_by: str) -> RecapIn
         c = m.capaian
         if m.predikat is not None:
             counts[m.predikat] += 1
-        capped_by_unit[ind.kode].append(c.capped)
+        missing = c.na_reason == NA_NO_REALISASI
+        by_unit[ind.kode].append(_Measured(c.capped, missing))
         rows.append(
             IndicatorResult(
                 kode=display_code(ind, ind.kode in shared),
@@ -281,9 +293,11 @@ def compute(src: RecapSource, rules: CapaianRules, generated_by: str) -> RecapIn
                 status=STATUS_LABELS.get(fig.status if fig else None, ""),
                 note=_note(fig),
                 previous_capaian=src.previous.get(ind.ikode),
+                missing=missing,
             )
         )
-    tree = _tree(src.units, capped_by_unit, rules)
+    tree = _tree(src.units, by_unit, rules)
+    n_missing = sum(1 for r in rows if r.missing)
     return RecapInput(
         office=src.office,
         period=period.name,
@@ -297,27 +311,38 @@ def compute(src: RecapSource, rules: CapaianRules, generated_by: str) -> RecapIn
         rules_text=rules_text(rules),
         previous_period=src.previous_period,
         timezone=src.timezone,
+        n_na=sum(1 for r in rows if r.capaian_capped is None) - n_missing,
+        n_missing=n_missing,
     )
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """What the tree needs of one indicator: its capped capaian and whether it is missing."""
+
+    capped: Decimal | None
+    missing: bool
 
 
 @dataclass
 class _Node:
     unit: IndicatorUnit
     children: list[_Node] = field(default_factory=list)
-    value: Decimal | None = None
+    result: UnitCapaian = field(default_factory=lambda: unit_capaian([], [], ""))
     count: int = 0
     na: int = 0
+    missing: int = 0
     pagu: Decimal | None = None
     realisasi: Decimal | None = None
 
 
 def _tree(
     units: Sequence[IndicatorUnit],
-    capped_by_unit: Mapping[str, list[Decimal | None]],
+    by_unit: Mapping[str, list[_Measured]],
     rules: CapaianRules,
 ) -> list[TreeNode]:
-    """Program → Kegiatan → Sub Kegiatan: a node averages its children's capped capaian (or,
-    without children, its own indicators'), N/A left out and counted; budgets add up."""
+    """Program → Kegiatan → Sub Kegiatan: a node's capaian is its own indicators' mean, or
+    without them its children's (core.capaian.unit_capaian); counts and budgets add up."""
     nodes = {u.kode: _Node(u) for u in units}
     roots: list[_Node] = []
     for u in units:
@@ -325,38 +350,50 @@ def _tree(
         (parent.children if parent else roots).append(nodes[u.kode])
 
     def fill(node: _Node) -> None:
-        own = capped_by_unit.get(node.unit.kode, [])
+        own = by_unit.get(node.unit.kode, [])
         for child in node.children:
             fill(child)
         node.count = len(own) + sum(c.count for c in node.children)
-        node.na = sum(1 for v in own if v is None) + sum(c.na for c in node.children)
+        node.missing = sum(1 for m in own if m.missing) + sum(c.missing for c in node.children)
+        node.na = sum(1 for m in own if m.capped is None and not m.missing) + sum(
+            c.na for c in node.children
+        )
         if node.children:
             node.pagu = _sum(c.pagu for c in node.children)
             node.realisasi = _sum(c.realisasi for c in node.children)
-            parts = [(c.value, c.pagu) for c in node.children if c.count]
         else:
             node.pagu, node.realisasi = node.unit.pagu, node.unit.realisasi_anggaran
-            parts = [(v, None) for v in own]
-        node.value = aggregate(parts, rules).value if parts else None
+        counted = [c for c in node.children if c.count]
+        node.result = unit_capaian(
+            [m.capped for m in own],
+            [(c.result.value, c.pagu) for c in counted],
+            counted[0].unit.level.lower() if counted else "",
+            rules,
+        )
 
     out: list[TreeNode] = []
 
     def flatten(node: _Node, depth: int) -> None:
         spent = serapan(node.pagu, node.realisasi)
+        result = node.result
         out.append(
             TreeNode(
                 level=node.unit.level,
                 kode=node.unit.kode,
                 nama=node.unit.nama,
                 depth=depth,
-                capaian=node.value,
-                predikat=predikat(node.value, rules),
+                capaian=result.value,
+                predikat=predikat(result.value, rules),
                 n_indicators=node.count,
                 n_na=node.na,
                 pagu=node.pagu,
                 realisasi_anggaran=node.realisasi,
                 serapan=spent,
-                efisiensi=efisiensi(node.value, spent),
+                efisiensi=efisiensi(result.value, spent),
+                own_capaian=result.own.value if result.own else None,
+                children_capaian=result.children.value if result.children else None,
+                basis=result.rule,
+                n_missing=node.missing,
             )
         )
         for child in node.children:
@@ -415,6 +452,8 @@ async def build(
         len(data.rows),
         sum(1 for r in data.rows if r.capaian_capped is not None),
         programs,
+        data.n_na,
+        data.n_missing,
     )
 
 

@@ -40,3 +40,21 @@ def pages(text: str, limit: int) -> list[str]:
     if current.strip():
         parts.append(current)
     return parts
+
+
+def full_stop(name: str) -> str:
+    """The full stop that ends a sentence after `name`: none when the name already ends in one
+    (`Budi Santoso, S.E.`), so the reader never sees two."""
+    return "" if name.rstrip().endswith(".") else "."
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` whole when it fits, else cut at the last word boundary with "…" (a hard cut only
+    when the first word alone is longer than half the room)."""
+    if len(text) <= limit:
+        return text
+    room = text[: limit - 1]
+    if not text[limit - 1].isspace():  # the room ends inside a word: drop that word
+        cut = room.rfind(" ")
+        room = room[:cut] if cut >= limit // 2 else room
+    return room.rstrip(" ,;:–—-") + "…"

@@ -139,6 +139,11 @@ async def store_document(
 
 async def previous_output(session: AsyncSession, period_id: int, step_no: int) -> list[int]:
     """Documents of the latest finished run of the step before: the new step's kelengkapan."""
+    return [d.id for d in await previous_documents(session, period_id, step_no)]
+
+
+async def previous_documents(session: AsyncSession, period_id: int, step_no: int) -> list[Document]:
+    """The rows behind `previous_output`, for whoever needs to know who handed them in."""
     q = (
         select(StepRun)
         .where(
@@ -152,7 +157,7 @@ async def previous_output(session: AsyncSession, period_id: int, step_no: int) -
     if run is None:
         return []
     q = (
-        select(Document.id)
+        select(Document)
         .where(Document.step_run_id == run.id, Document.status == FINAL)
         .order_by(col(Document.id))
     )
@@ -279,7 +284,7 @@ async def _notify(
     ).first()
     # Only a step's new holder needs its kelengkapan; the others are told what happened.
     opening = n.event in ("step_opened", "rejected")
-    documents = await previous_output(session, period.id, n.step_no) if opening else []
+    documents = await previous_documents(session, period.id, n.step_no) if opening else []
     payload = {
         "period_id": period.id,
         "period": period.name,
@@ -289,16 +294,21 @@ async def _notify(
         "due_at": run.due_at.isoformat() if run and run.due_at else None,
         "note": n.note,
         "by": actor.nama,
-        "documents": documents,
     }
-    await enqueue_users(
-        session,
-        users,
-        key=f"{n.event}:{period.id}:{n.step_no}:{run.id if run else 0}",
-        kind=n.event,
-        payload=payload,
-        now=now,
-    )
+    for user in users:
+        # Nobody gets their own upload back as kelengkapan: the notice names it instead.
+        await enqueue_users(
+            session,
+            [user],
+            key=f"{n.event}:{period.id}:{n.step_no}:{run.id if run else 0}",
+            kind=n.event,
+            payload={
+                **payload,
+                "documents": [d.id for d in documents if d.uploaded_by != user.id],
+                "own_documents": [d.file_name for d in documents if d.uploaded_by == user.id],
+            },
+            now=now,
+        )
 
 
 async def waiting_runs(

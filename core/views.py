@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +14,7 @@ from core import engine, indicators
 from core.deadlines import PendingReminder, pending_reminder
 from core.engine import SopError
 from core.office import Office
+from core.periode import parse_period_name
 from core.sop import Output, step
 from core.transitions import waiting_runs
 from core.users import active_user, to_actor
@@ -68,6 +72,15 @@ class ArchivedDoc:
     step_no: int | None
     kind: str
     file_name: str
+    # The round of the step's run, when that step ran more than once (after a rejection).
+    round: int | None = None
+
+
+@dataclass(frozen=True)
+class ArchivedPeriod:
+    name: str
+    status: str
+    docs: tuple[ArchivedDoc, ...]
 
 
 async def my_tasks(office: Office, telegram_id: int) -> list[Task]:
@@ -134,6 +147,36 @@ async def timeline(office: Office, telegram_id: int, period_id: int) -> Timeline
         return Timeline(period.id, period.name, period.status, period.round, tuple(lines))
 
 
+def _recent_first(p: Period) -> tuple:
+    """Running periods first (newest first), then closed ones by when they closed."""
+    closed = p.closed_at.timestamp() if p.closed_at else 0.0
+    return (p.status != engine.RUNNING, -closed, -(p.id or 0))
+
+
+async def all_periods(office: Office, telegram_id: int) -> list[ArchiveEntry]:
+    """Every period, most recent first: what /status can show."""
+    async with office.db.session() as session:
+        await active_user(session, telegram_id)
+        rows = await queries.periods(
+            session=session, statuses=(engine.RUNNING, engine.FINISHED, engine.CANCELLED)
+        )
+        return [
+            ArchiveEntry(p.id, p.name, p.status, p.closed_at)
+            for p in sorted(rows, key=_recent_first)
+        ]
+
+
+def match_periods(entries: Sequence[ArchiveEntry], text: str) -> list[ArchiveEntry]:
+    """`/status tw 1 2025` or `/status triwulan i 2025`: the same name, whatever the case or
+    spelling; failing that, every period whose name contains the words typed."""
+    typed = " ".join(text.split()).casefold()
+    names = {typed}
+    with suppress(SopError):  # not a period name's spelling: match the words as typed
+        names.add(parse_period_name(text).name.casefold())
+    exact = [e for e in entries if e.name.casefold() in names]
+    return exact or [e for e in entries if typed and typed in e.name.casefold()]
+
+
 async def archive(office: Office, telegram_id: int) -> list[ArchiveEntry]:
     """Closed periods, readable by every registered user."""
     async with office.db.session() as session:
@@ -142,21 +185,32 @@ async def archive(office: Office, telegram_id: int) -> list[ArchiveEntry]:
         return [ArchiveEntry(p.id, p.name, p.status, p.closed_at) for p in rows]
 
 
-async def archived_documents(office: Office, telegram_id: int, period_id: int) -> list[ArchivedDoc]:
+async def archived_period(office: Office, telegram_id: int, period_id: int) -> ArchivedPeriod:
+    """A period's documents in step order, each step's rounds apart, as far as the reader may
+    see them (the uploaded Kertas Kerja only to those allowed)."""
     async with office.db.session() as session:
         actor = to_actor(await active_user(session, telegram_id), office)
         period = await session.get(Period, period_id)
         if period is None:
             raise SopError("Periode tidak ditemukan.")
-        runs = {
-            r.id: r.step_no for r in await queries.runs_of(session=session, period_id=period_id)
-        }
-        docs = await queries.documents_of(session=session, period_id=period_id)
-        return [
-            ArchivedDoc(d.id, runs.get(d.step_run_id), d.kind, d.file_name)
-            for d in docs
-            if indicators.may_read_document(actor, d.kind)
-        ]
+        runs = {r.id: r for r in await queries.runs_of(session=session, period_id=period_id)}
+        ran = Counter(r.step_no for r in runs.values())
+        docs = []
+        for d in await queries.documents_of(session=session, period_id=period_id):
+            if not indicators.may_read_document(actor, d.kind):
+                continue
+            run = runs.get(d.step_run_id)
+            step_no = run.step_no if run else None
+            again = run is not None and ran[run.step_no] > 1
+            docs.append(
+                ArchivedDoc(d.id, step_no, d.kind, d.file_name, run.round if again else None)
+            )
+        docs.sort(key=lambda d: (d.step_no or 0, d.round or 0, d.id))
+        return ArchivedPeriod(period.name, period.status, tuple(docs))
+
+
+async def archived_documents(office: Office, telegram_id: int, period_id: int) -> list[ArchivedDoc]:
+    return list((await archived_period(office, telegram_id, period_id)).docs)
 
 
 async def document(office: Office, telegram_id: int, doc_id: int) -> tuple[Document, bytes]:

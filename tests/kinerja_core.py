@@ -120,7 +120,9 @@ class Period:
         self.clock.advance(minutes=5)
         item = await self.item(telegram_id, code)
         pv = await indicators.preview(self.office, telegram_id, item.indicator_id, text)
-        return await indicators.submit(self.office, telegram_id, item.indicator_id, pv.value, **kw)
+        return await indicators.submit(
+            self.office, telegram_id, item.indicator_id, pv.value, version=pv.version, **kw
+        )
 
     async def validate_all(self, telegram_id: int = TIM1) -> list[Card]:
         """Every card this member is shown, declared valid, until nothing is left."""

@@ -58,6 +58,22 @@ def kk_row(
     ]
 
 
+def kk_structure(
+    level: str, kode: str, nama: str, *, pagu: Any = None, realisasi_anggaran: Any = None
+) -> list[Any]:
+    """A structure row: the unit in the tree without an indicator (budget only if given)."""
+    return [
+        level,
+        kode,
+        nama,
+        *[None] * 12,
+        pagu,
+        realisasi_anggaran,
+        None,
+        None,
+    ]
+
+
 def kertas_kerja(
     rows: list[list[Any]],
     *,
@@ -78,6 +94,25 @@ def kertas_kerja(
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def pdf(name: str) -> bytes:
+    return f"%PDF-1.4 {name}\n%%EOF".encode()
+
+
+async def open_to_step4(kd: FakeUser, sek: FakeUser, tim: FakeUser, period: str) -> None:
+    """Steps 1-3 by chat: the Kepala Dinas starts the period, the Sekretaris and Tim SAKIP hand
+    in their documents; step 4 (the Kertas Kerja) opens for Tim SAKIP."""
+    await kd.send("/mulai")
+    await kd.expect("nama periode")
+    await kd.send(period)
+    await kd.expect("Nota Dinas")
+    await kd.send_document(pdf("nota"), "nota.pdf", "application/pdf")
+    await kd.expect("dimulai")
+    await sek.send_document(pdf("notulen"), "notulen.pdf", "application/pdf")
+    await finish(sek, await sek.expect("tersimpan sebagai"), 2)
+    await tim.send_document(pdf("rencana"), "rencana.pdf", "application/pdf")
+    await finish(tim, await tim.expect("tersimpan sebagai"), 3)
 
 
 async def upload_kertas_kerja(tim: FakeUser, content: bytes, name: str = "kertas kerja.xlsx"):
@@ -101,7 +136,8 @@ async def report(
     photo: bytes | None = None,
     confirm_odd: bool = False,
 ) -> BotMessage:
-    """The whole /lapor dialog for one indicator; returns the bot's final answer."""
+    """The whole /lapor dialog for one indicator: pick, value, what the card offers, Kirim;
+    returns the bot's final answer."""
     await asn.send("/lapor")
     listing = await asn.expect("Lapor realisasi")
     button = next(
@@ -122,25 +158,22 @@ async def report(
     if confirm_odd:
         ask = await asn.expect("yakin")
         await asn.press("✅ Ya, pakai angka ini", ask)
-    ask = await asn.expect("faktor pendukung")
-    if pendukung:
-        await asn.send(pendukung)
-    else:
-        await asn.press("⏭ Lewati", ask)
-    ask = await asn.expect("faktor penghambat")
-    if penghambat:
-        await asn.send(penghambat)
-    else:
-        await asn.press("⏭ Lewati", ask)
-    ask = await asn.expect("bukti dukung")
-    if evidence is not None:
-        await asn.send_document(*evidence)
-    elif photo is not None:
-        await asn.send_photo(photo)
-    else:
-        await asn.press("⏭ Lewati", ask)
-    check = await asn.expect("Periksa sebelum dikirim")
-    await asn.press("✅ Kirim", check)
+    card = await asn.expect("Periksa sebelum dikirim")
+    for name, text in (("pendukung", pendukung), ("penghambat", penghambat)):
+        if text:
+            await asn.press(f"➕ Faktor {name}", card)
+            await asn.expect(f"faktor {name}")
+            await asn.send(text)
+            card = await asn.expect("Periksa sebelum dikirim")
+    if evidence is not None or photo is not None:
+        await asn.press("📎 Bukti dukung", card)
+        await asn.expect("bukti dukung")
+        if evidence is not None:
+            await asn.send_document(*evidence)
+        else:
+            await asn.send_photo(photo)
+        card = await asn.expect("Periksa sebelum dikirim")
+    await asn.press("✅ Kirim", card)
     return await asn.expect("Realisasi")
 
 

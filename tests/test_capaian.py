@@ -25,6 +25,7 @@ from core.capaian import (
     serapan,
     target_from_text,
     target_to_text,
+    unit_capaian,
 )
 from core.numbers import NumberError
 
@@ -32,6 +33,7 @@ D = Decimal
 POS, NEG = Polaritas.POSITIF, Polaritas.NEGATIF
 KHUSUS = CapaianRules()
 RASIO = CapaianRules(negative_variant="rasio")
+PAGU = CapaianRules(weight_by_pagu=True)
 KUM, AKHIR = Konsolidasi.KUMULATIF, Konsolidasi.NILAI_AKHIR
 
 
@@ -433,6 +435,33 @@ def test_aggregate_up_the_tree() -> None:
     assert (sub_a.value, sub_b.value, sub_b.na_count) == (D(100), D(70), 1)
     assert kegiatan.value == D(85)
     assert program.value == D("87.5")
+
+
+def test_unit_with_own_indicators_takes_their_mean_and_shows_its_childrens_beside() -> None:
+    unit = unit_capaian([D(75), D(90)], [(D(110), None), (D(100), None)], "kegiatan")
+    assert (unit.value, unit.own.value, unit.children.value) == (D("82.5"), D("82.5"), D(105))
+    assert unit.rule == "indikator sendiri (2 indikator); bukan rata-rata kegiatan di bawahnya"
+
+
+def test_unit_without_own_indicators_takes_its_childrens_mean() -> None:
+    unit = unit_capaian([], [(D(120), D(100)), (D(60), D(300)), (None, D(5))], "sub kegiatan")
+    assert (unit.value, unit.own, unit.children.count) == (D(90), None, 2)
+    assert unit.rule == (
+        "rata-rata sub kegiatan di bawahnya (2 sub kegiatan, 1 tanpa capaian tidak dihitung); "
+        "tanpa indikator sendiri"
+    )
+    weighted = unit_capaian([], [(D(120), D(100)), (D(60), D(300))], "sub kegiatan", PAGU)
+    assert weighted.value == D(75)
+    assert "(tertimbang pagu, 2 sub kegiatan)" in weighted.rule
+
+
+def test_unit_whose_own_indicators_have_no_capaian_stays_without_one() -> None:
+    """Own indicators decide even when none has a capaian: the children do not stand in."""
+    unit = unit_capaian([None], [(D(100), None)], "kegiatan")
+    assert (unit.value, unit.children.value) == (None, D(100))
+    assert unit.rule.startswith("indikator sendiri (tidak ada indikator yang bercapaian)")
+    assert unit_capaian([], [], "").rule == "belum ada indikator"
+    assert unit_capaian([D(150)], [], "").value == D(120)  # capped like any mean
 
 
 def test_serapan() -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -51,3 +54,37 @@ def test_admin_add_keeps_an_unknown_id_as_admin_only(tmp_path: Path, monkeypatch
     with sqlite3.connect(data / "kinerja.db") as conn:
         rows = conn.execute("select telegram_id, status, is_admin from user").fetchall()
     assert rows == [(555, "admin", 1)]
+
+
+def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """The command as a user runs it: a fresh process, so logging is set up as in production."""
+    data = tmp_path / "data"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{data}/kinerja.db",
+        "DATA_DIR": str(data),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_commands_print_their_result_without_migration_log_lines(tmp_path: Path):
+    upgraded = _cli(tmp_path, "db", "upgrade")
+    assert upgraded.returncode == 0
+    assert upgraded.stdout == "Basis data sudah versi terbaru.\n"
+    assert upgraded.stderr == ""
+
+    missing = _cli(tmp_path, "rekap", "--periode", "Tahunan 2030")
+    assert missing.returncode == 1
+    assert missing.stdout == ""
+    assert missing.stderr == "Periode Tahunan 2030 tidak ditemukan.\n"
+
+    verbose = _cli(tmp_path, "-v", "db", "upgrade")
+    assert "INFO alembic.runtime.migration" in verbose.stderr

@@ -7,11 +7,12 @@ from sqlmodel import select
 
 from core import users
 from core.engine import SopError
-from core.sop import Role, step
+from core.sop import Role
 from fakeapi import FakeTelegram, FakeUser
 from storage.models import AuditLog, Document, Period, StepRun, User
 from tests import kinerja_flow
 from tests.conftest import ADMIN_ID, Bot, register
+from tests.kinerja_flow import pdf
 
 PDF = b"%PDF-1.4 nota dinas\n%%EOF"
 
@@ -29,10 +30,6 @@ KERTAS_KERJA = kinerja_flow.kertas_kerja(
         ),
     ]
 )  # fmt: skip
-
-
-def pdf(name: str) -> bytes:
-    return f"%PDF-1.4 {name}\n%%EOF".encode()
 
 
 async def upload_and_finish(user: FakeUser, no: int, name: str) -> None:
@@ -244,8 +241,8 @@ async def test_whole_period_with_one_rejection_round(tg: FakeTelegram, bot: Bot,
     await asn2.send("/arsip")
     listing = await asn2.expect("Arsip Hasil Pengukuran")
     await asn2.press("🗄 Triwulan I 2025", listing)
-    docs = await asn2.expect("Pilih dokumen")
-    await asn2.press(f"1. {step(1).output}: Nota Dinas TW I.pdf", docs)
+    docs = await asn2.expect("Arsip periode Triwulan I 2025")
+    await asn2.press("Langkah 1: Nota Dinas TW I.pdf", docs)
     resent = await asn2.next_message()
     assert resent.document.content == PDF
 

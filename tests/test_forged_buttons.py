@@ -8,8 +8,11 @@ as it was.
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func
 from sqlmodel import select
+from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from bot import messages
 from bot.callbacks import VERBS
@@ -107,3 +110,24 @@ async def test_a_double_tap_is_answered_quietly(tg: FakeTelegram, bot: Bot):
     async with bot.office.db.session() as session:
         alerts = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
     assert alerts == []
+
+
+def _patterns(handlers) -> set[str]:
+    """The callback patterns of every handler, dialogs' states and fallbacks included."""
+    out = set()
+    for handler in handlers:
+        if isinstance(handler, ConversationHandler):
+            nested = [*handler.entry_points, *handler.fallbacks]
+            for state in handler.states.values():
+                nested += state
+            out |= _patterns(nested)
+        elif isinstance(handler, CallbackQueryHandler) and handler.pattern is not None:
+            out.add(handler.pattern.pattern)
+    return out
+
+
+def test_every_button_verb_is_declared_and_every_declared_verb_is_handled(bot: Bot):
+    patterns = _patterns(h for group in bot.app.handlers.values() for h in group)
+    handled = {re.match(r"\^\(?([a-z|]+)\)?", p)[1] for p in patterns}
+    verbs = {v for alternatives in handled for v in alternatives.split("|")}
+    assert verbs == set(VERBS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from decimal import Decimal
 
 import pytest
@@ -12,7 +13,8 @@ from bot.config import Settings, parse_bands
 from core import indicators, views, workflow
 from core.engine import SopError
 from core.indicators import Card, Idle, parse_named_codes
-from storage.models import Document, Figure, Indicator, IndicatorUnit, StepRun
+from core.measure import IndicatorSpec
+from storage.models import Document, Figure, Indicator, IndicatorUnit, Outbox, StepRun
 from tests.kinerja_core import ASN1, ASN2, KD, SEK, TIM1, TIM2, Period, make, pdf, xlsx
 from tests.kinerja_flow import kertas_kerja, kk_row
 
@@ -164,6 +166,50 @@ async def test_correct_until_valid_and_nobody_validates_their_own(period: Period
     async with o.db.session() as session:
         runs = (await session.exec(select(StepRun).where(StepRun.status == "terbuka"))).all()
         assert [r.step_no for r in runs] == [7]
+
+
+async def test_sending_twice_over_the_same_card_makes_one_version(period: Period):
+    o = period.office
+    item = await period.item(ASN1, "1.02")
+    first = await indicators.preview(o, ASN1, item.indicator_id, "70")
+    await indicators.submit(o, ASN1, item.indicator_id, first.value, version=first.version)
+    with pytest.raises(SopError, match="sudah terkirim atau berubah"):
+        await indicators.submit(o, ASN1, item.indicator_id, first.value, version=first.version)
+    again = await indicators.preview(o, ASN1, item.indicator_id, "72")
+    assert again.version == 1
+    await indicators.submit(o, ASN1, item.indicator_id, again.value, version=again.version)
+    with pytest.raises(SopError, match="sudah terkirim atau berubah"):
+        await indicators.submit(o, ASN1, item.indicator_id, again.value, version=again.version)
+    async with o.db.session() as session:
+        (fig,) = (await session.exec(select(Figure))).all()
+    assert (fig.realisasi, fig.version) == (Decimal(72), 2)
+
+
+async def test_a_zero_figure_returned_is_shown_as_zero(period: Period):
+    o = period.office
+    await period.report(ASN1, "1.02", "70")
+    await period.report(ASN2, "1.02.01#1", "0")
+    await period.report(TIM1, "1.02.01#2", "2,8")
+    card = await indicators.next_card(o, TIM2)
+    while card.code != "1.02.01#1":
+        card = await indicators.next_card(o, TIM2, after=card.position)
+    await indicators.decide_figure(o, TIM2, card.figure_id, card.version, False, "Nol?")
+    async with o.db.session() as session:
+        row = (await session.exec(select(Outbox).where(Outbox.kind == "figure_returned"))).one()
+    assert json.loads(row.payload)["realisasi"] == "0"
+
+
+def test_the_target_shown_is_the_one_capaian_uses():
+    nilai_akhir = IndicatorSpec.from_stored(
+        "%", "positif", "nilai akhir", "80", ("0", "90", None, "0")
+    )
+    assert [nilai_akhir.period_target(tw) for tw in (1, 2, 3, 4, None)] == [0, 90, 80, 0, 80]
+    kumulatif = IndicatorSpec.from_stored(
+        "orang", "positif", "kumulatif", "200", ("0", "50", None, "50")
+    )
+    assert [kumulatif.period_target(tw) for tw in (1, 2, 3, 4)] == [0, 50, 50, 100]
+    assert kumulatif.period_target_text(1) == "0 orang"
+    assert kumulatif.period_target_text(4) == "100 orang (kumulatif TW I s.d. triwulan ini)"
 
 
 async def test_evidence_is_private_and_not_archived(period: Period):

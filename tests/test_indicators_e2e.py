@@ -16,8 +16,8 @@ from fakeapi import FakeTelegram
 from storage.models import Document, Figure, Indicator, StepRun
 from tests import kinerja_flow
 from tests.conftest import Bot
-from tests.kinerja_flow import XLSX, kertas_kerja, kk_row
-from tests.test_cycle_e2e import pdf, people
+from tests.kinerja_flow import XLSX, kertas_kerja, kk_row, pdf
+from tests.test_cycle_e2e import people
 
 ANI, BUDI = "199003032015032005", "199104042016041006"
 PHOTO = (
@@ -52,16 +52,7 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
     assert wb.sheetnames == [GUIDE_SHEET, DATA_SHEET]
     assert template.document.file_name.endswith(".xlsx")
 
-    await kd.send("/mulai")
-    await kd.expect("nama periode")
-    await kd.send("Triwulan I 2025")
-    await kd.expect("Nota Dinas")
-    await kd.send_document(pdf("nota"), "nota.pdf", "application/pdf")
-    await kd.expect("dimulai")
-    await sek.send_document(pdf("notulen"), "notulen.pdf", "application/pdf")
-    await kinerja_flow.finish(sek, await sek.expect("tersimpan sebagai"), 2)
-    await tim1.send_document(pdf("rencana"), "rencana.pdf", "application/pdf")
-    await kinerja_flow.finish(tim1, await tim1.expect("tersimpan sebagai"), 3)
+    await kinerja_flow.open_to_step4(kd, sek, tim1, "Triwulan I 2025")
 
     # Step 4: an .ods is refused with the instruction, a file with errors lists them all.
     step4 = await tim2.expect("Langkah 4: tugas baru")
@@ -107,8 +98,13 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
     await budi.send("-5")
     await budi.expect("tidak bisa negatif")
     await budi.send("1.234")
-    await budi.press("⏭ Lewati", await budi.expect("faktor pendukung"))
+    await budi.press("➕ Faktor penghambat", await budi.expect("Periksa sebelum dikirim"))
+    await budi.expect("faktor penghambat")
     await budi.send("Peserta dari desa terpencil sulit hadir")
+    card = await budi.expect("Periksa sebelum dikirim")
+    assert "Faktor penghambat: Peserta dari desa terpencil sulit hadir" in card.plain
+    assert card.find_button("✏️ Faktor penghambat")
+    await budi.press("📎 Bukti dukung", card)
     await budi.expect("bukti dukung")
     await budi.send_photo(PHOTO)
     check = await budi.expect("Periksa sebelum dikirim")
@@ -150,9 +146,6 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
     ask = await budi.expect("Ketik realisasi")
     assert "Realisasi tercatat: 1.234 (dikembalikan)" in ask.plain
     await budi.send("1.134")
-    await budi.press("⏭ Lewati", await budi.expect("faktor pendukung"))
-    await budi.press("⏭ Lewati", await budi.expect("faktor penghambat"))
-    await budi.press("⏭ Lewati", await budi.expect("bukti dukung"))
     await budi.press("✅ Kirim", await budi.expect("Periksa sebelum dikirim"))
     await budi.expect("Realisasi 1.02.01 diperbarui")
     for member in (tim1, tim2):
@@ -240,7 +233,6 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
     await sek.expect("diarsipkan")
     await ani.send("/arsip")
     await ani.press("🗄 Triwulan I 2025", await ani.expect("Arsip Hasil Pengukuran"))
-    listing = await ani.expect("Pilih dokumen")
-    labels = [text for row in listing.buttons for text, _ in row]
-    assert any("Laporan Hasil Pengukuran Data Kinerja: Rekapitulasi" in t for t in labels)
-    assert not any("bukti" in t.lower() for t in labels), labels
+    listing = await ani.expect("Arsip periode Triwulan I 2025")
+    assert "• Laporan Hasil Pengukuran Data Kinerja: Rekapitulasi" in listing.plain
+    assert "bukti" not in listing.plain.lower()

@@ -23,7 +23,7 @@ from core.kertas_kerja import (
     parse_kertas_kerja,
 )
 from core.numbers import NumberError, parse_number
-from tests.kinerja_flow import kertas_kerja, kk_row
+from tests.kinerja_flow import kertas_kerja, kk_row, kk_structure
 
 DATA = Path(__file__).parent / "data"
 NIP = "198501012010011002"
@@ -88,6 +88,14 @@ def test_template_has_guide_and_data_with_headers_and_dropdowns() -> None:
     )
     for phrase in ("NIP", "5.000 baris", "20 MB", ".xlsx", "kode Programnya", "#1"):
         assert phrase in guide_text
+    # Both kinds of row are explained, each with an example.
+    assert "Baris struktur: isi hanya Level, Kode dan Nama" in guide_text
+    assert "Contoh: Level Kegiatan, Kode 2.07.03.2.02" in guide_text
+    assert "Baris indikator: isi semua kolom yang wajib" in guide_text
+    assert "Contoh: Level Sub Kegiatan, Kode 2.07.03.2.02.0001" in guide_text
+    assert "rata-rata capaian indikatornya sendiri" in guide_text
+    required = {r[0].value: r[1].value for r in wb[GUIDE_SHEET].iter_rows() if r[1].value}
+    assert (required["Kode"], required["PIC (NIP)"]) == ("Ya", "Ya (baris indikator)")
     assert ws.column_dimensions["S"].number_format == "@"  # NIPs stay text in Excel
 
 
@@ -99,6 +107,7 @@ def test_template_examples_parse_clean() -> None:
         "2.07.03#2",
         "2.07.03.2.01#1",
         "2.07.03.2.01.0001#1",
+        "2.07.03.2.02.0001#1",
     ]
     sub = result.indicators[3]
     assert (sub.program_kode, sub.kegiatan_kode, sub.sub_kegiatan_kode) == (
@@ -112,7 +121,10 @@ def test_template_examples_parse_clean() -> None:
         ("Program", "2.07.03", None),
         ("Kegiatan", "2.07.03.2.01", "2.07.03"),
         ("Sub Kegiatan", "2.07.03.2.01.0001", "2.07.03.2.01"),
+        ("Kegiatan", "2.07.03.2.02", "2.07.03"),
+        ("Sub Kegiatan", "2.07.03.2.02.0001", "2.07.03.2.02"),
     ]
+    assert result.structure_rows == 1
 
 
 def test_template_without_example_is_an_empty_upload() -> None:
@@ -191,6 +203,14 @@ def test_file_saved_by_libreoffice_reads_cached_formula_values() -> None:
     assert result.errors == []
     assert [i.target_tahunan for i in result.indicators] == ["60", "4,5-5", "200", "120"]
     assert result.indicators[3].pagu == Decimal(125_000_000)
+
+
+def test_structure_row_saved_by_libreoffice_stays_a_structure_row() -> None:
+    content = (DATA / "kertas_kerja_struktur_libreoffice.xlsx").read_bytes()
+    result = parse_kertas_kerja(content, known_pics={EXAMPLE_PIC_NIP})
+    assert result.errors == [] and result.structure_rows == 1
+    assert len(result.indicators) == 5
+    assert ("Kegiatan", "2.07.03.2.02") in [(u.level, u.kode) for u in result.units]
 
 
 def test_formula_without_cached_value_is_an_error() -> None:
@@ -338,6 +358,69 @@ def test_pagu_given_once_applies_to_every_indicator_of_the_kode() -> None:
     ]
 
 
+def test_structure_rows_place_units_without_indicators() -> None:
+    rows = [
+        kk_structure("Program", "1.02", "Program Penempatan Tenaga Kerja"),  # 2
+        row("Kegiatan", "1.02.01", "Keg", "Ind"),  # 3
+        kk_structure("Kegiatan", "1.02.02", "Keg tanpa indikator"),  # 4
+        kk_structure("Sub Kegiatan", "1.02.02.2.01", "Sub", pagu=1000, realisasi_anggaran=400),
+        row("Sub Kegiatan", "1.02.02.2.01", "Sub", "A"),  # 6: same kode, with an indicator
+        kk_structure("Program", "1.03", "Program Lain"),  # 7: a unit with nothing below
+    ]
+    result = parse_kertas_kerja(make_xlsx(rows), known_pics={NIP})
+    assert result.errors == []
+    assert result.structure_rows == 4
+    assert [(i.ikode, i.program_kode, i.kegiatan_kode) for i in result.indicators] == [
+        ("1.02.01#1", "1.02", "1.02.01"),
+        ("1.02.02.2.01#1", "1.02", "1.02.02"),
+    ]
+    assert result.indicators[1].pagu == Decimal(1000)
+    assert [(u.level, u.kode, u.parent_kode, u.pagu) for u in result.units] == [
+        ("Program", "1.02", None, None),
+        ("Kegiatan", "1.02.01", "1.02", None),
+        ("Kegiatan", "1.02.02", "1.02", None),
+        ("Sub Kegiatan", "1.02.02.2.01", "1.02.02", Decimal(1000)),
+        ("Program", "1.03", None, None),
+    ]
+
+
+def test_row_without_indikator_but_with_indicator_cells_is_one_error() -> None:
+    half = kk_structure("Kegiatan", "1.02.01", "Keg")
+    half[5], half[6], half[18] = "%", 80, NIP  # Satuan, Target Tahunan, PIC
+    pagu_only = kk_structure("Program", "1.03", "Prog", pagu=1000)
+    many = row("Kegiatan", "1.02.02", "Keg 2", None)  # every indicator cell but Indikator
+    result = parse_kertas_kerja(make_xlsx([row(), half, pagu_only, many]), known_pics={NIP})
+    fix = (
+        "terisi. Isi Indikator bila baris ini indikator; bila baris ini hanya menempatkan "
+        "program/kegiatan/sub kegiatan dalam pohon (baris struktur), kosongkan kolom-kolom itu."
+    )
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (3, "Indikator", f'Indikator kosong, tetapi kolom "Satuan", "Target Tahunan", '
+                         f'"PIC (NIP)" {fix}'),
+        (
+            4,
+            "Pagu Anggaran (Rp)",
+            "Pagu Anggaran (Rp) hanya diisi pada baris Sub Kegiatan; Kegiatan dan Program "
+            "dijumlahkan otomatis.",
+        ),
+        (5, "Indikator", f'Indikator kosong, tetapi kolom "Jenis", "Satuan", "Target Tahunan" '
+                         f"dan 4 kolom lain {fix}"),
+    ]  # fmt: skip
+
+
+def test_file_of_structure_rows_only_is_refused() -> None:
+    rows = [
+        kk_structure("Program", "1.02", "Program Penempatan"),
+        kk_structure("Kegiatan", "1.02.01", "Kegiatan Pelatihan"),
+    ]
+    result = parse_kertas_kerja(make_xlsx(rows), known_pics={NIP})
+    assert [e.message for e in result.errors] == [
+        "Kertas Kerja belum berisi indikator: 2 baris semuanya baris struktur (tanpa Indikator). "
+        "Isi paling sedikit satu indikator beserta target dan PIC-nya."
+    ]
+    assert result.indicators == [] and result.units == []
+
+
 def test_wrong_headers_and_missing_sheet() -> None:
     headers = [column.header for column in COLUMNS]
     headers[3] = "Nama Indikator"
@@ -369,7 +452,7 @@ def test_too_many_rows() -> None:
             DATA_SHEET,
             None,
             None,
-            "Terlalu banyak baris indikator: lebih dari 3; batasnya 3 baris.",
+            "Terlalu banyak baris: lebih dari 3; batasnya 3 baris.",
         )
     ]
     assert result.indicators == []

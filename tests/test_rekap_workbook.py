@@ -60,7 +60,7 @@ def sample() -> RecapInput:
             cap_applied=True,
             previous_capaian=Decimal(100),
         ),
-        indicator("Belum lapor", None, None, status="Belum lapor", evidence=False),
+        indicator("Belum lapor", None, None, status="Belum lapor", evidence=False, missing=True),
         indicator(
             "Target nol",
             None,
@@ -92,6 +92,10 @@ def sample() -> RecapInput:
             Decimal(750_000_000),
             Decimal(75),
             Decimal("1.07"),
+            own_capaian=Decimal("80.25"),
+            children_capaian=Decimal(95),
+            basis="indikator sendiri (2 indikator); bukan rata-rata kegiatan di bawahnya",
+            n_missing=1,
         ),
         TreeNode("Kegiatan", "1.02.01", "Fasilitasi", 1, Decimal(95), "Sangat Tinggi", 4, 0),
         TreeNode("Sub Kegiatan", "1.02.01.2.01", "Bursa", 2, Decimal(99), "Luar Biasa", 2, 0),
@@ -126,6 +130,8 @@ def sample() -> RecapInput:
         cap=Decimal(120),
         rules_text="Positif: R / T × 100\nNegatif: (2 − R/T) × 100\n=bukan rumus",
         previous_period="TW IV 2025",
+        n_na=1,
+        n_missing=1,
     )
 
 
@@ -211,7 +217,7 @@ def test_numbers_are_numbers_with_formats(book: Any) -> None:
     assert (ws.cell(over, 8).value, ws.cell(over, 9).value) == (150, 120)
     assert ws.cell(over, 9).font.b is True  # the capped value is marked
     rekap = book["Rekap"]
-    assert (rekap["D6"].value, rekap["H6"].value, rekap["H6"].number_format) == (
+    assert (rekap["D6"].value, rekap["L6"].value, rekap["L6"].number_format) == (
         80.25,
         1_000_000_000,
         "#,##0.00",
@@ -253,6 +259,35 @@ def test_rekap_tree_is_indented_and_filled_by_predikat(book: Any) -> None:
     assert rows["1.02.01.2.02"][3].value is None
 
 
+def test_rekap_shows_own_and_children_capaian_side_by_side(book: Any) -> None:
+    ws = book["Rekap"]
+    header = [cell.value for cell in ws[5]]
+    assert header[3:11] == [
+        "Capaian (%)",
+        "Predikat",
+        "Dasar Capaian dan Predikat",
+        "Capaian Indikator Sendiri (%)",
+        "Rata-rata Capaian di Bawahnya (%)",
+        "Jumlah Indikator",
+        "Indikator N/A",
+        "Tidak Dilaporkan",
+    ]
+    program = [cell.value for cell in ws[6]]
+    assert program[3:11] == [
+        80.25,
+        "Tinggi",
+        "indikator sendiri (2 indikator); bukan rata-rata kegiatan di bawahnya",
+        80.25,
+        95,
+        6,
+        1,
+        1,
+    ]
+    notes = " ".join(str(c.value) for c in ws["C"] if c.value)
+    assert "rata-rata capaian indikatornya sendiri bila ada" in notes
+    assert "Tidak Dilaporkan = realisasinya tidak pernah dilaporkan" in notes
+
+
 def test_analisis_sections(book: Any) -> None:
     ws = book["Analisis"]
     below = section(ws, "A.")
@@ -260,16 +295,20 @@ def test_analisis_sections(book: Any) -> None:
     assert [line[7].value for line in below] == [50, 30, 14.5]
     missing = section(ws, "B.")
     assert [(line[2].value, line[5].value) for line in missing] == [
-        ("Belum lapor", "Belum ada realisasi"),
+        ("Belum lapor", "Tidak dilaporkan (tanpa realisasi)"),
         ("Target nol", "N/A (target 0)"),
     ]
     counts = section(ws, "C.")
-    assert [(line[1].value, line[2].value) for line in counts][:5] == [
+    assert [(line[1].value, line[2].value) for line in counts] == [
         ("Sangat Tinggi", 1),
         ("Tinggi", 1),
         ("Sedang", 1),
         ("Rendah", 0),
         ("Sangat Rendah", 1),
+        ("Jumlah berpredikat", 4),
+        ("N/A (tanpa capaian, mis. target 0)", 1),
+        ("Tidak dilaporkan (tanpa realisasi)", 1),
+        ("Jumlah indikator", 6),
     ]
     assert rgb(counts[0][1].fill) == "1E7B34"
     compared = section(ws, "D.")

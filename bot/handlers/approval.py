@@ -14,7 +14,15 @@ from telegram.ext import (
 )
 
 from bot import keyboards, messages
-from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
+from bot.handlers.common import (
+    calendar,
+    callback_args,
+    guarded,
+    kick,
+    office,
+    reply,
+    text_after_command,
+)
 from bot.handlers.dialog import TYPED, dialog, expired, fresh_dialog
 from bot.handlers.period import opened_text
 from core import workflow
@@ -57,7 +65,7 @@ async def setuju(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @guarded
 async def tolak(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    note = " ".join(context.args)
+    note = text_after_command(update)
     result = await workflow.decide(office(context), update.effective_user.id, False, note)
     if isinstance(result, Choice):
         context.user_data["tolak_catatan"] = note

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Awaitable, Callable
 from html import escape
 
@@ -17,6 +18,7 @@ from core.calendar import WorkingCalendar
 from core.engine import SopError
 from core.office import Office
 
+_COMMAND = re.compile(r"^/\S+")
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[object]]
 
 
@@ -79,6 +81,12 @@ async def calendar(context: ContextTypes.DEFAULT_TYPE) -> WorkingCalendar:
     o = office(context)
     async with o.db.session() as session:
         return await o.calendar(session)
+
+
+def text_after_command(update: Update) -> str:
+    """What follows `/command` (or `/command@bot`) as typed: line breaks and spacing kept,
+    where `context.args` would join the words with single spaces."""
+    return _COMMAND.sub("", update.effective_message.text or "", count=1).strip()
 
 
 def callback_args(update: Update) -> tuple[int | str, ...]:

@@ -100,7 +100,7 @@ async def _after_decision(
     text = (
         messages_data.card_text(decided.card)
         + "\n\n"
-        + messages_data.decision_line(decided.valid, decided.by, decided.at, cal, decided.card.note)
+        + messages_data.decision_line(decided.valid, decided.by, decided.at, cal, decided.note)
     )
     await context.bot.edit_message_text(
         text, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML

@@ -39,7 +39,7 @@ async def _progress(update: Update, context: ContextTypes.DEFAULT_TYPE, period_i
     for part in parts[:-1]:
         await reply(update, part)
     markup = (
-        keyboards.column([("🔒 Tutup pelaporan", f"tl:{result.period_id}")])
+        keyboards.column([("🔒 Tutup pelaporan", f"tla:{result.period_id}")])
         if result.can_close
         else None
     )
@@ -57,19 +57,30 @@ async def progres_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _progress(update, context, int(period_id))
 
 
+async def _ask_close(update: Update, context: ContextTypes.DEFAULT_TYPE, period_id: int) -> None:
+    """Closing records every missing figure as missing, for good: name them, then ask."""
+    preview = await indicators.closing_preview(office(context), update.effective_user.id, period_id)
+    markup = keyboards.column(
+        [("🔒 Ya, tutup pelaporan", f"tl:{preview.period_id}"), ("✖️ Batal", "tlx")]
+    )
+    await reply(update, messages_data.closing_text(preview), markup)
+
+
 @guarded
 async def tutup_lapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Ask first: closing records every missing figure as missing, for good."""
     gaps = await indicators.reporting_gaps(office(context), update.effective_user.id)
-    lines = ["<b>Tutup pelaporan realisasi (Langkah 5)?</b>"]
-    buttons = []
-    for pid, name, missing, total in gaps:
-        lines.append(f"• {escape(name)}: {total - missing}/{total} masuk, {missing} belum")
-        buttons.append((f"🔒 Tutup {name} ({missing} belum)", f"tl:{pid}"))
-    lines.append(
-        "Indikator yang belum dilaporkan dicatat <b>tanpa realisasi</b> dan Langkah 6 dibuka."
-    )
-    await reply(update, "\n".join(lines), keyboards.column(buttons))
+    if len(gaps) == 1:
+        await _ask_close(update, context, gaps[0][0])
+        return
+    buttons = [(f"🔒 {name} ({missing} belum)", f"tla:{pid}") for pid, name, missing, _ in gaps]
+    await reply(update, messages_data.closing_choice(gaps), keyboards.column(buttons))
+
+
+@guarded
+async def ask_close_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The Tutup pelaporan button of /progres, or a period chosen after /tutup_lapor."""
+    (period_id,) = callback_args(update)
+    await _ask_close(update, context, int(period_id))
 
 
 @guarded
@@ -87,6 +98,12 @@ async def close_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     )
 
 
+@guarded
+async def keep_open(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.callback_query.edit_message_reply_markup(None)
+    await reply(update, "Pelaporan tetap dibuka. Tidak ada yang diubah.")
+
+
 def handlers() -> list:
     return [
         CommandHandler("template", template),
@@ -94,5 +111,7 @@ def handlers() -> list:
         CommandHandler("progres", progres),
         CallbackQueryHandler(progres_button, pattern=r"^pg:\d+$"),
         CommandHandler("tutup_lapor", tutup_lapor),
+        CallbackQueryHandler(ask_close_button, pattern=r"^tla:\d+$"),
         CallbackQueryHandler(close_button, pattern=r"^tl:\d+$"),
+        CallbackQueryHandler(keep_open, pattern=r"^tlx$"),
     ]

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import keyboards, messages
-from bot.handlers.common import calendar, callback_args, guarded, office, reply
+from bot.handlers.common import (
+    calendar,
+    callback_args,
+    guarded,
+    office,
+    reply,
+    text_after_command,
+)
 from core import users, views
 from core.sop import Role
 from core.text import pages
 
 LIMIT = 3900
+# How many other periods /status names when it shows the one that closed last.
+RECENT = 5
+_MARK = {"berjalan": "⏳", "selesai": "🗄", "dibatalkan": "✖️"}
 
 
 async def _send_paged(
@@ -39,11 +51,15 @@ async def _timeline(update: Update, context: ContextTypes.DEFAULT_TYPE, period_i
 
 @guarded
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/status`: the running period (or a choice of them), else the one that closed last;
+    `/status <nama periode>`: that one."""
+    wanted = text_after_command(update)
+    if wanted:
+        await _named_status(update, context, wanted)
+        return
     running = await views.running(office(context), update.effective_user.id)
     if not running:
-        await reply(
-            update, "Tidak ada periode yang sedang berjalan. Periode selesai ada di /arsip."
-        )
+        await _latest_status(update, context)
         return
     if len(running) == 1:
         await _timeline(update, context, running[0][0])
@@ -52,6 +68,46 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         update,
         "Pilih periode:",
         keyboards.paged([(name, f"st:{pid}") for pid, name in running], 0, "stp"),
+    )
+
+
+def _period_items(entries: Sequence[views.ArchiveEntry]) -> list[tuple[str, str]]:
+    return [(f"{_MARK[e.status]} {e.name}", f"st:{e.period_id}") for e in entries]
+
+
+async def _named_status(update: Update, context: ContextTypes.DEFAULT_TYPE, wanted: str) -> None:
+    entries = await views.all_periods(office(context), update.effective_user.id)
+    found = views.match_periods(entries, wanted)
+    if len(found) == 1:
+        await _timeline(update, context, found[0].period_id)
+    elif not entries:
+        await reply(update, messages.NO_PERIODS)
+    elif found:
+        shown = found[: keyboards.PAGE]
+        text = messages.periods_matching(wanted, len(found), len(shown))
+        await reply(update, text, keyboards.column(_period_items(shown)))
+    else:
+        text = messages.periods_matching(wanted, 0, 0)
+        await reply(update, text, keyboards.paged(_period_items(entries), 0, "sta"))
+
+
+async def _latest_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    entries = await views.all_periods(office(context), update.effective_user.id)
+    if not entries:
+        await reply(update, messages.NO_PERIODS)
+        return
+    latest, *others = entries
+    t = await views.timeline(office(context), update.effective_user.id, latest.period_id)
+    names = [e.name for e in others[:RECENT]]
+    await _send_paged(update, messages.latest_timeline(t, await calendar(context), names))
+
+
+@guarded
+async def all_periods_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    (page,) = callback_args(update)
+    entries = await views.all_periods(office(context), update.effective_user.id)
+    await update.callback_query.edit_message_reply_markup(
+        keyboards.paged(_period_items(entries), int(page), "sta")
     )
 
 
@@ -70,8 +126,7 @@ async def status_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 def _archive_items(entries: list[views.ArchiveEntry]) -> list[tuple[str, str]]:
-    mark = {"selesai": "🗄", "dibatalkan": "✖️"}
-    return [(f"{mark[e.status]} {e.name}", f"ar:{e.period_id}") for e in entries]
+    return [(f"{_MARK[e.status]} {e.name}", f"ar:{e.period_id}") for e in entries]
 
 
 @guarded
@@ -90,26 +145,35 @@ async def archive_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     )
 
 
+def _document_items(docs: Sequence[views.ArchivedDoc]) -> list[tuple[str, str]]:
+    """One button per document, its step (and round) kept whole and the file name shortened."""
+    items = []
+    for d in docs:
+        kode = f"Langkah {d.step_no}" if d.step_no else "Tanpa langkah"
+        kode += f", putaran {d.round}: " if d.round is not None else ": "
+        items.append((keyboards.label(kode, d.file_name), f"doc:{d.id}"))
+    return items
+
+
 @guarded
 async def archive_period(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     (period_id,) = callback_args(update)
-    docs = await views.archived_documents(office(context), update.effective_user.id, int(period_id))
-    if not docs:
+    archived = await views.archived_period(
+        office(context), update.effective_user.id, int(period_id)
+    )
+    if not archived.docs:
         await reply(update, "Periode ini tidak memiliki dokumen.")
         return
-    items = [(f"{d.step_no or '-'}. {d.kind}: {d.file_name}", f"doc:{d.id}") for d in docs]
-    await reply(
-        update, "Pilih dokumen untuk dikirim ulang:", keyboards.paged(items, 0, f"adp:{period_id}")
-    )
+    markup = keyboards.paged(_document_items(archived.docs), 0, f"adp:{period_id}")
+    await _send_paged(update, messages.archived_period(archived), markup)
 
 
 @guarded
 async def archive_docs_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     period_id, page = callback_args(update)
     docs = await views.archived_documents(office(context), update.effective_user.id, int(period_id))
-    items = [(f"{d.step_no or '-'}. {d.kind}: {d.file_name}", f"doc:{d.id}") for d in docs]
     await update.callback_query.edit_message_reply_markup(
-        keyboards.paged(items, int(page), f"adp:{period_id}")
+        keyboards.paged(_document_items(docs), int(page), f"adp:{period_id}")
     )
 
 
@@ -143,6 +207,7 @@ def handlers() -> list:
         CommandHandler("help", bantuan),
         CallbackQueryHandler(status_button, pattern=r"^st:\d+$"),
         CallbackQueryHandler(status_page, pattern=r"^stp:\d+$"),
+        CallbackQueryHandler(all_periods_page, pattern=r"^sta:\d+$"),
         CallbackQueryHandler(archive_period, pattern=r"^ar:\d+$"),
         CallbackQueryHandler(archive_page, pattern=r"^arp:\d+$"),
         CallbackQueryHandler(archive_docs_page, pattern=r"^adp:\d+:\d+$"),

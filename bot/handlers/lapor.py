@@ -1,11 +1,12 @@
-"""/lapor: an ASN reports the realisation of one of their indicators, step by step.
+"""/lapor: an ASN reports the realisation of one of their indicators in three moves.
 
-pick indicator → value (read as Indonesians type it; an unusual value is confirmed) →
-faktor pendukung → faktor penghambat (both optional) → evidence (photo/document, optional) →
-confirmation showing target, realisasi, capaian and predikat → stored.
+pick indicator → type the value (read as Indonesians type it; an unusual value is confirmed) →
+the card with target, realisasi, capaian and predikat → ✅ Kirim. From the card, before
+sending, the ASN may add a faktor (the one that fits first: penghambat below target, pendukung
+at or above it) or evidence (photo/document); each comes back to an updated card.
 
-Only small values live in user_data (ids, the value as text, the evidence's Telegram file id);
-the evidence is downloaded and stored when the figure is confirmed.
+Only small values live in user_data (ids, the value as text, the version the card showed, the
+faktor, the evidence's Telegram file id); the evidence is downloaded and stored on Kirim.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import PurePath
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -29,11 +30,11 @@ from bot.handlers.dialog import TYPED, dialog, expired, fresh_dialog
 from bot.handlers.period import opened_text
 from core import indicators
 from core.engine import SopError
-from core.indicators import ReportItem
+from core.indicators import Preview, ReportItem, Submitted
 from core.transitions import DOCUMENT_TYPES, MAX_UPLOAD, DocInput
 
-PICK, VALUE, ODD, PENDUKUNG, PENGHAMBAT, EVIDENCE, CONFIRM = range(7)
-SKIP = keyboards.column([("⏭ Lewati", "lps")])
+PICK, VALUE, ODD, CARD, FAKTOR, EVIDENCE = range(6)
+BACK = keyboards.column([(messages_data.BACK_TO_CARD, "lpc")])
 
 
 async def _items(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[ReportItem]:
@@ -84,8 +85,7 @@ async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None
             "Indikator ini tidak bisa diisi sekarang (sudah divalidasi atau pelaporan ditutup). "
             "Ketik /progres."
         )
-    if context.user_data.get("dialog") != "lapor":
-        fresh_dialog(context, "lapor")
+    fresh_dialog(context, "lapor")  # nothing typed for another indicator carries over
     context.user_data.update(ind=item.indicator_id, label=item.code)
     await reply(update, messages_data.ask_value(item))
     return VALUE
@@ -98,7 +98,11 @@ async def got_value(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int |
     pv = await indicators.preview(
         office(context), update.effective_user.id, context.user_data["ind"], update.message.text
     )
-    context.user_data["value"] = format(pv.value, "f")
+    data = context.user_data
+    data.update(value=format(pv.value, "f"), ver=pv.version)
+    # A correction keeps the faktor already filed unless the card replaces them.
+    data.setdefault("pendukung", pv.kept_pendukung)
+    data.setdefault("penghambat", pv.kept_penghambat)
     if pv.needs_confirmation:
         await reply(
             update,
@@ -106,15 +110,13 @@ async def got_value(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int |
             keyboards.column([("✅ Ya, pakai angka ini", "lpy"), ("✏️ Ketik ulang", "lpn")]),
         )
         return ODD
-    await reply(update, messages_data.ASK_PENDUKUNG, SKIP)
-    return PENDUKUNG
+    return await _show_card(update, context)
 
 
 @guarded
 async def odd_yes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     await update.callback_query.edit_message_reply_markup(None)
-    await reply(update, messages_data.ASK_PENDUKUNG, SKIP)
-    return PENDUKUNG
+    return await _show_card(update, context)
 
 
 @guarded
@@ -125,114 +127,145 @@ async def odd_no(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return VALUE
 
 
-@guarded
-async def got_pendukung(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    if await expired(update, context):
-        return ConversationHandler.END
-    if update.message is not None:
-        context.user_data["pendukung"] = update.message.text.strip()[: indicators.MAX_FAKTOR]
-    else:
-        await update.callback_query.edit_message_reply_markup(None)
-    await reply(update, messages_data.ASK_PENGHAMBAT, SKIP)
-    return PENGHAMBAT
+def _card_markup(pv: Preview, data: dict) -> InlineKeyboardMarkup:
+    """Kirim first; then the faktor that fits the capaian, the other, evidence, change, cancel."""
+    order = ("h", "d") if pv.measured.below_target else ("d", "h")
+    faktor = [
+        keyboards.button(
+            f"{'✏️' if data.get(keyboards.FAKTOR_CODES[c]) else '➕'} "
+            f"Faktor {keyboards.FAKTOR_CODES[c]}",
+            f"lpf:{c}",
+        )
+        for c in order
+    ]
+    has_evidence = data.get("evidence") or pv.kept_evidence
+    evidence = "📎 Ganti bukti dukung" if has_evidence else "📎 Bukti dukung"
+    return InlineKeyboardMarkup(
+        [
+            [keyboards.button("✅ Kirim", "lpok")],
+            faktor,
+            [keyboards.button(evidence, "lpb")],
+            [keyboards.button("✏️ Ubah angka", "lped"), keyboards.button("✖️ Batal", "lpx")],
+        ]
+    )
+
+
+async def _show_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The confirmation card, measured again from the stored value (it may have changed)."""
+    data = context.user_data
+    pv = await indicators.preview(
+        office(context), update.effective_user.id, data["ind"], value=Decimal(data["value"])
+    )
+    evidence = data["evidence"][1] if data.get("evidence") else pv.kept_evidence
+    text = messages_data.confirm_text(pv, data.get("pendukung"), data.get("penghambat"), evidence)
+    await reply(update, text, _card_markup(pv, data))
+    return CARD
 
 
 @guarded
-async def got_penghambat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def ask_faktor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    (code,) = callback_args(update)
+    await update.callback_query.edit_message_reply_markup(None)
+    context.user_data["asking"] = keyboards.FAKTOR_CODES[code]
+    await reply(update, messages_data.ASK_FAKTOR[code], BACK)
+    return FAKTOR
+
+
+@guarded
+async def got_faktor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     if await expired(update, context):
         return ConversationHandler.END
-    if update.message is not None:
-        context.user_data["penghambat"] = update.message.text.strip()[: indicators.MAX_FAKTOR]
-    else:
-        await update.callback_query.edit_message_reply_markup(None)
-    await reply(update, messages_data.ASK_EVIDENCE, SKIP)
+    data = context.user_data
+    data[data.pop("asking", "pendukung")] = update.message.text.strip()[: indicators.MAX_FAKTOR]
+    return await _show_card(update, context)
+
+
+@guarded
+async def ask_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    await update.callback_query.edit_message_reply_markup(None)
+    await reply(update, messages_data.ASK_EVIDENCE, BACK)
     return EVIDENCE
 
 
 @guarded
-async def got_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def back_to_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    await update.callback_query.edit_message_reply_markup(None)
+    context.user_data.pop("asking", None)
+    return await _show_card(update, context)
+
+
+@guarded
+async def got_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     if await expired(update, context):
         return ConversationHandler.END
     photo = update.message.photo[-1]
     if photo.file_size and photo.file_size > MAX_UPLOAD:
-        raise SopError("Foto lebih dari 20 MB. Kirim yang lebih kecil, atau tekan Lewati.")
+        raise SopError("Foto lebih dari 20 MB. Kirim yang lebih kecil, atau tekan Kembali.")
     name = f"Bukti {context.user_data.get('label', '')}.jpg".replace("#", "-")
     context.user_data["evidence"] = [photo.file_id, name, "image/jpeg"]
-    return await _confirm(update, context)
+    return await _show_card(update, context)
 
 
 @guarded
-async def got_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def got_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     if await expired(update, context):
         return ConversationHandler.END
     doc = update.message.document
     name = doc.file_name or "bukti"
     if doc.file_size and doc.file_size > MAX_UPLOAD:
-        raise SopError("File lebih dari 20 MB. Kirim yang lebih kecil, atau tekan Lewati.")
+        raise SopError("File lebih dari 20 MB. Kirim yang lebih kecil, atau tekan Kembali.")
     if PurePath(name).suffix.lower() not in DOCUMENT_TYPES:
         raise SopError(
             "Jenis file ini tidak diterima sebagai bukti. Kirim PDF, dokumen Word/Excel, "
-            "atau gambar JPG/PNG, atau tekan Lewati."
+            "atau gambar JPG/PNG, atau tekan Kembali."
         )
     context.user_data["evidence"] = [doc.file_id, name, doc.mime_type]
-    return await _confirm(update, context)
+    return await _show_card(update, context)
+
+
+async def _evidence(context: ContextTypes.DEFAULT_TYPE) -> DocInput | None:
+    """The evidence chosen on the card, downloaded only now that the figure is sent."""
+    if not context.user_data.get("evidence"):
+        return None
+    file_id, name, mime = context.user_data["evidence"]
+    telegram_file = await context.bot.get_file(file_id)
+    content = bytes(await telegram_file.download_as_bytearray())
+    return DocInput(content, name, mime, file_id)
 
 
 @guarded
-async def skip_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    await update.callback_query.edit_message_reply_markup(None)
-    context.user_data.pop("evidence", None)
-    return await _confirm(update, context)
-
-
-async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    data = context.user_data
-    pv = await indicators.preview(
-        office(context), update.effective_user.id, data["ind"], value=Decimal(data["value"])
-    )
-    evidence = data["evidence"][1] if data.get("evidence") else None
-    await reply(
-        update,
-        messages_data.confirm_text(pv, data.get("pendukung"), data.get("penghambat"), evidence),
-        keyboards.InlineKeyboardMarkup(
-            [
-                [keyboards.button("✅ Kirim", "lpok")],
-                [keyboards.button("✏️ Ubah angka", "lped"), keyboards.button("✖️ Batal", "lpx")],
-            ]
-        ),
-    )
-    return CONFIRM
-
-
-@guarded
-async def confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     if await expired(update, context):
         return ConversationHandler.END
     data = context.user_data
-    evidence = None
-    if data.get("evidence"):
-        file_id, name, mime = data["evidence"]
-        telegram_file = await context.bot.get_file(file_id)
-        content = bytes(await telegram_file.download_as_bytearray())
-        evidence = DocInput(content, name, mime, file_id)
-    o = office(context)
     result = await indicators.submit(
-        o,
+        office(context),
         update.effective_user.id,
         data["ind"],
         Decimal(data["value"]),
-        data.get("pendukung"),
-        data.get("penghambat"),
-        evidence,
+        version=data["ver"],
+        pendukung=data.get("pendukung"),
+        penghambat=data.get("penghambat"),
+        evidence=await _evidence(context),
     )
     kick(context)
     data.clear()
     await update.callback_query.edit_message_reply_markup(None)
+    await _tell_submitted(update, context, result)
+    return ConversationHandler.END
+
+
+async def _tell_submitted(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, result: Submitted
+) -> None:
+    """The stored figure; the next indicator of this PIC one tap away, if any is left."""
     opened = ""
     if result.done is not None:
         opened = opened_text(result.done, await calendar(context))
-    await reply(update, messages_data.submitted_text(result, opened))
-    return ConversationHandler.END
+    markup = None
+    if result.done is None and result.next_indicator_id is not None:
+        markup = keyboards.column([("📝 Indikator berikutnya", f"lp:{result.next_indicator_id}")])
+    await reply(update, messages_data.submitted_text(result, opened), markup)
 
 
 @guarded
@@ -280,24 +313,25 @@ def handlers() -> list:
                 CallbackQueryHandler(odd_no, pattern=r"^lpn$"),
                 MessageHandler(TYPED, use_buttons),
             ],
-            PENDUKUNG: [
-                MessageHandler(TYPED, got_pendukung),
-                CallbackQueryHandler(got_pendukung, pattern=r"^lps$"),
+            CARD: [
+                CallbackQueryHandler(confirmed, pattern=r"^lpok$"),
+                CallbackQueryHandler(ask_faktor, pattern=r"^lpf:[dh]$"),
+                CallbackQueryHandler(ask_evidence, pattern=r"^lpb$"),
+                CallbackQueryHandler(change_value, pattern=r"^lped$"),
+                CallbackQueryHandler(abort, pattern=r"^lpx$"),
+                # Evidence sent without pressing 📎 first is taken all the same.
+                MessageHandler(filters.PHOTO, got_photo),
+                MessageHandler(filters.Document.ALL, got_document),
+                MessageHandler(TYPED, use_buttons),
             ],
-            PENGHAMBAT: [
-                MessageHandler(TYPED, got_penghambat),
-                CallbackQueryHandler(got_penghambat, pattern=r"^lps$"),
+            FAKTOR: [
+                MessageHandler(TYPED, got_faktor),
+                CallbackQueryHandler(back_to_card, pattern=r"^lpc$"),
             ],
             EVIDENCE: [
                 MessageHandler(filters.PHOTO, got_photo),
                 MessageHandler(filters.Document.ALL, got_document),
-                CallbackQueryHandler(skip_evidence, pattern=r"^lps$"),
-                MessageHandler(TYPED, use_buttons),
-            ],
-            CONFIRM: [
-                CallbackQueryHandler(confirmed, pattern=r"^lpok$"),
-                CallbackQueryHandler(change_value, pattern=r"^lped$"),
-                CallbackQueryHandler(abort, pattern=r"^lpx$"),
+                CallbackQueryHandler(back_to_card, pattern=r"^lpc$"),
                 MessageHandler(TYPED, use_buttons),
             ],
         },

@@ -19,6 +19,7 @@ from bot.handlers.common import callback_args, guarded, kick, office, reply
 from bot.handlers.dialog import TYPED, dialog, expired, fresh_dialog
 from core import users
 from core.sop import Role
+from core.text import full_stop
 from core.users import NeedsReplaceConfirmation
 
 NAMA, NIP, JABATAN = range(3)
@@ -37,7 +38,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, users.AWAITING_APPROVAL)
         return
     await reply(
-        update, f"Halo, {escape(user.nama)}. " + messages.help_text(Role(user.role), admin, True)
+        update,
+        f"Halo, {escape(user.nama)}{full_stop(user.nama)} "
+        + messages.help_text(Role(user.role), admin, True),
     )
 
 
@@ -84,7 +87,7 @@ async def got_jabatan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
         jabatan,
     )
     kick(context)
-    await reply(update, messages.REGISTERED.format(nama=escape(data["nama"])))
+    await reply(update, messages.registration_sent(data["nama"]))
     data.clear()
     return ConversationHandler.END
 
@@ -116,7 +119,8 @@ async def _role_result(
         code = keyboards.CODE_OF[role]
         await reply(
             update,
-            f"{escape(role.label)} saat ini dijabat <b>{escape(result.current.nama)}</b>. "
+            f"{escape(role.label)} saat ini dijabat <b>{escape(result.current.nama)}</b>"
+            f"{full_stop(result.current.nama)} "
             f"Ganti dengan <b>{escape(result.user.nama)}</b>? {escape(result.current.nama)} "
             "akan menjadi ASN.",
             keyboards.column([("✅ Ya, ganti", f"regc:{user_id}:{code}")]),

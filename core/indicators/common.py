@@ -14,7 +14,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import engine
-from core.capaian import format_target
 from core.engine import Actor, SopError
 from core.indicator_notices import display_code, spec_of
 from core.measure import Measured, measure
@@ -61,7 +60,7 @@ class ReportItem:
     code: str
     indikator: str
     satuan: str
-    target: str
+    target: str  # with its unit, as the capaian uses it (core.measure.period_target_text)
     status: str | None
     realisasi: Decimal | None
     note: str | None
@@ -82,6 +81,12 @@ class Preview:
     warning: str | None
     measured: Measured
     current: Decimal | None
+    # The stored figure's version (0: none yet); sending is conditional on it.
+    version: int = 0
+    # What a correction keeps from the stored figure unless the ASN replaces it.
+    kept_pendukung: str | None = None
+    kept_penghambat: str | None = None
+    kept_evidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,29 @@ class Submitted:
     corrected: bool
     remaining: int
     done: Done | None
+    # The reporter's own indicators of the period still without a figure (or returned), and
+    # the first of them, so the answer can offer it instead of a generic "type /lapor".
+    mine_left: int = 0
+    next_indicator_id: int | None = None
+
+
+@dataclass(frozen=True)
+class MissingLine:
+    """An indicator that closing step 5 would record without a figure."""
+
+    code: str
+    indikator: str
+    pic: str
+
+
+@dataclass(frozen=True)
+class ClosingPreview:
+    """What /tutup_lapor (or its button) asks Tim SAKIP to confirm for one period."""
+
+    period_id: int
+    period: str
+    total: int
+    missing: tuple[MissingLine, ...]
 
 
 @dataclass(frozen=True)
@@ -126,11 +154,14 @@ class Idle:
 
 @dataclass(frozen=True)
 class Decided:
+    """A decision: `card` as it was shown when decided, the decision, who, when and the note."""
+
     card: Card
     valid: bool
     by: str
     at: datetime
     done: Done | None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -280,17 +311,7 @@ async def items_of(
             .order_by(col(Indicator.period_id), col(Indicator.position))
         )
     ).all()
-    shared_by_period: dict[int, set[str]] = {}
-    for pid in names:
-        kodes = (
-            await session.exec(
-                select(Indicator.kode)
-                .where(Indicator.period_id == pid)
-                .group_by(Indicator.kode)
-                .having(func.count() > 1)
-            )
-        ).all()
-        shared_by_period[pid] = set(kodes)
+    shared_by_period = {pid: await shared_in_period(session, pid) for pid in names}
     items = []
     for ind, fig in rows:
         period = names[ind.period_id]
@@ -304,7 +325,7 @@ async def items_of(
                 display_code(ind, ind.kode in shared_by_period[period.id]),
                 ind.indikator,
                 ind.satuan,
-                format_target(spec_of(ind).period_target(period.triwulan)),
+                spec_of(ind).period_target_text(period.triwulan),
                 status,
                 fig.realisasi if fig else None,
                 fig.note if fig else None,
@@ -312,6 +333,19 @@ async def items_of(
             )
         )
     return items
+
+
+async def shared_in_period(session: AsyncSession, period_id: int) -> set[str]:
+    """The kodes several indicators of the period share: those are shown as `kode#n`."""
+    kodes = (
+        await session.exec(
+            select(Indicator.kode)
+            .where(Indicator.period_id == period_id)
+            .group_by(Indicator.kode)
+            .having(func.count() > 1)
+        )
+    ).all()
+    return set(kodes)
 
 
 async def is_shared(session: AsyncSession, ind: Indicator) -> bool:
@@ -387,7 +421,7 @@ async def return_to_pic(
             "indicator_id": ind.id,
             "code": code,
             "indikator": ind.indikator,
-            "realisasi": format_exact(fig.realisasi) if fig.realisasi else "-",
+            "realisasi": "-" if fig.realisasi is None else format_exact(fig.realisasi),
             "satuan": ind.satuan,
             "note": note,
             "by": by.nama,

@@ -31,6 +31,7 @@ from core.indicators.common import (
 )
 from core.office import Office
 from core.sop import step
+from core.text import full_stop
 from core.transitions import (
     Choice,
     Done,
@@ -143,7 +144,7 @@ async def _refuse_stale(session: AsyncSession, fig: Figure, version: int) -> Non
         raise SopError("Angka ini baru saja diperbaiki ASN; periksa versi terbarunya (/evaluasi).")
     who = (await user_names(session)).get(fig.decided_by or 0, "anggota Tim lain")
     label = {VALID: "dinyatakan valid", RETURNED: "dikembalikan"}.get(fig.status, "diputuskan")
-    raise SopError(f"Angka ini sudah {label} oleh {who}.")
+    raise SopError(f"Angka ini sudah {label} oleh {who}{full_stop(who)}")
 
 
 async def decide_figure(
@@ -163,6 +164,8 @@ async def decide_figure(
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
         fig, ind, period = await _decidable(session, actor, figure_id)
+        # The card as it was shown: the decision's own version step is no change to the figure.
+        card = await _card(office, session, fig, ind, period)
         res = await session.exec(
             update(Figure)
             .where(col(Figure.id) == fig.id, Figure.version == version, Figure.status == REPORTED)
@@ -178,7 +181,6 @@ async def decide_figure(
         if res.rowcount != 1:
             await _refuse_stale(session, fig, version)
         await session.refresh(fig)
-        card = await _card(office, session, fig, ind, period)
         await audit(
             session,
             "validasi" if valid else "kembalikan",
@@ -204,7 +206,7 @@ async def decide_figure(
                 done = await complete_step(office, session, period, EVAL_STEP, actor, 0, now)
         else:
             await return_to_pic(session, period, ind, fig, card.code, note, user, now)
-        return Decided(card, valid, user.nama, now, done)
+        return Decided(card, valid, user.nama, now, done, fig.note)
 
 
 async def evidence(office: Office, telegram_id: int, figure_id: int) -> tuple[Document, bytes]:

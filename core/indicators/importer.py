@@ -122,9 +122,15 @@ async def import_kertas_kerja(
         period.id,
         indikator=len(result.indicators),
         program=programs,
+        baris_struktur=result.structure_rows,
         file=doc.file_name,
+    )
+    structure = (
+        f"; {result.structure_rows} baris struktur (tanpa indikator)"
+        if result.structure_rows
+        else ""
     )
     return (
         f"Kertas Kerja bersih: {len(result.indicators)} indikator, {programs} program, "
-        f"{pics} PIC. Indikator periode ini diganti dengan isi file ini."
+        f"{pics} PIC{structure}. Indikator periode ini diganti dengan isi file ini."
     )

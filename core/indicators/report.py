@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,6 +26,8 @@ from core.indicators.common import (
     REPORTED,
     RETURNED,
     VALID,
+    ClosingPreview,
+    MissingLine,
     Preview,
     ReportItem,
     Submitted,
@@ -39,6 +42,8 @@ from core.indicators.common import (
     open_run,
     periods_with_open,
     pick_period,
+    shared_in_period,
+    user_names,
 )
 from core.numbers import NumberError, check_for_unit, parse_number
 from core.office import Office
@@ -53,7 +58,7 @@ from core.transitions import (
 )
 from core.users import active_user, audit, to_actor
 from storage import queries
-from storage.models import Figure, Indicator, Period, StepRun, User
+from storage.models import Document, Figure, Indicator, Period, StepRun, User
 
 
 async def reporting_targets(session: AsyncSession, period_id: int) -> set[int]:
@@ -138,6 +143,9 @@ async def preview(
             value, confirm, warning = parsed.value, check.needs_confirmation, check.message
         earlier = await earlier_figures(session, period, [ind.ikode])
         shared = await is_shared(session, ind)
+        evidence = None
+        if fig is not None and fig.evidence_document_id is not None:
+            evidence = (await session.get(Document, fig.evidence_document_id)).file_name
         return Preview(
             ind.id,
             period.name,
@@ -149,6 +157,10 @@ async def preview(
             warning,
             measure_figure(office, ind, period, value, earlier),
             fig.realisasi if fig else None,
+            fig.version if fig else 0,
+            fig.faktor_pendukung if fig else None,
+            fig.faktor_penghambat if fig else None,
+            evidence,
         )
 
 
@@ -162,11 +174,14 @@ async def submit(
     telegram_id: int,
     indicator_id: int,
     value: Decimal,
+    *,
+    version: int,
     pendukung: str | None = None,
     penghambat: str | None = None,
     evidence: DocInput | None = None,
 ) -> Submitted:
-    """File (or correct) a figure; the last figure in ends step 5 by itself."""
+    """File (or correct) a figure, only over the `version` the confirmation card showed, so a
+    second press of Kirim cannot make a second version; the last figure in ends step 5."""
     now = office.clock()
     if evidence is not None:
         check_document(evidence)
@@ -178,10 +193,21 @@ async def submit(
         measured = measure_figure(office, ind, period, value, earlier)
         corrected = fig is not None
         was_returned = fig is not None and fig.status == RETURNED
-        if fig is None:
-            fig = Figure(indicator_id=ind.id, period_id=period.id, version=0)
+        values = {
+            "realisasi": value,
+            "faktor_pendukung": _clean_faktor(pendukung),
+            "faktor_penghambat": _clean_faktor(penghambat),
+            "status": REPORTED,
+            "version": version + 1,
+            "capaian": measured.capaian.raw,
+            "capaian_rule": measured.rule,
+            "reported_by": user.id,
+            "reported_at": now,
+            "decided_by": None,
+            "decided_at": None,
+        }
         if evidence is not None:
-            fig.evidence_document_id = (
+            values["evidence_document_id"] = (
                 await store_document(
                     office,
                     session,
@@ -192,15 +218,7 @@ async def submit(
                     uploaded_by=user.id,
                 )
             ).id
-        fig.realisasi = value
-        fig.faktor_pendukung = _clean_faktor(pendukung)
-        fig.faktor_penghambat = _clean_faktor(penghambat)
-        fig.status, fig.version = REPORTED, fig.version + 1
-        fig.capaian, fig.capaian_rule = measured.capaian.raw, measured.rule
-        fig.reported_by, fig.reported_at = user.id, now
-        fig.decided_by = fig.decided_at = None
-        session.add(fig)
-        await session.flush()
+        fig = await _write_figure(session, ind, period, fig, version, values)
         await audit(
             session,
             "perbaiki_realisasi" if corrected else "lapor_realisasi",
@@ -211,45 +229,100 @@ async def submit(
             nilai=format(value, "f"),
             versi=fig.version,
         )
+        code = display_code(ind, await is_shared(session, ind))
         if run.step_no == EVAL_STEP:
-            tim = [
-                u
-                for u in await queries.active_users(session=session, role=Role.TIM_SAKIP.value)
-                if u.id != user.id
-            ]
-            await enqueue_users(
-                session,
-                tim,
-                key=f"diperbaiki:{fig.id}:{fig.version}",
-                kind="figure_corrected",
-                payload={
-                    "period": period.name,
-                    "period_id": period.id,
-                    "code": display_code(ind, await is_shared(session, ind)),
-                    "indikator": ind.indikator,
-                    "by": user.nama,
-                    "returned": was_returned,
-                },
-                now=now,
-            )
+            await _tell_corrected(session, period, ind, fig, code, user, was_returned, now)
         remaining, done = 0, None
         if run.step_no == REPORT_STEP:
             remaining = await missing_count(session, period.id)
             if remaining == 0:
                 done = await complete_step(office, session, period, REPORT_STEP, actor, 0, now)
+        left = [] if done is not None else await _still_owed(session, period.id, user.id)
         prev = Preview(
-            ind.id,
-            period.name,
-            display_code(ind, await is_shared(session, ind)),
-            ind.indikator,
-            ind.satuan,
-            value,
-            False,
-            None,
-            measured,
-            None,
+            ind.id, period.name, code, ind.indikator, ind.satuan, value, False, None, measured,
+            None, fig.version,
+        )  # fmt: skip
+        return Submitted(prev, corrected, remaining, done, len(left), left[0] if left else None)
+
+
+async def _write_figure(
+    session: AsyncSession,
+    ind: Indicator,
+    period: Period,
+    fig: Figure | None,
+    version: int,
+    values: dict,
+) -> Figure:
+    """Insert the first figure or update the one the card showed; anything else is stale."""
+    stale = SopError(
+        "Realisasi indikator ini sudah terkirim atau berubah sejak Anda mengisinya. "
+        "Ketik /progres untuk melihat angka yang tercatat."
+    )
+    if fig is None:
+        if version != 0:
+            raise stale
+        fig = Figure(indicator_id=ind.id, period_id=period.id, **values)
+        session.add(fig)
+        try:
+            await session.flush()  # the unique indicator_id refuses a second first figure
+        except IntegrityError:
+            raise stale from None
+        return fig
+    res = await session.exec(
+        update(Figure).where(col(Figure.id) == fig.id, Figure.version == version).values(**values)
+    )
+    if res.rowcount != 1:
+        raise stale
+    await session.refresh(fig)
+    return fig
+
+
+async def _tell_corrected(
+    session: AsyncSession,
+    period: Period,
+    ind: Indicator,
+    fig: Figure,
+    code: str,
+    user: User,
+    was_returned: bool,
+    now: datetime,
+) -> None:
+    """During step 6 the other Tim SAKIP members hear that a figure changed."""
+    tim = [
+        u
+        for u in await queries.active_users(session=session, role=Role.TIM_SAKIP.value)
+        if u.id != user.id
+    ]
+    await enqueue_users(
+        session,
+        tim,
+        key=f"diperbaiki:{fig.id}:{fig.version}",
+        kind="figure_corrected",
+        payload={
+            "period": period.name,
+            "period_id": period.id,
+            "code": code,
+            "indikator": ind.indikator,
+            "by": user.nama,
+            "returned": was_returned,
+        },
+        now=now,
+    )
+
+
+async def _still_owed(session: AsyncSession, period_id: int, user_id: int) -> list[int]:
+    """This PIC's indicators of the period still without a figure or returned, in order."""
+    q = (
+        select(Indicator.id)
+        .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
+        .where(
+            Indicator.period_id == period_id,
+            Indicator.pic_user_id == user_id,
+            (col(Figure.id).is_(None)) | (Figure.status == RETURNED),
         )
-        return Submitted(prev, corrected, remaining, done)
+        .order_by(col(Indicator.position))
+    )
+    return list((await session.exec(q)).all())
 
 
 async def reporting_gaps(office: Office, telegram_id: int) -> list[tuple[int, str, int, int]]:
@@ -269,6 +342,32 @@ async def reporting_gaps(office: Office, telegram_id: int) -> list[tuple[int, st
         if not out:
             raise SopError(NO_REPORTING)
         return out
+
+
+async def closing_preview(office: Office, telegram_id: int, period_id: int) -> ClosingPreview:
+    """What closing step 5 of the period would record as missing, for Tim SAKIP to confirm."""
+    async with office.db.session() as session:
+        _require_closer(to_actor(await active_user(session, telegram_id), office))
+        open_now = await periods_with_open(session, (REPORT_STEP,))
+        period = next((p for p, _ in open_now if p.id == period_id), None)
+        if period is None:
+            raise SopError(NO_REPORTING)
+        total = (
+            await session.exec(
+                select(func.count()).select_from(Indicator).where(Indicator.period_id == period.id)
+            )
+        ).one()
+        shared = await shared_in_period(session, period.id)
+        names = await user_names(session)
+        missing = tuple(
+            MissingLine(
+                display_code(ind, ind.kode in shared),
+                ind.indikator,
+                names.get(ind.pic_user_id or 0, "-"),
+            )
+            for ind in await _missing_indicators(session, period.id)
+        )
+        return ClosingPreview(period.id, period.name, total, missing)
 
 
 async def close_reporting(
@@ -303,14 +402,7 @@ async def _record_missing(
     session: AsyncSession, period: Period, user: User, now: datetime
 ) -> list[Indicator]:
     """Indicators without a figure get a missing one, so the recap says why it is empty."""
-    missing = (
-        await session.exec(
-            select(Indicator)
-            .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
-            .where(Indicator.period_id == period.id, col(Figure.id).is_(None))
-            .order_by(col(Indicator.position))
-        )
-    ).all()
+    missing = await _missing_indicators(session, period.id)
     for ind in missing:
         session.add(
             Figure(
@@ -326,6 +418,17 @@ async def _record_missing(
     return list(missing)
 
 
+async def _missing_indicators(session: AsyncSession, period_id: int) -> list[Indicator]:
+    """The period's indicators without any figure, in Kertas Kerja order."""
+    rows = await session.exec(
+        select(Indicator)
+        .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
+        .where(Indicator.period_id == period_id, col(Figure.id).is_(None))
+        .order_by(col(Indicator.position))
+    )
+    return list(rows.all())
+
+
 async def _tell_closed(
     session: AsyncSession,
     period: Period,
@@ -336,6 +439,7 @@ async def _tell_closed(
 ) -> None:
     """Each PIC learns which of their indicators were closed without a figure."""
     grouped = by_pic(missing)
+    shared = await shared_in_period(session, period.id)
     for pic in (await users_by_id(session, grouped)).values():
         await enqueue_users(
             session,
@@ -345,7 +449,9 @@ async def _tell_closed(
             payload={
                 "period": period.name,
                 "by": user.nama,
-                "items": [[i.ikode, i.indikator] for i in grouped[pic.id][:30]],
+                "items": [
+                    [display_code(i, i.kode in shared), i.indikator] for i in grouped[pic.id][:30]
+                ],
                 "total": len(grouped[pic.id]),
             },
             now=now,

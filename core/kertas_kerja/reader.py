@@ -20,8 +20,10 @@ from core.kertas_kerja.schema import (
     CHOICES,
     COLUMNS,
     DATA_SHEET,
+    INDICATOR_FIELDS,
     INVALID,
     TW_FIELDS,
+    UNIT_FIELDS,
     XLSX_HINT,
     Column,
     ParsedRow,
@@ -220,7 +222,7 @@ def _rows(
                     DATA_SHEET,
                     None,
                     None,
-                    f"Terlalu banyak baris indikator: lebih dari {limit}; batasnya {limit} baris.",
+                    f"Terlalu banyak baris: lebih dari {limit}; batasnya {limit} baris.",
                 )
             )
             return
@@ -308,11 +310,15 @@ def _parse_row(
 ) -> ParsedRow:
     ctx = RowContext(excel_row, errors)
     values: dict[str, Any] = {}
-    cells: dict[str, _Raw] = {}
+    empty = _Raw(None, None, False, False)
+    cells = {
+        spec.field: raws[columns[spec.field]] if columns[spec.field] < len(raws) else empty
+        for spec in COLUMNS
+    }
+    without_indicator = not _filled(cells["indikator"])
+    structure = without_indicator and _check_structure_row(cells, ctx)
     for spec in COLUMNS:
-        index = columns[spec.field]
-        raw = raws[index] if index < len(raws) else _Raw(None, None, False, False)
-        cells[spec.field] = raw
+        raw = cells[spec.field]
         if raw.uncached_formula:
             ctx.add(spec, "Rumus tanpa nilai tersimpan; buka file di Excel lalu simpan ulang.")
             values[spec.field] = INVALID
@@ -322,7 +328,7 @@ def _parse_row(
             values[spec.field] = INVALID
             continue
         if raw.value is None:
-            if spec.required:
+            if spec.required and not (without_indicator and spec.field not in UNIT_FIELDS):
                 ctx.add(spec, f"{spec.header} wajib diisi.")
                 values[spec.field] = INVALID
             else:
@@ -341,7 +347,29 @@ def _parse_row(
         text, number = _read_target(cells[name], spec, tipe, ctx)
         values[name] = text
         numbers[name] = number
-    return ParsedRow(excel_row, values, numbers)
+    return ParsedRow(excel_row, values, numbers, structure)
+
+
+def _filled(raw: _Raw) -> bool:
+    return raw.value is not None or raw.uncached_formula
+
+
+def _check_structure_row(cells: Mapping[str, _Raw], ctx: RowContext) -> bool:
+    """A row without Indikator is a structure row only if every indicator cell is empty too;
+    otherwise one error says which cells to empty (instead of one per missing column)."""
+    filled = [BY_FIELD[name].header for name in INDICATOR_FIELDS if _filled(cells[name])]
+    if not filled:
+        return True
+    shown = ", ".join(f'"{header}"' for header in filled[:3])
+    if len(filled) > 3:
+        shown += f" dan {len(filled) - 3} kolom lain"
+    ctx.add(
+        BY_FIELD["indikator"],
+        f"Indikator kosong, tetapi kolom {shown} terisi. Isi Indikator bila baris ini "
+        "indikator; bila baris ini hanya menempatkan program/kegiatan/sub kegiatan dalam "
+        "pohon (baris struktur), kosongkan kolom-kolom itu.",
+    )
+    return False
 
 
 def _read_text(raw: _Raw, spec: Column, ctx: RowContext) -> Any:

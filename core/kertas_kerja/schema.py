@@ -65,7 +65,15 @@ COLUMNS: tuple[Column, ...] = (
         42,
         "Nama program, kegiatan atau sub kegiatan; sama persis pada setiap baris berkode sama.",
     ),
-    Column("Indikator", "indikator", True, "text", 45, "Rumusan indikator kinerja (SMART)."),
+    Column(
+        "Indikator",
+        "indikator",
+        True,
+        "text",
+        45,
+        "Rumusan indikator kinerja (SMART). Kosong bersama semua kolom indikator lain: baris "
+        "struktur (lihat petunjuk).",
+    ),
     Column("Jenis", "jenis", True, "choice", 10, "IKU, IKI atau Lainnya."),
     Column("Satuan", "satuan", True, "text", 12, "Misalnya %, persen, orang, dokumen, kasus."),
     Column(
@@ -128,6 +136,10 @@ COLUMNS: tuple[Column, ...] = (
 )
 BY_FIELD = {column.field: column for column in COLUMNS}
 TW_FIELDS = ("target_tw1", "target_tw2", "target_tw3", "target_tw4")
+UNIT_FIELDS = frozenset({"level", "kode", "nama", "pagu", "realisasi_anggaran"})
+"""Columns that describe the program/kegiatan/sub kegiatan itself; a structure row fills only
+these, every other column belongs to an indicator."""
+INDICATOR_FIELDS = tuple(column.field for column in COLUMNS if column.field not in UNIT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -187,11 +199,15 @@ class Unit:
 
 @dataclass(frozen=True)
 class ParseResult:
-    """Indicators and units only when the whole file is clean; otherwise only errors."""
+    """Indicators and units only when the whole file is clean; otherwise only errors.
+
+    `structure_rows` counts the rows that only place a unit in the tree (no indicator).
+    """
 
     indicators: list[IndicatorRow] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    structure_rows: int = 0
 
     @property
     def ok(self) -> bool:
@@ -223,9 +239,12 @@ def norm_header(text: str) -> str:
 
 @dataclass
 class ParsedRow:
+    """A row as read; `structure` when it names a unit without an indicator."""
+
     row: int
     values: dict[str, Any]
     target_numbers: dict[str, Decimal | None]
+    structure: bool = False
 
 
 class _Invalid:

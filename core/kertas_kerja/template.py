@@ -18,12 +18,16 @@ from core.kertas_kerja.schema import (
     EXAMPLE_PIC_NIP,
     GUIDE_SHEET,
     TEMPLATE_ROWS,
+    UNIT_FIELDS,
+    Column,
 )
 from core.xlsx_safe import set_text, wrapped_height
 
 _PROGRAM = "Program Pelatihan Kerja dan Produktivitas Tenaga Kerja"
 _KEGIATAN = "Pelaksanaan Pelatihan berdasarkan Unit Kompetensi"
 _SUB = "Proses Pelaksanaan Pendidikan dan Pelatihan Keterampilan bagi Pencari Kerja"
+_KEGIATAN_LPK = "Pembinaan Lembaga Pelatihan Kerja Swasta"
+_SUB_LPK = "Pengawasan dan Pembinaan Lembaga Pelatihan Kerja Swasta"
 
 # fmt: off
 _EXAMPLES: tuple[tuple[Any, ...], ...] = (
@@ -46,46 +50,75 @@ _EXAMPLES: tuple[tuple[Any, ...], ...] = (
      "Jumlah pencari kerja yang dilatih keterampilan", "Lainnya", "orang",
      120, 30, 30, 30, 30, "Positif", "Angka", "Kumulatif",
      "Jumlah pencari kerja peserta pelatihan", 250_000_000, None, "Daftar hadir pelatihan"),
+    # A structure row: the kegiatan has no indicator of its own, its sub kegiatan has one.
+    ("Kegiatan", "2.07.03.2.02", _KEGIATAN_LPK),
+    ("Sub Kegiatan", "2.07.03.2.02.0001", _SUB_LPK,
+     "Jumlah lembaga pelatihan kerja swasta yang dibina", "Lainnya", "lembaga",
+     12, 3, 3, 3, 3, "Positif", "Angka", "Kumulatif",
+     "Jumlah LPK swasta yang dikunjungi dan dibina", 75_000_000, None, "Laporan pembinaan LPK"),
 )
 # fmt: on
 
 
 def _example_rows() -> list[tuple[Any, ...]]:
-    """Rows that form a valid little tree, so parsing the template itself yields no error."""
-    return [(*row, EXAMPLE_PIC_NIP) for row in _EXAMPLES]
+    """Rows that form a valid little tree, so parsing the template itself yields no error:
+    indicator rows get the example PIC, structure rows (level, kode, nama) stay empty."""
+    return [
+        (*row, EXAMPLE_PIC_NIP) if len(row) > 3 else (*row, *[None] * (len(COLUMNS) - 3))
+        for row in _EXAMPLES
+    ]
 
 
 def _guide_lines() -> list[str]:
     return [
         "Petunjuk Pengisian Kertas Kerja Pengukuran Data Kinerja",
         "",
-        '1. Isi sheet "Data". Satu baris = satu indikator. Baris 1 (judul kolom) jangan diubah.',
-        "2. Level Program untuk indikator program (outcome), Kegiatan untuk indikator kegiatan, "
-        "Sub Kegiatan untuk indikator sub kegiatan.",
-        "3. Hubungan Program → Kegiatan → Sub Kegiatan dibaca dari KODE: kode Kegiatan diawali "
+        '1. Isi sheet "Data". Ada dua macam baris: BARIS INDIKATOR (satu baris = satu '
+        "indikator) dan BARIS STRUKTUR (program, kegiatan atau sub kegiatan tanpa indikator "
+        "sendiri). Baris 1 (judul kolom) jangan diubah.",
+        "2. Baris indikator: isi semua kolom yang wajib, termasuk target dan PIC. Level Program "
+        "untuk indikator program (outcome, sesuai Perjanjian Kinerja), Kegiatan untuk indikator "
+        "kegiatan, Sub Kegiatan untuk indikator sub kegiatan. Contoh: Level Sub Kegiatan, Kode "
+        f"2.07.03.2.02.0001, Nama {_SUB_LPK}, Indikator Jumlah lembaga pelatihan kerja swasta "
+        "yang dibina, Jenis Lainnya, Satuan lembaga, Target Tahunan 12, Target TW I–IV 3, "
+        f"Polaritas Positif, Tipe Target Angka, Konsolidasi Kumulatif, PIC {EXAMPLE_PIC_NIP}.",
+        "3. Baris struktur: isi hanya Level, Kode dan Nama (baris Sub Kegiatan boleh ditambah "
+        "Pagu dan Realisasi Anggaran); kosongkan Indikator dan semua kolom indikator lainnya, "
+        "termasuk PIC. Baris ini hanya menempatkan unit di pohon program: tidak perlu PIC, "
+        "tidak ada yang melaporkan atau mengevaluasi apa pun untuknya. Contoh: Level Kegiatan, "
+        f"Kode 2.07.03.2.02, Nama {_KEGIATAN_LPK}, kolom lain kosong. Bila Indikator kosong "
+        "tetapi kolom indikator lain terisi, baris ditolak: isi Indikatornya atau kosongkan "
+        "kolom itu. Satu kode boleh punya baris struktur dan baris indikator; file tanpa satu "
+        "indikator pun ditolak.",
+        "4. Capaian program/kegiatan/sub kegiatan: bila punya indikator sendiri, capaiannya "
+        "rata-rata capaian indikatornya sendiri (seperti dilaporkan di LKjIP); bila tidak, "
+        "rata-rata capaian kegiatan/sub kegiatan di bawahnya. Rekap menampilkan keduanya bila "
+        "keduanya ada, dan menyebut mana yang menentukan predikat.",
+        "5. Hubungan Program → Kegiatan → Sub Kegiatan dibaca dari KODE: kode Kegiatan diawali "
         "kode Programnya ditambah titik, kode Sub Kegiatan diawali kode Kegiatannya ditambah "
         "titik. Contoh: Program 2.07.03, Kegiatan 2.07.03.2.01, Sub Kegiatan 2.07.03.2.01.0001. "
         "Setiap Kegiatan harus punya baris Program, setiap Sub Kegiatan harus punya baris "
-        "Kegiatan. Urutan baris bebas.",
-        "4. Satu kode boleh punya beberapa indikator (beberapa baris berkode sama, nama sama). "
+        "Kegiatan (baris struktur pun cukup). Urutan baris bebas.",
+        "6. Satu kode boleh punya beberapa indikator (beberapa baris berkode sama, nama sama). "
         "Bot menomori indikatornya menurut urutan baris: 2.07.03#1, 2.07.03#2, dst. Pertahankan "
         "urutan ini dari triwulan ke triwulan agar perbandingan antarperiode tepat. Indikator "
         "yang sama persis pada kode yang sama tidak boleh ditulis dua kali.",
-        "5. Angka: tulis 1234,5 atau 1.234,5 atau 1234.5. Persen ditulis angkanya saja (85 untuk "
+        "7. Angka: tulis 1234,5 atau 1.234,5 atau 1234.5. Persen ditulis angkanya saja (85 untuk "
         "85%); sel berformat persen juga dibaca benar. Target Rentang ditulis 80-90, 80–90 atau "
         "80 s.d. 90 (batas bawah ≤ batas atas).",
-        "6. Target TW I–IV: isi keempatnya atau kosongkan semuanya (jika indikator hanya diukur "
+        "8. Target TW I–IV: isi keempatnya atau kosongkan semuanya (jika indikator hanya diukur "
         "tahunan). Pada konsolidasi Kumulatif, target TW adalah target triwulan itu saja; pada "
         "Nilai Akhir, target TW adalah nilai yang ingin dicapai pada akhir triwulan itu.",
-        "7. PIC adalah NIP ASN penanggung jawab yang SUDAH mendaftar di bot. Ketik NIP sebagai "
+        "9. PIC adalah NIP ASN penanggung jawab yang SUDAH mendaftar di bot. Ketik NIP sebagai "
         "teks (kolom ini sudah berformat teks) agar 18 digitnya tidak dibulatkan Excel.",
-        "8. Pagu dan Realisasi Anggaran diisi hanya pada baris Sub Kegiatan (dalam rupiah, "
-        "tanpa Rp); Kegiatan dan Program dijumlahkan otomatis.",
-        "9. Batas: satu file paling besar 20 MB dan paling banyak 5.000 baris indikator. Kirim "
+        "10. Pagu dan Realisasi Anggaran diisi hanya pada baris Sub Kegiatan, baris indikator "
+        "maupun baris struktur (dalam rupiah, tanpa Rp); Kegiatan dan Program dijumlahkan "
+        "otomatis.",
+        "11. Batas: satu file paling besar 20 MB dan paling banyak 5.000 baris. Kirim "
         "dalam format Excel Workbook (.xlsx); file .xls, .ods atau .csv ditolak.",
-        "10. Rumus boleh dipakai, asalkan file disimpan dari Excel/LibreOffice (agar hasil "
+        "12. Rumus boleh dipakai, asalkan file disimpan dari Excel/LibreOffice (agar hasil "
         "rumusnya ikut tersimpan).",
-        "11. Hapus baris contoh di sheet Data sebelum mengisi. File diperiksa utuh: bila ada "
+        "13. Hapus baris contoh di sheet Data sebelum mengisi. File diperiksa utuh: bila ada "
         "kesalahan, bot menyebut sheet, baris dan kolomnya, dan tidak ada yang disimpan "
         "sampai file bersih.",
         "",
@@ -132,7 +165,7 @@ def _fill_guide(ws: Any) -> None:
     for spec in COLUMNS:
         values = (
             spec.header,
-            "Ya" if spec.required else "Tidak",
+            _required_text(spec),
             spec.guide,
             " / ".join(CHOICES.get(spec.field, ())),
         )
@@ -147,7 +180,14 @@ def _fill_guide(ws: Any) -> None:
     ws.freeze_panes = "A2"
 
 
-_GUIDE_WIDTHS = (34.0, 10.0, 70.0, 26.0)
+_GUIDE_WIDTHS = (34.0, 14.0, 70.0, 26.0)
+
+
+def _required_text(spec: Column) -> str:
+    """Indicator columns are required on indicator rows only; structure rows leave them empty."""
+    if not spec.required:
+        return "Tidak"
+    return "Ya" if spec.field in UNIT_FIELDS else "Ya (baris indikator)"
 
 
 def _print_landscape(ws: Any) -> None:

@@ -83,6 +83,17 @@ def check_file(
                 )
             )
     parents = _resolve_parents(parsed, first_of_kode, errors)
+    if not errors and all(item.structure for item in parsed):
+        errors.append(
+            RowError(
+                DATA_SHEET,
+                None,
+                None,
+                f"Kertas Kerja belum berisi indikator: {len(parsed)} baris semuanya baris "
+                "struktur (tanpa Indikator). Isi paling sedikit satu indikator beserta target "
+                "dan PIC-nya.",
+            )
+        )
     if errors:
         return ParseResult(errors=_sorted(errors))
     return _build_result(parsed, parents, budget)
@@ -167,6 +178,7 @@ def _build_result(
     parents: Mapping[str, str | None],
     budget: Mapping[str, Mapping[str, tuple[Decimal, int]]],
 ) -> ParseResult:
+    """Units from every row (first row of a kode), indicators from the rows that have one."""
     counters: dict[str, int] = {}
     indicators: list[IndicatorRow] = []
     units: dict[str, Unit] = {}
@@ -174,6 +186,12 @@ def _build_result(
         v = item.values
         kode: str = v["kode"]
         level: Level = v["level"]
+        pagu = budget["pagu"].get(kode, (None, 0))[0]
+        realisasi = budget["realisasi_anggaran"].get(kode, (None, 0))[0]
+        if kode not in units:
+            units[kode] = Unit(level, kode, v["nama"], parents.get(kode), pagu, realisasi)
+        if item.structure:
+            continue
         counters[kode] = counters.get(kode, 0) + 1
         chain = [kode]
         while (parent := parents.get(chain[-1])) is not None:
@@ -181,10 +199,6 @@ def _build_result(
         by_level = dict(
             zip(("Program", "Kegiatan", "Sub Kegiatan")[: len(chain)], reversed(chain), strict=True)
         )
-        pagu = budget["pagu"].get(kode, (None, 0))[0]
-        realisasi = budget["realisasi_anggaran"].get(kode, (None, 0))[0]
-        if kode not in units:
-            units[kode] = Unit(level, kode, v["nama"], parents.get(kode), pagu, realisasi)
         indicators.append(
             IndicatorRow(
                 row=item.row,
@@ -216,4 +230,8 @@ def _build_result(
                 sub_kegiatan_kode=by_level.get("Sub Kegiatan"),
             )
         )
-    return ParseResult(indicators=indicators, units=list(units.values()))
+    return ParseResult(
+        indicators=indicators,
+        units=list(units.values()),
+        structure_rows=sum(1 for item in parsed if item.structure),
+    )

@@ -16,6 +16,7 @@ from core.xlsx_safe import fit_width
 TITLE = "Analisis"
 FREEZE, HEADER_ROW = "A3", None
 
+NOT_REPORTED = "Tidak dilaporkan (tanpa realisasi)"
 BELOW_HEADERS = (
     "No",
     "Kode",
@@ -115,7 +116,7 @@ def _without_capaian(data: RecapInput, st: Styles, widths: Sequence[float]) -> I
         widths,
     )
     for index, row in enumerate(missing, 1):
-        reason = row.na_reason or ("Belum ada realisasi" if row.realisasi is None else "")
+        reason = NOT_REPORTED if row.missing else (row.na_reason or "")
         cells = [
             st.number(index, "int"),
             st.text(row.kode, "text"),
@@ -144,7 +145,10 @@ def _per_predikat(data: RecapInput, st: Styles, widths: Sequence[float]) -> Iter
             st.number(count, "int"),
             st.number(share, "pct"),
         ]
-    yield [None, st.text("Jumlah", "label"), st.number(total, "int")]
+    yield [None, st.text("Jumlah berpredikat", "label"), st.number(total, "int")]
+    yield [None, st.text("N/A (tanpa capaian, mis. target 0)", "text"), st.number(data.n_na, "int")]
+    yield [None, st.text(NOT_REPORTED, "text"), st.number(data.n_missing, "int")]
+    yield [None, st.text("Jumlah indikator", "label"), st.number(len(data.rows), "int")]
 
 
 def _compared(data: RecapInput, st: Styles, widths: Sequence[float]) -> Iterator[Row]:

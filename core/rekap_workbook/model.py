@@ -16,7 +16,8 @@ class IndicatorResult:
     `target` is a number when the target is one value (written as a number beside the
     realisasi) and the display text of a range (`80–90`). `capaian` is the raw value,
     `capaian_capped` the one used for predikat and averages; `previous_capaian` is the previous
-    period's capped capaian of the same kode, if any.
+    period's capped capaian of the same kode, if any. `missing`: no realisation was ever
+    reported (counted apart from N/A such as target 0).
     """
 
     kode: str
@@ -37,11 +38,18 @@ class IndicatorResult:
     status: str = ""
     note: str = ""
     previous_capaian: Decimal | None = None
+    missing: bool = False
 
 
 @dataclass(frozen=True)
 class TreeNode:
-    """A program (depth 0), kegiatan (1) or sub kegiatan (2), listed in tree order."""
+    """A program (depth 0), kegiatan (1) or sub kegiatan (2), listed in tree order.
+
+    `capaian` (and its predikat) is `own_capaian` when the unit has indicators of its own,
+    else `children_capaian`; `basis` says which, in Indonesian. `n_indicators` counts real
+    indicators (its own and those below), `n_na` those without capaian for a reason such as
+    target 0, `n_missing` those never reported.
+    """
 
     level: str
     kode: str
@@ -55,6 +63,10 @@ class TreeNode:
     realisasi_anggaran: Decimal | None = None
     serapan: Decimal | None = None
     efisiensi: Decimal | None = None
+    own_capaian: Decimal | None = None
+    children_capaian: Decimal | None = None
+    basis: str = ""
+    n_missing: int = 0
 
 
 @dataclass(frozen=True)
@@ -82,3 +94,5 @@ class RecapInput:
     predikat_colors: Mapping[str, str] | None = None
     previous_period: str | None = None
     timezone: str = "Asia/Jakarta"
+    n_na: int = 0
+    n_missing: int = 0

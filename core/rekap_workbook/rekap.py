@@ -19,8 +19,12 @@ HEADERS = (
     "Program / Kegiatan / Sub Kegiatan",
     "Capaian (%)",
     "Predikat",
+    "Dasar Capaian dan Predikat",
+    "Capaian Indikator Sendiri (%)",
+    "Rata-rata Capaian di Bawahnya (%)",
     "Jumlah Indikator",
     "Indikator N/A",
+    "Tidak Dilaporkan",
     "Pagu (Rp)",
     "Realisasi Anggaran (Rp)",
     "Serapan (%)",
@@ -36,6 +40,10 @@ def widths(data: RecapInput) -> list[float]:
         fit_width("", (n.nama for n in tree), minimum=40, maximum=70),
         12,
         15,
+        fit_width("", (n.basis for n in tree), minimum=24, maximum=40),
+        13,
+        13,
+        11,
         11,
         11,
         18,
@@ -60,15 +68,29 @@ def rows(data: RecapInput, st: Styles, zone: ZoneInfo, widths: Sequence[float]) 
             st.text(node.nama, tint(f"name{depth}", band)),
             st.number(node.capaian, tint("pct", band)),
             st.text(band or "N/A", tint("text", band)),
+            st.text(node.basis, tint("wrap", band)),
+            st.number(node.own_capaian, tint("pct", band)),
+            st.number(node.children_capaian, tint("pct", band)),
             st.number(node.n_indicators, tint("int", band)),
             st.number(node.n_na, tint("int", band)),
+            st.number(node.n_missing, tint("int", band)),
             st.number(node.pagu, tint("money", band)),
             st.number(node.realisasi_anggaran, tint("money", band)),
             st.number(node.serapan, tint("pct", band)),
             st.number(node.efisiensi, tint("ratio", band)),
         ]
-        yield fit(cells, [(node.nama, widths[2] - 3 * depth)])
+        yield fit(cells, [(node.nama, widths[2] - 3 * depth), (node.basis, widths[5])])
     if not data.tree:
         yield [None, None, st.text("Belum ada indikator.")]
     yield []
-    yield [None, None, st.text("Efisiensi = capaian ÷ serapan anggaran.", "subtitle")]
+    for note in NOTES:
+        yield [None, None, st.text(note, "subtitle")]
+
+
+NOTES = (
+    "Capaian program/kegiatan/sub kegiatan = rata-rata capaian indikatornya sendiri bila ada; "
+    "bila tidak ada, rata-rata capaian di bawahnya. Kolom Dasar menyebut mana yang dipakai.",
+    "Indikator N/A = tanpa capaian (misalnya target 0); Tidak Dilaporkan = realisasinya tidak "
+    "pernah dilaporkan. Keduanya tidak ikut dirata-rata.",
+    "Efisiensi = capaian ÷ serapan anggaran.",
+)
