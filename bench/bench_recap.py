@@ -1,5 +1,5 @@
 """Recap workbook for a whole regency: 10,000 indicators in 40 programs, from the database to the
-finished file (load, capaian, the four sheets, the chart) in one process; SQLite and PostgreSQL.
+finished file (load, capaian, the five sheets, the chart) in one process; SQLite and PostgreSQL.
 
 The database holds two periods of one year with the same 10,000 indicators: Triwulan I, all
 figures validated, and Triwulan II, the one recapped, so the kumulatif indicators sum TW I and
@@ -8,8 +8,8 @@ targets, kumulatif and nilai akhir, a few zero targets and missing figures, pagu
 kegiatan.
 
 Each measurement runs in a fresh process (the database is filled by another one), so the peak
-RSS is the recap's alone: reported with the imports (Python, SQLAlchemy, openpyxl, matplotlib)
-and without their baseline (peak minus the RSS right after the imports); wall time likewise
+RSS is the recap's alone: reported with the imports (Python, SQLAlchemy, XlsxWriter, openpyxl,
+matplotlib) and without their baseline (peak minus the RSS right after the imports); wall time likewise
 from process start and from after the imports.
 
     .venv/bin/python bench/bench_recap.py [--indicators 10000] [--programs 40] [--repeat 3]
@@ -324,7 +324,7 @@ def report(r: dict) -> str:
     phases = ", ".join(f"{k} {v:.2f} s" for k, v in b["phases"].items())
     return (
         f"{r['backend']}: {b['indicators']:,} indicators (filled in {r['fill_s']:.1f} s)\n"
-        f"  recap (load → capaian → 4 sheets → chart): median {r['median_build_s']:.2f} s, "
+        f"  recap (load → capaian → 5 sheets → chart): median {r['median_build_s']:.2f} s, "
         f"best {b['build_s']:.2f} s ({phases})\n"
         f"  with imports (process start → file): median {r['median_total_s']:.2f} s "
         f"(imports {b['import_s']:.2f} s)\n"

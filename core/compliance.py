@@ -1,7 +1,7 @@
 """SOP compliance (Mutu Baku): each step's standard time against the working time it took.
 
-One builder serves /kepatuhan and the recap workbook's Info sheet: `period_compliance` reads
-a period's step runs, `averages` the same over every finished period, and `table` turns a
+One builder serves /kepatuhan and the recap workbook's Kepatuhan SOP sheet: `period_compliance`
+reads a period's step runs, `averages` the same over every finished period, and `table` turns a
 report into headers plus rows of plain values (str, int, aware datetime, None) that
 core.rekap_workbook.ComplianceTable takes as they are (`workbook_table`).
 
@@ -285,7 +285,7 @@ def average_table(hist: History) -> tuple[tuple[str, ...], list[list[object]]]:
 
 
 def workbook_table(report: PeriodCompliance) -> ComplianceTable:
-    """The recap workbook's Info sheet table."""
+    """The table of the recap workbook's Kepatuhan SOP sheet."""
     headers, rows = table(report)
     return ComplianceTable(headers=headers, rows=tuple(tuple(r) for r in rows))
 

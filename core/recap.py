@@ -47,6 +47,7 @@ from core.indicators import (
 from core.measure import measure, rules_text
 from core.office import Office
 from core.rekap_workbook import (
+    SHEETS,
     ComplianceTable,
     IndicatorResult,
     RecapInput,
@@ -173,7 +174,7 @@ async def load(office: Office, session: AsyncSession, period: Period) -> RecapSo
         earlier=earlier,
         now=office.clock(),
     )
-    # One compliance builder serves /kepatuhan and the workbook's Info sheet.
+    # One compliance builder serves /kepatuhan and the workbook's Kepatuhan SOP sheet.
     cal = await office.calendar(session)
     source.timezone = cal.config.timezone
     source.compliance = workbook_table(await period_compliance(session, period.id, cal, source.now))
@@ -278,7 +279,7 @@ def compute(src: RecapSource, rules: CapaianRules, generated_by: str) -> RecapIn
                 nama=ind.nama,
                 indikator=ind.indikator,
                 satuan=ind.satuan,
-                target=format_target(m.target),
+                target=m.target if isinstance(m.target, Decimal) else format_target(m.target),
                 realisasi=m.compared,
                 capaian=c.raw,
                 capaian_capped=c.capped,
@@ -435,7 +436,7 @@ async def build(
         )
     await say(f"menghitung capaian {len(src.indicators)} indikator")
     data = await asyncio.to_thread(compute, src, office.rules, generated_by)
-    await say("menyusun workbook (4 sheet)")
+    await say(f"menyusun workbook ({len(SHEETS)} sheet)")
     workbook = await asyncio.to_thread(build_recap, data)
     await say("membuat grafik")
     chart = await asyncio.to_thread(build_chart, data)

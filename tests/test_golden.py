@@ -114,16 +114,16 @@ TW2_ROWS = [
 # 1.03#1 has no TW targets: it is measured against the annual target (90) and reported 90.
 
 EXPECTED = {
-    # kode shown: (target, realisasi compared, raw, capped, predikat)
-    "1.02#1": ("80", 60, 75, 75, "Sedang"),
-    "1.02.01": ("100", 110, 110, 110, "Sangat Tinggi"),
+    # kode shown: (target: a number, a range as text; realisasi compared, raw, capped, predikat)
+    "1.02#1": (80, 60, 75, 75, "Sedang"),
+    "1.02.01": (100, 110, 110, 110, "Sangat Tinggi"),
     "1.02#2": ("4,5–5", Decimal("5.5"), 90, 90, "Tinggi"),
-    "1.02.01.0001#1": ("10", 15, 150, 120, "Sangat Tinggi"),
-    "1.02.01.0001#2": ("0", 3, None, None, None),
-    "1.02.01.0002#1": ("0", 0, 100, 100, "Sangat Tinggi"),
-    "1.02.01.0002#2": ("20", None, None, None, None),
-    "1.03": ("90", 90, 100, 100, "Sangat Tinggi"),
-    "1.03.01": ("10", 12, 80, 80, "Tinggi"),
+    "1.02.01.0001#1": (10, 15, 150, 120, "Sangat Tinggi"),
+    "1.02.01.0001#2": (0, 3, None, None, None),
+    "1.02.01.0002#1": (0, 0, 100, 100, "Sangat Tinggi"),
+    "1.02.01.0002#2": (20, None, None, None, None),
+    "1.03": (90, 90, 100, 100, "Sangat Tinggi"),
+    "1.03.01": (10, 12, 80, 80, "Tinggi"),
 }
 TREE = {
     # kode: (capaian, predikat, indicators, N/A, not reported, pagu, realisasi, serapan, efisiensi,
@@ -224,7 +224,7 @@ async def _golden(office, clock) -> None:
 
     files = await recap.build(office, tw2.id, "Tono Sugiarto")
     wb = load_workbook(BytesIO(files.workbook))
-    assert wb.sheetnames == ["Rekap", "Kertas Kerja", "Analisis", "Info"]
+    assert wb.sheetnames == ["Rekap", "Kertas Kerja", "Analisis", "Kepatuhan SOP", "Info"]
 
     kk = {r["Kode"]: r for r in rows_of(wb["Kertas Kerja"], 5)}
     assert set(kk) == set(EXPECTED)

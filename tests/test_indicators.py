@@ -332,7 +332,7 @@ def test_command_line_builds_the_same_recap(tmp_path, monkeypatch, capsys):
     assert cli.main(["rekap", "--periode", "tw 1 2025", "-o", str(out)]) == 0
     assert "3 indikator" in capsys.readouterr().out
     wb = load_workbook(BytesIO(out.read_bytes()))
-    assert wb.sheetnames == ["Rekap", "Kertas Kerja", "Analisis", "Info"]
+    assert wb.sheetnames == ["Rekap", "Kertas Kerja", "Analisis", "Kepatuhan SOP", "Info"]
     assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
     assert cli.main(["rekap", "--periode", "Tahunan 2030", "-o", str(out)]) == 1
     assert "Periode Tahunan 2030 tidak ditemukan" in capsys.readouterr().err

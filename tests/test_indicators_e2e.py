@@ -176,10 +176,22 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
     assert [m for m in after if "Selesaikan" in m.plain] == [stored]
     assert any("Menyusun rekap" in e.plain for e in tim2.edits)
     recap_wb = load_workbook(BytesIO(workbook.document.content))
-    assert recap_wb.sheetnames == ["Rekap", "Kertas Kerja", "Analisis", "Info"]
+    assert recap_wb.sheetnames == ["Rekap", "Kertas Kerja", "Analisis", "Kepatuhan SOP", "Info"]
     sheet = recap_wb["Kertas Kerja"]
     codes = [r[1] for r in sheet.iter_rows(min_row=6, values_only=True) if r[1]]
     assert codes == ["1.02", "1.02.01", "1.02.01.0001#1", "1.02.01.0001#2"]
+    # A one-value target is a number in the format of the realisasi beside it.
+    bantuan = next(r for r in sheet.iter_rows(min_row=6) if r[1].value == "1.02.01.0001#1")
+    assert (bantuan[5].value, bantuan[6].value) == (2_000_000, 1_200_000)
+    assert bantuan[5].data_type == "n" and bantuan[5].number_format == bantuan[6].number_format
+    # The SOP compliance table has its own sheet, printed landscape one page wide.
+    kepatuhan = recap_wb["Kepatuhan SOP"]
+    assert kepatuhan.page_setup.orientation == "landscape"
+    assert kepatuhan.sheet_properties.pageSetUpPr.fitToPage is True
+    assert kepatuhan.print_title_rows == "$5:$5"
+    assert [c.value for c in kepatuhan[5]][:4] == ["No", "Putaran", "Kegiatan", "Pelaksana"]
+    done_steps = [r[:2] for r in kepatuhan.iter_rows(min_row=6, values_only=True) if r[0]]
+    assert done_steps == [(n, 1) for n in range(1, 8)]
     await kinerja_flow.finish(tim2, stored, 7)
     await tim1.expect("Langkah 8: tugas baru")
     await kinerja_flow.finish(tim1, await kinerja_flow.draft(tim1), 8)

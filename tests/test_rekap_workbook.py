@@ -33,7 +33,7 @@ def indicator(indikator: str, capaian: str | None, predikat: str | None, **extra
         "nama": "Fasilitasi Penempatan",
         "indikator": indikator,
         "satuan": "%",
-        "target": "80",
+        "target": Decimal(80),
         "realisasi": Decimal("68.4") if value is not None else None,
         "capaian": value,
         "capaian_capped": value,
@@ -65,11 +65,18 @@ def sample() -> RecapInput:
             "Target nol",
             None,
             None,
-            target="0",
+            target=Decimal(0),
             realisasi=Decimal(3),
             na_reason="N/A (target 0)",
         ),
-        indicator("Persentase C", "70", "Sedang", note="+62 812 0000", status="-dikembalikan"),
+        indicator(
+            "Persentase C",
+            "70",
+            "Sedang",
+            note="+62 812 0000",
+            status="-dikembalikan",
+            target="75–90",
+        ),
     ]
     tree = [
         TreeNode(
@@ -150,6 +157,19 @@ def find(ws: Any, value: Any) -> Any:
     raise AssertionError(f"{value!r} not in {ws.title}")
 
 
+def rgb(fill: Any) -> str:
+    """A solid fill's colour without its alpha byte (writers differ in what they put there)."""
+    return fill.fgColor.rgb[-6:]
+
+
+def width_of(ws: Any, column: int) -> float:
+    """A column's width, also when it shares a `<col min max>` range with its neighbours."""
+    for dimension in ws.column_dimensions.values():
+        if dimension.min <= column <= dimension.max:
+            return dimension.width
+    raise AssertionError(f"column {column} of {ws.title} has no width")
+
+
 def section(ws: Any, title_start: str) -> list[list[Any]]:
     """Rows of an Analisis section, after its title and header, up to the blank line."""
     rows = list(ws.iter_rows())
@@ -166,17 +186,19 @@ def section(ws: Any, title_start: str) -> list[list[Any]]:
 
 
 def test_sheets_frozen_headers_and_print_setup(book: Any) -> None:
-    assert book.sheetnames == ["Rekap", "Kertas Kerja", "Analisis", "Info"]
-    assert [ws.freeze_panes for ws in book] == ["A6", "C6", "A3", "A2"]
+    assert book.sheetnames == ["Rekap", "Kertas Kerja", "Analisis", "Kepatuhan SOP", "Info"]
+    assert [ws.freeze_panes for ws in book] == ["A6", "C6", "A3", "A6", "A2"]
     for ws in book:
         assert ws.page_setup.orientation == "landscape"
         assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-        assert int(ws.page_setup.fitToWidth) == 1
+        assert ws.page_setup.fitToWidth in (None, 1)  # absent is 1, the OOXML default
         assert int(ws.page_setup.fitToHeight) == 0
         assert ws.column_dimensions["A"].width > 0
     assert book["Rekap"].print_title_rows == "$5:$5"
+    assert book["Kepatuhan SOP"].print_title_rows == "$5:$5"
+    assert int(book["Kepatuhan SOP"].page_setup.paperSize) == 9  # A4
     assert book["Kertas Kerja"]["D5"].value == "Indikator"
-    assert book["Kertas Kerja"].column_dimensions["D"].width >= 30
+    assert width_of(book["Kertas Kerja"], 4) >= 30
 
 
 def test_numbers_are_numbers_with_formats(book: Any) -> None:
@@ -228,10 +250,10 @@ def test_rekap_tree_is_indented_and_filled_by_predikat(book: Any) -> None:
     assert rows["1.02"][2].alignment.indent == 0 and rows["1.02"][2].font.b is True
     assert rows["1.02.01"][2].alignment.indent == 2
     assert rows["1.02.01.2.01"][2].alignment.indent == 4
-    assert rows["1.02"][3].fill.fgColor.rgb == "00A9D18E"  # Tinggi
-    assert rows["1.02.01"][0].fill.fgColor.rgb == "001E7B34"  # Sangat Tinggi: dark green
-    assert rows["1.02.01"][0].font.color.rgb == "00FFFFFF"  # white on dark
-    assert rows["1.02.01.2.01"][4].fill.fgColor.rgb == "00D9D9D9"  # unknown band: grey
+    assert rgb(rows["1.02"][3].fill) == "A9D18E"  # Tinggi
+    assert rgb(rows["1.02.01"][0].fill) == "1E7B34"  # Sangat Tinggi: dark green
+    assert rows["1.02.01"][0].font.color.rgb[-6:] == "FFFFFF"  # white on dark
+    assert rgb(rows["1.02.01.2.01"][4].fill) == "D9D9D9"  # unknown band: grey
     assert rows["1.02.01.2.02"][4].value == "N/A"
     assert rows["1.02.01.2.02"][4].fill.fill_type is None
     assert rows["1.02.01.2.02"][3].value is None
@@ -288,7 +310,7 @@ def test_analisis_sections(book: Any) -> None:
         ("Tidak dilaporkan (tanpa realisasi)", 1),
         ("Jumlah indikator", 6),
     ]
-    assert counts[0][1].fill.fgColor.rgb == "001E7B34"
+    assert rgb(counts[0][1].fill) == "1E7B34"
     compared = section(ws, "D.")
     title = next(c.value for c in ws["A"] if str(c.value or "").startswith("D."))
     assert "(TW IV 2025)" in title
@@ -298,7 +320,7 @@ def test_analisis_sections(book: Any) -> None:
     ]
 
 
-def test_info_sheet_holds_period_rules_and_compliance(book: Any) -> None:
+def test_info_sheet_holds_period_and_rules(book: Any) -> None:
     ws = book["Info"]
     values = [[cell.value for cell in line] for line in ws.iter_rows()]
     assert values[2][:2] == ["Periode", "TW I 2026"]
@@ -306,14 +328,51 @@ def test_info_sheet_holds_period_rules_and_compliance(book: Any) -> None:
     assert ws.cell(made.row, 2).value == datetime(2026, 4, 10, 9, 30)
     assert ws.cell(made.row, 2).number_format == "dd/mm/yyyy hh:mm"
     assert find(ws, "Positif: R / T × 100").column == 2
+    pointer = find(ws, "Kepatuhan SOP")
+    assert "sheet Kepatuhan SOP" in ws.cell(pointer.row, 2).value
+    with pytest.raises(AssertionError):
+        find(ws, "Waktu Kerja Aktual")  # the compliance table has its own sheet
+
+
+def test_kepatuhan_sheet_prints_its_table_one_page_wide(book: Any) -> None:
+    ws = book["Kepatuhan SOP"]
+    assert find(ws, "Kepatuhan terhadap SOP: waktu standar dan waktu aktual").row == 1
     header = find(ws, "Waktu Kerja Aktual")
+    assert header.row == 5 and header.alignment.wrap_text is True
+    assert ws.print_title_rows == "$5:$5" and ws.freeze_panes == "A6"
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert int(ws.page_setup.fitToHeight) == 0
     late = find(ws, "Terlambat 1 jam 5 menit").row
     assert late == header.row + 2
     line = [cell.value for cell in ws[late]]
     assert line[:4] == [2, "Rapat arahan", "Sekretaris", "60 menit"]
-    assert line[4] == datetime(2026, 4, 1, 8, 0)
+    assert line[4] == datetime(2026, 4, 1, 8, 0)  # 01:00 UTC shown in WIB
+    assert ws.cell(late, 5).number_format == "dd/mm/yyyy hh:mm"
     assert line[6] is None
     assert line[9] == 2
+    assert ws.cell(late, 2).alignment.wrap_text is True
+    widths = [width_of(ws, column) for column in range(1, 11)]
+    assert widths[0] < 10 and all(width >= 16 for width in widths[4:7])  # dates fit
+    assert sum(widths) < 200  # one page wide stays readable
+
+
+def test_targets_are_numbers_beside_realisasi_and_ranges_stay_text(book: Any) -> None:
+    ws = book["Kertas Kerja"]
+    first = ws[6]
+    target, realisasi = first[5], first[6]
+    assert (target.value, target.data_type) == (80, "n")
+    assert target.number_format == realisasi.number_format == "#,##0.00"
+    ranged = ws[find(ws, "Persentase C").row]
+    assert (ranged[5].value, ranged[5].data_type) == ("75–90", "s")
+    assert ranged[5].alignment.horizontal == "right"  # in line with the numbers
+    assert ws.cell(find(ws, "Target nol").row, 6).value == 0
+    below = {line[2].value: line for line in section(book["Analisis"], "A.")}
+    assert (below["Persentase A"][4].value, below["Persentase A"][4].number_format) == (
+        80,
+        below["Persentase A"][5].number_format,
+    )
+    assert below["Persentase C"][4].value == "75–90"
 
 
 def test_empty_recap_still_builds() -> None:
@@ -327,8 +386,9 @@ def test_empty_recap_still_builds() -> None:
         predikat_counts={},
     )
     book = load_workbook(BytesIO(build_recap(data)))
-    assert book.sheetnames == ["Rekap", "Kertas Kerja", "Analisis", "Info"]
+    assert book.sheetnames == ["Rekap", "Kertas Kerja", "Analisis", "Kepatuhan SOP", "Info"]
     assert find(book["Rekap"], "Belum ada indikator.")
+    assert find(book["Kepatuhan SOP"], "Belum ada langkah yang tercatat.")
     assert build_chart(data).startswith(b"\x89PNG\r\n\x1a\n")
 
 

@@ -1,0 +1,87 @@
+"""The recap's chart (PNG): capaian per program and the number of indicators per predikat."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from io import BytesIO
+from typing import Any
+
+from core.rekap_workbook.layout import fmt
+from core.rekap_workbook.model import RecapInput, TreeNode
+from core.rekap_workbook.styles import UNKNOWN_PREDIKAT_COLOR, predikat_color
+
+
+def _label(text: str, limit: int = 48) -> str:
+    """Chart label: shortened, and "$" escaped so matplotlib does not read it as math."""
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text.replace("$", r"\$")
+
+
+def build_chart(data: RecapInput) -> bytes:
+    """PNG: capaian per program (bars, line at 100) and the number of indicators per predikat.
+
+    Uses a bare matplotlib Figure with the Agg canvas: no pyplot global state, no display, and
+    nothing left behind between calls. matplotlib is imported here because only the chart needs
+    it and its import is slow.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    programs = [node for node in data.tree if node.depth == 0]
+    height = max(4.5, 0.34 * len(programs) + 2.2)
+    fig = Figure(figsize=(13, height), dpi=100, layout="constrained")
+    canvas = FigureCanvasAgg(fig)
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.3, 1]})
+    _draw_programs(left, programs, data)
+    _draw_predikat(right, data)
+    fig.suptitle(_label(f"{data.office} — Periode {data.period}", 110), fontsize=13)
+    buffer = BytesIO()
+    canvas.print_png(buffer)
+    fig.clear()
+    return buffer.getvalue()
+
+
+def _draw_programs(ax: Any, programs: Sequence[TreeNode], data: RecapInput) -> None:
+    names = [_label(f"{node.kode} {node.nama}") for node in programs]
+    values = [float(node.capaian) if node.capaian is not None else 0.0 for node in programs]
+    colors = [
+        "#" + (predikat_color(node.predikat, data.predikat_colors) or UNKNOWN_PREDIKAT_COLOR)
+        for node in programs
+    ]
+    positions = range(len(programs))
+    ax.barh(positions, values, height=0.7, color=colors, edgecolor="#555555", linewidth=0.5)
+    ax.set_yticks(list(positions), names, fontsize=8)
+    spare = max(0.0, (6 - len(programs)) / 2)  # a lone program should not fill the panel
+    ax.set_ylim(len(programs) - 0.5 + spare, -0.5 - spare)
+    ax.axvline(100, color="#333333", linestyle="--", linewidth=1)
+    top = max([float(data.cap), 100.0, *values]) * 1.12
+    ax.set_xlim(0, top)
+    for position, node, value in zip(positions, programs, values, strict=True):
+        shown = "N/A" if node.capaian is None else fmt(node.capaian, 2)
+        ax.text(value + top * 0.01, position, shown, va="center", fontsize=8)
+    ax.set_xlabel("Capaian (%)")
+    ax.set_title("Capaian per Program (garis putus = 100%)")
+    if not programs:
+        ax.text(0.5, 0.5, "Belum ada program", transform=ax.transAxes, ha="center")
+
+
+def _draw_predikat(ax: Any, data: RecapInput) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    names = list(data.predikat_counts)
+    counts = [data.predikat_counts[name] for name in names]
+    colors = [
+        "#" + (predikat_color(name, data.predikat_colors) or UNKNOWN_PREDIKAT_COLOR)
+        for name in names
+    ]
+    positions = range(len(names))
+    ax.bar(positions, counts, color=colors, edgecolor="#555555", linewidth=0.5)
+    ax.set_xticks(list(positions), [_label(name, 20) for name in names], rotation=25, ha="right")
+    for position, count in zip(positions, counts, strict=True):
+        ax.text(position, count, str(count), ha="center", va="bottom", fontsize=9)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("Jumlah indikator")
+    ax.set_title("Jumlah Indikator per Predikat")
+    ax.set_ylim(0, max([*counts, 1]) * 1.15)
