@@ -19,6 +19,8 @@ from core.engine import SopError
 ID, NUM, ROLE, DAY = "id", "num", "role", "day"
 # Which faktor a /lapor card adds: pendukung or penghambat.
 FAKTOR = ("d", "h")
+# Which reading of `1,5 m` the reporter meant: juta or miliar.
+SCALE = ("j", "m")
 MAX_ID = 2**31 - 1
 MAX_PAGE = 10_000
 
@@ -66,6 +68,7 @@ VERBS: dict[str, tuple[str | tuple[str, ...], ...]] = {
     "lpb": (),
     "lpc": (),
     "lpf": (FAKTOR,),
+    "lpm": (SCALE,),
     "lpok": (),
     "lped": (),
     "lpx": (),

@@ -195,6 +195,7 @@ def ask_value(item: ReportItem) -> str:
     examples = {
         UnitKind.PERSEN: "<code>85</code>, <code>85%</code> atau <code>85,5 persen</code>",
         UnitKind.JUMLAH: "<code>120</code> atau <code>1.234</code> (bilangan bulat)",
+        UnitKind.RUPIAH: "<code>Rp 1.500.000</code> atau <code>1,5 juta</code>",
         UnitKind.LAINNYA: "<code>1.234,5</code>, <code>12,5</code> atau <code>1,2 juta</code>",
     }[unit_kind(item.satuan)]
     lines += [

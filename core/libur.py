@@ -111,8 +111,6 @@ def parse_day(text: str) -> date:
 def split_day(words: list[str]) -> tuple[date, str]:
     """The date at the start of a command's words (one word, or three as in 24 Desember 2025)
     and the rest as the note."""
-    if not words:
-        raise SopError("Tanggalnya belum ditulis. Contoh: /libur tambah 2025-12-24 Cuti bersama")
     if len(words) >= 3 and words[1].lower() in _MONTHS:
         return parse_day(" ".join(words[:3])), " ".join(words[3:])
     return parse_day(words[0]), " ".join(words[1:])

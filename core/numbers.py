@@ -21,6 +21,7 @@ from enum import Enum
 __all__ = [
     "COUNT_UNITS",
     "PERCENT_WORDS",
+    "AmbiguousScale",
     "NumberError",
     "ParsedNumber",
     "UnitCheck",
@@ -46,7 +47,7 @@ _SCALES: dict[str, int] = {
     "jt": 6,
     "miliar": 9,
     "milyar": 9,
-    "m": 9,  # only the capital "M"; a lowercase "m" may mean metre, so it is refused
+    "m": 9,  # only the capital "M"; a lowercase "m" (juta? miliar? metre?) is asked back
     "triliun": 12,
     "trilyun": 12,
 }
@@ -70,6 +71,14 @@ _DIGITS = re.compile(r"[0-9]+")
 
 class NumberError(ValueError):
     """A figure that cannot be read; `str()` is the Indonesian message to send back as is."""
+
+
+class AmbiguousScale(NumberError):
+    """`1,5 m`: juta or miliar? `choices` are the two readings, spelled so they parse."""
+
+    def __init__(self, number: str) -> None:
+        self.choices = (f"{number} juta", f"{number} miliar")
+        super().__init__(f"'{number} m' bisa berarti {self.choices[0]} atau {self.choices[1]}.")
 
 
 @dataclass(frozen=True)
@@ -104,8 +113,8 @@ def parse_number(text: str) -> ParsedNumber:
         raise NumberError("Tanda minus cukup satu, misalnya -5.")
     scale = match["scale"]
     percent = match["pct"] is not None
-    if scale == "m":
-        raise NumberError("Untuk miliar tulis 'M' (huruf besar) atau 'miliar', misalnya 1,5 M.")
+    if scale == "m":  # a capital M is miliar; a lowercase m is asked back
+        raise AmbiguousScale(("-" if match["sign"] or match["sign2"] else "") + match["num"])
     if percent and scale:
         raise NumberError(
             "Persen tidak bisa digabung dengan ribu/juta/miliar. "
@@ -171,6 +180,7 @@ class UnitKind(Enum):
 
     PERSEN = "persen"
     JUMLAH = "jumlah"
+    RUPIAH = "rupiah"
     LAINNYA = "lainnya"
 
 
@@ -220,6 +230,8 @@ def unit_kind(satuan: str) -> UnitKind:
     if "%" in lowered or PERCENT_WORDS.intersection(words):
         return UnitKind.PERSEN
     words = re.findall(r"[a-z]+", re.sub(r"\([^)]*\)", " ", lowered))
+    if words in (["rp"], ["rupiah"]):
+        return UnitKind.RUPIAH
     while words and words[0] in _FILLER:
         words = words[1:]
     return UnitKind.JUMLAH if words and _only_count_words(words) else UnitKind.LAINNYA
@@ -278,6 +290,12 @@ def check_for_unit(value: ParsedNumber, satuan: str) -> UnitCheck:
                     f"(bukan {format_exact(value.value)})."
                 ),
             )
+    if kind is UnitKind.RUPIAH and (value.percent or value.value < 0):
+        return UnitCheck(
+            ok=False,
+            message="Anggaran dalam rupiah tidak bisa negatif atau persen. "
+            "Tulis misalnya Rp 1.500.000 atau 1,5 juta.",
+        )
     if kind is UnitKind.PERSEN:
         if value.value > 100:
             return UnitCheck(

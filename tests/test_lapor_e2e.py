@@ -294,3 +294,29 @@ def test_cards_and_prompts_fit_with_the_longest_user_text():
     for text in texts:
         plain, _ = parse_html(text)
         assert len(plain) <= 4096, len(plain)
+
+
+async def test_a_budget_figure_refuses_minus_and_asks_what_m_means(
+    tg: FakeTelegram, bot: Bot, clock: Clock
+):
+    _admin, _kd, _sek, _tim1, _tim2, ani, _budi = await people(tg)
+    period = await Period(bot.office, clock).start("Triwulan I 2025")
+    rows = [
+        kk_row("Program", "1.02", "Program Penempatan", "Serapan anggaran pelatihan", ANI,
+               satuan="Rupiah", tahunan=2_000_000_000, tw=(500_000_000,) * 4),
+    ]  # fmt: skip
+    await period.to_reporting(kertas_kerja(rows))
+    await ani.expect("Langkah 5: laporkan realisasi", timeout=10)
+    await ani.send("/lapor")
+    await ani.press("▫️ 1.02 Serapan anggaran pelatihan", await ani.expect("Lapor realisasi"))
+    await ani.expect("Ketik realisasi")
+    await ani.send("Rp -5")
+    await ani.expect("Anggaran dalam rupiah tidak bisa negatif")
+    await ani.send("1,5 m")
+    ask = await ani.expect("bisa berarti 1,5 juta atau 1,5 miliar")
+    assert [text for row in ask.buttons for text, _ in row] == ["1,5 juta", "1,5 miliar"]
+    await ani.press("1,5 juta", ask)
+    card = await ani.expect("Periksa sebelum dikirim")
+    assert "1.500.000" in card.plain and "1.500.000.000" not in card.plain
+    async with bot.office.db.session() as session:
+        assert (await session.exec(select(Figure))).all() == []

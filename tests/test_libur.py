@@ -94,6 +94,9 @@ async def test_admins_add_and_remove_days_and_everyone_sees_the_list(
     await admin.expect("sudah lewat")
     await admin.send("/libur hapus 2025-12-25")
     await admin.expect("/libur masuk 2025-12-25")
+    await admin.send("/libur tambah")
+    usage = await admin.expect("Tanggalnya belum ditulis")
+    assert "/libur masuk" in usage.plain and "/libur hapus" in usage.plain
     await admin.send("/libur entah")
     await admin.expect("Mengubah (admin)")
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from core.numbers import (
     COUNT_UNITS,
+    AmbiguousScale,
     NumberError,
     ParsedNumber,
     UnitCheck,
@@ -104,7 +105,7 @@ def test_parse_keeps_plain_form() -> None:
         ("1.234.5", "Penulisan angka ini meragukan"),
         ("0.500", "Penulisan angka ini meragukan"),
         ("--5", "Tanda minus cukup satu"),
-        ("5 m", "Untuk miliar tulis 'M' (huruf besar)"),
+        ("5 m", "'5 m' bisa berarti 5 juta atau 5 miliar"),
         ("5 juta%", "Persen tidak bisa digabung dengan ribu/juta/miliar"),
         ("Rp 85%", "Rupiah tidak bisa dalam persen"),
         ("1" * 70, "Teks terlalu panjang"),
@@ -115,6 +116,24 @@ def test_parse_refuses_with_indonesian_hint(text: str, message: str) -> None:
         parse_number(text)
     assert str(info.value).startswith(message)
     assert isinstance(info.value, ValueError)
+
+
+def test_a_lowercase_m_offers_both_readings() -> None:
+    with pytest.raises(AmbiguousScale) as info:
+        parse_number("1,5 m")
+    assert info.value.choices == ("1,5 juta", "1,5 miliar")
+    assert [parse_number(c).value for c in info.value.choices] == [
+        Decimal(1_500_000),
+        Decimal(1_500_000_000),
+    ]
+
+
+def test_rupiah_is_never_negative_nor_percent() -> None:
+    assert unit_kind("Rupiah") is UnitKind.RUPIAH and unit_kind("Rp") is UnitKind.RUPIAH
+    assert not check_for_unit(parse_number("Rp -5"), "Rupiah").ok
+    assert not check_for_unit(parse_number("-5"), "rupiah").ok
+    assert check_for_unit(parse_number("Rp 1.500.000"), "Rupiah").ok
+    assert not check_for_unit(parse_number("Rp -5"), "orang").ok
 
 
 @pytest.mark.parametrize(
@@ -137,7 +156,7 @@ def test_parse_refuses_with_indonesian_hint(text: str, message: str) -> None:
         ("kasus", UnitKind.JUMLAH),
         ("indeks", UnitKind.LAINNYA),
         ("nilai", UnitKind.LAINNYA),
-        ("rupiah", UnitKind.LAINNYA),
+        ("rupiah", UnitKind.RUPIAH),
         ("hari", UnitKind.LAINNYA),
         ("orang/hari", UnitKind.LAINNYA),
         ("rupiah per orang", UnitKind.LAINNYA),

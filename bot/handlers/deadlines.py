@@ -48,8 +48,9 @@ async def libur_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await _show_days(update, context)
         return
     verb = _VERBS.get(args[0].lower())
-    if verb is None:
-        await reply(update, messages.LIBUR_USAGE)
+    if verb is None or len(args) == 1:
+        missing = "Tanggalnya belum ditulis.\n" if verb else ""
+        await reply(update, missing + messages.LIBUR_USAGE)
         return
     day, note = libur.split_day(args[1:])
     o, who = office(context), update.effective_user.id

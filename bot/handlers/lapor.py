@@ -12,6 +12,7 @@ faktor, the evidence's Telegram file id); the evidence is downloaded and stored 
 from __future__ import annotations
 
 from decimal import Decimal
+from html import escape
 from pathlib import PurePath
 
 from telegram import InlineKeyboardMarkup, Update
@@ -95,9 +96,34 @@ async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None
 async def got_value(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     if await expired(update, context):
         return ConversationHandler.END
-    pv = await indicators.preview(
-        office(context), update.effective_user.id, context.user_data["ind"], update.message.text
-    )
+    return await _take_value(update, context, update.message.text)
+
+
+@guarded
+async def scale_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """`1,5 m` was asked back: the pressed reading is taken as if typed."""
+    (choice,) = callback_args(update)
+    choices = context.user_data.pop("scales", None)
+    await update.callback_query.edit_message_reply_markup(None)
+    if not choices:
+        await reply(update, "Ketik ulang angka realisasinya.")
+        return VALUE
+    return await _take_value(update, context, choices[0 if choice == "j" else 1])
+
+
+async def _take_value(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> int:
+    try:
+        pv = await indicators.preview(
+            office(context), update.effective_user.id, context.user_data["ind"], text
+        )
+    except indicators.ScaleQuestion as question:
+        context.user_data["scales"] = question.choices
+        await reply(
+            update,
+            f"{escape(str(question))} Yang mana?",
+            keyboards.column([(question.choices[0], "lpm:j"), (question.choices[1], "lpm:m")]),
+        )
+        return VALUE
     data = context.user_data
     data.update(value=format(pv.value, "f"), ver=pv.version)
     # A correction keeps the faktor already filed unless the card replaces them.
@@ -307,7 +333,10 @@ def handlers() -> list:
                 CallbackQueryHandler(page, pattern=r"^lpp:\d+$"),
                 MessageHandler(TYPED, use_buttons),
             ],
-            VALUE: [MessageHandler(TYPED, got_value)],
+            VALUE: [
+                MessageHandler(TYPED, got_value),
+                CallbackQueryHandler(scale_chosen, pattern=r"^lpm:[jm]$"),
+            ],
             ODD: [
                 CallbackQueryHandler(odd_yes, pattern=r"^lpy$"),
                 CallbackQueryHandler(odd_no, pattern=r"^lpn$"),

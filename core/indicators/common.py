@@ -50,6 +50,14 @@ STATUS_LABELS = {
 }
 
 
+class ScaleQuestion(SopError):
+    """A figure such as `1,5 m` that has two readings: the dialog asks which, with buttons."""
+
+    def __init__(self, message: str, choices: tuple[str, str]) -> None:
+        super().__init__(message)
+        self.choices = choices
+
+
 @dataclass(frozen=True)
 class ReportItem:
     """One of a PIC's indicators, as the /lapor list and /progres show it."""

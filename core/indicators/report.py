@@ -30,6 +30,7 @@ from core.indicators.common import (
     MissingLine,
     Preview,
     ReportItem,
+    ScaleQuestion,
     Submitted,
     complete_step,
     earlier_figures,
@@ -45,7 +46,7 @@ from core.indicators.common import (
     shared_in_period,
     user_names,
 )
-from core.numbers import NumberError, check_for_unit, parse_number
+from core.numbers import AmbiguousScale, NumberError, check_for_unit, parse_number
 from core.office import Office
 from core.outbox import enqueue_users
 from core.sop import Role, step
@@ -136,6 +137,8 @@ async def preview(
         if value is None:
             try:
                 parsed = parse_number(text or "")
+            except AmbiguousScale as exc:
+                raise ScaleQuestion(str(exc), exc.choices) from exc
             except NumberError as exc:
                 raise SopError(str(exc)) from exc
             check = check_for_unit(parsed, ind.satuan)
