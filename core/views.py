@@ -19,7 +19,7 @@ from core.sop import Output, step
 from core.transitions import waiting_runs
 from core.users import active_user, to_actor
 from storage import queries
-from storage.models import Document, Period, User
+from storage.models import Document, Indicator, Period, User
 
 
 @dataclass(frozen=True)
@@ -177,6 +177,26 @@ def match_periods(entries: Sequence[ArchiveEntry], text: str) -> list[ArchiveEnt
     return exact or [e for e in entries if typed and typed in e.name.casefold()]
 
 
+RUNNING_PRIVATE = (
+    "Dokumen periode yang masih berjalan hanya dapat dibuka pelaksananya (pimpinan, Tim SAKIP "
+    "dan PIC indikatornya). Setelah periode diarsipkan, semua pengguna dapat membukanya."
+)
+
+
+async def _require_reader(session, actor, period: Period) -> None:
+    """A closed period follows the archive's rules; a running one is for its participants only:
+    the heads, Tim SAKIP and the PICs of its indicators."""
+    if period.status != engine.RUNNING or actor.role in indicators.EVIDENCE_ROLES:
+        return
+    pic = await session.exec(
+        select(Indicator.id).where(
+            Indicator.period_id == period.id, Indicator.pic_user_id == actor.user_id
+        )
+    )
+    if pic.first() is None:
+        raise SopError(RUNNING_PRIVATE)
+
+
 async def archive(office: Office, telegram_id: int) -> list[ArchiveEntry]:
     """Closed periods, readable by every registered user."""
     async with office.db.session() as session:
@@ -193,6 +213,7 @@ async def archived_period(office: Office, telegram_id: int, period_id: int) -> A
         period = await session.get(Period, period_id)
         if period is None:
             raise SopError("Periode tidak ditemukan.")
+        await _require_reader(session, actor, period)
         runs = {r.id: r for r in await queries.runs_of(session=session, period_id=period_id)}
         ran = Counter(r.step_no for r in runs.values())
         docs = []
@@ -222,6 +243,8 @@ async def document(office: Office, telegram_id: int, doc_id: int) -> tuple[Docum
             raise SopError("Dokumen tidak ditemukan di arsip.")
         if not indicators.may_read_document(actor, doc.kind):
             raise SopError(indicators.KK_PRIVATE)
+        if doc.period_id is not None:
+            await _require_reader(session, actor, await session.get(Period, doc.period_id))
         return doc, await office.files.read(doc.sha256)
 
 

@@ -18,9 +18,9 @@ from core.text import html_pages
 from fakeapi import FakeTelegram
 from storage.backup import backup
 from storage.migrate import upgrade
-from storage.models import Outbox
-from tests.conftest import Bot, Clock
-from tests.test_periods_e2e import pair
+from storage.models import Document, Outbox, Period
+from tests.conftest import Bot, Clock, register
+from tests.test_periods_e2e import pair, start_period
 from tests.test_restart import wait_for
 
 NOW = datetime(2025, 4, 14, 2, 0, tzinfo=timezone.utc)
@@ -191,3 +191,28 @@ async def test_a_notice_longer_than_a_message_arrives_in_parts_and_never_fails(
         return row.status == "terkirim"
 
     await wait_for(delivered)
+
+
+async def test_a_running_periods_documents_are_for_its_participants_only(
+    tg: FakeTelegram, bot: Bot
+):
+    admin, kd, sek = await pair(tg)
+    asn = tg.user(120, "Ani")
+    await register(admin, asn, "Ani Wijaya", "199003032015032005", "ASN")
+    await start_period(kd, "Triwulan I 2025")
+    await sek.expect("Langkah 2: tugas baru")
+    async with bot.office.db.session() as session:
+        (period,) = (await session.exec(select(Period))).all()
+        (nota,) = (await session.exec(select(Document))).all()
+    # Hand-built presses of the archive's buttons, by an ASN who has no part in this period.
+    await asn.send("/bantuan")
+    here = await asn.expect("Perintah yang bisa")
+    for data in (f"ar:{period.id}", f"doc:{nota.id}"):
+        await asn.press_data(data, here)
+        refused = await asn.expect("hanya dapat dibuka pelaksananya")
+        assert "Setelah periode diarsipkan" in refused.plain
+    assert not any(m.document for m in asn.messages)
+    # The Sekretaris takes part: she gets the Nota Dinas.
+    await sek.press_data(f"doc:{nota.id}", sek.messages[-1])
+    sent = await sek.expect("Nota Dinas")
+    assert sent.document is not None
