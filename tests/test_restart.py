@@ -204,15 +204,17 @@ async def test_draft_unit_killed_mid_way_finishes_with_the_buttons_last(tg: Fake
     assert "dikirim ulang" in proc.log.read_text()
 
 
-async def test_lapor_dialog_resumes_after_sigkill(tg: FakeTelegram, tmp_path: Path):
-    """The ASN typed the value and got the card; the process dies; after restart the card's
-    buttons still work (a faktor is added) and the figure is stored with the value typed before
-    the kill."""
+async def dialog_rows(office) -> dict[str, str]:
+    async with office.db.session() as session:
+        return {r.key: r.value for r in (await session.exec(select(PtbData))).all()}
+
+
+async def card_in_a_process(tg: FakeTelegram, tmp_path: Path, rows: list) -> tuple:
+    """Reporting open in a bot process; the ASN picks the first indicator and types 85,5: the
+    card is shown and the dialog's state (on the card, with the value) is saved."""
     clock = Clock()
     office = await kinerja_core.make(tmp_path, clock)
     period = await kinerja_core.Period(office, clock).start("Triwulan I 2025")
-    pic = kinerja_core.NIP[kinerja_core.ASN1]
-    rows = [kk_row("Program", "1.02", "Penempatan", "Persentase ditempatkan", pic, tw=(80,) * 4)]
     await period.to_reporting(kertas_kerja(rows))
     proc = BotProcess(tg, tmp_path / "data")
     asn = tg.user(kinerja_core.ASN1, "Ani")
@@ -225,14 +227,28 @@ async def test_lapor_dialog_resumes_after_sigkill(tg: FakeTelegram, tmp_path: Pa
         await asn.send("85,5")
         card = await asn.expect("Periksa sebelum dikirim")
 
-        async def value_saved() -> bool:
-            async with office.db.session() as session:
-                rows = (await session.exec(select(PtbData))).all()
-            saved = {r.key: r.value for r in rows}
+        async def card_saved() -> bool:
+            saved = await dialog_rows(office)
             state = [v for k, v in saved.items() if k.startswith("conv:lapor")]
             return state == ["3"] and any("85.5" in v for v in saved.values())
 
-        await wait_for(value_saved)
+        await wait_for(card_saved)
+    except BaseException:
+        proc.stop()
+        raise
+    return office, proc, asn, card
+
+
+PIC = kinerja_core.NIP[kinerja_core.ASN1]
+PLACEMENT = kk_row("Program", "1.02", "Penempatan", "Persentase ditempatkan", PIC, tw=(80,) * 4)
+
+
+async def test_lapor_dialog_resumes_after_sigkill(tg: FakeTelegram, tmp_path: Path):
+    """The ASN typed the value and got the card; the process dies; after restart the card's
+    buttons still work (a faktor is added) and the figure is stored with the value typed before
+    the kill."""
+    office, proc, asn, card = await card_in_a_process(tg, tmp_path, [PLACEMENT])
+    try:
         proc.kill()
 
         proc.start()
@@ -259,35 +275,11 @@ async def test_kirim_again_after_a_crash_between_commit_and_dialog_save_stores_n
     """The figure was committed, then the process died before the dialog's new state was
     written: after the restart the card is still open and the ASN presses Kirim again. The
     card's version keys the submission: "sudah tersimpan", no second version, no second audit."""
-    clock = Clock()
-    office = await kinerja_core.make(tmp_path, clock)
-    period = await kinerja_core.Period(office, clock).start("Triwulan I 2025")
-    pic = kinerja_core.NIP[kinerja_core.ASN1]
-    rows = [
-        kk_row("Program", "1.02", "Penempatan", "Persentase ditempatkan", pic, tw=(80,) * 4),
-        kk_row("Program", "1.03", "Mediasi", "Jumlah mediasi", pic, tw=(5,) * 4, satuan="kasus"),
-    ]
-    await period.to_reporting(kertas_kerja(rows))
-    proc = BotProcess(tg, tmp_path / "data")
-    asn = tg.user(kinerja_core.ASN1, "Ani")
-    proc.start()
+    mediation = kk_row("Program", "1.03", "Mediasi", "Jumlah mediasi", PIC, tw=(5,) * 4,
+                       satuan="kasus")  # fmt: skip
+    office, proc, asn, card = await card_in_a_process(tg, tmp_path, [PLACEMENT, mediation])
     try:
-        await asn.send("/lapor")
-        listing = await asn.expect("Lapor realisasi", timeout=20)
-        await asn.press(listing.buttons[0][0][0], listing)
-        await asn.expect("Ketik realisasi")
-        await asn.send("85,5")
-        card = await asn.expect("Periksa sebelum dikirim")
-
-        async def dialog_rows() -> dict[str, str]:
-            async with office.db.session() as session:
-                return {r.key: r.value for r in (await session.exec(select(PtbData))).all()}
-
-        async def card_saved() -> bool:
-            return any("85.5" in v for v in (await dialog_rows()).values())
-
-        await wait_for(card_saved)
-        before_kirim = await dialog_rows()
+        before_kirim = await dialog_rows(office)
         await asn.press("✅ Kirim", card)
         await asn.expect("tersimpan")
         proc.kill()
