@@ -13,13 +13,17 @@ from sqlmodel import select
 
 from bot import messages
 from core import outbox, views
+from core.engine import MAX_NOTE
 from core.errors import MAX_ALERTS_PER_HOUR, report_failure
 from core.text import html_pages
 from fakeapi import FakeTelegram
 from storage.backup import backup
 from storage.migrate import upgrade
 from storage.models import Document, Outbox, Period
-from tests.conftest import Bot, Clock, register
+from tests import kinerja_core
+from tests.conftest import ADMIN_ID, Bot, Clock, register
+from tests.kinerja_flow import kertas_kerja, kk_row
+from tests.test_cycle_e2e import register_pending
 from tests.test_periods_e2e import pair, start_period
 from tests.test_restart import wait_for
 
@@ -216,3 +220,49 @@ async def test_a_running_periods_documents_are_for_its_participants_only(
     await sek.press_data(f"doc:{nota.id}", sek.messages[-1])
     sent = await sek.expect("Nota Dinas")
     assert sent.document is not None
+
+
+async def test_the_longest_name_and_note_reach_tim_sakip_whole(tg: FakeTelegram, bot: Bot, clock):
+    """A Sekretaris with a 120-character name rejects with a 2,000-character note: the team's
+    notice arrives (in parts if it must), whole, and no outbox row fails for its length."""
+    admin = tg.user(ADMIN_ID, "Admin")
+    people = {}
+    long_name = ("Siti Aminah Rahmawati Kusumaningrum " * 4)[:117] + "S.H"
+    for tid, nama, role in (
+        (101, "Bambang Purwanto", "Kepala Dinas"),
+        (103, "Tono Sugiarto", "Tim SAKIP"),
+        (104, "Tari Lestari", "Tim SAKIP"),
+        (105, "Ani Wijaya", "ASN"),
+    ):
+        people[tid] = tg.user(tid, nama.split()[0])
+        await register(admin, people[tid], nama, kinerja_core.NIP[tid], role)
+    people[102] = tg.user(102, "Siti")
+    await register_pending(people[102], long_name, kinerja_core.NIP[102])
+    await admin.press("Sekretaris", await admin.expect(long_name[:40]))
+    await people[102].expect("disetujui")
+    period = await kinerja_core.Period(bot.office, clock).start("Triwulan I 2025")
+    rows = [kk_row("Program", "1.02", "Penempatan", "Persentase ditempatkan",
+                   kinerja_core.NIP[105], tw=(80,) * 4)]  # fmt: skip
+    await period.to_reporting(kertas_kerja(rows))
+    await period.report(105, "1.02", "85")
+    await period.validate_all(103)
+    await period.upload_and_finish(103, kinerja_core.pdf("rekap"))
+    await period.upload_and_finish(103, kinerja_core.pdf("draft"))
+
+    sek, tim = people[102], people[104]
+    paragraph = "Mohon periksa kembali data dukung realisasi &amp; target <b>IKU</b>. " * 6
+    note = ("\n\n".join([paragraph] * 6))[: MAX_NOTE - 1] + "."
+    assert len(note) == MAX_NOTE
+    await sek.send("/tolak " + note)
+    await sek.expect("dikembalikan ke Tim SAKIP", timeout=10)
+    await tim.expect("dikembalikan oleh", timeout=10)
+
+    async def all_delivered() -> bool:
+        async with bot.office.db.session() as session:
+            rows = (await session.exec(select(Outbox))).all()
+        return all(r.status == "terkirim" for r in rows)
+
+    await wait_for(all_delivered, timeout=20)
+    received = " ".join(m.plain for m in tim.messages)
+    assert " ".join(note.split()) in " ".join(received.split())  # shown as typed
+    assert long_name in received
