@@ -22,7 +22,7 @@ from core.sop import Role
 from fakeapi import FakeTelegram
 from storage.models import AuditLog, Document, Figure, Outbox, Period, StepRun, User
 from tests.conftest import ADMIN_ID, Bot
-from tests.test_cycle_e2e import people
+from tests.test_cycle_e2e import people, register_pending
 from tests.test_periods_e2e import start_period
 
 BAD_ARGS = ("", "abc", "-1", "0", "99999999999999999999999", "٣", "1.5", "2147483648")
@@ -93,8 +93,8 @@ async def test_every_forged_press_is_refused_answered_and_changes_nothing(
 
 
 async def test_a_double_tap_is_answered_quietly(tg: FakeTelegram, bot: Bot):
-    """The second press of Berikutnya edits the message to what it already shows: Telegram says
-    "message is not modified"; the user sees nothing happen, the admins get no alert."""
+    """The second press of Berikutnya is a double tap: answered quietly, the message left as it
+    is (no second edit, which Telegram would refuse as "message is not modified"), no alert."""
     admin, *_ = await people(tg)
     for n in range(4):
         registered = await users.register(
@@ -103,13 +103,14 @@ async def test_a_double_tap_is_answered_quietly(tg: FakeTelegram, bot: Bot):
         await users.set_role(bot.office, ADMIN_ID, registered.user_id, Role.ASN)
     await admin.send("/pengguna")
     listing = await admin.expect("Pengguna")
+    edits = tg.stats["edited"]
     first = await admin.press("Berikutnya ▶", listing)
     second = await admin.press("Berikutnya ▶", listing)
     await tg.callback_answer(first)
     await tg.callback_answer(second)
     await admin.expect_edit("Pengguna")
     await admin.expect_silence(0.5)
-    assert tg.stats["errors"] == 1  # the second edit: "message is not modified"
+    assert tg.stats["edited"] == edits + 1 and tg.stats["errors"] == 0
     async with bot.office.db.session() as session:
         alerts = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
     assert alerts == []
@@ -134,3 +135,36 @@ def test_every_button_verb_is_declared_and_every_declared_verb_is_handled(bot: B
     handled = {re.match(r"\^\(?([a-z|]+)\)?", p)[1] for p in patterns}
     verbs = {v for alternatives in handled for v in alternatives.split("|")}
     assert verbs == set(VERBS)
+
+
+async def test_double_taps_in_the_flows_act_once_and_answer_quietly(tg: FakeTelegram, bot: Bot):
+    admin, kd, sek, *_ = await people(tg)
+    newcomer = tg.user(300, "Dewi")
+    await register_pending(newcomer, "Dewi Sartika", "198501012010011001")
+    request = await admin.expect("Dewi Sartika")
+    before = await _role_acts(bot)
+    first = await admin.press("ASN", request)
+    second = await admin.press("ASN", request)
+    await tg.callback_answer(first)
+    await tg.callback_answer(second)
+    await newcomer.expect("disetujui")
+    await newcomer.expect_silence(0.5)  # one approval notice, no "Peran Anda sekarang"
+    assert await _role_acts(bot) == before + 1
+
+    await start_period(kd, "Triwulan I 2025")
+    await sek.expect("Langkah 2: tugas baru")
+    await sek.send_document(b"%PDF-1.4 notulen", "Notulen.pdf", "application/pdf")
+    stored = await sek.expect("tersimpan sebagai")
+    await sek.press("✅ Selesaikan langkah", stored)
+    await sek.press("✅ Selesaikan langkah", stored)
+    await sek.expect("Langkah 2 periode Triwulan I 2025 selesai")
+    await sek.expect_silence(0.5)  # no "sudah selesai" refusal for the second tap
+    async with bot.office.db.session() as session:
+        alerts = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
+    assert alerts == []
+
+
+async def _role_acts(bot: Bot) -> int:
+    async with bot.office.db.session() as session:
+        acts = (await session.exec(select(AuditLog.action))).all()
+    return sum(a in ("setujui_pendaftaran", "ubah_peran") for a in acts)

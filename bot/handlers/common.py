@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from collections.abc import Awaitable, Callable
 from html import escape
 
@@ -19,6 +20,9 @@ from core.engine import SopError
 from core.office import Office
 
 _COMMAND = re.compile(r"^/\S+")
+# A second press of the same button within this many seconds is a double tap, not a new act.
+REPEAT_SECONDS = 3.0
+
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[object]]
 
 
@@ -54,6 +58,9 @@ def guarded(handler: Handler) -> Handler:
             elif update.effective_message and (update.effective_message.text or "").startswith("/"):
                 await update.effective_message.reply_text(messages.GROUP_ONLY_PRIVATE)
             return None
+        if update.callback_query and _repeated(update, context):
+            await update.callback_query.answer()  # a double tap: the first press did the work
+            return None
         try:
             if update.callback_query:
                 callbacks.parse(update.callback_query.data)  # forged or stale: refused here
@@ -71,9 +78,31 @@ def guarded(handler: Handler) -> Handler:
             return None
         if update.callback_query:
             await update.callback_query.answer()
+            _remember_press(update, context)
         return result
 
     return wrapper
+
+
+def _press_key(update: Update) -> tuple[int, str | None]:
+    query = update.callback_query
+    return (query.message.message_id if query.message else 0, query.data)
+
+
+def _repeated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """The same button of the same message pressed again by the same user a moment after it
+    succeeded. One user's updates run in order, so the second tap comes after the first's work."""
+    last = context.application.bot_data.get("presses", {}).get(update.effective_user.id)
+    return (
+        last is not None
+        and last[0] == _press_key(update)
+        and time.monotonic() - last[1] < REPEAT_SECONDS
+    )
+
+
+def _remember_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    presses = context.application.bot_data.setdefault("presses", {})
+    presses[update.effective_user.id] = (_press_key(update), time.monotonic())
 
 
 async def calendar(context: ContextTypes.DEFAULT_TYPE) -> WorkingCalendar:
