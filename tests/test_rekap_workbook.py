@@ -275,6 +275,15 @@ def test_rekap_shows_own_and_children_capaian_side_by_side(book: Any) -> None:
     assert "Tidak Dilaporkan = realisasinya tidak pernah dilaporkan" in notes
 
 
+def test_wrapped_rows_are_made_tall_and_short_rows_keep_the_default(book: Any) -> None:
+    ws = book["Rekap"]
+    heights = {number: dimension.height for number, dimension in ws.row_dimensions.items()}
+    assert heights[5] >= 45  # the header's long names wrap
+    assert heights[6] == 45  # the program's basis needs three lines
+    assert all(number not in heights for number in (7, 8, 9))  # one line each
+    assert ws.row_dimensions[6].customHeight is True
+
+
 def test_analisis_sections(book: Any) -> None:
     ws = book["Analisis"]
     below = section(ws, "A.")
