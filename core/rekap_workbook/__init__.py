@@ -3,7 +3,7 @@
 The caller computes every number (capaian, aggregates, predikat, compliance); this package only
 lays them out, so the same values appear in chat, workbook and chart. One module per sheet;
 openpyxl writes the package frame and core.xlsx_safe streams the rows into it, which keeps
-10,000 indicators near a second and flat in memory (XlsxWriter was four times slower, see
+10,000 indicators at about a second and flat in memory (XlsxWriter was four times slower, see
 bench/README.md). Every text that came from a user is written as a string (`Styles.text`:
 control characters removed, a quote prefix where a spreadsheet would read a formula or an
 error value).
