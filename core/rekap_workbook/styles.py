@@ -1,4 +1,4 @@
-"""Colours, number formats and cell styles of the recap; cells are built here, written by layout.
+"""Colours, number formats and cell styles of the recap, and the cells built with them.
 
 A style is named `kind` or `kind@RRGGBB` (a body kind filled with a predikat's colour). Every
 style is registered before the workbook frame is saved, because the rows are rendered only
