@@ -8,9 +8,9 @@ targets, kumulatif and nilai akhir, a few zero targets and missing figures, pagu
 kegiatan.
 
 Each measurement runs in a fresh process (the database is filled by another one), so the peak
-RSS is the recap's alone: reported with the imports (Python, SQLAlchemy, XlsxWriter, openpyxl,
-matplotlib) and without their baseline (peak minus the RSS right after the imports); wall time likewise
-from process start and from after the imports.
+RSS is the recap's alone: reported with the imports (Python, SQLAlchemy, openpyxl, matplotlib)
+and without their baseline (peak minus the RSS right after the imports); wall time likewise from
+process start and from after the imports.
 
     .venv/bin/python bench/bench_recap.py [--indicators 10000] [--programs 40] [--repeat 3]
 

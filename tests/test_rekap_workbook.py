@@ -157,19 +157,6 @@ def find(ws: Any, value: Any) -> Any:
     raise AssertionError(f"{value!r} not in {ws.title}")
 
 
-def rgb(fill: Any) -> str:
-    """A solid fill's colour without its alpha byte (writers differ in what they put there)."""
-    return fill.fgColor.rgb[-6:]
-
-
-def width_of(ws: Any, column: int) -> float:
-    """A column's width, also when it shares a `<col min max>` range with its neighbours."""
-    for dimension in ws.column_dimensions.values():
-        if dimension.min <= column <= dimension.max:
-            return dimension.width
-    raise AssertionError(f"column {column} of {ws.title} has no width")
-
-
 def section(ws: Any, title_start: str) -> list[list[Any]]:
     """Rows of an Analisis section, after its title and header, up to the blank line."""
     rows = list(ws.iter_rows())
@@ -191,14 +178,14 @@ def test_sheets_frozen_headers_and_print_setup(book: Any) -> None:
     for ws in book:
         assert ws.page_setup.orientation == "landscape"
         assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-        assert ws.page_setup.fitToWidth in (None, 1)  # absent is 1, the OOXML default
+        assert int(ws.page_setup.fitToWidth) == 1
         assert int(ws.page_setup.fitToHeight) == 0
         assert ws.column_dimensions["A"].width > 0
     assert book["Rekap"].print_title_rows == "$5:$5"
     assert book["Kepatuhan SOP"].print_title_rows == "$5:$5"
     assert int(book["Kepatuhan SOP"].page_setup.paperSize) == 9  # A4
     assert book["Kertas Kerja"]["D5"].value == "Indikator"
-    assert width_of(book["Kertas Kerja"], 4) >= 30
+    assert book["Kertas Kerja"].column_dimensions["D"].width >= 30
 
 
 def test_numbers_are_numbers_with_formats(book: Any) -> None:
@@ -250,10 +237,10 @@ def test_rekap_tree_is_indented_and_filled_by_predikat(book: Any) -> None:
     assert rows["1.02"][2].alignment.indent == 0 and rows["1.02"][2].font.b is True
     assert rows["1.02.01"][2].alignment.indent == 2
     assert rows["1.02.01.2.01"][2].alignment.indent == 4
-    assert rgb(rows["1.02"][3].fill) == "A9D18E"  # Tinggi
-    assert rgb(rows["1.02.01"][0].fill) == "1E7B34"  # Sangat Tinggi: dark green
-    assert rows["1.02.01"][0].font.color.rgb[-6:] == "FFFFFF"  # white on dark
-    assert rgb(rows["1.02.01.2.01"][4].fill) == "D9D9D9"  # unknown band: grey
+    assert rows["1.02"][3].fill.fgColor.rgb == "00A9D18E"  # Tinggi
+    assert rows["1.02.01"][0].fill.fgColor.rgb == "001E7B34"  # Sangat Tinggi: dark green
+    assert rows["1.02.01"][0].font.color.rgb == "00FFFFFF"  # white on dark
+    assert rows["1.02.01.2.01"][4].fill.fgColor.rgb == "00D9D9D9"  # unknown band: grey
     assert rows["1.02.01.2.02"][4].value == "N/A"
     assert rows["1.02.01.2.02"][4].fill.fill_type is None
     assert rows["1.02.01.2.02"][3].value is None
@@ -288,6 +275,15 @@ def test_rekap_shows_own_and_children_capaian_side_by_side(book: Any) -> None:
     assert "Tidak Dilaporkan = realisasinya tidak pernah dilaporkan" in notes
 
 
+def test_wrapped_rows_are_made_tall_and_short_rows_keep_the_default(book: Any) -> None:
+    ws = book["Rekap"]
+    heights = {number: dimension.height for number, dimension in ws.row_dimensions.items()}
+    assert heights[5] >= 45  # the header's long names wrap
+    assert heights[6] == 45  # the program's basis needs three lines
+    assert all(number not in heights for number in (7, 8, 9))  # one line each
+    assert ws.row_dimensions[6].customHeight is True
+
+
 def test_analisis_sections(book: Any) -> None:
     ws = book["Analisis"]
     below = section(ws, "A.")
@@ -310,7 +306,7 @@ def test_analisis_sections(book: Any) -> None:
         ("Tidak dilaporkan (tanpa realisasi)", 1),
         ("Jumlah indikator", 6),
     ]
-    assert rgb(counts[0][1].fill) == "1E7B34"
+    assert counts[0][1].fill.fgColor.rgb == "001E7B34"
     compared = section(ws, "D.")
     title = next(c.value for c in ws["A"] if str(c.value or "").startswith("D."))
     assert "(TW IV 2025)" in title
@@ -342,7 +338,7 @@ def test_kepatuhan_sheet_prints_its_table_one_page_wide(book: Any) -> None:
     assert ws.print_title_rows == "$5:$5" and ws.freeze_panes == "A6"
     assert ws.page_setup.orientation == "landscape"
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-    assert int(ws.page_setup.fitToHeight) == 0
+    assert (int(ws.page_setup.fitToWidth), int(ws.page_setup.fitToHeight)) == (1, 0)
     late = find(ws, "Terlambat 1 jam 5 menit").row
     assert late == header.row + 2
     line = [cell.value for cell in ws[late]]
@@ -352,7 +348,7 @@ def test_kepatuhan_sheet_prints_its_table_one_page_wide(book: Any) -> None:
     assert line[6] is None
     assert line[9] == 2
     assert ws.cell(late, 2).alignment.wrap_text is True
-    widths = [width_of(ws, column) for column in range(1, 11)]
+    widths = [ws.column_dimensions[letter].width for letter in "ABCDEFGHIJ"]
     assert widths[0] < 10 and all(width >= 16 for width in widths[4:7])  # dates fit
     assert sum(widths) < 200  # one page wide stays readable
 

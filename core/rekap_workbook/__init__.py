@@ -2,9 +2,11 @@
 
 The caller computes every number (capaian, aggregates, predikat, compliance); this package only
 lays them out, so the same values appear in chat, workbook and chart. One module per sheet;
-XlsxWriter streams the rows (constant_memory), so 10,000 indicators stay flat in memory, and
-every text that came from a user is written as a string (`Styles.text`: control characters
-removed, a quote prefix where a spreadsheet would read a formula or an error value).
+openpyxl writes the package frame and core.xlsx_safe streams the rows into it, which keeps
+10,000 indicators at about a second and flat in memory (XlsxWriter was four times slower, see
+bench/README.md). Every text that came from a user is written as a string (`Styles.text`:
+control characters removed, a quote prefix where a spreadsheet would read a formula or an
+error value).
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from __future__ import annotations
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
-from xlsxwriter.workbook import Workbook
+from openpyxl import Workbook
 
 from core.rekap_workbook import analisis, info, kepatuhan, kertas_kerja, rekap
 from core.rekap_workbook.chart import build_chart
-from core.rekap_workbook.layout import add_sheet, write_rows
+from core.rekap_workbook.layout import add_sheet
 from core.rekap_workbook.model import ComplianceTable, IndicatorResult, RecapInput, TreeNode
 from core.rekap_workbook.styles import (
     DEFAULT_PREDIKAT_COLORS,
@@ -24,6 +26,7 @@ from core.rekap_workbook.styles import (
     Styles,
     predikat_color,
 )
+from core.xlsx_safe import render_rows, splice_rows
 
 __all__ = [
     "DEFAULT_PREDIKAT_COLORS",
@@ -42,28 +45,29 @@ _SHEETS = (rekap, kertas_kerja, analisis, kepatuhan, info)
 """Each sheet module has TITLE, FREEZE, HEADER_ROW (repeated when printed), widths and rows."""
 SHEETS = tuple(sheet.TITLE for sheet in _SHEETS)
 
-_OPTIONS = {
-    # Rows go to a temporary file as they are finished: memory stays flat for any size.
-    "constant_memory": True,
-    # User text is only ever written with write_string; these keep `write` from guessing too.
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "strings_to_numbers": False,
-}
-
 
 def build_recap(data: RecapInput) -> bytes:
-    """The recap workbook (.xlsx): sheets Rekap, Kertas Kerja, Analisis, Kepatuhan SOP, Info."""
-    zone = ZoneInfo(data.timezone)
-    buffer = BytesIO()
-    workbook = Workbook(buffer, _OPTIONS)
-    st = Styles(workbook, data.predikat_colors)
+    """The recap workbook (.xlsx): sheets Rekap, Kertas Kerja, Analisis, Kepatuhan SOP, Info.
 
+    openpyxl saves the frame (styles, widths, frozen panes, print setup) with empty sheets;
+    each sheet's rows are rendered while the zip is written, so memory stays flat.
+    """
+    zone = ZoneInfo(data.timezone)
+    workbook = Workbook(write_only=True)
+    planned = []
     for sheet in _SHEETS:
         widths = sheet.widths(data)
-        ws = add_sheet(
+        add_sheet(
             workbook, sheet.TITLE, widths, freeze=sheet.FREEZE, print_title_row=sheet.HEADER_ROW
         )
-        write_rows(ws, sheet.rows(data, st, zone, widths))
-    workbook.close()
-    return buffer.getvalue()
+        planned.append((sheet, widths))
+    st = Styles(workbook.worksheets[0], data.predikat_colors)
+    frame = BytesIO()
+    workbook.save(frame)
+    return splice_rows(
+        frame.getvalue(),
+        {
+            number: render_rows(sheet.rows(data, st, zone, widths))
+            for number, (sheet, widths) in enumerate(planned, 1)
+        },
+    )

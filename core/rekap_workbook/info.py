@@ -28,7 +28,7 @@ def rows(data: RecapInput, st: Styles, zone: ZoneInfo, widths: Sequence[float]) 
         yield fit([st.text(label, "label"), st.text(value, "wrap")], [(value, wide)])
     yield [
         st.text(f"Dibuat pada ({zone_label(data.timezone)})", "label"),
-        st.moment(local(data.generated_at, zone)),
+        st.moment(local(data.generated_at, zone), "datetime"),
     ]
     yield fit(
         [st.text("Dibuat oleh", "label"), st.text(data.generated_by, "wrap")],

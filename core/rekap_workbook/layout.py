@@ -1,7 +1,8 @@
-"""What every recap sheet shares: page setup, title lines, header rows and the row writer.
+"""What every recap sheet shares: page setup, title lines, header rows and cell helpers.
 
-The sheets stream (XlsxWriter's constant_memory): each row is final once the next one starts,
-so a sheet module yields its rows top to bottom and `write_rows` puts them in place.
+openpyxl (write-only) writes each sheet's frame here: widths, frozen rows, print setup and the
+header row repeated on every printed page. A sheet module yields its rows top to bottom as
+core.xlsx_safe fragments; those are streamed into the saved frame (`build_recap`).
 """
 
 from __future__ import annotations
@@ -11,24 +12,15 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from core.rekap_workbook.model import RecapInput
-from core.rekap_workbook.styles import BLANK, MOMENT, NUMBER, STRING, Cell, Styles
-from core.xlsx_safe import wrapped_height
+from core.rekap_workbook.styles import Cell, Styles
+from core.xlsx_safe import TallRow, wrapped_height
 
 A4 = 9
-"""XlsxWriter's paper code for A4."""
-
-
-class TallRow(list):  # type: ignore[type-arg]
-    """A row of cells written with a fixed height in points (wrapped text, headers)."""
-
-    def __init__(self, cells: Iterable[Cell], height: float) -> None:
-        super().__init__(cells)
-        self.height = height
-
+"""The OOXML paper size code for A4."""
 
 Row = list[Cell]
 
@@ -40,39 +32,22 @@ def add_sheet(
     *,
     freeze: str,
     print_title_row: int | None = None,
-) -> Worksheet:
-    """Sheet with widths, frozen rows and A4 landscape printing one page wide."""
-    ws = workbook.add_worksheet(title)
-    for index, width in enumerate(widths):
-        ws.set_column(index, index, width)
-    ws.freeze_panes(freeze)
-    ws.set_landscape()
-    ws.set_paper(A4)
-    ws.fit_to_pages(1, 0)
-    ws.center_horizontally()
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+) -> None:
+    """Empty sheet with widths, frozen rows and A4 landscape printing one page wide."""
+    ws = workbook.create_sheet(title)
+    for index, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = freeze
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
     if print_title_row is not None:
-        ws.repeat_rows(print_title_row - 1)
-    return ws
-
-
-def write_rows(ws: Worksheet, rows: Iterable[Row]) -> None:
-    """Write the rows from the top, in order (a row cannot be changed once the next starts)."""
-    string, number, moment, blank = (
-        ws.write_string,
-        ws.write_number,
-        ws.write_datetime,
-        ws.write_blank,
-    )
-    writers = {STRING: string, NUMBER: number, MOMENT: moment, BLANK: blank}
-    for row, cells in enumerate(rows):
-        height = getattr(cells, "height", None)
-        if height:
-            ws.set_row(row, height)
-        for column, cell in enumerate(cells):
-            if cell is not None:
-                what, value, cell_format = cell
-                writers[what](row, column, value, cell_format)
+        ws.print_title_rows = f"{print_title_row}:{print_title_row}"
 
 
 def local(moment: datetime, zone: ZoneInfo) -> datetime:

@@ -1,22 +1,20 @@
-"""Colours, number formats and cell styles of the recap; cells are built here, written by layout.
+"""Colours, number formats and cell styles of the recap, and the cells built with them.
 
-A style is named `kind` or `kind@RRGGBB` (the kind filled with a predikat's colour); its
-XlsxWriter format is made the first time a cell asks for it, with a quote-prefix twin for user
+A style is named `kind` or `kind@RRGGBB` (a body kind filled with a predikat's colour). Every
+style is registered before the workbook frame is saved, because the rows are rendered only
+afterwards, while the zip is written (core.xlsx_safe); each has a quote-prefix twin for user
 text that a spreadsheet could otherwise read as a formula or an error value.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
-from decimal import Decimal
-from math import isfinite
+from dataclasses import replace
 from typing import Any
 
-from xlsxwriter.format import Format
-from xlsxwriter.workbook import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-from core.xlsx_safe import clean_text, needs_quote_prefix
+from core.xlsx_safe import StyleBook, StyleSpec
 
 DEFAULT_PREDIKAT_COLORS: Mapping[str, str] = {
     "Sangat Tinggi": "1E7B34",
@@ -56,11 +54,13 @@ def _is_dark(color: str) -> bool:
     return 0.299 * red + 0.587 * green + 0.114 * blue < 140
 
 
-# --------------------------------------------------------------------------- formats
+# --------------------------------------------------------------------------- styles
 
-_BORDER = {"border": 1, "border_color": "#A6A6A6"}
-_BODY = {**_BORDER, "valign": "top"}
-_WRAP = {**_BODY, "text_wrap": True}
+_THIN = Side(style="thin", color="A6A6A6")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_TOP = Alignment(vertical="top")
+_BODY = StyleSpec(alignment=_TOP, border=_BORDER)
+_WRAP = replace(_BODY, alignment=Alignment(wrap_text=True, vertical="top"))
 
 NUMBER_FORMATS = {
     "pct": "0.00",
@@ -72,70 +72,60 @@ NUMBER_FORMATS = {
 }
 """Number formats by kind; the viewer's locale shows `#,##0.00` as 1.234,56 in Indonesia."""
 
-_KINDS: Mapping[str, Mapping[str, Any]] = {
-    "plain": {},
-    "title": {"bold": True, "font_size": 14},
-    "subtitle": {"italic": True, "font_color": "#404040"},
-    "section": {"bold": True, "font_size": 12},
-    "label": {"bold": True},
-    "header": {
-        **_BORDER,
-        "bold": True,
-        "font_color": "#FFFFFF",
-        "bg_color": "#305496",
-        "pattern": 1,
-        "text_wrap": True,
-        "valign": "vcenter",
-        "align": "center",
-    },
-    "pctcap": {**_BODY, "bold": True, "num_format": "0.00"},
-    "text": _BODY,
-    "range": {**_BODY, "align": "right"},
-    "wrap": _WRAP,
-    **{kind: {**_BODY, "num_format": shown} for kind, shown in NUMBER_FORMATS.items()},
-    "name0": {**_WRAP, "bold": True},
-    "name1": {**_WRAP, "indent": 2},
-    "name2": {**_WRAP, "indent": 4},
+_KINDS: Mapping[str, StyleSpec] = {
+    "title": StyleSpec(font=Font(bold=True, size=14)),
+    "subtitle": StyleSpec(font=Font(italic=True, color="404040")),
+    "section": StyleSpec(font=Font(bold=True, size=12)),
+    "label": StyleSpec(font=Font(bold=True)),
+    "header": StyleSpec(
+        font=Font(bold=True, color="FFFFFF"),
+        fill=PatternFill("solid", fgColor="305496"),
+        alignment=Alignment(wrap_text=True, vertical="center", horizontal="center"),
+        border=_BORDER,
+    ),
+    "pctcap": replace(_BODY, font=Font(bold=True), number_format="0.00"),
 }
+"""Styles that are never filled with a predikat's colour."""
+
+_BODY_KINDS: Mapping[str, StyleSpec] = {
+    "text": _BODY,
+    "range": replace(_BODY, alignment=Alignment(vertical="top", horizontal="right")),
+    "wrap": _WRAP,
+    **{kind: replace(_BODY, number_format=shown) for kind, shown in NUMBER_FORMATS.items()},
+    "name0": replace(_WRAP, font=Font(bold=True)),
+    "name1": replace(_WRAP, alignment=Alignment(wrap_text=True, vertical="top", indent=2)),
+    "name2": replace(_WRAP, alignment=Alignment(wrap_text=True, vertical="top", indent=4)),
+}
+"""Table cell styles, each also registered in every predikat colour."""
 
 
-def _properties(style: str, quoted: bool) -> dict[str, Any]:
-    """XlsxWriter format properties of `kind` or `kind@RRGGBB`."""
-    kind, _, color = style.partition("@")
-    properties = dict(_KINDS[kind])
-    if color:
-        properties.update(bg_color=f"#{color}", pattern=1)
-        if _is_dark(color):
-            properties["font_color"] = "#FFFFFF"
-    if quoted:
-        properties["quote_prefix"] = True
-    return properties
+def _filled(spec: StyleSpec, color: str) -> StyleSpec:
+    """The style on a predikat's colour, with white text on a dark one."""
+    bold = spec.font is not None and bool(spec.font.b)
+    font = Font(bold=bold, color="FFFFFF") if _is_dark(color) else spec.font
+    return replace(spec, font=font, fill=PatternFill("solid", fgColor=color))
 
 
 # --------------------------------------------------------------------------- cells
 
-STRING, NUMBER, MOMENT, BLANK = range(4)
-Cell = tuple[int, Any, Format | None] | None
-"""(what to write, value, format); None leaves the cell out."""
+Cell = str | None
+"""A cell fragment of core.xlsx_safe's StyleBook; None leaves the cell out."""
 
 
-class Styles:
-    """The workbook's formats by style name, and cells that use them."""
+class Styles(StyleBook):
+    """The recap's named styles, registered up front, and cells that use them."""
 
-    def __init__(self, workbook: Workbook, colors: Mapping[str, str] | None) -> None:
-        self._workbook = workbook
+    def __init__(self, worksheet: Any, colors: Mapping[str, str] | None) -> None:
+        super().__init__(worksheet)
         self._colors = colors
-        self._formats: dict[tuple[str, bool], Format] = {}
         self._suffix: dict[str | None, str] = {}
-
-    def format(self, style: str, quoted: bool = False) -> Format:
-        """The format of a style name, made on first use."""
-        key = (style, quoted)
-        found = self._formats.get(key)
-        if found is None:
-            found = self._workbook.add_format(_properties(style, quoted))
-            self._formats[key] = found
-        return found
+        for kind, spec in _KINDS.items():
+            self.register(kind, spec)
+        palette = colors if colors is not None else DEFAULT_PREDIKAT_COLORS
+        for kind, spec in _BODY_KINDS.items():
+            self.register(kind, spec)
+            for color in {UNKNOWN_PREDIKAT_COLOR, *(_hex(c) for c in palette.values())}:
+                self.register(f"{kind}@{color}", _filled(spec, color))
 
     def tinted(self, kind: str, predikat: str | None) -> str:
         """Name of the `kind` style filled with the predikat's colour."""
@@ -145,33 +135,3 @@ class Styles:
             suffix = f"@{color}" if color else ""
             self._suffix[predikat] = suffix
         return kind + suffix
-
-    def text(self, value: object, style: str = "plain") -> Cell:
-        """User text as a string cell, whatever it starts with (quote prefix when needed)."""
-        if value is None:
-            return self.blank(style)
-        text = clean_text(value)
-        if not text:
-            return self.blank(style)
-        return (STRING, text, self.format(style, needs_quote_prefix(text)))
-
-    def number(self, value: Decimal | float | None, style: str = "plain") -> Cell:
-        """A number cell (int, float or Decimal); empty when None, NaN or infinite."""
-        if value is None:
-            return self.blank(style)
-        if isinstance(value, bool):
-            raise TypeError("a bool is not a number cell")
-        number = value if isinstance(value, int) else float(value)
-        if not isfinite(number):
-            return self.blank(style)
-        return (NUMBER, number, self.format(style))
-
-    def moment(self, value: datetime | None, style: str = "datetime") -> Cell:
-        """A naive local date and time (convert aware ones to the office zone first)."""
-        if value is None:
-            return self.blank(style)
-        return (MOMENT, value, self.format(style))
-
-    def blank(self, style: str = "plain") -> Cell:
-        """An empty cell that still shows its style (fill, border); None when unstyled."""
-        return None if style == "plain" else (BLANK, None, self.format(style))
