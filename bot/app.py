@@ -14,6 +14,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     ContextTypes,
+    ConversationHandler,
     Defaults,
     TypeHandler,
 )
@@ -36,7 +37,7 @@ from bot.handlers import (
 )
 from bot.persistence import DatabasePersistence
 from bot.sender import Sender
-from bot.updates import PerUserOrder
+from bot.updates import MAX_CONCURRENT_UPDATES, PerUserOrder
 from core import deadlines as deadline_actions
 from core.errors import report_failure
 from core.office import Office
@@ -44,6 +45,10 @@ from storage.db import Database
 from storage.files import FileStore
 
 log = logging.getLogger(__name__)
+
+# On PostgreSQL each update in flight holds a database connection for its user's lock: keep
+# them within the connection pool.
+SHARED_CONCURRENCY = 16
 
 
 def make_office(settings: Settings) -> Office:
@@ -60,8 +65,35 @@ def make_office(settings: Settings) -> Office:
 
 
 async def flush_persistence(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A dialog's new state is written right after its handler, not at PTB's next timer tick."""
-    await context.application.update_persistence()
+    """A dialog's new state is written right after its handler, not at PTB's next timer tick.
+    PTB marks this update's user_data for writing only after the last group, so it is written
+    here at once: the user's next answer may reach another process."""
+    app = context.application
+    if isinstance(update, Update) and update.effective_user is not None:
+        await app.persistence.save_user_data(update.effective_user.id, context.user_data)
+    await app.update_persistence()
+
+
+async def load_dialogs(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """With several processes (PostgreSQL) a user's previous answer may have been handled by
+    another one: the user's dialog states are read from the database before any dialog looks
+    at the update. PTB has no public way to set one conversation's state, hence the private
+    `_get_key`/`_conversations` (pinned by tests/test_multiprocess.py)."""
+    persistence = context.application.persistence
+    if not (isinstance(update, Update) and persistence.shared and update.effective_user):
+        return
+    dialogs = [
+        h for h in context.application.handlers.get(0, ()) if isinstance(h, ConversationHandler)
+    ]
+    if not dialogs or update.effective_chat is None:
+        return
+    key = dialogs[0]._get_key(update)
+    states = await persistence.conversation_states([d.name for d in dialogs], key)
+    for d in dialogs:
+        if d.name in states:
+            d._conversations.update_no_track({key: states[d.name]})
+        else:
+            d._conversations.pop(key, None)
 
 
 def _where(update: object) -> str:
@@ -138,13 +170,22 @@ def build(settings: Settings, office: Office | None = None) -> Application:
         .persistence(DatabasePersistence(office.db, settings.persistence_interval))
         # One user's updates in order, different users' side by side (bot/updates.py): dialogs
         # see their answers in order, and a slow upload holds nobody else.
-        .concurrent_updates(PerUserOrder())
+        .concurrent_updates(
+            PerUserOrder(
+                max_concurrent_updates=MAX_CONCURRENT_UPDATES
+                if office.db.is_sqlite
+                else SHARED_CONCURRENCY,
+                shared_lock=None if office.db.is_sqlite else office.db.user_lock,
+            )
+        )
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=0))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )
+    # Group -3 first: on PostgreSQL the user's dialogs as stored, whichever process had them.
+    app.add_handler(TypeHandler(Update, load_dialogs), group=-3)
     # Group -1 sees every update first and stops none: a blocked user who writes is reachable.
     app.add_handlers(deadlines.early_handlers(), group=-1)
     # Group 0, in order: dialogs before the plain document handler, the fallback last.

@@ -27,6 +27,8 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             update_interval=update_interval,
         )
         self.db = db
+        # Several bot processes may share a PostgreSQL database; SQLite has one process.
+        self.shared = not db.is_sqlite
 
     async def _get(self, prefix: str) -> dict[str, object]:
         async with self.db.session() as session:
@@ -63,13 +65,36 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         return {int(k): v for k, v in (await self._get(_USER)).items()}
 
     async def update_user_data(self, user_id: int, data: dict) -> None:
+        """PTB's own write, made late (at a later update or its timer) from this process's
+        memory: with several processes that copy may be older than another process's, so only
+        `save_user_data`, called right after the user's own update, writes then."""
+        if not self.shared:
+            await self.save_user_data(user_id, data)
+
+    async def save_user_data(self, user_id: int, data: dict) -> None:
         await self._put(f"{_USER}{user_id}", deepcopy(data))
 
     async def drop_user_data(self, user_id: int) -> None:
         await self._drop(f"{_USER}{user_id}")
 
     async def refresh_user_data(self, user_id: int, user_data: dict) -> None:
-        """Nothing to refresh: this process is the only writer of its users' dialog data."""
+        """With several processes (PostgreSQL) the user's last update may have been handled by
+        another one: the dialog's data is read back before every update. On SQLite this process
+        is the only writer and its memory is already the database's."""
+        if not self.shared:
+            return
+        async with self.db.session() as session:
+            row = await session.get(PtbData, f"{_USER}{user_id}")
+        user_data.clear()
+        if row is not None:
+            user_data.update(json.loads(row.value))
+
+    async def conversation_states(self, names: list[str], key: tuple) -> dict[str, object]:
+        """The stored state of one chat's dialogs, by dialog name (absent: no dialog)."""
+        wanted = {f"{_CONV}{name}:{json.dumps(list(key))}": name for name in names}
+        async with self.db.session() as session:
+            rows = (await session.exec(select(PtbData).where(col(PtbData.key).in_(wanted)))).all()
+        return {wanted[r.key]: json.loads(r.value) for r in rows}
 
     async def get_chat_data(self) -> dict[int, dict]:
         return {}

@@ -102,9 +102,21 @@ class Sender:
         await self._flush_sent()
 
     async def _flush_loop(self) -> None:
+        refreshed = time.monotonic()
         while not self._stopped:
             await asyncio.sleep(MARK_EVERY)
             await self._flush_sent()
+            if time.monotonic() - refreshed >= outbox.CLAIM_REFRESH.total_seconds():
+                refreshed = time.monotonic()
+                await self._refresh_claims()
+
+    async def _refresh_claims(self) -> None:
+        """Tell other processes these rows are still in hand (PostgreSQL; harmless on SQLite)."""
+        try:
+            async with self.office.db.transaction() as session:
+                await outbox.refresh_claims(session, set(self._held), self.office.clock())
+        except Exception:
+            log.exception("could not refresh %d outbox claims", len(self._held))
 
     async def _flush_sent(self) -> None:
         """One UPDATE for the rows delivered since the last one. At 300 messages a second a

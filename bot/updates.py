@@ -9,7 +9,8 @@ each user has a lock: their updates wait for each other, nobody else's do.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from telegram import Update
@@ -28,10 +29,16 @@ def _sender(update: object) -> int | None:
 class PerUserOrder(BaseUpdateProcessor):
     """A lock per user id, dropped when none of that user's updates is waiting."""
 
-    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+        shared_lock: Callable[[int], AbstractAsyncContextManager[None]] | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._pending: dict[int, int] = {}
+        # With several processes, the user's lock in the database as well (storage.db.user_lock).
+        self._shared_lock = shared_lock
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = _sender(update)
@@ -42,7 +49,11 @@ class PerUserOrder(BaseUpdateProcessor):
         self._pending[user] = self._pending.get(user, 0) + 1
         try:
             async with lock:
-                await coroutine
+                if self._shared_lock is None:
+                    await coroutine
+                else:
+                    async with self._shared_lock(user):
+                        await coroutine
         finally:
             self._pending[user] -= 1
             if not self._pending[user]:

@@ -7,6 +7,7 @@ a no-op, so a retried action or an overlapping scan cannot double it.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,9 +20,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Document, Outbox, User
 
+log = logging.getLogger(__name__)
+
 NEW, CLAIMED, SENT, FAILED, BLOCKED = "baru", "diklaim", "terkirim", "gagal", "diblokir"
-# A claim older than this belongs to a process that died mid-send: the row is sent again.
-STALE_CLAIM = timedelta(minutes=2)
+# A live sender refreshes its claims every CLAIM_REFRESH; a claim older than STALE_CLAIM
+# belongs to a process that died mid-send, and another process sends the row again.
+CLAIM_REFRESH = timedelta(seconds=5)
+STALE_CLAIM = timedelta(seconds=20)
+# Rows of one chat taken per claim: a chat with a backlog of hundreds never holds others back.
+PER_CHAT_CLAIM = 10
+TAKEN_OVER = "dikirim ulang: klaim sebelumnya tidak selesai"
 MAX_ATTEMPTS = 5
 CLEARED = "{}"
 
@@ -103,8 +111,11 @@ async def claim(
     """Take due rows for sending; on PostgreSQL several processes may claim side by side.
     `held` are the rows the caller still holds itself: a stale-looking claim of its own is
     still in its hands, not a dead process's."""
-    due = (
-        select(Outbox)
+    ranked = (
+        select(
+            Outbox.id,
+            func.row_number().over(partition_by=Outbox.chat_id, order_by=col(Outbox.id)).label("n"),
+        )
         .where(
             col(Outbox.id).not_in(held) if held else true(),
             or_(
@@ -113,17 +124,20 @@ async def claim(
             ),
             or_(col(Outbox.not_before).is_(None), col(Outbox.not_before) <= now),
         )
-        .order_by(col(Outbox.id))
-        .limit(limit)
+        .subquery()
     )
+    fair = select(ranked.c.id).where(ranked.c.n <= PER_CHAT_CLAIM)
+    due = select(Outbox).where(col(Outbox.id).in_(fair)).order_by(col(Outbox.id)).limit(limit)
     if session.bind.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     rows = (await session.exec(due)).all()
     claimed = []
     for row in rows:
         if row.status == CLAIMED:
-            # The process that claimed it died between Telegram's answer and the mark.
-            row.error = "dikirim ulang: klaim sebelumnya tidak selesai"
+            # The process that claimed it died, perhaps between Telegram's answer and the mark:
+            # the row goes again and may arrive twice; the log and the row say so.
+            row.error = TAKEN_OVER
+            log.warning("outbox %s (%s): stale claim taken over, may arrive twice", row.id, row.key)
         row.status, row.claimed_at, row.attempts = CLAIMED, now, row.attempts + 1
         session.add(row)
         claimed.append(
@@ -132,6 +146,17 @@ async def claim(
             )
         )
     return claimed
+
+
+async def refresh_claims(session: AsyncSession, ids: Collection[int], now: datetime) -> None:
+    """The sender still holds these rows (a long 429, a slow upload): their claims stay fresh,
+    so no other process takes them while this one lives."""
+    if ids:
+        await session.exec(
+            update(Outbox)
+            .where(col(Outbox.id).in_(list(ids)), Outbox.status == CLAIMED)
+            .values(claimed_at=now)
+        )
 
 
 async def mark(
@@ -155,11 +180,10 @@ async def mark(
 
 
 async def mark_sent(session: AsyncSession, message_ids: Sequence[int], now: datetime) -> None:
-    """Several delivered rows in one statement: the sender gathers its marks for a moment."""
+    """Several delivered rows in one statement: the sender gathers its marks for a moment. The
+    error column keeps the last trouble a row had on its way (a takeover, a network error)."""
     await session.exec(
-        update(Outbox)
-        .where(col(Outbox.id).in_(message_ids))
-        .values(status=SENT, sent_at=now, error=None)
+        update(Outbox).where(col(Outbox.id).in_(message_ids)).values(status=SENT, sent_at=now)
     )
 
 

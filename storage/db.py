@@ -6,12 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 DEFAULT_URL = "sqlite+aiosqlite:///./data/kinerja.db"
+# pg_advisory_lock(namespace, key) of one user's updates ("kinu" in ASCII); the two-key form
+# does not meet the one-key locks of the scan and the poller.
+USER_LOCK_NAMESPACE = 0x6B696E75
 
 
 def async_url(url: str) -> str:
@@ -46,7 +49,8 @@ def make_engine(url: str = DEFAULT_URL) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    # Each update in flight may hold two connections (its user's lock and its unit of work).
+    return create_async_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=30)
 
 
 class Database:
@@ -73,6 +77,23 @@ class Database:
         """A unit of work: commits on success, rolls back on any error."""
         async with self._sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def user_lock(self, user_id: int) -> AsyncIterator[None]:
+        """One user's updates one at a time across processes (PostgreSQL); SQLite has one
+        process. The lock lives on its own connection and dies with a killed process."""
+        if self.is_sqlite:
+            yield
+            return
+        key = {"ns": USER_LOCK_NAMESPACE, "key": user_id % 2_147_483_647}
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT pg_advisory_lock(:ns, :key)"), key)
+            await conn.commit()
+            try:
+                yield
+            finally:
+                await conn.execute(text("SELECT pg_advisory_unlock(:ns, :key)"), key)
+                await conn.commit()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
