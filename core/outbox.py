@@ -111,23 +111,31 @@ async def claim(
     """Take due rows for sending; on PostgreSQL several processes may claim side by side.
     `held` are the rows the caller still holds itself: a stale-looking claim of its own is
     still in its hands, not a dead process's."""
+    takeable = (
+        col(Outbox.id).not_in(held) if held else true(),
+        or_(
+            Outbox.status == NEW,
+            (Outbox.status == CLAIMED) & (col(Outbox.claimed_at) < now - STALE_CLAIM),
+        ),
+        or_(col(Outbox.not_before).is_(None), col(Outbox.not_before) <= now),
+    )
     ranked = (
         select(
             Outbox.id,
             func.row_number().over(partition_by=Outbox.chat_id, order_by=col(Outbox.id)).label("n"),
         )
-        .where(
-            col(Outbox.id).not_in(held) if held else true(),
-            or_(
-                Outbox.status == NEW,
-                (Outbox.status == CLAIMED) & (col(Outbox.claimed_at) < now - STALE_CLAIM),
-            ),
-            or_(col(Outbox.not_before).is_(None), col(Outbox.not_before) <= now),
-        )
+        .where(*takeable)
         .subquery()
     )
     fair = select(ranked.c.id).where(ranked.c.n <= PER_CHAT_CLAIM)
-    due = select(Outbox).where(col(Outbox.id).in_(fair)).order_by(col(Outbox.id)).limit(limit)
+    # The conditions again on the rows themselves: PostgreSQL re-checks them on a row another
+    # claimer committed meanwhile (the subquery's snapshot would still call it free).
+    due = (
+        select(Outbox)
+        .where(col(Outbox.id).in_(fair), *takeable)
+        .order_by(col(Outbox.id))
+        .limit(limit)
+    )
     if session.bind.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     rows = (await session.exec(due)).all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from core import outbox
 from fakeapi import FakeTelegram
 from storage.models import Outbox
 from tests.conftest import ADMIN_ID, Bot, Clock
@@ -32,3 +33,22 @@ async def test_message_waiting_out_a_429_is_sent_once(tg: FakeTelegram, bot: Bot
     assert [(r.kind, r.attempts) for r in rows if r.kind == "registration_request"] == [
         ("registration_request", 1)
     ]
+
+
+async def test_a_chats_backlog_never_holds_other_chats_back(bot_pg: Bot, clock: Clock):
+    """A broadcast of a hundred messages to one chat, then one reminder to another: the next
+    claim takes a fair share of the first chat and the reminder."""
+    db = bot_pg.office.db
+    await bot_pg.app.bot_data["sender"].stop()
+    async with db.transaction() as session:
+        for i in range(100):
+            await outbox.enqueue(
+                session, key=f"siaran:{i}", chat_id=1, kind="error", payload={}, now=clock()
+            )
+        await outbox.enqueue(
+            session, key="pengingat", chat_id=2, kind="error", payload={}, now=clock()
+        )
+    async with db.transaction() as session:
+        rows = await outbox.claim(session, clock(), 50)
+    by_chat = [r.chat_id for r in rows]
+    assert by_chat.count(1) == outbox.PER_CHAT_CLAIM and by_chat.count(2) == 1
