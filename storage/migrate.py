@@ -6,8 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
 
-from storage.db import async_url
+from storage.db import async_url, sqlite_file, sync_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -21,3 +24,30 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
+
+
+def head_revision() -> str:
+    """The newest migration this code knows."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revision(revision: str) -> bool:
+    """Whether this code knows the revision (an unknown one comes from a newer version)."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return revision in {r.revision for r in script.walk_revisions()}
+
+
+def current_revision(url: str) -> str | None:
+    """The database's migration level; None when it was never migrated. A missing SQLite
+    file is not created, so asking changes nothing."""
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        return None
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
