@@ -147,11 +147,10 @@ def restore_files(archive: Path, files_dir: Path) -> int:
     """Unpack the documents archive into `files_dir` and return how many files it held. Every
     member is checked before anything is written: only regular files and folders under
     `files/`, nothing absolute, no `..`, no links."""
-    files_dir.mkdir(parents=True, exist_ok=True)
     dest = str(files_dir)
     with tarfile.open(archive, "r:gz") as tar:
-        members = tar.getmembers()
-        kept = [m for m in members if _document_member(m, dest) is not None]
+        kept = [m for m in tar.getmembers() if _document_member(m, dest) is not None]
+        files_dir.mkdir(parents=True, exist_ok=True)
         tar.extractall(files_dir, members=kept, filter=_document_member)
     return sum(m.isfile() for m in kept)
 
