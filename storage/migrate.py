@@ -45,7 +45,8 @@ def current_revision(url: str) -> str | None:
     path = sqlite_file(url)
     if path is not None and not path.exists():
         return None
-    engine = create_engine(sync_url(url))
+    # A server that does not answer is reported in seconds, not after TCP's minutes.
+    engine = create_engine(sync_url(url), connect_args={} if path else {"connect_timeout": 10})
     try:
         with engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()

@@ -161,3 +161,14 @@ def test_the_clock_is_judged_against_telegrams():
     assert (late.mark, late.detail) == (WARN, "selisih dengan jam Telegram -90 detik")
     assert clock_check(telegram + timedelta(minutes=6), telegram).mark == FAIL
     assert "timedatectl set-ntp true" in clock_check(telegram, None).line
+
+
+def test_an_unreachable_bot_api_is_told_apart_from_a_wrong_token(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_BASE_URL", f"http://127.0.0.1:{_closed_port()}/bot")
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert f"{FAIL} Koneksi ke Telegram — 127.0.0.1:" in out
+    assert "tidak terjangkau (ConnectError); periksa internet, proxy/firewall" in out
+    assert TOKEN not in out
