@@ -102,15 +102,11 @@ def _restore(settings: Settings, sources: list[str], force: bool) -> int:
     from bot import service
     from storage import backup
 
-    paths = [Path(s) for s in sources]
-    databases = [p for p in paths if p.suffix in (".db", ".sql")]
-    archives = [p for p in paths if p.name.endswith(".tar.gz")]
-    if len(databases) != 1 or len(archives) > 1 or len(databases) + len(archives) != len(paths):
-        print(RESTORE_USAGE, file=sys.stderr)
+    picked = _backup_files([Path(s) for s in sources])
+    if isinstance(picked, str):
+        print(picked, file=sys.stderr)
         return 2
-    if missing := [p for p in paths if not p.is_file()]:
-        print(f"File cadangan tidak ditemukan: {', '.join(map(str, missing))}", file=sys.stderr)
-        return 2
+    database, archive = picked
     try:
         folder = service.hold_data_folder(settings)
     except service.AlreadyRunning as busy:
@@ -121,12 +117,12 @@ def _restore(settings: Settings, sources: list[str], force: bool) -> int:
         if filled and not force:
             print(NOT_EMPTY.format(tables=", ".join(filled)), file=sys.stderr)
             return 1
-        backup.check_source(settings.database_url, databases[0])
-        if archives:
-            count = backup.restore_files(archives[0], settings.files_dir)
+        backup.check_source(settings.database_url, database)
+        if archive:
+            count = backup.restore_files(archive, settings.files_dir)
             print(f"Dokumen dipulihkan: {count} file → {settings.files_dir}")
-        backup.restore_database(settings.database_url, databases[0])
-        print(f"Basis data dipulihkan dari {databases[0].name}.")
+        backup.restore_database(settings.database_url, database)
+        print(f"Basis data dipulihkan dari {database.name}.")
         upgrade(settings.database_url)
         print("Basis data sudah versi terbaru.")
     except backup.RestoreRefused as refused:
@@ -136,6 +132,17 @@ def _restore(settings: Settings, sources: list[str], force: bool) -> int:
         if folder is not None:
             folder.close()
     return 0
+
+
+def _backup_files(paths: list[Path]) -> tuple[Path, Path | None] | str:
+    """The database file and the documents archive among the arguments, or what is wrong."""
+    databases = [p for p in paths if p.suffix in (".db", ".sql")]
+    archives = [p for p in paths if p.name.endswith(".tar.gz")]
+    if len(databases) != 1 or len(archives) > 1 or len(databases) + len(archives) != len(paths):
+        return RESTORE_USAGE
+    if missing := [p for p in paths if not p.is_file()]:
+        return f"File cadangan tidak ditemukan: {', '.join(map(str, missing))}"
+    return databases[0], (archives[0] if archives else None)
 
 
 def _doctor(settings: Settings) -> int:

@@ -64,8 +64,13 @@ def invalid_settings(error: ValidationError) -> list[Check]:
 
 
 def run_checks(settings: Settings) -> list[Check]:
-    checks = [*_telegram(settings), _database(settings.database_url), _files(settings)]
-    return [*checks, _calendar(settings)]
+    """Every check, in the order an operator fixes things: Telegram, database, files, time."""
+    return [
+        *_telegram(settings),
+        _database(settings.database_url),
+        _files(settings),
+        _calendar(settings),
+    ]
 
 
 # ---------------------------------------------------------------- Telegram
