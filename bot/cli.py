@@ -145,10 +145,15 @@ def _backup_files(paths: list[Path]) -> tuple[Path, Path | None] | str:
     return databases[0], (archives[0] if archives else None)
 
 
-def _doctor(settings: Settings) -> int:
+def _doctor(loaded: Settings | ValidationError) -> int:
+    """Settings that do not load are the doctor's first finding, not a traceback."""
     from bot import doctor
 
-    text, code = doctor.report(doctor.run_checks(settings))
+    if isinstance(loaded, ValidationError):
+        checks = doctor.invalid_settings(loaded)
+    else:
+        checks = doctor.run_checks(loaded)
+    text, code = doctor.report(checks)
     print(text)
     return code
 
@@ -232,11 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         if args.command != "doctor":
             raise
-        from bot import doctor
-
-        text, code = doctor.report(doctor.invalid_settings(error))
-        print(text)
-        return code
+        return _doctor(error)
     _configure_logging(settings, args)
     if args.command == "run":
         return _run(settings)
