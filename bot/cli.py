@@ -1,4 +1,5 @@
-"""`kinerja-bot`: run the bot, migrate the database, add an admin, play the demo."""
+"""`kinerja-bot`: run the bot, migrate the database, add an admin, back up and restore, check
+the setup, play the demo."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import logging
 import sys
 from datetime import datetime
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from bot.config import Settings
 from storage.migrate import upgrade
@@ -22,6 +25,19 @@ Cara mendapatkan token:
   4. Jalankan lagi: make run
 
 Ingin melihat bot bekerja tanpa token? Jalankan: make demo
+"""
+
+
+RESTORE_USAGE = """\
+Sebutkan satu file basis data (kinerja-*.db atau kinerja-*.sql) dan, bila ada, satu arsip
+dokumen (dokumen-*.tar.gz) yang ditulis kinerja-bot backup, misalnya:
+
+  kinerja-bot restore backups/kinerja-20250414-090000.db backups/dokumen-20250414-090000.tar.gz
+"""
+
+NOT_EMPTY = """\
+Basis data tujuan sudah berisi data (tabel {tables}); pemulihan akan menimpanya.
+Bila memang itu yang dimaksud, cadangkan dulu (kinerja-bot backup), lalu ulangi dengan --force.
 """
 
 
@@ -78,6 +94,68 @@ def _backup(settings: Settings, output: str) -> int:
     for path in backup(settings.database_url, settings.files_dir, Path(output), datetime.now()):
         print(f"Cadangan ditulis: {path}")
     return 0
+
+
+def _restore(settings: Settings, sources: list[str], force: bool) -> int:
+    """Put a backup in place: refused while the bot runs on this folder, and over a database
+    that holds data unless --force."""
+    from bot import service
+    from storage import backup
+
+    picked = _backup_files([Path(s) for s in sources])
+    if isinstance(picked, str):
+        print(picked, file=sys.stderr)
+        return 2
+    database, archive = picked
+    try:
+        folder = service.hold_data_folder(settings)
+    except service.AlreadyRunning as busy:
+        print(f"Pemulihan dibatalkan.\n{busy}", file=sys.stderr)
+        return 3
+    try:
+        filled = backup.filled_tables(settings.database_url)
+        if filled and not force:
+            print(NOT_EMPTY.format(tables=", ".join(filled)), file=sys.stderr)
+            return 1
+        backup.check_source(settings.database_url, database)
+        if archive:
+            count = backup.restore_files(archive, settings.files_dir)
+            print(f"Dokumen dipulihkan: {count} file → {settings.files_dir}")
+        backup.restore_database(settings.database_url, database)
+        print(f"Basis data dipulihkan dari {database.name}.")
+        upgrade(settings.database_url)
+        print("Basis data sudah versi terbaru.")
+    except backup.RestoreRefused as refused:
+        print(refused, file=sys.stderr)
+        return 1
+    finally:
+        if folder is not None:
+            folder.close()
+    return 0
+
+
+def _backup_files(paths: list[Path]) -> tuple[Path, Path | None] | str:
+    """The database file and the documents archive among the arguments, or what is wrong."""
+    databases = [p for p in paths if p.suffix in (".db", ".sql")]
+    archives = [p for p in paths if p.name.endswith(".tar.gz")]
+    if len(databases) != 1 or len(archives) > 1 or len(databases) + len(archives) != len(paths):
+        return RESTORE_USAGE
+    if missing := [p for p in paths if not p.is_file()]:
+        return f"File cadangan tidak ditemukan: {', '.join(map(str, missing))}"
+    return databases[0], (archives[0] if archives else None)
+
+
+def _doctor(loaded: Settings | ValidationError) -> int:
+    """Settings that do not load are the doctor's first finding, not a traceback."""
+    from bot import doctor
+
+    if isinstance(loaded, ValidationError):
+        checks = doctor.invalid_settings(loaded)
+    else:
+        checks = doctor.run_checks(loaded)
+    text, code = doctor.report(checks)
+    print(text)
+    return code
 
 
 def _rekap(settings: Settings, periode: str, output: str) -> int:
@@ -144,11 +222,22 @@ def main(argv: list[str] | None = None) -> int:
     rekap = sub.add_parser("rekap", help="Rekapitulasi Hasil Pengukuran Data Kinerja (.xlsx)")
     rekap.add_argument("--periode", required=True, help='nama periode, mis. "Triwulan I 2025"')
     rekap.add_argument("-o", "--output", default="", help="file .xlsx (grafik .png di sampingnya)")
+    restore = sub.add_parser("restore", help="memulihkan cadangan ke basis data dan folder data")
+    restore.add_argument("files", nargs="+", help="kinerja-*.db atau .sql, dan dokumen-*.tar.gz")
+    restore.add_argument(
+        "--force", action="store_true", help="menimpa basis data yang sudah berisi data"
+    )
+    sub.add_parser("doctor", help="memeriksa token, webhook, basis data, folder data dan jam")
     demo = sub.add_parser("demo", help="memutar satu periode penuh dengan pengguna simulasi")
     demo.add_argument("-o", "--output", default="demo-output")
     args = parser.parse_args(argv)
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        if args.command != "doctor":
+            raise
+        return _doctor(error)
     _configure_logging(settings, args)
     if args.command == "run":
         return _run(settings)
@@ -160,6 +249,10 @@ def main(argv: list[str] | None = None) -> int:
         return _admin_add(settings, args.telegram_id)
     if args.command == "backup":
         return _backup(settings, args.output)
+    if args.command == "restore":
+        return _restore(settings, args.files, args.force)
+    if args.command == "doctor":
+        return _doctor(settings)
     if args.command == "rekap":
         return _rekap(settings, args.periode, args.output)
     return _demo(settings, args.output)

@@ -124,7 +124,9 @@ class FakeTelegram:
     Test-facing state: ``stats`` (sent, edited, 429s, errors, methods: calls per method),
     ``bot_messages`` (every message the bot sent successfully, in order), ``answered_callbacks``,
     ``files`` (file_id -> StoredFile), ``menu_buttons`` (chat id or None -> JSON),
-    ``webhook_url``, ``on_bot_message`` (callbacks called with each new BotMessage).
+    ``webhook_url``, ``webhook_last_error`` (the latest failed delivery, as getWebhookInfo
+    reports it), ``on_bot_message`` (callbacks called with each new BotMessage). With ``token``
+    given, a request under any other token is answered 401 Unauthorized, as by Telegram.
 
     Flood limits (``global_rate``, ``per_chat_rate``) are token buckets holding one second's
     worth (per chat: burst 1) on send*/edit* methods except sendChatAction, keyed by the
@@ -145,8 +147,10 @@ class FakeTelegram:
         *,
         global_rate: float | None = None,
         per_chat_rate: float | None = None,
+        token: str | None = None,
     ) -> None:
         self.host = host
+        self.token = token  # None: any token is the bot's; else others get 401 as from Telegram
         self.port = port
         self._flood = FloodControl(global_rate, per_chat_rate)
         self._runner: web.AppRunner | None = None
@@ -166,6 +170,7 @@ class FakeTelegram:
         self.webhook_url = ""
         self.webhook_secret = ""
         self.webhook_statuses: list[int] = []
+        self.webhook_last_error: tuple[int, str] | None = None  # (unix time, message)
         self._webhook_tasks: set[asyncio.Task] = set()
         self.on_bot_message: list[Callable[[BotMessage], None]] = []
 
@@ -398,6 +403,8 @@ class FakeTelegram:
         entry = self._methods.get(request.match_info["method"].lower())
         if entry is None:
             return self._error_response(ApiError(404, "Not Found"))
+        if self.token is not None and request.match_info["token"] != self.token:
+            return self._error_response(ApiError(401, "Unauthorized"))
         name, handler = entry
         self.stats["methods"][name] += 1
         try:
@@ -686,9 +693,16 @@ class FakeTelegram:
                 try:
                     async with session.post(self.webhook_url, json=update, headers=headers) as resp:
                         self.webhook_statuses.append(resp.status)
+                        if resp.status >= 300:
+                            self._webhook_failed(f"Wrong response from the webhook: {resp.status}")
                         return
                 except aiohttp.ClientConnectionError:
+                    self._webhook_failed("Connection refused")
                     await asyncio.sleep(0.1)
+
+    def _webhook_failed(self, message: str) -> None:
+        """Telegram reports the latest failed delivery in getWebhookInfo."""
+        self.webhook_last_error = (_now(), message)
 
     def _incoming_message(self, sender: FakeUser, view: ChatView, fields: dict) -> dict:
         chat_id = view.chat_id
@@ -765,6 +779,7 @@ class FakeTelegram:
         return self._updates[:limit]
 
     async def _set_webhook(self, params: Params) -> bool:
+        self.webhook_last_error = None
         self.webhook_url = params.text("url") or ""
         self.webhook_secret = params.text("secret_token") or ""
         if params.flag("drop_pending_updates"):
@@ -777,17 +792,21 @@ class FakeTelegram:
         return True
 
     async def _delete_webhook(self, params: Params) -> bool:
+        self.webhook_last_error = None
         self.webhook_url = self.webhook_secret = ""
         if params.flag("drop_pending_updates"):
             self._updates.clear()
         return True
 
     async def _get_webhook_info(self, params: Params) -> dict:
-        return {
+        info = {
             "url": self.webhook_url,
             "has_custom_certificate": False,
-            "pending_update_count": len(self._updates),
+            "pending_update_count": len(self._updates) + len(self._webhook_tasks),
         }
+        if self.webhook_url and self.webhook_last_error:
+            info["last_error_date"], info["last_error_message"] = self.webhook_last_error
+        return info
 
     async def _send_message(self, params: Params) -> dict:
         chat_id = self._chat_for(params)

@@ -1,4 +1,5 @@
-"""One backup of the record: the database and the stored documents, side by side."""
+"""One backup of the record: the database and the stored documents, side by side, and the way
+back from it into an empty database and data folder."""
 
 from __future__ import annotations
 
@@ -7,10 +8,23 @@ import shutil
 import sqlite3
 import subprocess
 import tarfile
+from contextlib import closing
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from sqlalchemy import create_engine, inspect, literal, select, table
 from sqlalchemy.engine import URL, make_url
+
+from storage.db import sqlite_file, sync_url
+
+# The archive `backup` writes holds the documents under this folder name.
+FILES_ARCNAME = "files"
+# Alembic's bookkeeping: a freshly migrated database has a row here and nothing to lose.
+BOOKKEEPING = {"alembic_version"}
+
+
+class RestoreRefused(Exception):
+    """Restoring would lose data or cannot work; the message says why and what to do."""
 
 
 def backup(database_url: str, files_dir: Path, out_dir: Path, now: datetime) -> list[Path]:
@@ -37,7 +51,7 @@ def backup(database_url: str, files_dir: Path, out_dir: Path, now: datetime) -> 
     archive = out_dir / f"dokumen-{stamp}.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         if files_dir.exists():
-            tar.add(files_dir, arcname="files")
+            tar.add(files_dir, arcname=FILES_ARCNAME)
     written.append(archive)
     return written
 
@@ -56,3 +70,106 @@ def pg_environment(url: URL) -> dict[str, str]:
         if value is not None:
             env[name] = str(value)
     return env
+
+
+def filled_tables(database_url: str) -> list[str]:
+    """The tables holding rows: a database an operator would lose by restoring over it."""
+    path = sqlite_file(database_url)
+    if path is not None and not path.exists():
+        return []
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.connect() as conn:
+            names = sorted(set(inspect(conn).get_table_names()) - BOOKKEEPING)
+            probe = select(literal(1)).limit(1)
+            return [n for n in names if conn.execute(probe.select_from(table(n))).first()]
+    finally:
+        engine.dispose()
+
+
+def restore_database(database_url: str, source: Path) -> None:
+    """Put a backup in place of the database: SQLite through the backup API (so no stale
+    write-ahead log survives beside the new file), PostgreSQL by replaying the dump in one
+    transaction that first empties the schema. `check_source` has vetted the file."""
+    path = sqlite_file(database_url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(path)) as dst:
+            src.backup(dst)
+        return
+    done = subprocess.run(
+        [
+            "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
+            "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;",
+            "-f", str(source),
+        ],
+        env=pg_environment(make_url(database_url)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RestoreRefused(
+            f"psql gagal memulihkan {source.name}; basis data tidak diubah.\n{done.stderr.strip()}"
+        )
+
+
+def check_source(database_url: str, source: Path) -> None:
+    """Refuse, before anything is written, a backup that cannot go into this database."""
+    if sqlite_file(database_url) is not None:
+        if source.suffix != ".db":
+            raise RestoreRefused(
+                f"{source.name} adalah cadangan PostgreSQL, sedangkan DATABASE_URL menunjuk "
+                "SQLite: pulihkan file kinerja-*.db, atau arahkan DATABASE_URL ke PostgreSQL."
+            )
+        _check_sqlite(source)
+        return
+    if source.suffix != ".sql":
+        raise RestoreRefused(
+            f"{source.name} adalah cadangan SQLite, sedangkan DATABASE_URL menunjuk PostgreSQL: "
+            "pulihkan file kinerja-*.sql hasil pg_dump."
+        )
+    if shutil.which("psql") is None:
+        raise RestoreRefused("psql tidak ditemukan: pasang klien PostgreSQL (postgresql-client).")
+
+
+def _check_sqlite(source: Path) -> None:
+    try:
+        with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as conn:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise RestoreRefused(f"{source.name} bukan basis data SQLite yang utuh ({exc}).") from exc
+    if verdict != "ok":
+        raise RestoreRefused(f"{source.name} rusak menurut SQLite: {verdict}")
+
+
+def restore_files(archive: Path, files_dir: Path) -> int:
+    """Unpack the documents archive into `files_dir` and return how many files it held. Every
+    member is checked before anything is written: only regular files and folders under
+    `files/`, nothing absolute, no `..`, no links."""
+    dest = str(files_dir)
+    with tarfile.open(archive, "r:gz") as tar:
+        kept = [m for m in tar.getmembers() if _document_member(m, dest) is not None]
+        files_dir.mkdir(parents=True, exist_ok=True)
+        tar.extractall(files_dir, members=kept, filter=_document_member)
+    return sum(m.isfile() for m in kept)
+
+
+def _document_member(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """The member as it lands under `dest` (its leading `files/` dropped); None for the top
+    folder itself; RestoreRefused for anything that is not a stored document."""
+    parts = PurePosixPath(member.name).parts
+    if not parts or parts[0] != FILES_ARCNAME or not (member.isfile() or member.isdir()):
+        raise RestoreRefused(
+            f"Arsip dokumen berisi {member.name!r}, bukan dokumen tersimpan; tidak ada yang "
+            "dipulihkan. Pakai file dokumen-*.tar.gz yang ditulis kinerja-bot backup."
+        )
+    if len(parts) == 1:
+        return None
+    try:
+        return tarfile.data_filter(member.replace(name="/".join(parts[1:])), dest)
+    except tarfile.FilterError as exc:
+        raise RestoreRefused(
+            f"Arsip dokumen berisi {member.name!r}, yang akan ditulis di luar folder dokumen; "
+            "tidak ada yang dipulihkan."
+        ) from exc

@@ -27,6 +27,21 @@ def async_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
+def sync_url(url: str) -> str:
+    """The same database through a blocking driver, for one-shot operator commands."""
+    u = make_url(async_url(url))
+    u = u.set(drivername="sqlite" if u.get_backend_name() == "sqlite" else "postgresql+psycopg")
+    return u.render_as_string(hide_password=False)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The SQLite database file, or None for PostgreSQL or an in-memory database."""
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or u.database in (None, "", ":memory:"):
+        return None
+    return Path(u.database)
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 

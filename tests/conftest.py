@@ -6,7 +6,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -102,6 +102,13 @@ async def bot(tg: FakeTelegram, tmp_path: Path, clock: Clock) -> AsyncIterator[B
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for one test, dropped afterwards; skipped when no server
     outside CI."""
+    with fresh_pg_database() as url:
+        yield url
+
+
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """An empty PostgreSQL database, dropped on leaving (see `pg_url`)."""
     import psycopg
 
     admin_url = PG_URL.replace("+psycopg", "")
