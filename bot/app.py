@@ -34,6 +34,7 @@ from bot.handlers import (
     rekap,
     steps,
 )
+from bot.metrics import Metrics
 from bot.persistence import DatabasePersistence
 from bot.sender import Sender
 from bot.updates import PerUserOrder
@@ -86,6 +87,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
                 "getUpdates conflict: another process polls with this token (%s)", context.error
             )
         return
+    context.application.bot_data["metrics"].errors.inc()
     log.error("update %s failed", getattr(update, "update_id", None), exc_info=context.error)
     office: Office = context.application.bot_data["office"]
     try:
@@ -105,6 +107,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def build(settings: Settings, office: Office | None = None) -> Application:
     office = office or make_office(settings)
+    metrics = Metrics()
 
     async def post_init(app: Application) -> None:
         app.bot_data["office"] = office
@@ -115,6 +118,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
             per_chat_interval=settings.per_chat_interval,
             # 403: record the user as blocked and tell Tim SAKIP, once.
             on_blocked=lambda chat_id: deadline_actions.record_blocked(office, chat_id),
+            metrics=metrics,
         )
         app.bot_data["sender"] = sender
         app.bot_data["sender_task"] = asyncio.create_task(sender.run())
@@ -138,13 +142,14 @@ def build(settings: Settings, office: Office | None = None) -> Application:
         .persistence(DatabasePersistence(office.db, settings.persistence_interval))
         # One user's updates in order, different users' side by side (bot/updates.py): dialogs
         # see their answers in order, and a slow upload holds nobody else.
-        .concurrent_updates(PerUserOrder())
+        .concurrent_updates(PerUserOrder(on_handled=metrics.updates.inc))
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=0))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )
+    app.bot_data["metrics"] = metrics
     # Group -1 sees every update first and stops none: a blocked user who writes is reachable.
     app.add_handlers(deadlines.early_handlers(), group=-1)
     # Group 0, in order: dialogs before the plain document handler, the fallback last.

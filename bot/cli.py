@@ -9,6 +9,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from bot import logs
 from bot.config import Settings
 from storage.migrate import upgrade
 
@@ -118,11 +119,7 @@ def _configure_logging(settings: Settings, args: argparse.Namespace) -> None:
     """The running bot's stderr is its log; a one-shot command prints its result there, so
     routine INFO lines (Alembic's migration steps among them) show only with --verbose."""
     service = args.command == "run" or args.verbose
-    logging.basicConfig(
-        level=settings.log_level if service else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.configure(settings.log_level if service else logging.WARNING, settings.log_format)
 
 
 def main(argv: list[str] | None = None) -> int:

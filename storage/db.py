@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -73,6 +73,11 @@ class Database:
         """A unit of work: commits on success, rolls back on any error."""
         async with self._sessions() as session, session.begin():
             yield session
+
+    async def ping(self) -> None:
+        """Raises unless the database answers a trivial query (the health check)."""
+        async with self._sessions() as session:
+            await session.exec(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()
