@@ -80,4 +80,6 @@ def configure(level: int | str, fmt: LogFormat) -> None:
     handler.addFilter(UpdateIds())
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     logging.basicConfig(level=level, handlers=[handler], force=True)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Every request to Telegram and every run of the minute's jobs would be a line: only trouble.
+    for chatty in ("httpx", "apscheduler"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)

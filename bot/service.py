@@ -191,7 +191,9 @@ async def serve_webhook(app: Application, settings: Settings) -> None:
     async with app:
         if app.post_init:
             await app.post_init(app)
-        runner = web.AppRunner(_webhook_app(app, path, settings.webhook_secret))
+        # No access log: each update has its own line (bot/updates.py), and the proxy's health
+        # checks every few seconds would bury it.
+        runner = web.AppRunner(_webhook_app(app, path, settings.webhook_secret), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
         await app.bot.set_webhook(
