@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
 import psycopg
+from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import logs
@@ -161,3 +164,82 @@ def test_log_lines_are_one_line_each_with_the_ids_inside_an_update():
     text = logs.TextFormatter().format(inside)
     assert "\n" not in text and "[update=77 user=4242]" in text and "baris dua" in text
     assert "[update=" not in logs.TextFormatter().format(record("mulai"))
+
+
+class RoundRobin:
+    """The proxy of compose.yaml in miniature: each request to the next bot in turn."""
+
+    def __init__(self, backends: list[str]) -> None:
+        self.backends, self.turn = backends, 0
+        self.port = free_port()
+        self.runner: web.AppRunner | None = None
+
+    async def forward(self, request: web.Request) -> web.Response:
+        backend = self.backends[self.turn % len(self.backends)]
+        self.turn += 1
+        headers = {k: v for k, v in request.headers.items() if k.startswith("X-Telegram")}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.request(
+                request.method, backend + request.path, data=await request.read(), headers=headers
+            ) as resp,
+        ):
+            return web.Response(status=resp.status, body=await resp.read())
+
+    async def __aenter__(self) -> RoundRobin:
+        app = web.Application()
+        app.router.add_post("/telegram", self.forward)
+        app.router.add_get("/healthz", self.forward)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.runner.cleanup()
+
+
+async def test_the_compose_topology_with_processes_migrate_then_two_bots_behind_a_proxy(
+    tg: FakeTelegram, tmp_path: Path, pg_url: str
+):
+    """What `docker compose up` starts, as processes on this machine: the one-shot migration,
+    then two webhook bots on one PostgreSQL database and one documents folder, behind a proxy."""
+    shared = tmp_path / "shared"
+    bots = [webhook_process(tg, tmp_path / f"bot-{n}", pg_url) for n in (1, 2)]
+    migrate = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+        env={**bots[0][0].env, "DATA_DIR": str(shared)},
+        cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    async with RoundRobin([base for _proc, base in bots]) as proxy:
+        for proc, _base in bots:
+            proc.env.update(
+                WEBHOOK_URL=f"http://127.0.0.1:{proxy.port}/telegram", DATA_DIR=str(shared)
+            )
+            proc.start()
+        try:
+            for proc, base in bots:
+                status, body = await health_when(proc, base, lambda s, _b: s == 200)
+                assert status == 200, body
+            assert tg.webhook_url == f"http://127.0.0.1:{proxy.port}/telegram"
+            for uid in range(5001, 5005):
+                guest = tg.user(uid, f"Tamu {uid}")
+                await guest.send("/start")
+                await guest.expect("Anda belum terdaftar", timeout=20)
+            status, text = await get(f"http://127.0.0.1:{proxy.port}", "/healthz")
+            assert status == 200 and json.loads(text)["status"] == "ok"
+        finally:
+            for proc, _base in bots:
+                proc.stop()
+    handled = [
+        {json.loads(line)["user_id"] for line in proc.log.read_text().splitlines()
+         if '"update handled' in line}
+        for proc, _base in bots
+    ]  # fmt: skip
+    assert handled[0] and handled[1], "each bot handled some of the updates"
+    assert handled[0] | handled[1] == set(range(5001, 5005))
+    assert tg.webhook_statuses == [200] * 4
