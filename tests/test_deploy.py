@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.config import Settings
+
 ROOT = Path(__file__).parent.parent
 BOTS = ("bot-1", "bot-2")
 
@@ -104,3 +106,11 @@ def test_the_systemd_unit_runs_the_sqlite_install_as_a_user(tmp_path: Path):
             ["systemd-analyze", "verify", str(local)], capture_output=True, text=True
         )
         assert done.returncode == 0 and not done.stderr.strip(), done.stderr
+
+
+def test_env_example_lists_every_setting_and_what_compose_asks_for():
+    listed = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    fields = {(f.validation_alias or n).upper() for n, f in Settings.model_fields.items()}
+    asked = set(re.findall(r"\$\{(\w+):\?", (ROOT / "compose.yaml").read_text()))
+    assert {"LOG_FORMAT", "DOMAIN", "POSTGRES_PASSWORD", "WEBHOOK_SECRET"} <= listed
+    assert fields | asked == listed
