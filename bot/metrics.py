@@ -55,5 +55,10 @@ class Metrics:
         self.backlog.set(count)
         self.backlog_age.set(max((now - oldest).total_seconds(), 0.0) if oldest else 0.0)
 
+    def outbox_unreadable(self) -> None:
+        """The database did not answer: no number rather than the last one, which may be old."""
+        self.backlog.set(float("nan"))
+        self.backlog_age.set(float("nan"))
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

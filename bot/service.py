@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import functools
 import hmac
 import json
 import logging
@@ -136,8 +137,8 @@ def _webhook_app(app: Application, path: str, secret: str) -> web.Application:
 
     server = web.Application(client_max_size=MAX_UPDATE_BYTES)
     server.router.add_post(path, receive)
-    server.router.add_get("/healthz", lambda _request: healthz(app))
-    server.router.add_get("/metrics", lambda _request: metrics(app))
+    server.router.add_get("/healthz", functools.partial(healthz, app))
+    server.router.add_get("/metrics", functools.partial(metrics, app))
     return server
 
 
@@ -150,7 +151,7 @@ async def _database_answers(office: Office) -> bool:
     return True
 
 
-async def healthz(app: Application) -> web.Response:
+async def healthz(app: Application, _request: web.Request) -> web.Response:
     """For the proxy and the operator: 200 when the database answers and the sender runs, 503
     otherwise, with the last overdue scan's time. No secret is needed, so nothing personal."""
     database = await _database_answers(app.bot_data["office"])
@@ -166,7 +167,7 @@ async def healthz(app: Application) -> web.Response:
     return web.json_response(body, status=200 if database and sender else 503)
 
 
-async def metrics(app: Application) -> web.Response:
+async def metrics(app: Application, _request: web.Request) -> web.Response:
     """The Prometheus text format; the outbox gauges are read from the database now."""
     office: Office = app.bot_data["office"]
     counters: Metrics = app.bot_data["metrics"]
@@ -177,6 +178,7 @@ async def metrics(app: Application) -> web.Response:
         counters.outbox(count, oldest, now)
     except Exception as exc:
         log.warning("metrics: outbox backlog unreadable (%s)", type(exc).__name__)
+        counters.outbox_unreadable()
     return web.Response(body=counters.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
