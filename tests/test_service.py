@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot import logs
 from fakeapi import FakeTelegram
-from tests.conftest import PG_URL
+from tests.conftest import ADMIN_ID, PG_URL, Bot
 from tests.test_restart import BotProcess
 from tests.test_webhook import SECRET, free_port
 
@@ -246,3 +246,28 @@ async def test_the_compose_topology_with_processes_migrate_then_two_bots_behind_
     assert handled[0] and handled[1], "each bot handled some of the updates"
     assert handled[0] | handled[1] == set(range(5001, 5005))
     assert tg.webhook_statuses == [200] * 4
+
+
+async def test_the_counters_follow_updates_outbox_sends_and_429s(tg: FakeTelegram, bot: Bot):
+    """In process, where the registry can be read: a registration request reaches the admin
+    through the outbox after one 429."""
+    count = bot.app.bot_data["metrics"].registry.get_sample_value
+    admin = tg.user(ADMIN_ID, "Admin")
+    await admin.send("/start")
+    await admin.expect("Halo, Admin")
+    tg.fail_next("sendMessage", status=429, retry_after=1, chat_id=ADMIN_ID)
+    user = tg.user(5101, "Rina")
+    for typed, answer in (
+        ("/daftar", "nama lengkap"),
+        ("Rina Wulandari", "NIP"),
+        ("198703152010012003", "jabatan"),
+        ("Analis Kinerja", "sudah dikirim ke admin"),
+    ):
+        await user.send(typed)
+        await user.expect(answer)
+    await admin.expect("Rina Wulandari", timeout=10)
+    await asyncio.sleep(0.1)
+    assert count("kinerja_updates_total") == 5
+    assert count("kinerja_telegram_429_total") == 1
+    assert count("kinerja_messages_sent_total") == 1
+    assert count("kinerja_errors_total") == 0
