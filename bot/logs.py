@@ -75,11 +75,12 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: int | str, fmt: LogFormat) -> None:
-    """One handler on the root logger, to stderr, in the chosen format."""
+    """One handler on the root logger, to stderr, in the chosen format (left alone when the root
+    logger has handlers already, as under pytest)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(UpdateIds())
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.basicConfig(level=level, handlers=[handler])
     # Every request to Telegram and every run of the minute's jobs would be a line: only trouble.
     for chatty in ("httpx", "apscheduler"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
