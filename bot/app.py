@@ -35,6 +35,7 @@ from bot.handlers import (
     rekap,
     steps,
 )
+from bot.metrics import Metrics
 from bot.persistence import DatabasePersistence
 from bot.sender import Sender
 from bot.updates import MAX_CONCURRENT_UPDATES, PerUserOrder
@@ -118,6 +119,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
                 "getUpdates conflict: another process polls with this token (%s)", context.error
             )
         return
+    context.application.bot_data["metrics"].errors.inc()
     log.error("update %s failed", getattr(update, "update_id", None), exc_info=context.error)
     office: Office = context.application.bot_data["office"]
     try:
@@ -137,6 +139,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def build(settings: Settings, office: Office | None = None) -> Application:
     office = office or make_office(settings)
+    metrics = Metrics()
 
     async def post_init(app: Application) -> None:
         app.bot_data["office"] = office
@@ -147,6 +150,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
             per_chat_interval=settings.per_chat_interval,
             # 403: record the user as blocked and tell Tim SAKIP, once.
             on_blocked=lambda chat_id: deadline_actions.record_blocked(office, chat_id),
+            metrics=metrics,
         )
         app.bot_data["sender"] = sender
         app.bot_data["sender_task"] = asyncio.create_task(sender.run())
@@ -176,6 +180,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
                 if office.db.is_sqlite
                 else SHARED_CONCURRENCY,
                 shared_lock=None if office.db.is_sqlite else office.db.user_lock,
+                on_handled=metrics.updates.inc,
             )
         )
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=0))
@@ -186,6 +191,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
     )
     # Group -3 first: on PostgreSQL the user's dialogs as stored, whichever process had them.
     app.add_handler(TypeHandler(Update, load_dialogs), group=-3)
+    app.bot_data["metrics"] = metrics
     # Group -1 sees every update first and stops none: a blocked user who writes is reachable.
     app.add_handlers(deadlines.early_handlers(), group=-1)
     # Group 0, in order: dialogs before the plain document handler, the fallback last.

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot import logs
 from bot.config import Settings
 from storage.migrate import upgrade
 
@@ -196,11 +197,7 @@ def _configure_logging(settings: Settings, args: argparse.Namespace) -> None:
     """The running bot's stderr is its log; a one-shot command prints its result there, so
     routine INFO lines (Alembic's migration steps among them) show only with --verbose."""
     service = args.command == "run" or args.verbose
-    logging.basicConfig(
-        level=settings.log_level if service else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.configure(settings.log_level if service else logging.WARNING, settings.log_format)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     per_chat_interval: float = 1.0
     persistence_interval: float = 1.0
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
     capaian_cap: Decimal = Decimal(120)
     predikat_bands: str = "91 Sangat Tinggi; 76 Tinggi; 66 Sedang; 51 Rendah; 0 Sangat Rendah"
     negative_variant: Literal["khusus", "rasio"] = "khusus"

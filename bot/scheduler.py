@@ -10,6 +10,7 @@ processes are kept apart by the scan's own guards.
 from __future__ import annotations
 
 import logging
+import time
 
 from telegram.ext import Application, ContextTypes, Job
 
@@ -27,7 +28,17 @@ CLEAR_OUTBOX_SECONDS = 3600
 async def run_scan(app: Application) -> ScanResult:
     """One scan at the office clock's `now`; the sender is woken when rows were written."""
     office = app.bot_data["office"]
+    started = time.monotonic()
     result = await deadlines.scan(office, office.clock())
+    app.bot_data["metrics"].scanned(
+        office.clock(),
+        time.monotonic() - started,
+        {
+            "reminder": result.reminders,
+            "escalation": result.escalations,
+            "headsup": result.headsups,
+        },
+    )
     if result.messages or result.runs:
         log.info(
             "scan: %d runs, %d reminders, %d escalations, %d heads-ups, %d skipped, %d deferred",

@@ -17,6 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot import keyboards, messages
+from bot.metrics import Metrics
 from core import outbox
 from core.calendar import WorkingCalendar
 from core.office import Office
@@ -49,8 +50,11 @@ class Sender:
         per_chat_interval: float = 1.0,
         batch: int = 500,
         on_blocked: Callable[[int], Awaitable[object]] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.office, self.bot = office, bot
+        # Tests and benchmarks that build a Sender alone count into a registry of their own.
+        self.metrics = metrics or Metrics()
         self.limiter = AsyncLimiter(rate, 1) if rate > 0 else None
         self.per_chat_interval = per_chat_interval
         self.batch = batch
@@ -215,8 +219,10 @@ class Sender:
                     else:
                         await self._send_document(msg.chat_id, ref)
                     self._answered(msg.chat_id)
+                    self.metrics.sent.inc()
                     break
                 except RetryAfter as exc:
+                    self.metrics.too_many.inc()
                     wait = exc.retry_after
                     wait = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
                     log.warning("429 for chat %s, waiting %.0f s", msg.chat_id, wait)

@@ -4,13 +4,15 @@ A second process started by mistake (a forgotten terminal, `make run` twice) use
 the first: Telegram answered the overlapping polls with 409, dialogs broke and replies went out
 twice. On SQLite one process owns the data folder (an exclusive lock on a file in it); on
 PostgreSQL a poller waits for an advisory lock and takes over when its holder dies. Webhook
-mode serves its own endpoint so the secret is compared in constant time (PTB compares with `!=`).
+mode serves its own endpoint so the secret is compared in constant time (PTB compares with `!=`),
+beside `/healthz` and `/metrics` for the proxy and the monitoring.
 """
 
 from __future__ import annotations
 
 import asyncio
 import fcntl
+import functools
 import hmac
 import json
 import logging
@@ -23,11 +25,15 @@ from urllib.parse import urlparse
 
 import psycopg
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.engine import make_url
 from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.metrics import Metrics
+from core import outbox
+from core.office import Office
 from storage.db import is_sqlite
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,8 @@ POLL_LOCK_KEY = 0x6B696E70
 POLL_RETRY_SECONDS = 2.0
 # Telegram sends updates of at most a few kilobytes; a larger body is not Telegram.
 MAX_UPDATE_BYTES = 1 << 20
+# A health check or a scrape that waits longer on the database reports it as unreachable.
+HEALTH_TIMEOUT = 3.0
 
 SECRET_MISSING = f"""\
 WEBHOOK_URL diisi tetapi WEBHOOK_SECRET kosong atau kurang dari {MIN_SECRET} karakter.
@@ -129,7 +137,49 @@ def _webhook_app(app: Application, path: str, secret: str) -> web.Application:
 
     server = web.Application(client_max_size=MAX_UPDATE_BYTES)
     server.router.add_post(path, receive)
+    server.router.add_get("/healthz", functools.partial(healthz, app))
+    server.router.add_get("/metrics", functools.partial(metrics, app))
     return server
+
+
+async def _database_answers(office: Office) -> bool:
+    try:
+        await asyncio.wait_for(office.db.ping(), HEALTH_TIMEOUT)
+    except Exception as exc:
+        log.warning("health check: database unreachable (%s)", type(exc).__name__)
+        return False
+    return True
+
+
+async def healthz(app: Application, _request: web.Request) -> web.Response:
+    """For the proxy and the operator: 200 when the database answers and the sender runs, 503
+    otherwise, with the last overdue scan's time. No secret is needed, so nothing personal."""
+    database = await _database_answers(app.bot_data["office"])
+    task = app.bot_data.get("sender_task")
+    sender = task is not None and not task.done()
+    last_scan = app.bot_data["metrics"].last_scan
+    body = {
+        "status": "ok" if database and sender else "gagal",
+        "database": database,
+        "sender": sender,
+        "last_scan": last_scan.isoformat() if last_scan else None,
+    }
+    return web.json_response(body, status=200 if database and sender else 503)
+
+
+async def metrics(app: Application, _request: web.Request) -> web.Response:
+    """The Prometheus text format; the outbox gauges are read from the database now."""
+    office: Office = app.bot_data["office"]
+    counters: Metrics = app.bot_data["metrics"]
+    now = office.clock()
+    try:
+        async with office.db.session() as session:
+            count, oldest = await asyncio.wait_for(outbox.backlog(session, now), HEALTH_TIMEOUT)
+        counters.outbox(count, oldest, now)
+    except Exception as exc:
+        log.warning("metrics: outbox backlog unreadable (%s)", type(exc).__name__)
+        counters.outbox_unreadable()
+    return web.Response(body=counters.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 async def serve_webhook(app: Application, settings: Settings) -> None:
@@ -143,7 +193,9 @@ async def serve_webhook(app: Application, settings: Settings) -> None:
     async with app:
         if app.post_init:
             await app.post_init(app)
-        runner = web.AppRunner(_webhook_app(app, path, settings.webhook_secret))
+        # No access log: each update has its own line (bot/updates.py), and the proxy's health
+        # checks every few seconds would bury it.
+        runner = web.AppRunner(_webhook_app(app, path, settings.webhook_secret), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
         await app.bot.set_webhook(

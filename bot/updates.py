@@ -9,12 +9,18 @@ each user has a lock: their updates wait for each other, nobody else's do.
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot import logs
+
+log = logging.getLogger(__name__)
 
 # Updates in flight at once, across users; a user's queued updates count too.
 MAX_CONCURRENT_UPDATES = 512
@@ -33,15 +39,29 @@ class PerUserOrder(BaseUpdateProcessor):
         self,
         max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
         shared_lock: Callable[[int], AbstractAsyncContextManager[None]] | None = None,
+        on_handled: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._pending: dict[int, int] = {}
         # With several processes, the user's lock in the database as well (storage.db.user_lock).
         self._shared_lock = shared_lock
+        self._on_handled = on_handled
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Every log line of the update carries its ids (bot/logs.py), the last one says how long
+        it took (waiting for the user's earlier updates included); `on_handled` counts it."""
         user = _sender(update)
+        started = time.monotonic()
+        with logs.update_context(getattr(update, "update_id", None), user):
+            try:
+                await self._in_order(user, coroutine)
+            finally:
+                log.info("update handled in %.0f ms", (time.monotonic() - started) * 1000)
+                if self._on_handled is not None:
+                    self._on_handled()
+
+    async def _in_order(self, user: int | None, coroutine: Awaitable[Any]) -> None:
         if user is None:
             await coroutine
             return

@@ -200,6 +200,18 @@ async def pending_count(session: AsyncSession) -> int:
     return (await session.exec(q)).one()
 
 
+async def backlog(session: AsyncSession, now: datetime) -> tuple[int, datetime | None]:
+    """Rows due now and not yet sent, and since when the oldest of them has been due. A row
+    held back until office hours is not late before then, so it counts from its `not_before`."""
+    due_since = func.coalesce(Outbox.not_before, Outbox.created_at)
+    q = select(func.count(), func.min(due_since)).where(
+        col(Outbox.status).in_([NEW, CLAIMED]),
+        or_(col(Outbox.not_before).is_(None), col(Outbox.not_before) <= now),
+    )
+    count, oldest = (await session.exec(q)).one()
+    return count, oldest
+
+
 async def document_for_sending(office, doc_id: int) -> tuple[Document, bytes]:
     async with office.db.session() as session:
         doc = await session.get(Document, doc_id)

@@ -110,5 +110,10 @@ class Database:
                 await conn.execute(text("SELECT pg_advisory_unlock(:ns, :key)"), key)
                 await conn.commit()
 
+    async def ping(self) -> None:
+        """Raises unless the database answers a trivial query (the health check)."""
+        async with self._sessions() as session:
+            await session.exec(text("SELECT 1"))
+
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -122,6 +122,14 @@ async def test_a_429_is_waited_out_and_the_reminder_still_arrives(
     assert tg.stats["429s"] == 1
     await outbox_row(bot.office, "reminder", "terkirim")
     assert sum(m.chat_id == SEK_ID and "Pengingat" in m.plain for m in tg.bot_messages) == 1
+    # What /metrics and /healthz show of it.
+    metrics = bot.app.bot_data["metrics"]
+    count = metrics.registry.get_sample_value
+    assert count("kinerja_reminders_total", {"kind": "reminder"}) == 1
+    assert count("kinerja_reminders_total", {"kind": "escalation"}) == 0
+    assert count("kinerja_telegram_429_total") == 1
+    assert count("kinerja_scan_duration_seconds_count") == 1
+    assert metrics.last_scan == clock.now
 
 
 async def test_a_user_who_blocked_the_bot_is_recorded_and_reported_once(
