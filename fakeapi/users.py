@@ -51,7 +51,7 @@ class ChatView:
         """Bot messages not yet consumed by next_message/expect."""
         return list(self._inbox)
 
-    async def next_message(self, timeout: float = 5.0) -> BotMessage:
+    async def next_message(self, timeout: float = 10.0) -> BotMessage:
         """The next bot message to this chat not yet consumed."""
         if not await self._tg._activity.wait_for(lambda: bool(self._inbox), timeout):
             raise AssertionError(
@@ -60,17 +60,17 @@ class ChatView:
             )
         return self._inbox.popleft()
 
-    async def expect(self, substring: str, timeout: float = 5.0) -> BotMessage:
+    async def expect(self, substring: str, timeout: float = 10.0) -> BotMessage:
         """Consume bot messages until one contains `substring` (in its text or shown text)."""
         return await self._expect(self._inbox, substring, timeout, "message")
 
-    async def next_edit(self, timeout: float = 5.0) -> BotMessage:
+    async def next_edit(self, timeout: float = 10.0) -> BotMessage:
         """The next edit of a bot message in this chat (a snapshot after the edit)."""
         if not await self._tg._activity.wait_for(lambda: bool(self._edit_inbox), timeout):
             raise AssertionError(f"no edit in chat {self.chat_id} within {timeout}s")
         return self._edit_inbox.popleft()
 
-    async def expect_edit(self, substring: str, timeout: float = 5.0) -> BotMessage:
+    async def expect_edit(self, substring: str, timeout: float = 10.0) -> BotMessage:
         """Consume edits until one leaves a message containing `substring`."""
         return await self._expect(self._edit_inbox, substring, timeout, "edit")
 

@@ -5,74 +5,18 @@ nothing is sent twice; a process killed mid-way loses nothing."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections import Counter
 from pathlib import Path
 
-import aiohttp
-from aiohttp import web
 from sqlmodel import select
 
-from bot.service import SECRET_HEADER
 from fakeapi import FakeTelegram, FakeUser
 from storage.db import Database
 from storage.models import Outbox, User
 from tests.conftest import ADMIN_ID
-from tests.test_restart import BotProcess, wait_for
-from tests.test_webhook import SECRET, free_port
-
-
-class Proxy:
-    """Round robin over the bot processes, skipping one that does not answer, as a load
-    balancer's health check would."""
-
-    def __init__(self, backends: list[str]) -> None:
-        self.backends = backends
-        self.turn = itertools.count()
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/telegram"
-        self.served: list[int] = []
-
-    async def handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        headers = {SECRET_HEADER: request.headers.get(SECRET_HEADER, "")}
-        start = next(self.turn)
-        async with aiohttp.ClientSession() as session:
-            for n in range(len(self.backends)):
-                index = (start + n) % len(self.backends)
-                try:
-                    async with session.post(
-                        self.backends[index], data=body, headers=headers
-                    ) as resp:
-                        self.served.append(index)
-                        return web.Response(status=resp.status)
-                except aiohttp.ClientConnectionError:
-                    continue
-        return web.Response(status=502)
-
-    async def __aenter__(self) -> Proxy:
-        app = web.Application()
-        app.router.add_post("/telegram", self.handle)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        await self.runner.cleanup()
-
-
-def webhook_process(tg: FakeTelegram, data: Path, pg_url: str, proxy: Proxy, port: int):
-    proc = BotProcess(tg, data)
-    proc.log = data / f"bot-{port}.log"
-    proc.env.update(
-        DATABASE_URL=pg_url,
-        WEBHOOK_URL=proxy.url,
-        WEBHOOK_SECRET=SECRET,
-        WEBHOOK_LISTEN="127.0.0.1",
-        WEBHOOK_PORT=str(port),
-    )
-    return proc
+from tests.proxy import RoundRobin
+from tests.test_restart import wait_for
+from tests.test_service import webhook_process
 
 
 async def register_by_chat(user: FakeUser, n: int) -> None:
@@ -89,10 +33,11 @@ async def register_by_chat(user: FakeUser, n: int) -> None:
 async def test_dialogs_hop_processes_and_survive_a_killed_one(
     tg: FakeTelegram, tmp_path: Path, pg_url: str
 ):
-    ports = [free_port(), free_port()]
-    async with Proxy([f"http://127.0.0.1:{p}/telegram" for p in ports]) as proxy:
-        data = tmp_path / "data"
-        procs = [webhook_process(tg, data, pg_url, proxy, port) for port in ports]
+    bots = [webhook_process(tg, tmp_path / f"bot-{n}", pg_url) for n in (1, 2)]
+    async with RoundRobin([base for _proc, base in bots]) as proxy:
+        procs = [proc for proc, _base in bots]
+        for proc in procs:
+            proc.env.update(WEBHOOK_URL=proxy.url, DATA_DIR=str(tmp_path / "shared"))
         procs[0].start()
         await wait_for(lambda: _answers(tg), timeout=30)
         procs[1].start()
@@ -154,7 +99,7 @@ async def _answers(tg: FakeTelegram) -> bool:
     return tg.webhook_url is not None
 
 
-async def _until_both_answer(tg: FakeTelegram, proxy: Proxy) -> None:
+async def _until_both_answer(tg: FakeTelegram, proxy: RoundRobin) -> None:
     """Both processes are up when a stranger's /start is answered through each of them."""
     stranger = tg.user(4242, "Tamu")
     for _ in range(40):

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import aiohttp
 import psycopg
-from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import logs
 from fakeapi import FakeTelegram
 from tests.conftest import ADMIN_ID, PG_URL, Bot
+from tests.proxy import RoundRobin
 from tests.test_restart import BotProcess
 from tests.test_webhook import SECRET, free_port
 
@@ -167,39 +167,6 @@ def test_log_lines_are_one_line_each_with_the_ids_inside_an_update():
     text = logs.TextFormatter().format(inside)
     assert "\n" not in text and "[update=77 user=4242]" in text and "baris dua" in text
     assert "[update=" not in logs.TextFormatter().format(record("mulai"))
-
-
-class RoundRobin:
-    """The proxy of compose.yaml in miniature: each request to the next bot in turn."""
-
-    def __init__(self, backends: list[str]) -> None:
-        self.backends, self.turn = backends, 0
-        self.port = free_port()
-        self.runner: web.AppRunner | None = None
-
-    async def forward(self, request: web.Request) -> web.Response:
-        backend = self.backends[self.turn % len(self.backends)]
-        self.turn += 1
-        headers = {k: v for k, v in request.headers.items() if k.startswith("X-Telegram")}
-        async with (
-            aiohttp.ClientSession() as session,
-            session.request(
-                request.method, backend + request.path, data=await request.read(), headers=headers
-            ) as resp,
-        ):
-            return web.Response(status=resp.status, body=await resp.read())
-
-    async def __aenter__(self) -> RoundRobin:
-        app = web.Application()
-        app.router.add_post("/telegram", self.forward)
-        app.router.add_get("/healthz", self.forward)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.runner.cleanup()
 
 
 async def test_the_compose_topology_with_processes_migrate_then_two_bots_behind_a_proxy(
