@@ -20,7 +20,7 @@ run: install
 
 test: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2
 
 demo: install
 	$(VENV)/bin/kinerja-bot demo -o demo-output
