@@ -7,6 +7,8 @@ from datetime import datetime
 from html import escape
 
 from bot.dates import short_day, when
+from bot.messages_data import DATA_KINDS, STEP_HINTS, TOLAK_SYNTAX
+from bot.step_lines import docs_line, standard_lines
 from core.calendar import WorkingCalendar, format_duration
 from core.sop import Output, Role, Step, step
 from core.text import full_stop
@@ -63,13 +65,7 @@ def registration_sent(nama: str) -> str:
     )
 
 
-def _docs_line(names: Sequence[str]) -> str:
-    return ", ".join(escape(n) for n in names) if names else "-"
-
-
 def how_to_finish(s: Step) -> str:
-    from bot.messages_data import STEP_HINTS, TOLAK_SYNTAX
-
     if s.no in STEP_HINTS:
         return STEP_HINTS[s.no]
     if s.output_kind is Output.DECISION:
@@ -83,28 +79,6 @@ def how_to_finish(s: Step) -> str:
         f"Kirim dokumen <b>{escape(s.output)}</b> di chat ini (sebagai file), lalu tekan "
         "<b>Selesaikan</b> atau ketik /selesai."
     )
-
-
-def standard_lines(s: Step, p: dict, cal: WorkingCalendar) -> list[str]:
-    """The SOP's quality standard (kelengkapan, waktu) and the due time: every step's notice
-    carries them, the step 5 list of indicators included."""
-    due = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
-    return [
-        f"<b>Kelengkapan:</b> {_docs_line(s.kelengkapan)}",
-        *_own_documents(p.get("own_documents")),
-        f"<b>Standar waktu:</b> {s.waktu.label}",
-        f"<b>Batas waktu:</b> {when(due, cal)}",
-    ]
-
-
-def _own_documents(names: Sequence[str] | None) -> list[str]:
-    """The previous step's output this reader handed in: named, not sent back to them."""
-    if not names:
-        return []
-    return [
-        f"Dokumen langkah sebelumnya ({_docs_line(names)}) adalah yang Anda serahkan sendiri, "
-        "jadi tidak dikirim ulang."
-    ]
 
 
 def step_opened(p: dict, cal: WorkingCalendar) -> str:
@@ -173,8 +147,6 @@ def render(kind: str, p: dict, cal: WorkingCalendar) -> str:
         return f"Peran Anda sekarang: <b>{escape(p['role'])}</b>. Ketik /bantuan."
     if kind in DEADLINE_KINDS:
         return DEADLINE_KINDS[kind](p, cal)
-    from bot.messages_data import DATA_KINDS
-
     if kind in DATA_KINDS:
         return DATA_KINDS[kind](p, cal)
     raise ValueError(f"unknown outbox kind {kind}")
@@ -216,7 +188,7 @@ def tasks(items: Sequence[Task], cal: WorkingCalendar) -> str:
             f"  {how_to_finish(s)}",
         ]
         if t.drafts:
-            lines.append(f"  Dokumen siap: {_docs_line(t.drafts)}")
+            lines.append(f"  Dokumen siap: {docs_line(t.drafts)}")
         if t.reminder is not None:
             lines.append(f"  {reminder_status(t.reminder, cal)}")
     return "\n".join(lines)

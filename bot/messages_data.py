@@ -12,7 +12,7 @@ from decimal import Decimal
 from html import escape
 
 from bot.dates import when
-from bot.messages import standard_lines
+from bot.step_lines import standard_lines
 from core.calendar import WorkingCalendar
 from core.indicators import (
     MARKS,
