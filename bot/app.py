@@ -13,6 +13,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     ContextTypes,
     ConversationHandler,
     Defaults,
@@ -49,7 +50,7 @@ log = logging.getLogger(__name__)
 
 # On PostgreSQL each update in flight holds a database connection for its user's lock: keep
 # them within the connection pool.
-SHARED_CONCURRENCY = 16
+SHARED_CONCURRENCY = 8
 
 
 def make_office(settings: Settings) -> Office:
@@ -73,6 +74,8 @@ async def flush_persistence(update: object, context: ContextTypes.DEFAULT_TYPE) 
     if isinstance(update, Update) and update.effective_user is not None:
         await app.persistence.save_user_data(update.effective_user.id, context.user_data)
     await app.update_persistence()
+    if isinstance(update, Update) and update.effective_user is not None and app.persistence.shared:
+        await app.persistence.mark_handled(update.effective_user.id, update.update_id)
 
 
 async def load_dialogs(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -83,6 +86,11 @@ async def load_dialogs(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
     persistence = context.application.persistence
     if not (isinstance(update, Update) and persistence.shared and update.effective_user):
         return
+    if update.update_id <= await persistence.last_handled(update.effective_user.id):
+        # Delivered again after its first process died between handling it and answering
+        # 200, and after the user's newer updates: handled already, so nothing happens.
+        log.info("update %s already handled", update.update_id)
+        raise ApplicationHandlerStop
     dialogs = [
         h for h in context.application.handlers.get(0, ()) if isinstance(h, ConversationHandler)
     ]

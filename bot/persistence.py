@@ -17,7 +17,7 @@ from telegram.ext import BasePersistence, PersistenceInput
 from storage.db import Database
 from storage.models import PtbData
 
-_CONV, _USER = "conv:", "user:"
+_CONV, _USER, _SEEN = "conv:", "user:", "seen:"
 
 
 class DatabasePersistence(BasePersistence[dict, dict, dict]):
@@ -88,6 +88,15 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         user_data.clear()
         if row is not None:
             user_data.update(json.loads(row.value))
+
+    async def last_handled(self, user_id: int) -> int:
+        """The newest update id of this user handled to the end, by any process (0: none)."""
+        async with self.db.session() as session:
+            row = await session.get(PtbData, f"{_SEEN}{user_id}")
+        return json.loads(row.value) if row is not None else 0
+
+    async def mark_handled(self, user_id: int, update_id: int) -> None:
+        await self._put(f"{_SEEN}{user_id}", update_id)
 
     async def conversation_states(self, names: list[str], key: tuple) -> dict[str, object]:
         """The stored state of one chat's dialogs, by dialog name (absent: no dialog)."""

@@ -132,7 +132,11 @@ def _webhook_app(app: Application, path: str, secret: str) -> web.Application:
             update = Update.de_json(json.loads(await request.read()), app.bot)
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400)
-        await app.update_queue.put(update)
+        # Answered only once handled (in the update processor, so one user's updates stay in
+        # order): a process that dies mid-update never said 200, and the proxy or Telegram
+        # delivers the update again, to a process that is alive. Repeats are harmless: every
+        # act is a conditional update, and a repeated Kirim answers "sudah tersimpan".
+        await app.update_processor.process_update(update, app.process_update(update))
         return web.Response()
 
     server = web.Application(client_max_size=MAX_UPDATE_BYTES)

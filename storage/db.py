@@ -65,7 +65,7 @@ def make_engine(url: str = DEFAULT_URL) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     # Each update in flight may hold two connections (its user's lock and its unit of work).
-    return create_async_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=30)
+    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 class Database:
