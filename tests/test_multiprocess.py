@@ -118,7 +118,7 @@ async def _until_both_answer(tg: FakeTelegram, proxy: RoundRobin) -> None:
     raise AssertionError("the second process never answered")
 
 
-STORM = 60
+STORM = 40
 
 
 async def reporting_over_processes(tmp_path: Path, pg_url: str, clock: Clock):
