@@ -26,8 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -79,6 +79,11 @@ class Rush:
     done: int
     seconds: float
     latencies: list[float]
+    cpu: float = 0.0  # the bot process's CPU seconds meanwhile
+
+    @property
+    def cpu_per_update(self) -> float:
+        return self.cpu / self.done
 
     @property
     def rate(self) -> float:
@@ -99,7 +104,7 @@ async def one_user(user, n: int) -> list[float]:
     return [await round_trip(user, "/tugas") for _ in range(n)]
 
 
-async def rush(users: list, seconds: float) -> Rush:
+async def rush(users: list, seconds: float, child: Child) -> Rush:
     deadline = time.perf_counter() + seconds
     latencies: list[float] = []
 
@@ -107,9 +112,9 @@ async def rush(users: list, seconds: float) -> Rush:
         while time.perf_counter() < deadline:
             latencies.append(await round_trip(user, "/tugas"))
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), child.cpu()
     await asyncio.gather(*(loop(u) for u in users))
-    return Rush(len(latencies), time.perf_counter() - started, latencies)
+    return Rush(len(latencies), time.perf_counter() - started, latencies, child.cpu() - cpu)
 
 
 # --------------------------------------------------------------------------- processes
@@ -132,6 +137,11 @@ class Child:
             for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines()
         )
         return tuple(int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM"))  # type: ignore[return-value]
+
+    def cpu(self) -> float:
+        """CPU seconds used so far, every thread (user + system)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -176,9 +186,30 @@ def bot_starter(tmp: Path, database_url: str, rate: float, per_chat: float):
             "SEND_RATE": str(rate),
             "PER_CHAT_INTERVAL": str(per_chat),
         }
-        return Child([sys.executable, "-m", "bot.cli", "run"], env, tmp / "bot.log")
+        profile = os.environ.get("BENCH_PROFILE")  # a path: the bot runs under cProfile
+        wrap = ["-m", "cProfile", "-o", f"{profile}.{time.monotonic_ns()}"] if profile else []
+        return Child([sys.executable, *wrap, "-m", "bot.cli", "run"], env, tmp / "bot.log")
 
     return start
+
+
+@contextmanager
+def sampled(child: Child, seconds: float) -> Iterator[None]:
+    """With BENCH_PYSPY set (a path), py-spy samples the bot during the block (raw stacks)."""
+    path = os.environ.get("BENCH_PYSPY")
+    if not path:
+        yield
+        return
+    spy = subprocess.Popen(
+        [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(child.proc.pid),
+         "--duration", str(int(seconds)), "--rate", "250", "--format", "raw", "--threads",
+         "--nonblocking", "-o", path],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        yield
+    finally:
+        spy.wait(seconds + 30)
 
 
 async def ready(user, child: Child, text: str = "/tugas") -> None:
@@ -186,8 +217,10 @@ async def ready(user, child: Child, text: str = "/tugas") -> None:
     await user.send(text)
     try:
         await user.next_message(timeout=60)
-    except AssertionError:
-        raise SystemExit(f"no answer from {child.proc.args}; log:\n{child.log.read_text()[-3000:]}")
+    except AssertionError as exc:
+        raise SystemExit(
+            f"no answer from {child.proc.args}; log:\n{child.log.read_text()[-3000:]}"
+        ) from exc
 
 
 # --------------------------------------------------------------------------- the office
@@ -329,7 +362,7 @@ async def bench_echo(tmp: Path, n: int, seconds: float) -> tuple[list[float], Ru
         users = [tg.user(FIRST_ASN + i, f"ASN {i}") for i in range(ASN_COUNT)]
         await ready(users[0], child)
         single = await one_user(users[0], n)
-        return single, await rush(users, seconds)
+        return single, await rush(users, seconds, child)
 
 
 @dataclass
@@ -353,7 +386,8 @@ async def bench_bot(tmp: Path, database_url: str, n: int, seconds: float) -> Bot
         asns = [tg.user(FIRST_ASN + i, f"ASN {i}") for i in range(ASN_COUNT)]
         await ready(asns[0], child)
         single = await one_user(asns[0], n)
-        load = await rush(asns, seconds)
+        with sampled(child, seconds):
+            load = await rush(asns, seconds, child)
         figures = await lapor_rush(asns)
         rss_after_rush = child.rss_mb()
 
@@ -417,7 +451,8 @@ def report(label: str, echo: tuple[list[float], Rush], bot: BotFigures) -> bool:
     print(
         f"2. {ASN_COUNT} users, {b.seconds:.0f} s of /tugas: bot {b.rate:.0f} updates/s, "
         f"p95 {ms(p95(b.latencies))}; echo {e.rate:.0f} updates/s, p95 {ms(p95(e.latencies))}; "
-        f"bot/echo {b.rate / e.rate:.0%}"
+        f"bot/echo {b.rate / e.rate:.0%}; CPU per update: bot {ms(b.cpu_per_update)}, "
+        f"echo {ms(e.cpu_per_update)}"
     )
     checks.append(("20 users >= 50 % of echo updates/s", b.rate >= 0.5 * e.rate))
     checks.append(("20 users p95 < 150 ms", p95(b.latencies) < 0.150))
