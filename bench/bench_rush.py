@@ -300,7 +300,7 @@ async def add_users(office, n: int) -> None:
         for i in range(n)
     ]
     async with office.db.transaction() as session:
-        await session.execute(insert(User), rows)
+        await (await session.connection()).execute(insert(User), rows)
 
 
 async def enqueue_notices(office) -> None:
