@@ -6,11 +6,13 @@ no rules in it. Only conversations and user_data are kept; workflow state lives 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from copy import deepcopy
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import col, delete, select
 from telegram.ext import BasePersistence, PersistenceInput
 
@@ -29,6 +31,11 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         self.db = db
         # Several bot processes may share a PostgreSQL database; SQLite has one process.
         self.shared = not db.is_sqlite
+        # SQLite: this process is the only writer, so a value equal to the one it wrote last
+        # is not written again (a read command would write the same dialog state twice per
+        # update). The lock keeps the writes in call order, so the copy matches the database.
+        self._written: dict[str, str] = {}
+        self._write_lock = asyncio.Lock()
 
     async def _get(self, prefix: str) -> dict[str, object]:
         async with self.db.session() as session:
@@ -38,17 +45,30 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             return {r.key[len(prefix) :]: json.loads(r.value) for r in rows}
 
     async def _put(self, key: str, value: object) -> None:
+        text = json.dumps(value, default=str)
         insert = pg_insert if self.db.url.startswith("postgresql") else sqlite_insert
-        stmt = insert(PtbData).values(key=key, value=json.dumps(value, default=str))
+        stmt = insert(PtbData).values(key=key, value=text)
         stmt = stmt.on_conflict_do_update(
             index_elements=["key"], set_={"value": stmt.excluded.value}
         )
-        async with self.db.transaction() as session:
-            await session.exec(stmt)
+        await self._write(key, stmt, text)
 
     async def _drop(self, key: str) -> None:
-        async with self.db.transaction() as session:
-            await session.exec(delete(PtbData).where(col(PtbData.key) == key))
+        await self._write(key, delete(PtbData).where(col(PtbData.key) == key), None)
+
+    async def _write(self, key: str, stmt: Executable, text: str | None) -> None:
+        """Run one write of `key` (`text` None: deleted); on SQLite skip it when the database
+        already holds that, as this process wrote it last."""
+        if self.shared:
+            async with self.db.transaction() as session:
+                await session.exec(stmt)
+            return
+        async with self._write_lock:
+            if key in self._written and self._written[key] == text:
+                return
+            async with self.db.transaction() as session:
+                await session.exec(stmt)
+            self._written[key] = text
 
     async def get_conversations(self, name: str) -> dict:
         stored = (await self._get(_CONV + name + ":")).items()
