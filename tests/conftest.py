@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from telegram.ext import Application
 
 from bot.app import build, make_office
@@ -20,6 +21,11 @@ from core.office import Office
 from fakeapi import FakeTelegram, FakeUser
 from fakeapi.ptb import polling
 from storage.migrate import upgrade
+
+# Speed is measured in bench/, never asserted in tests: Hypothesis's 200 ms per example fails on
+# a loaded machine (two test workers on two cores) for no fault of the code.
+hypothesis_settings.register_profile("kinerja", deadline=None)
+hypothesis_settings.load_profile("kinerja")
 
 ADMIN_ID = 9001
 # Monday 14 April 2025, 09:00 in Jakarta: a working day (7 April was cuti bersama).
