@@ -304,30 +304,18 @@ async def add_users(office, n: int) -> None:
 
 
 async def enqueue_notices(office) -> None:
-    from core.outbox import enqueue
+    from bench.common import enqueue_reminders
 
     now = datetime.now(timezone.utc)
     async with office.db.transaction() as session:
-        for n in range(NOTICES_PER_CHAT):
-            for c in range(NOTICE_CHATS):
-                await enqueue(
-                    session,
-                    key=f"bench:{c}:{n}",
-                    chat_id=FIRST_EXTRA + c,
-                    kind="reminder",
-                    payload={
-                        "period_id": 1,
-                        "period": f"Bench {c}-{n}",
-                        "step_no": 2,
-                        "run_id": c,
-                        "round": 1,
-                        "due_at": now.isoformat(),
-                        "rung": n + 1,
-                        "of": NOTICES_PER_CHAT,
-                        "late_minutes": 60 * n,
-                    },
-                    now=now,
-                )
+        await enqueue_reminders(
+            session,
+            chats=NOTICE_CHATS,
+            per_chat=NOTICES_PER_CHAT,
+            first_chat=FIRST_EXTRA,
+            now=now,
+            key="bench",
+        )
 
 
 # --------------------------------------------------------------------------- scenarios

@@ -77,10 +77,10 @@ def _per_second(arrivals: list[float]) -> list[int]:
 
 
 async def run(args: argparse.Namespace, base_url: str, base_file_url: str) -> dict:
+    from bench.common import enqueue_reminders
     from bot.app import build, make_office
     from bot.config import Settings
     from bot.sender import Sender
-    from core.outbox import enqueue
     from storage.migrate import upgrade
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,26 +100,14 @@ async def run(args: argparse.Namespace, base_url: str, base_file_url: str) -> di
         office.clock = lambda: now
         total = args.chats * args.per_chat
         async with office.db.transaction() as session:
-            for n in range(args.per_chat):
-                for c in range(args.chats):
-                    await enqueue(
-                        session,
-                        key=f"reminder:{c}:{n}",
-                        chat_id=FIRST_CHAT + c,
-                        kind="reminder",
-                        payload={
-                            "period_id": 1,
-                            "period": f"Bench {c}-{n}",
-                            "step_no": 2,
-                            "run_id": c,
-                            "round": 1,
-                            "due_at": now.isoformat(),
-                            "rung": n + 1,
-                            "of": args.per_chat,
-                            "late_minutes": 60 * n,
-                        },
-                        now=now,
-                    )
+            await enqueue_reminders(
+                session,
+                chats=args.chats,
+                per_chat=args.per_chat,
+                first_chat=FIRST_CHAT,
+                now=now,
+                key="reminder",
+            )
         app = build(settings, office)  # the bot's own HTTP client and rate limiter
         async with app:
             sender = Sender(office, app.bot, rate=args.rate, per_chat_interval=1.0)

@@ -1,4 +1,5 @@
-"""What the benchmarks share: a throwaway PostgreSQL database beside BENCH_POSTGRES_URL.
+"""What the benchmarks share: a throwaway PostgreSQL database beside BENCH_POSTGRES_URL, and a
+batch of reminder notices in the outbox.
 
 Not a benchmark itself (run_all.py runs only `bench_*.py`). psycopg is imported when a database
 is asked for, so a benchmark's import-time baseline does not include it.
@@ -10,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -34,3 +36,31 @@ def fresh_pg(label: str) -> Iterator[str | None]:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def enqueue_reminders(
+    session, *, chats: int, per_chat: int, first_chat: int, now: datetime, key: str
+) -> None:
+    """`per_chat` reminder notices to each of `chats` chats, interleaved as a scan writes them."""
+    from core.outbox import enqueue
+
+    for n in range(per_chat):
+        for c in range(chats):
+            await enqueue(
+                session,
+                key=f"{key}:{c}:{n}",
+                chat_id=first_chat + c,
+                kind="reminder",
+                payload={
+                    "period_id": 1,
+                    "period": f"Bench {c}-{n}",
+                    "step_no": 2,
+                    "run_id": c,
+                    "round": 1,
+                    "due_at": now.isoformat(),
+                    "rung": n + 1,
+                    "of": per_chat,
+                    "late_minutes": 60 * n,
+                },
+                now=now,
+            )
