@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Update
@@ -42,7 +43,7 @@ from bot.sender import Sender
 from bot.updates import MAX_CONCURRENT_UPDATES, PerUserOrder
 from core import deadlines as deadline_actions
 from core.errors import report_failure
-from core.office import Office
+from core.office import Office, shifted_clock
 from storage.db import Database
 from storage.files import FileStore
 
@@ -54,6 +55,9 @@ SHARED_CONCURRENCY = 8
 
 
 def make_office(settings: Settings) -> Office:
+    offset = timedelta(seconds=settings.clock_offset_seconds)
+    if offset:
+        log.warning("the office clock is shifted by %s (CLOCK_OFFSET_SECONDS)", offset)
     return Office(
         db=Database(settings.database_url),
         files=FileStore(settings.files_dir),
@@ -63,6 +67,7 @@ def make_office(settings: Settings) -> Office:
         rules=settings.rules,
         reminders=settings.reminders,
         outbox_retention=settings.outbox_retention,
+        clock=shifted_clock(offset),
     )
 
 

@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     reminder_escalate_after: int = 3
     reminder_headsup: bool = True
     reminder_scan_seconds: float = 60.0
+    clock_offset_seconds: float = 0.0
     outbox_retention_days: int = Field(default=30, ge=0)
 
     @field_validator("admin_ids", mode="before")

@@ -197,18 +197,7 @@ class _Batch:
             result.messages += await self._send(
                 actors, f"reminder:{run.id}:{p.reminder}", "reminder", payload
             )
-        if p.skipped:
-            result.skipped += len(p.skipped)
-            await audit(
-                self.session,
-                "pengingat_dilewati",
-                self.now,
-                None,
-                period.id,
-                run=run.id,
-                rungs=list(p.skipped),
-                sent=p.reminder,
-            )
+        result.skipped += len(p.skipped)
         if p.escalate:
             result.escalations += 1
             superior = SUPERIOR[s.actor]
@@ -226,6 +215,20 @@ class _Batch:
             result.messages += await self._send(
                 targets, f"escalation:{run.id}", "escalation", payload
             )
+        # One record per ladder move, in the same transaction: a rung acted on twice (two scans,
+        # two processes) would show as two rows.
+        await audit(
+            self.session,
+            "pengingat",
+            self.now,
+            None,
+            period.id,
+            run=run.id,
+            rung=p.reminder,
+            skipped=list(p.skipped),
+            escalation=p.escalate,
+            headsup=p.headsup,
+        )
 
     async def _superior(self, run: StepRun, p: Plan) -> dict | None:
         """For the reminder's last lines: the superior who has been told (the escalation went

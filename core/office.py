@@ -22,6 +22,14 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def shifted_clock(offset: timedelta) -> Callable[[], datetime]:
+    """The machine's clock moved by `offset` (CLOCK_OFFSET_SECONDS): a rehearsal on another date
+    keeps real speed, so several processes with the same offset agree on the time."""
+    if not offset:
+        return utcnow
+    return lambda: utcnow() + offset
+
+
 @dataclass
 class Office:
     db: Database

@@ -13,6 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.app import make_office
+from bot.config import Settings
 from core.calendar import CalendarConfig, WorkingCalendar, format_duration
 
 JKT = ZoneInfo("Asia/Jakarta")
@@ -394,3 +396,16 @@ def test_working_minutes_between_inverts_add_working_minutes(start: datetime, mi
     # holds for every start: time before the next working start is not working time
     end = CAL.add_working_minutes(start, minutes)
     assert CAL.working_minutes_between(start, end) == minutes
+
+
+def test_clock_offset_shifts_the_office_clock_and_keeps_real_speed(tmp_path) -> None:
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/k.db",
+        clock_offset_seconds=-86400,
+    )
+    clock = make_office(settings).clock
+    first = clock()
+    yesterday = datetime.now(timezone.utc) - timedelta(days=1)
+    assert abs(first - yesterday) < timedelta(seconds=5)
+    assert clock() >= first

@@ -179,10 +179,15 @@ async def test_two_overlapping_scans_send_once(office: Office) -> None:
     run = await run_row(office, run_id)
     assert (run.reminders_sent, run.reminders_skipped, run.escalated) == (3, 2, True)
     async with office.db.session() as session:
-        skipped = (
-            await session.exec(select(AuditLog).where(AuditLog.action == "pengingat_dilewati"))
-        ).all()
-    assert len(skipped) == 1 and json.loads(skipped[0].detail)["rungs"] == [1, 2]
+        moves = (await session.exec(select(AuditLog).where(AuditLog.action == "pengingat"))).all()
+    assert len(moves) == 1
+    assert json.loads(moves[0].detail) == {
+        "run": run_id,
+        "rung": 3,
+        "skipped": [1, 2],
+        "escalation": True,
+        "headsup": False,
+    }
 
 
 async def test_two_overlapping_scans_send_once_on_postgresql(pg_office: Office) -> None:
