@@ -91,9 +91,9 @@ async def load_dialogs(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
     persistence = context.application.persistence
     if not (isinstance(update, Update) and persistence.shared and update.effective_user):
         return
-    if update.update_id <= await persistence.last_handled(update.effective_user.id):
+    if await persistence.was_handled(update.effective_user.id, update.update_id):
         # Delivered again after its first process died between handling it and answering
-        # 200, and after the user's newer updates: handled already, so nothing happens.
+        # 200: handled already, so nothing happens.
         log.info("update %s already handled", update.update_id)
         raise ApplicationHandlerStop
     dialogs = [

@@ -20,6 +20,15 @@ from storage.db import Database
 from storage.models import PtbData
 
 _CONV, _USER, _SEEN = "conv:", "user:", "seen:"
+# A user's latest handled update ids kept to recognise one delivered again (after its process
+# died before answering): redeliveries come within seconds, a user's next updates are few.
+SEEN_KEPT = 50
+
+
+def _seen_ids(value: str) -> list[int]:
+    """The stored ids; before they were kept as a list, the newest id alone was stored."""
+    ids = json.loads(value)
+    return ids if isinstance(ids, list) else [ids]
 
 
 class DatabasePersistence(BasePersistence[dict, dict, dict]):
@@ -36,6 +45,8 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         # update). The lock keeps the writes in call order, so the copy matches the database.
         self._written: dict[str, str] = {}
         self._write_lock = asyncio.Lock()
+        # The handled ids read for a user's update in flight, written back with its own id.
+        self._seen: dict[int, list[int]] = {}
 
     async def _get(self, prefix: str) -> dict[str, object]:
         async with self.db.session() as session:
@@ -109,14 +120,24 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         if row is not None:
             user_data.update(json.loads(row.value))
 
-    async def last_handled(self, user_id: int) -> int:
-        """The newest update id of this user handled to the end, by any process (0: none)."""
+    async def was_handled(self, user_id: int, update_id: int) -> bool:
+        """Whether this very update was handled to the end, by any process. Kept as ids, not
+        as the newest id: two quick updates of one user may reach two processes and finish
+        newest first, and the older one is then no repeat. Called under the user's lock."""
         async with self.db.session() as session:
             row = await session.get(PtbData, f"{_SEEN}{user_id}")
-        return json.loads(row.value) if row is not None else 0
+        seen = _seen_ids(row.value) if row is not None else []
+        self._seen[user_id] = seen
+        return update_id in seen
 
     async def mark_handled(self, user_id: int, update_id: int) -> None:
-        await self._put(f"{_SEEN}{user_id}", update_id)
+        """Still under the user's lock, so the ids `was_handled` read are the stored ones."""
+        seen = self._seen.pop(user_id, None)
+        if seen is None:
+            async with self.db.session() as session:
+                row = await session.get(PtbData, f"{_SEEN}{user_id}")
+            seen = _seen_ids(row.value) if row is not None else []
+        await self._put(f"{_SEEN}{user_id}", [*seen[-(SEEN_KEPT - 1) :], update_id])
 
     async def conversation_states(self, names: list[str], key: tuple) -> dict[str, object]:
         """The stored state of one chat's dialogs, by dialog name (absent: no dialog)."""

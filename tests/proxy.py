@@ -3,6 +3,8 @@ turn, skipping one that does not answer, as a load balancer's health check would
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
 from aiohttp import web
 
@@ -16,6 +18,9 @@ class RoundRobin:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/telegram"
         self.served: list[int] = []
+        # Updates sent on to another bot after one failed them (died mid-update): only these
+        # may have been handled twice.
+        self.retried: list[dict] = []
         self.runner: web.AppRunner | None = None
 
     async def forward(self, request: web.Request) -> web.Response:
@@ -35,6 +40,8 @@ class RoundRobin:
                         self.served.append(index)
                         return web.Response(status=resp.status, body=await resp.read())
                 except aiohttp.ClientConnectionError:
+                    if body:
+                        self.retried.append(json.loads(body))
                     continue
         return web.Response(status=502)
 

@@ -5,37 +5,79 @@ nothing is sent twice; a process killed mid-way loses nothing."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import aiohttp
 from sqlmodel import select
 
 from bot.app import make_office
-from bot.config import Settings
-from core import users
+from bot.messages import render
+from bot.sender import TEXT_LIMIT
+from core import outbox, users
+from core.office import Office
 from core.sop import Role
+from core.text import html_pages
 from fakeapi import FakeTelegram, FakeUser
+from fakeapi.models import BotMessage
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import AuditLog, Figure, Outbox, StepRun, User
 from tests import kinerja_core
-from tests.conftest import ADMIN_ID, Clock
+from tests.conftest import ADMIN_ID, Clock, make_settings
 from tests.kinerja_flow import kertas_kerja, kk_row
 from tests.proxy import RoundRobin
 from tests.test_restart import wait_for
 from tests.test_service import webhook_process
+from tests.test_webhook import SECRET
+
+
+async def test_an_older_update_finished_after_a_newer_one_is_still_handled(
+    tg: FakeTelegram, tmp_path: Path, pg_url: str
+):
+    """Two quick updates of one user can reach two processes and finish newest first; the
+    older one is no repeat and is handled (it was dropped as "already handled" before: an
+    admin approving requests quickly lost approvals). The same update again does nothing."""
+    proc, base = webhook_process(tg, tmp_path / "data", pg_url)
+    proc.start()
+    try:
+        stranger = tg.user(4242, "Tamu")
+        await stranger.send("/start")
+        await stranger.expect("belum terdaftar", timeout=ANSWER)
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        async with aiohttp.ClientSession() as session:
+            for update_id in (1001, 1000, 1001):
+                update = {"update_id": update_id, "message": {"message_id": update_id,
+                          "date": 0, "text": "halo", "chat": {"id": 4242, "type": "private"},
+                          "from": {"id": 4242, "is_bot": False, "first_name": "Tamu"}}}  # fmt: skip
+                async with session.post(base + "/telegram", json=update, headers=headers) as resp:
+                    assert resp.status == 200  # answered once handled
+        assert len(stranger.inbox) == 2
+    finally:
+        proc.stop()
+
+
+STORM = 200
+# Longest wait for one answer: 200 people at once on two shared cores queue for seconds.
+ANSWER = 60
+# The office time the storm runs at, whatever the machine's clock says (CLOCK_OFFSET_SECONDS):
+# Tuesday 15 April 2025, 09:00 in Jakarta, after a working Monday.
+STORM_AT = datetime(2025, 4, 15, 2, 0, tzinfo=timezone.utc)
+# A ladder short enough that rungs, a skipped rung and an escalation fall due within the storm.
+LADDER = {"reminder_interval_minutes": 1, "reminder_max": 3, "reminder_escalate_after": 2}
 
 
 async def register_by_chat(user: FakeUser, n: int) -> None:
     await user.send("/daftar")
-    await user.expect("nama lengkap", timeout=20)
+    await user.expect("nama lengkap", timeout=ANSWER)
     await user.send(f"Pegawai Nomor {n}")
-    await user.expect("NIP", timeout=20)
+    await user.expect("NIP", timeout=ANSWER)
     await user.send(f"19900101201501{n:04d}")
-    await user.expect("jabatan", timeout=20)
+    await user.expect("jabatan", timeout=ANSWER)
     await user.send("Pelaksana")
-    await user.expect("sudah dikirim ke admin", timeout=20)
+    await user.expect("sudah dikirim ke admin", timeout=ANSWER)
 
 
 async def test_dialogs_hop_processes_and_survive_a_killed_one(
@@ -53,7 +95,7 @@ async def test_dialogs_hop_processes_and_survive_a_killed_one(
             await _until_both_answer(tg, proxy)
             admin = tg.user(ADMIN_ID, "Admin")
             await admin.send("/start")
-            await admin.expect("Halo, Admin", timeout=20)
+            await admin.expect("Halo, Admin", timeout=ANSWER)
 
             names = [f"19900101201501{n:04d}" for n in (*range(6), *range(10, 13), *range(20, 23))]
             first = [tg.user(500 + n, f"P{n}") for n in range(6)]
@@ -112,93 +154,194 @@ async def _until_both_answer(tg: FakeTelegram, proxy: RoundRobin) -> None:
     stranger = tg.user(4242, "Tamu")
     for _ in range(40):
         await stranger.send("/start")
-        await stranger.expect("belum terdaftar", timeout=20)
+        await stranger.expect("belum terdaftar", timeout=ANSWER)
         if set(proxy.served) == {0, 1}:
             return
     raise AssertionError("the second process never answered")
 
 
-STORM = 40
+def nip_of(n: int) -> str:
+    return f"19900101201501{n:04d}"
 
 
-async def reporting_over_processes(tmp_path: Path, pg_url: str, clock: Clock):
-    """Step 5 open on PostgreSQL (through core), with one indicator for each of STORM ASN."""
-    settings = Settings(
-        _env_file=None,
-        bot_token="123456:TEST",
-        database_url=pg_url,
-        data_dir=tmp_path / "shared",
-        admin_ids=frozenset({ADMIN_ID}),
-    )
-    await asyncio.to_thread(upgrade, pg_url)
-    office = make_office(settings)
-    office.clock = clock
-    for tid, role in kinerja_core.ROLES.items():
-        if role is Role.ASN:
-            continue
-        nama, nip = kinerja_core.NAMES[tid], kinerja_core.NIP[tid]
-        reg = await users.register(office, tid, None, nama, nip, "Pejabat")
-        await users.set_role(office, ADMIN_ID, reg.user_id, role)
-    rows = []
-    for n in range(STORM):
-        nip = f"19950101202001{n:04d}"
-        reg = await users.register(office, 800 + n, None, f"Pelapor Nomor {n}", nip, "Pelaksana")
-        await users.set_role(office, ADMIN_ID, reg.user_id, Role.ASN)
-        rows.append(kk_row("Program", f"1.{n:02d}", f"Program {n}", f"Indikator {n}", nip,
-                           tw=(80,) * 4))  # fmt: skip
-    period = await kinerja_core.Period(office, clock).start("Triwulan I 2025")
-    await period.to_reporting(kertas_kerja(rows))
-    async with office.db.transaction() as session:  # the notices so far are not under test
-        for row in (await session.exec(select(Outbox))).all():
-            row.status = "terkirim"
-            session.add(row)
-    return office
+async def register_and_wait(user: FakeUser, n: int) -> None:
+    await register_by_chat(user, n)
+    await user.expect("disetujui", timeout=ANSWER)
+
+
+def approve_every_request(tg: FakeTelegram, admin: FakeUser) -> set[asyncio.Task]:
+    """The admin presses ASN under each registration request as it arrives."""
+    presses: set[asyncio.Task] = set()
+
+    def on_message(message: BotMessage) -> None:
+        if message.chat_id == ADMIN_ID and "Permintaan pendaftaran" in message.plain:
+            presses.add(asyncio.create_task(admin.press("ASN", message)))
+
+    tg.on_bot_message.append(on_message)
+    return presses
 
 
 async def report_one(user: FakeUser) -> str:
+    """The /lapor dialog of one indicator, after the notice that step 5 is open."""
+    await user.expect("Langkah 5: laporkan realisasi", timeout=ANSWER)
     await user.send("/lapor")
-    listing = await user.expect("Lapor realisasi", timeout=60)
+    listing = await user.expect("Lapor realisasi", timeout=ANSWER)
     await user.press(listing.buttons[0][0][0], listing)
-    await user.expect("Ketik realisasi", timeout=60)
+    await user.expect("Ketik realisasi", timeout=ANSWER)
     await user.send("85")
-    card = await user.expect("Periksa sebelum dikirim", timeout=60)
+    card = await user.expect("Periksa sebelum dikirim", timeout=ANSWER)
     await user.press("✅ Kirim", card)
-    return (await user.expect("tersimpan", timeout=60)).plain
+    return (await user.expect("tersimpan", timeout=ANSWER)).plain
 
 
-async def test_a_reporting_storm_over_three_processes_with_one_killed(
+async def when(done: list, count: int) -> None:
+    await wait_for(lambda: _reached(done, count), timeout=300)
+
+
+async def _reached(done: list, count: int) -> bool:
+    return len(done) >= count
+
+
+async def periods_due_in_the_storm(office: Office, clock: Clock, now: datetime) -> dict[str, int]:
+    """Three periods opened back in office time so that their ladders move during the storm:
+    step 2 of two (reminded since before the storm; one with a rung to skip and an escalation
+    ahead) and step 5 of the third, due in 15 s, with one indicator for each of STORM ASN.
+    Returns the open run of each, by period name."""
+    runs = {}
+    for name, due in (
+        ("Triwulan II 2025", now - timedelta(seconds=45)),
+        ("Triwulan III 2025", now - timedelta(seconds=100)),
+    ):
+        clock.now = due - timedelta(minutes=60)  # step 2 takes 60 working minutes
+        period = await kinerja_core.Period(office, clock).start(name)
+        runs[name] = await period.open_run_id()
+    rows = [
+        kk_row("Program", f"1.{n:02d}", f"Program {n}", f"Indikator {n}", nip_of(n), tw=(80,) * 4)
+        for n in range(STORM)
+    ]
+    # Step 5 takes one working day: opened on Monday at this time, it is due now + 15 s.
+    clock.now = now + timedelta(seconds=15) - timedelta(days=1, minutes=30)
+    period = await kinerja_core.Period(office, clock).start("Triwulan I 2025")
+    await period.to_reporting(kertas_kerja(rows))
+    runs["Triwulan I 2025"] = await period.open_run_id()
+    async with office.db.session() as session:
+        step5 = await session.get(StepRun, runs["Triwulan I 2025"])
+    assert step5.step_no == 5 and step5.due_at == now + timedelta(seconds=15)
+    return runs
+
+
+async def test_a_storm_of_asn_registering_and_reporting_over_three_processes(
     tg: FakeTelegram, tmp_path: Path, pg_url: str
 ):
-    """STORM ASN report at once through /lapor dialogs whose answers land on three processes;
-    one process is SIGKILLed mid-storm and started again. Every figure a user saw confirmed is
-    stored once, no dialog is lost, and step 6 opens once."""
-    office = await reporting_over_processes(tmp_path, pg_url, Clock(datetime.now(timezone.utc)))
+    """STORM ASN register by chat (the admin approving each) and report a figure through /lapor,
+    every answer landing on whichever of three webhook processes the proxy picks; one process
+    is restarted (SIGTERM) mid-registration and another SIGKILLed mid-reporting while reminders
+    fall due. Every figure confirmed is stored once, every dialog ends confirmed with one answer
+    per step, every notice and reminder arrives exactly once, and every rung is acted on once."""
+    offset = STORM_AT - datetime.now(timezone.utc)
+
+    def office_now() -> datetime:
+        return datetime.now(timezone.utc) + offset
+
+    sent: list[BotMessage] = []  # as sent: edits change a BotMessage in place later
+    tg.on_bot_message.append(sent.append)
+    clock = Clock(office_now())
+    settings = make_settings(tg, tmp_path / "shared", pg_url, **LADDER)
+    await asyncio.to_thread(upgrade, pg_url)
+    office = make_office(settings)
+    office.clock = clock
     bots = [webhook_process(tg, tmp_path / f"bot-{n}", pg_url) for n in (1, 2, 3)]
     async with RoundRobin([base for _proc, base in bots]) as proxy:
         procs = [proc for proc, _base in bots]
         for proc in procs:
-            proc.env.update(WEBHOOK_URL=proxy.url, DATA_DIR=str(tmp_path / "shared"))
+            proc.env.update(
+                WEBHOOK_URL=proxy.url,
+                DATA_DIR=str(tmp_path / "shared"),
+                CLOCK_OFFSET_SECONDS=str(offset.total_seconds()),
+                **{k.upper(): str(v) for k, v in LADDER.items()},
+            )
             proc.start()
         try:
             await _until_all_answer(tg, proxy, len(procs))
-            tim = tg.user(kinerja_core.TIM1, "Tono")
-            await tim.send("/bantuan")
-            await tim.expect("Perintah yang bisa", timeout=30)
-            asn = [tg.user(800 + n, f"Pelapor {n}") for n in range(STORM)]
-            storm = asyncio.gather(*(report_one(u) for u in asn))
+            admin = tg.user(ADMIN_ID, "Admin")
+            await admin.send("/start")
+            await admin.expect("Halo, Admin", timeout=ANSWER)
+            for tid, role in kinerja_core.ROLES.items():
+                if role is Role.ASN:
+                    continue
+                official = tg.user(tid, kinerja_core.NAMES[tid])
+                await official.send("/start")
+                await official.expect("belum terdaftar", timeout=ANSWER)
+                clock.now = office_now()
+                reg = await users.register(
+                    office, tid, None, kinerja_core.NAMES[tid], kinerja_core.NIP[tid], "Pejabat"
+                )
+                await users.set_role(office, ADMIN_ID, reg.user_id, role)
 
-            async def killed_mid_storm() -> None:
+            presses = approve_every_request(tg, admin)
+            asn = [tg.user(800 + n, f"Pegawai {n}") for n in range(STORM)]
+            registered: list[None] = []
+
+            async def registering(n: int) -> None:
+                registered.append(await register_and_wait(asn[n], n))
+
+            async def restarted_mid_registration() -> None:
+                await when(registered, STORM // 3)
+                await procs[1].restart()
+
+            await asyncio.gather(
+                *(registering(n) for n in range(STORM)), restarted_mid_registration()
+            )
+            assert len(presses) == STORM
+
+            now = office_now()
+            runs = await periods_due_in_the_storm(office, clock, now)
+            confirmed: list[str] = []
+
+            async def reporting(user: FakeUser) -> None:
+                confirmed.append(await report_one(user))
+
+            async def killed_mid_reporting() -> None:
+                await when(confirmed, STORM // 4)
+                procs[0].kill()  # SIGKILL: nothing flushed, claims left behind
                 await asyncio.sleep(1.0)
-                procs[0].kill()
-                await asyncio.sleep(2.0)
                 procs[0].start()
 
-            confirmations, _ = await asyncio.gather(storm, killed_mid_storm())
-            assert len(confirmations) == STORM
-            await tim.expect("Langkah 6: tugas baru", timeout=60)
+            await asyncio.gather(*(reporting(u) for u in asn), killed_mid_reporting())
+            assert len(confirmed) == STORM
+            tim = tg.user(kinerja_core.TIM1, kinerja_core.NAMES[kinerja_core.TIM1])
+            await tim.expect("Langkah 6: tugas baru", timeout=ANSWER)
+            # The ladders' last moves of the storm: office time has passed them.
+            await wait_for(lambda: _moved(office, runs["Triwulan III 2025"], 3), timeout=ANSWER)
+            await wait_for(lambda: _all_sent(office), timeout=ANSWER)  # stale claims: 20 s
         finally:
             for proc in procs:
                 proc.stop()
+    retried = {u["message"]["from"]["id"] if "message" in u else u["callback_query"]["from"]["id"]
+               for u in proxy.retried}  # fmt: skip
+    await _each_figure_once(office)
+    _one_answer_per_step(asn, sent, retried)
+    await _every_notice_once(office, sent)
+    await _every_rung_once(office, runs)
+    await office.db.dispose()
+
+
+async def _moved(office: Office, run_id: int, rung: int) -> bool:
+    async with office.db.session() as session:
+        run = await session.get(StepRun, run_id)
+        await session.refresh(run)
+    return run.reminders_sent >= rung
+
+
+async def _all_sent(office: Office) -> bool:
+    async with office.db.session() as session:
+        rows = (await session.exec(select(Outbox))).all()
+    return all(r.status == outbox.SENT for r in rows)
+
+
+async def _each_figure_once(office: Office) -> None:
+    """Every ASN's one figure stored once, at its first version, each report on record once;
+    step 5 closed by the last figure and step 6 opened once."""
     async with office.db.session() as session:
         figures = (await session.exec(select(Figure))).all()
         reported = (
@@ -206,9 +349,89 @@ async def test_a_reporting_storm_over_three_processes_with_one_killed(
         ).all()
         opened6 = (await session.exec(select(StepRun).where(StepRun.step_no == 6))).all()
     assert len(figures) == STORM and {f.version for f in figures} == {1}
+    assert len({f.indicator_id for f in figures}) == STORM
     assert len(reported) == STORM
     assert len(opened6) == 1
-    await office.db.dispose()
+
+
+# The bot's answers in each step of the two dialogs: each comes once per user.
+ANSWERS = (
+    "nama lengkap",
+    "NIP Anda (18 digit)",
+    "jabatan Anda, misalnya",
+    "sudah dikirim ke admin",
+    "Lapor realisasi",
+    "Ketik realisasi",
+    "Periksa sebelum dikirim",
+)
+
+
+def _one_answer_per_step(asn: list[FakeUser], sent: list[BotMessage], retried: set[int]) -> None:
+    """No dialog lost (each ended confirmed) or forked (one answer per step), except where the
+    proxy handed a user's update to a second process after the first died with it."""
+    by_chat: dict[int, list[BotMessage]] = {}
+    for message in sent:
+        by_chat.setdefault(message.chat_id, []).append(message)
+    for user in asn:
+        mine = by_chat[user.id]
+        counts = [sum(m.matches(a) for m in mine) for a in ANSWERS]
+        confirmed = sum(m.plain.startswith("✅ Realisasi") for m in mine)
+        if user.id in retried:
+            assert all(c >= 1 for c in counts) and confirmed >= 1, (user.id, counts)
+        else:
+            assert counts == [1] * len(ANSWERS) and confirmed == 1, (user.id, counts)
+
+
+async def _every_notice_once(office: Office, sent: list[BotMessage]) -> None:
+    """Every outbox row arrived in its chat exactly once, text for text; twice only where a
+    process died between Telegram's OK and the row's mark and the row says it was sent again."""
+    async with office.db.session() as session:
+        rows = (await session.exec(select(Outbox))).all()
+        cal = await office.calendar(session)
+    expected: Counter[tuple[int, str]] = Counter()
+    resent: Counter[tuple[int, str]] = Counter()
+    for row in rows:
+        for page in html_pages(render(row.kind, json.loads(row.payload), cal), TEXT_LIMIT):
+            expected[(row.chat_id, page)] += 1
+            if row.error == outbox.TAKEN_OVER:
+                resent[(row.chat_id, page)] += 1
+    arrived = Counter((m.chat_id, m.text) for m in sent if (m.chat_id, m.text) in expected)
+    missing = expected - arrived
+    doubled = arrived - expected - resent
+    assert not missing and not doubled, (list(missing.items())[:3], list(doubled.items())[:3])
+    kinds = Counter(row.kind for row in rows)
+    assert kinds["registration_request"] == STORM and kinds["registration_approved"] == STORM + 4
+    assert kinds["headsup"] and kinds["reminder"] and kinds["escalation"]
+
+
+async def _every_rung_once(office: Office, runs: dict[str, int]) -> None:
+    """Across three processes scanning every half second, each ladder move of each run is on
+    record once, and the runs' ladders stand where those moves put them."""
+    async with office.db.session() as session:
+        moves = [
+            json.loads(a.detail)
+            for a in (
+                await session.exec(select(AuditLog).where(AuditLog.action == "pengingat"))
+            ).all()
+        ]
+        reminders = (await session.exec(select(Outbox).where(Outbox.kind == "reminder"))).all()
+        ladders = {name: await session.get(StepRun, run) for name, run in runs.items()}
+    acts = Counter((m["run"], m["rung"]) for m in moves if m["rung"] is not None)
+    acts.update((m["run"], "eskalasi") for m in moves if m["escalation"])
+    acts.update((m["run"], "sisa waktu") for m in moves if m["headsup"])
+    assert set(acts.values()) == {1}, acts
+    for name, run in ladders.items():
+        rungs = {m["rung"] for m in moves if m["run"] == run.id and m["rung"]}
+        skipped = {r for m in moves if m["run"] == run.id for r in m["skipped"]}
+        assert rungs | skipped == set(range(1, run.reminders_sent + 1)), name
+        assert run.escalated == (acts[(run.id, "eskalasi")] == 1), name
+    step5 = ladders["Triwulan I 2025"]
+    assert acts[(step5.id, "sisa waktu")] == 1 and acts[(step5.id, 1)] == 1
+    late = ladders["Triwulan III 2025"]
+    assert [m["skipped"] for m in moves if m["run"] == late.id and m["rung"] == 2] == [[1]]
+    assert late.escalated and late.reminders_sent == 3
+    keyed = {(int(r.key.split(":")[1]), int(r.key.split(":")[2])) for r in reminders}
+    assert keyed == {k for k in acts if isinstance(k[1], int)}
 
 
 async def _until_all_answer(tg: FakeTelegram, proxy: RoundRobin, count: int) -> None:

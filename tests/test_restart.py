@@ -65,6 +65,13 @@ class BotProcess:
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
 
+    async def restart(self) -> None:
+        """SIGTERM, as systemd or a deploy stops it (PTB and the sender finish), then start."""
+        assert self.proc is not None and self.proc.poll() is None, self.log.read_text()
+        self.proc.terminate()
+        await asyncio.to_thread(self.proc.wait, 30)
+        self.start()
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
