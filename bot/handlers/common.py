@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
 from html import escape
 
-from telegram import ForceReply, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, ForceReply, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
@@ -18,6 +19,8 @@ from bot.sender import Sender
 from core.calendar import WorkingCalendar
 from core.engine import SopError
 from core.office import Office
+
+log = logging.getLogger(__name__)
 
 _COMMAND = re.compile(r"^/\S+")
 # A second press of the same button within this many seconds is a double tap, not a new act.
@@ -45,6 +48,18 @@ async def reply(
     await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
+async def answer(query: CallbackQuery, text: str | None = None, **options: bool) -> None:
+    """Answer a button press. One that waited in a busy queue past Telegram's answer window, or
+    came again after its first process answered it and died, can no longer be answered; the
+    work was done all the same, so that is logged, never reported as a failure."""
+    try:
+        await query.answer(text, **options)
+    except BadRequest as err:
+        if "query is too old" not in str(err).lower():
+            raise
+        log.info("button press not answered: %s", err)
+
+
 def guarded(handler: Handler) -> Handler:
     """Private chats only; a `SopError` becomes its Indonesian text; a button is always answered,
     its data parsed before the handler sees it, and a repeated tap is answered quietly."""
@@ -54,12 +69,12 @@ def guarded(handler: Handler) -> Handler:
         chat = update.effective_chat
         if chat is not None and chat.type != ChatType.PRIVATE:
             if update.callback_query:
-                await update.callback_query.answer(messages.GROUP_ONLY_PRIVATE, show_alert=True)
+                await answer(update.callback_query, messages.GROUP_ONLY_PRIVATE, show_alert=True)
             elif update.effective_message and (update.effective_message.text or "").startswith("/"):
                 await update.effective_message.reply_text(messages.GROUP_ONLY_PRIVATE)
             return None
         if update.callback_query and _repeated(update, context):
-            await update.callback_query.answer()  # a double tap: the first press did the work
+            await answer(update.callback_query)  # a double tap: the first press did the work
             return None
         try:
             if update.callback_query:
@@ -67,17 +82,17 @@ def guarded(handler: Handler) -> Handler:
             result = await handler(update, context)
         except SopError as err:
             if update.callback_query:
-                await update.callback_query.answer()
+                await answer(update.callback_query)
             await reply(update, escape(str(err)))
             return None
         except BadRequest as err:
             # A second tap edits a message to what it already shows: nothing to tell anyone.
             if not (update.callback_query and "not modified" in str(err).lower()):
                 raise
-            await update.callback_query.answer()
+            await answer(update.callback_query)
             return None
         if update.callback_query:
-            await update.callback_query.answer()
+            await answer(update.callback_query)
             _remember_press(update, context)
         return result
 
