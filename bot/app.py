@@ -44,14 +44,10 @@ from bot.updates import MAX_CONCURRENT_UPDATES, PerUserOrder
 from core import deadlines as deadline_actions
 from core.errors import report_failure
 from core.office import Office, shifted_clock
-from storage.db import Database
+from storage.db import Database, updates_in_flight
 from storage.files import FileStore
 
 log = logging.getLogger(__name__)
-
-# On PostgreSQL each update in flight holds a database connection for its user's lock: keep
-# them within the connection pool.
-SHARED_CONCURRENCY = 8
 
 
 def make_office(settings: Settings) -> Office:
@@ -59,7 +55,7 @@ def make_office(settings: Settings) -> Office:
     if offset:
         log.warning("the office clock is shifted by %s (CLOCK_OFFSET_SECONDS)", offset)
     return Office(
-        db=Database(settings.database_url),
+        db=Database(settings.database_url, settings.database_connections),
         files=FileStore(settings.files_dir),
         calendar_config=settings.calendar,
         admin_ids=settings.admin_ids,
@@ -189,9 +185,10 @@ def build(settings: Settings, office: Office | None = None) -> Application:
         # see their answers in order, and a slow upload holds nobody else.
         .concurrent_updates(
             PerUserOrder(
+                # On PostgreSQL each update in flight holds two connections: within the pool.
                 max_concurrent_updates=MAX_CONCURRENT_UPDATES
                 if office.db.is_sqlite
-                else SHARED_CONCURRENCY,
+                else updates_in_flight(office.db.connections),
                 shared_lock=None if office.db.is_sqlite else office.db.user_lock,
                 on_handled=metrics.updates.inc,
             )

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from core.calendar import CalendarConfig
 from core.capaian import CapaianRules
 from core.reminders import ReminderRules
+from storage.db import DEFAULT_CONNECTIONS
 
 _BAND = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s+(\S.*?)\s*$")
 
@@ -56,6 +57,7 @@ class Settings(BaseSettings):
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_base_file_url: str = "https://api.telegram.org/file/bot"
     database_url: str = "sqlite+aiosqlite:///./data/kinerja.db"
+    database_connections: int = Field(default=DEFAULT_CONNECTIONS, ge=6)
     data_dir: Path = Path("./data")
     timezone: str = Field(default="Asia/Jakarta", validation_alias="TIMEZONE")
     office_name: str = "Dinas Tenaga Kerja"

@@ -172,6 +172,7 @@ class FakeTelegram:
         self.webhook_statuses: list[int] = []
         self.webhook_last_error: tuple[int, str] | None = None  # (unix time, message)
         self._webhook_tasks: set[asyncio.Task] = set()
+        self._webhook_session: aiohttp.ClientSession | None = None
         self.on_bot_message: list[Callable[[BotMessage], None]] = []
 
         self._views: dict[int, ChatView] = {}  # chat id -> FakeUser (private) or FakeGroup
@@ -259,6 +260,9 @@ class FakeTelegram:
         self._updates_changed.fire()
         for task in list(self._webhook_tasks):
             task.cancel()
+        if self._webhook_session is not None:
+            await self._webhook_session.close()
+            self._webhook_session = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -688,17 +692,20 @@ class FakeTelegram:
         headers = (
             {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret} if self.webhook_secret else {}
         )
-        async with aiohttp.ClientSession() as session:
-            for _ in range(100):
-                try:
-                    async with session.post(self.webhook_url, json=update, headers=headers) as resp:
-                        self.webhook_statuses.append(resp.status)
-                        if resp.status >= 300:
-                            self._webhook_failed(f"Wrong response from the webhook: {resp.status}")
-                        return
-                except aiohttp.ClientConnectionError:
-                    self._webhook_failed("Connection refused")
-                    await asyncio.sleep(0.1)
+        if self._webhook_session is None:
+            # One session for every delivery: keep-alive connections, as Telegram keeps them.
+            self._webhook_session = aiohttp.ClientSession()
+        session = self._webhook_session
+        for _ in range(100):
+            try:
+                async with session.post(self.webhook_url, json=update, headers=headers) as resp:
+                    self.webhook_statuses.append(resp.status)
+                    if resp.status >= 300:
+                        self._webhook_failed(f"Wrong response from the webhook: {resp.status}")
+                    return
+            except aiohttp.ClientConnectionError:
+                self._webhook_failed("Connection refused")
+                await asyncio.sleep(0.1)
 
     def _webhook_failed(self, message: str) -> None:
         """Telegram reports the latest failed delivery in getWebhookInfo."""

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .entities import command_entities
-from .models import BotMessage
+from .models import BotMessage, Signal
 
 if TYPE_CHECKING:
     from .server import FakeTelegram
@@ -30,6 +30,9 @@ class ChatView:
         self.edits: list[BotMessage] = []
         self._inbox: deque[BotMessage] = deque()
         self._edit_inbox: deque[BotMessage] = deque()
+        # Waiters of this chat wake for its own messages only: hundreds of users waiting at
+        # once would otherwise all wake for every message the bot sends anyone.
+        self._changed = Signal()
 
     def chat_json(self) -> dict:
         raise NotImplementedError
@@ -37,10 +40,12 @@ class ChatView:
     def _deliver(self, message: BotMessage) -> None:
         self.messages.append(message)
         self._inbox.append(message)
+        self._changed.fire()
 
     def _deliver_edit(self, snapshot: BotMessage) -> None:
         self.edits.append(snapshot)
         self._edit_inbox.append(snapshot)
+        self._changed.fire()
 
     def inbox_empty(self) -> bool:
         """True when every bot message to this chat has been consumed."""
@@ -53,7 +58,7 @@ class ChatView:
 
     async def next_message(self, timeout: float = 10.0) -> BotMessage:
         """The next bot message to this chat not yet consumed."""
-        if not await self._tg._activity.wait_for(lambda: bool(self._inbox), timeout):
+        if not await self._changed.wait_for(lambda: bool(self._inbox), timeout):
             raise AssertionError(
                 f"no new bot message in chat {self.chat_id} within {timeout}s; "
                 f"earlier messages: {self._described(self.messages)}"
@@ -66,7 +71,7 @@ class ChatView:
 
     async def next_edit(self, timeout: float = 10.0) -> BotMessage:
         """The next edit of a bot message in this chat (a snapshot after the edit)."""
-        if not await self._tg._activity.wait_for(lambda: bool(self._edit_inbox), timeout):
+        if not await self._changed.wait_for(lambda: bool(self._edit_inbox), timeout):
             raise AssertionError(f"no edit in chat {self.chat_id} within {timeout}s")
         return self._edit_inbox.popleft()
 
@@ -76,7 +81,7 @@ class ChatView:
 
     async def expect_silence(self, seconds: float = 0.3) -> None:
         """Assert that the bot sends nothing new to this chat for `seconds`."""
-        if await self._tg._activity.wait_for(lambda: bool(self._inbox), seconds):
+        if await self._changed.wait_for(lambda: bool(self._inbox), seconds):
             raise AssertionError(
                 f"expected no message in chat {self.chat_id}, got {self._described(self._inbox)}"
             )
@@ -94,9 +99,7 @@ class ChatView:
                     return message
                 seen.append(message)
             remaining = deadline - loop.time()
-            if remaining <= 0 or not await self._tg._activity.wait_for(
-                lambda: bool(inbox), remaining
-            ):
+            if remaining <= 0 or not await self._changed.wait_for(lambda: bool(inbox), remaining):
                 raise AssertionError(
                     f"no {what} containing {substring!r} in chat {self.chat_id} within "
                     f"{timeout}s; arrived meanwhile: {self._described(seen)}"

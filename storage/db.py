@@ -55,7 +55,18 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def make_engine(url: str = DEFAULT_URL) -> AsyncEngine:
+# Connections one process may hold on PostgreSQL (DATABASE_CONNECTIONS): beside each update in
+# flight (two: its user's lock and its unit of work) the sender, the scan and the dialog writes.
+DEFAULT_CONNECTIONS = 20
+SPARE_CONNECTIONS = 4
+
+
+def updates_in_flight(connections: int) -> int:
+    """How many updates one process handles at once within its connections (PostgreSQL)."""
+    return max(1, (connections - SPARE_CONNECTIONS) // 2)
+
+
+def make_engine(url: str = DEFAULT_URL, connections: int = DEFAULT_CONNECTIONS) -> AsyncEngine:
     url = async_url(url)
     if is_sqlite(url):
         db = make_url(url).database
@@ -64,16 +75,19 @@ def make_engine(url: str = DEFAULT_URL) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    # Each update in flight may hold two connections (its user's lock and its unit of work).
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    half = connections // 2
+    return create_async_engine(
+        url, pool_pre_ping=True, pool_size=half, max_overflow=connections - half
+    )
 
 
 class Database:
     """The engine and a session factory: one session per handler call or job run."""
 
-    def __init__(self, url: str = DEFAULT_URL) -> None:
+    def __init__(self, url: str = DEFAULT_URL, connections: int = DEFAULT_CONNECTIONS) -> None:
         self.url = async_url(url)
-        self.engine = make_engine(self.url)
+        self.connections = connections
+        self.engine = make_engine(self.url, connections)
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )

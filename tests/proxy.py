@@ -22,30 +22,28 @@ class RoundRobin:
         # may have been handled twice.
         self.retried: list[dict] = []
         self.runner: web.AppRunner | None = None
+        # One session for the proxy's life: keep-alive connections to the bots, as a real one.
+        self.session: aiohttp.ClientSession | None = None
 
     async def forward(self, request: web.Request) -> web.Response:
         headers = {k: v for k, v in request.headers.items() if k.startswith("X-Telegram")}
         body = await request.read()
         start, self.turn = self.turn, self.turn + 1
-        async with aiohttp.ClientSession() as session:
-            for n in range(len(self.backends)):
-                index = (start + n) % len(self.backends)
-                try:
-                    async with session.request(
-                        request.method,
-                        self.backends[index] + request.path,
-                        data=body,
-                        headers=headers,
-                    ) as resp:
-                        self.served.append(index)
-                        return web.Response(status=resp.status, body=await resp.read())
-                except aiohttp.ClientConnectionError:
-                    if body:
-                        self.retried.append(json.loads(body))
-                    continue
+        for n in range(len(self.backends)):
+            index = (start + n) % len(self.backends)
+            try:
+                async with self.session.request(
+                    request.method, self.backends[index] + request.path, data=body, headers=headers
+                ) as resp:
+                    self.served.append(index)
+                    return web.Response(status=resp.status, body=await resp.read())
+            except aiohttp.ClientConnectionError:
+                if body:
+                    self.retried.append(json.loads(body))
         return web.Response(status=502)
 
     async def __aenter__(self) -> RoundRobin:
+        self.session = aiohttp.ClientSession()
         app = web.Application()
         app.router.add_post("/telegram", self.forward)
         app.router.add_get("/healthz", self.forward)
@@ -56,3 +54,4 @@ class RoundRobin:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.runner.cleanup()
+        await self.session.close()
