@@ -1,6 +1,6 @@
-"""Two bot processes in webhook mode on one PostgreSQL, behind a proxy that spreads the updates
-over them: a dialog whose answers land on different processes goes on where it was, and
-nothing is sent twice; a process killed mid-way loses nothing."""
+"""Bot processes in webhook mode on one PostgreSQL, behind a proxy that spreads the updates over
+them: a dialog whose answers land on different processes goes on where it was, nothing is sent
+twice, and a process killed mid-way loses nothing (issue 10's storm: 200 ASN over three)."""
 
 from __future__ import annotations
 
@@ -197,6 +197,7 @@ async def report_one(user: FakeUser) -> str:
 
 
 async def when(done: list, count: int) -> None:
+    """Until `count` people are through: a point in the storm, whatever the machine's speed."""
     await wait_for(lambda: _reached(done, count), timeout=300)
 
 
@@ -207,7 +208,7 @@ async def _reached(done: list, count: int) -> bool:
 async def periods_due_in_the_storm(office: Office, clock: Clock, now: datetime) -> dict[str, int]:
     """Three periods opened back in office time so that their ladders move during the storm:
     step 2 of two (reminded since before the storm; one with a rung to skip and an escalation
-    ahead) and step 5 of the third, due in 15 s, with one indicator for each of STORM ASN.
+    ahead) and step 5 of the third, due in 10 s, with one indicator for each of STORM ASN.
     Returns the open run of each, by period name."""
     runs = {}
     for name, due in (
@@ -221,14 +222,14 @@ async def periods_due_in_the_storm(office: Office, clock: Clock, now: datetime) 
         kk_row("Program", f"1.{n:02d}", f"Program {n}", f"Indikator {n}", nip_of(n), tw=(80,) * 4)
         for n in range(STORM)
     ]
-    # Step 5 takes one working day: opened on Monday at this time, it is due now + 15 s.
-    clock.now = now + timedelta(seconds=15) - timedelta(days=1, minutes=30)
+    # Step 5 takes one working day: opened on Monday at this time, it is due now + 10 s.
+    clock.now = now + timedelta(seconds=10) - timedelta(days=1, minutes=30)
     period = await kinerja_core.Period(office, clock).start("Triwulan I 2025")
     await period.to_reporting(kertas_kerja(rows))
     runs["Triwulan I 2025"] = await period.open_run_id()
     async with office.db.session() as session:
         step5 = await session.get(StepRun, runs["Triwulan I 2025"])
-    assert step5.step_no == 5 and step5.due_at == now + timedelta(seconds=15)
+    assert step5.step_no == 5 and step5.due_at == now + timedelta(seconds=10)
     return runs
 
 
@@ -284,10 +285,11 @@ async def test_a_storm_of_asn_registering_and_reporting_over_three_processes(
 
             presses = approve_every_request(tg, admin)
             asn = [tg.user(800 + n, f"Pegawai {n}") for n in range(STORM)]
-            registered: list[None] = []
+            registered: list[int] = []
 
             async def registering(n: int) -> None:
-                registered.append(await register_and_wait(asn[n], n))
+                await register_and_wait(asn[n], n)
+                registered.append(n)
 
             async def restarted_mid_registration() -> None:
                 await when(registered, STORM // 3)
@@ -405,7 +407,7 @@ async def _every_notice_once(office: Office, sent: list[BotMessage]) -> None:
     assert not missing and not doubled, (list(missing.items())[:3], list(doubled.items())[:3])
     kinds = Counter(row.kind for row in rows)
     assert kinds["registration_request"] == kinds["registration_approved"] == STORM + 4
-    assert kinds["headsup"] and kinds["reminder"] and kinds["escalation"]
+    assert kinds["reminder"] and kinds["escalation"]
 
 
 async def _every_rung_once(office: Office, runs: dict[str, int]) -> None:
@@ -430,7 +432,7 @@ async def _every_rung_once(office: Office, runs: dict[str, int]) -> None:
         assert rungs | skipped == set(range(1, run.reminders_sent + 1)), name
         assert run.escalated == (acts[(run.id, "eskalasi")] == 1), name
     step5 = ladders["Triwulan I 2025"]
-    assert acts[(step5.id, "sisa waktu")] == 1 and acts[(step5.id, 1)] == 1
+    assert acts[(step5.id, 1)] == 1  # mid-storm, to the PICs still owing a figure
     late = ladders["Triwulan III 2025"]
     assert [m["skipped"] for m in moves if m["run"] == late.id and m["rung"] == 2] == [[1]]
     assert late.escalated and late.reminders_sent == 3

@@ -7,6 +7,7 @@ import asyncio
 from sqlmodel import select
 
 from core import outbox
+from storage.db import DEFAULT_CONNECTIONS, Database, updates_in_flight
 from storage.models import Outbox
 from tests import test_cycle_e2e
 from tests.conftest import Bot, Clock
@@ -43,3 +44,11 @@ async def test_two_claimers_never_take_the_same_row(bot_pg: Bot, clock: Clock):
     async with db.session() as session:
         statuses = {r.status for r in (await session.exec(select(Outbox))).all()}
     assert statuses == {"diklaim"}
+
+
+def test_database_connections_bound_the_pool_and_the_updates_in_flight():
+    """Each update in flight takes two connections: the pool holds them plus a few spare."""
+    db = Database("postgresql+psycopg://kinerja@127.0.0.1:5432/kinerja", connections=12)
+    assert db.engine.pool.size() + db.engine.pool._max_overflow == 12
+    assert updates_in_flight(12) == 4 and updates_in_flight(DEFAULT_CONNECTIONS) == 8
+    assert updates_in_flight(5) == 1
