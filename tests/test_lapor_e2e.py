@@ -10,10 +10,11 @@ import asyncio
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot import messages_data
 from bot.dates import when
+from bot.handlers.lapor import CARD
 from core.calendar import CalendarConfig, WorkingCalendar
 from core.capaian import DEFAULT_RULES
 from core.indicators import MAX_FAKTOR, Card, ClosingPreview, MissingLine, Preview, ReportItem
@@ -21,12 +22,13 @@ from core.measure import IndicatorSpec, measure
 from fakeapi import FakeTelegram, FakeUser
 from fakeapi.entities import parse_html
 from fakeapi.models import BotMessage
-from storage.models import Figure, Indicator, StepRun
+from storage.models import Figure, Indicator, PtbData, StepRun
 from tests.conftest import Bot, Clock
 from tests.kinerja_core import ASN1, ASN2, Period
 from tests.kinerja_flow import kertas_kerja, kk_row
 from tests.test_cycle_e2e import people
 from tests.test_indicators_e2e import PHOTO
+from tests.test_restart import wait_for
 
 ANI, BUDI = "199003032015032005", "199104042016041006"
 ROWS = [
@@ -324,3 +326,43 @@ async def test_a_budget_figure_refuses_minus_and_asks_what_m_means(
     assert "1.500.000" in card.plain and "1.500.000.000" not in card.plain
     async with bot.office.db.session() as session:
         assert (await session.exec(select(Figure))).all() == []
+
+
+async def test_kirim_again_after_its_process_died_says_stored_and_ends_the_dialog(
+    tg: FakeTelegram, bot_pg: Bot, clock: Clock
+):
+    """The process that stored a figure died before the dialog's end was saved (found by the
+    storm test): the update comes again to another process, which still sees the card. Kirim
+    then says the figure is stored and ends the dialog, instead of leaving it on the card."""
+    _, _, ani, _ = await reporting_open(tg, bot_pg, clock)
+    await ani.send("/lapor")
+    await ani.press("▫️ 1.03 Jumlah mediasi", await ani.expect("Lapor realisasi"))
+    await ani.expect("Ketik realisasi")
+    await ani.send("5")
+    card = await ani.expect("Periksa sebelum dikirim")
+    kirim = card.find_button("✅ Kirim")[1]
+    keys = [f"conv:lapor:[{ani.id}, {ani.id}]", f"user:{ani.id}"]
+    saved: list[PtbData] = []
+
+    async def card_saved() -> bool:  # the dialog's state is written right after the answer
+        async with bot_pg.office.db.session() as session:
+            rows = (await session.exec(select(PtbData).where(col(PtbData.key).in_(keys)))).all()
+        saved[:] = [PtbData(key=r.key, value=r.value) for r in rows]
+        return {r.key: r.value for r in saved}.get(keys[0]) == str(CARD)
+
+    await wait_for(card_saved)
+    await ani.press("✅ Kirim", card)
+    await ani.expect("Realisasi 1.03 tersimpan")
+    await wait_for(lambda: dialog_ended(bot_pg, keys[0]))
+    async with bot_pg.office.db.transaction() as session:
+        for row in saved:  # what the dead process left: the card, not the dialog's end
+            await session.merge(row)
+    bot_pg.app.bot_data["presses"].clear()  # the other process never saw the first press
+    await ani.press_data(kirim, card)
+    await ani.expect("sudah tersimpan (versi 1)")
+    await wait_for(lambda: dialog_ended(bot_pg, keys[0]))
+
+
+async def dialog_ended(bot: Bot, key: str) -> bool:
+    async with bot.office.db.session() as session:
+        return await session.get(PtbData, key) is None

@@ -264,16 +264,23 @@ async def confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int |
     if await expired(update, context):
         return ConversationHandler.END
     data = context.user_data
-    result = await indicators.submit(
-        office(context),
-        update.effective_user.id,
-        data["ind"],
-        Decimal(data["value"]),
-        version=data["ver"],
-        pendukung=data.get("pendukung"),
-        penghambat=data.get("penghambat"),
-        evidence=await _evidence(context),
-    )
+    try:
+        result = await indicators.submit(
+            office(context),
+            update.effective_user.id,
+            data["ind"],
+            Decimal(data["value"]),
+            version=data["ver"],
+            pendukung=data.get("pendukung"),
+            penghambat=data.get("penghambat"),
+            evidence=await _evidence(context),
+        )
+    except indicators.AlreadyStored as stored:
+        # The first Kirim was stored, but its process died before the dialog's end was saved
+        # (or the press came again): said so, and the dialog ends as it did then.
+        data.clear()
+        await reply(update, escape(str(stored)))
+        return ConversationHandler.END
     kick(context)
     data.clear()
     await update.callback_query.edit_message_reply_markup(None)

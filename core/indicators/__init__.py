@@ -39,6 +39,7 @@ from core.indicators.importer import import_kertas_kerja
 from core.indicators.progress import has_indicators, periods_with_indicators, progress
 from core.indicators.reopen import parse_named_codes, reopen_named
 from core.indicators.report import (
+    AlreadyStored,
     close_reporting,
     closing_preview,
     has_data_work,
@@ -61,6 +62,7 @@ __all__ = [
     "RETURNED",
     "STATUS_LABELS",
     "VALID",
+    "AlreadyStored",
     "Card",
     "ClosingPreview",
     "Decided",

@@ -282,7 +282,11 @@ async def _write_figure(
     return fig
 
 
-def _already_stored(fig: Figure, version: int, values: dict) -> SopError | None:
+class AlreadyStored(SopError):
+    """Kirim again for the figure it stored: the dialog ends as it did the first time."""
+
+
+def _already_stored(fig: Figure, version: int, values: dict) -> AlreadyStored | None:
     """The same submission again (the card's version is its key): after a crash between the
     commit and the dialog's save, Kirim is pressed twice for one figure. Nothing is written."""
     same = (
@@ -292,7 +296,7 @@ def _already_stored(fig: Figure, version: int, values: dict) -> SopError | None:
     )
     if not same:
         return None
-    return SopError(
+    return AlreadyStored(
         f"Realisasi ini sudah tersimpan (versi {fig.version}); tidak ada yang diubah. "
         "Ketik /progres untuk melihat angka yang tercatat."
     )
