@@ -138,11 +138,16 @@ async def lookup(office: Office, telegram_id: int) -> tuple[User | None, bool]:
         return user, is_admin(office, user, telegram_id)
 
 
+class AlreadyIn(SopError):
+    """Registered or waiting already: a registration dialog that gets this has nothing left to
+    ask (its request may have been filed by a process that died before the dialog ended)."""
+
+
 def _require_unregistered(user: User | None) -> None:
     if user is not None and user.status in (ACTIVE, INACTIVE):
-        raise SopError(ALREADY_REGISTERED)
+        raise AlreadyIn(ALREADY_REGISTERED)
     if user is not None and user.status == PENDING:
-        raise SopError(AWAITING_APPROVAL)
+        raise AlreadyIn(AWAITING_APPROVAL)
 
 
 async def check_can_register(office: Office, telegram_id: int) -> None:

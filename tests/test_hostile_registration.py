@@ -9,14 +9,17 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from bot.handlers.registration import JABATAN
 from core import users
 from core.engine import SopError
 from core.sop import Role
 from core.text import ascii_digits, strip_invisible
 from fakeapi import FakeTelegram
 from storage.models import User
+from tests import dialog_state
 from tests.conftest import ADMIN_ID, Bot
 from tests.test_cycle_e2e import register_pending
+from tests.test_restart import wait_for
 
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u202e\u202d\u00ad"
 
@@ -151,3 +154,26 @@ async def test_an_approval_whose_press_can_no_longer_be_answered_still_stands(
     await admin.expect_edit("sekarang <b>ASN</b>")
     await user.expect("disetujui")
     await admin.expect_silence()
+
+
+async def test_the_last_answer_again_after_its_process_died_ends_the_dialog(
+    tg: FakeTelegram, bot_pg: Bot
+):
+    """The jabatan was filed, but the process died before the dialog's end was saved (found by
+    the storm test); the answer comes again to another process: it says the request waits and
+    ends the dialog, instead of asking for the jabatan for ever."""
+    await started(tg)
+    user = tg.user(304, "Dewi")
+    await user.send("/daftar")
+    await user.expect("nama lengkap")
+    await user.send("Dewi Sartika")
+    await user.expect("NIP")
+    await user.send("198501012010011001")
+    await user.expect("jabatan")
+    saved = await dialog_state.saved_at(bot_pg, user.id, "daftar", JABATAN)
+    await user.send("Analis Data")
+    await user.expect("sudah dikirim ke admin")
+    await dialog_state.put_back(bot_pg, saved, user.id, "daftar")
+    await user.send("Analis Data")
+    await user.expect("masih menunggu persetujuan")
+    await wait_for(lambda: dialog_state.ended(bot_pg, user.id, "daftar"))

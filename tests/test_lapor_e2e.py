@@ -10,7 +10,7 @@ import asyncio
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from sqlmodel import col, select
+from sqlmodel import select
 
 from bot import messages_data
 from bot.dates import when
@@ -22,7 +22,8 @@ from core.measure import IndicatorSpec, measure
 from fakeapi import FakeTelegram, FakeUser
 from fakeapi.entities import parse_html
 from fakeapi.models import BotMessage
-from storage.models import Figure, Indicator, PtbData, StepRun
+from storage.models import Figure, Indicator, StepRun
+from tests import dialog_state
 from tests.conftest import Bot, Clock
 from tests.kinerja_core import ASN1, ASN2, Period
 from tests.kinerja_flow import kertas_kerja, kk_row
@@ -341,28 +342,10 @@ async def test_kirim_again_after_its_process_died_says_stored_and_ends_the_dialo
     await ani.send("5")
     card = await ani.expect("Periksa sebelum dikirim")
     kirim = card.find_button("✅ Kirim")[1]
-    keys = [f"conv:lapor:[{ani.id}, {ani.id}]", f"user:{ani.id}"]
-    saved: list[PtbData] = []
-
-    async def card_saved() -> bool:  # the dialog's state is written right after the answer
-        async with bot_pg.office.db.session() as session:
-            rows = (await session.exec(select(PtbData).where(col(PtbData.key).in_(keys)))).all()
-        saved[:] = [PtbData(key=r.key, value=r.value) for r in rows]
-        return {r.key: r.value for r in saved}.get(keys[0]) == str(CARD)
-
-    await wait_for(card_saved)
+    saved = await dialog_state.saved_at(bot_pg, ani.id, "lapor", CARD)
     await ani.press("✅ Kirim", card)
     await ani.expect("Realisasi 1.03 tersimpan")
-    await wait_for(lambda: dialog_ended(bot_pg, keys[0]))
-    async with bot_pg.office.db.transaction() as session:
-        for row in saved:  # what the dead process left: the card, not the dialog's end
-            await session.merge(row)
-    bot_pg.app.bot_data["presses"].clear()  # the other process never saw the first press
+    await dialog_state.put_back(bot_pg, saved, ani.id, "lapor")
     await ani.press_data(kirim, card)
     await ani.expect("sudah tersimpan (versi 1)")
-    await wait_for(lambda: dialog_ended(bot_pg, keys[0]))
-
-
-async def dialog_ended(bot: Bot, key: str) -> bool:
-    async with bot.office.db.session() as session:
-        return await session.get(PtbData, key) is None
+    await wait_for(lambda: dialog_state.ended(bot_pg, ani.id, "lapor"))

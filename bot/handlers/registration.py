@@ -78,14 +78,21 @@ async def got_jabatan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
         return ConversationHandler.END
     jabatan = users.clean_text(update.message.text, "Jabatan")
     data = context.user_data
-    await users.register(
-        office(context),
-        update.effective_user.id,
-        update.effective_user.username,
-        data["nama"],
-        data["nip"],
-        jabatan,
-    )
+    try:
+        await users.register(
+            office(context),
+            update.effective_user.id,
+            update.effective_user.username,
+            data["nama"],
+            data["nip"],
+            jabatan,
+        )
+    except users.AlreadyIn as already:
+        # Filed already, by a process that died before the dialog's end was saved (the answer
+        # came again to another): said so, and the dialog ends as it did then.
+        data.clear()
+        await reply(update, escape(str(already)))
+        return ConversationHandler.END
     kick(context)
     await reply(update, messages.registration_sent(data["nama"]))
     data.clear()
