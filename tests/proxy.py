@@ -22,7 +22,8 @@ class RoundRobin:
         # may have been handled twice.
         self.retried: list[dict] = []
         self.runner: web.AppRunner | None = None
-        # One session for the proxy's life: keep-alive connections to the bots, as a real one.
+        # One session for the proxy's life. A fresh connection per request: a failure is then
+        # either "not listening" or "went away with the update", never a stale idle connection.
         self.session: aiohttp.ClientSession | None = None
 
     async def forward(self, request: web.Request) -> web.Response:
@@ -37,13 +38,15 @@ class RoundRobin:
                 ) as resp:
                     self.served.append(index)
                     return web.Response(status=resp.status, body=await resp.read())
+            except aiohttp.ClientConnectorError:
+                continue  # not listening: the update never reached it
             except aiohttp.ClientConnectionError:
-                if body:
+                if body:  # sent, and the bot went away before answering
                     self.retried.append(json.loads(body))
         return web.Response(status=502)
 
     async def __aenter__(self) -> RoundRobin:
-        self.session = aiohttp.ClientSession()
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True))
         app = web.Application()
         app.router.add_post("/telegram", self.forward)
         app.router.add_get("/healthz", self.forward)
