@@ -434,9 +434,6 @@ async def _every_notice_once(office: Office, sent: list[BotMessage]) -> None:
     arrived = Counter((m.chat_id, m.text) for m in sent if (m.chat_id, m.text) in expected)
     missing = expected - arrived
     doubled = arrived - expected - resent
-    print(
-        "STORMINFO rows", len(rows), "resent", sum(resent.values()), Counter(r.kind for r in rows)
-    )
     assert not missing and not doubled, (list(missing.items())[:3], list(doubled.items())[:3])
     kinds = Counter(row.kind for row in rows)
     assert kinds["registration_request"] == kinds["registration_approved"] == STORM + 4
