@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import aiohttp
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.app import make_office
@@ -70,12 +71,16 @@ STORM_AT = datetime(2025, 4, 15, 2, 0, tzinfo=timezone.utc)
 LADDER = {"reminder_interval_minutes": 1, "reminder_max": 3, "reminder_escalate_after": 2}
 
 
+def nip_of(n: int) -> str:
+    return f"19900101201501{n:04d}"
+
+
 async def register_by_chat(user: FakeUser, n: int) -> None:
     await user.send("/daftar")
     await user.expect("nama lengkap", timeout=ANSWER)
     await user.send(f"Pegawai Nomor {n}")
     await user.expect("NIP", timeout=ANSWER)
-    await user.send(f"19900101201501{n:04d}")
+    await user.send(nip_of(n))
     await user.expect("jabatan", timeout=ANSWER)
     await user.send("Pelaksana")
     await user.expect("sudah dikirim ke admin", timeout=ANSWER)
@@ -98,7 +103,7 @@ async def test_dialogs_hop_processes_and_survive_a_killed_one(
             await admin.send("/start")
             await admin.expect("Halo, Admin", timeout=ANSWER)
 
-            names = [f"19900101201501{n:04d}" for n in (*range(6), *range(10, 13), *range(20, 23))]
+            names = [nip_of(n) for n in (*range(6), *range(10, 13), *range(20, 23))]
             first = [tg.user(500 + n, f"P{n}") for n in range(6)]
             await asyncio.gather(*(register_by_chat(u, n) for n, u in enumerate(first)))
             assert set(proxy.served) == {0, 1}
@@ -111,20 +116,7 @@ async def test_dialogs_hop_processes_and_survive_a_killed_one(
             await asyncio.gather(*(register_by_chat(u, 20 + n) for n, u in enumerate(again)))
 
             db = Database(pg_url)
-
-            async def all_sent() -> bool:
-                async with db.session() as session:
-                    rows = (await session.exec(select(Outbox))).all()
-                return all(r.status == "terkirim" for r in rows)
-
-            try:
-                await wait_for(all_sent, timeout=60)  # a killed holder's claims go stale in 20 s
-            except AssertionError:
-                async with db.session() as session:
-                    rows = (await session.exec(select(Outbox))).all()
-                raise AssertionError(
-                    [(r.key, r.status, r.error) for r in rows if r.status != "terkirim"]
-                ) from None
+            await all_delivered(db)
             requests = [m for m in admin.messages if m.plain.startswith("🆕 Permintaan")]
             arrived = Counter(next(n for n in names if n in m.plain) for m in requests)
             assert set(arrived) == set(names)  # every request arrived
@@ -159,10 +151,6 @@ async def _until_both_answer(tg: FakeTelegram, proxy: RoundRobin) -> None:
         if set(proxy.served) == {0, 1}:
             return
     raise AssertionError("the second process never answered")
-
-
-def nip_of(n: int) -> str:
-    return f"19900101201501{n:04d}"
 
 
 async def register_and_wait(user: FakeUser, n: int) -> None:
@@ -331,7 +319,7 @@ async def test_a_storm_of_asn_registering_and_reporting_over_three_processes(
             await tim.expect("Langkah 6: tugas baru", timeout=ANSWER)
             # The ladders' last moves of the storm: office time has passed them.
             await wait_for(lambda: _moved(office, runs["Triwulan III 2025"], 3), timeout=ANSWER)
-            await wait_for(lambda: _all_sent(office), timeout=ANSWER)  # stale claims: 20 s
+            await all_delivered(office.db)
         finally:
             for proc in procs:
                 proc.stop()
@@ -352,10 +340,23 @@ async def _moved(office: Office, run_id: int, rung: int) -> bool:
     return run.reminders_sent >= rung
 
 
-async def _all_sent(office: Office) -> bool:
-    async with office.db.session() as session:
-        rows = (await session.exec(select(Outbox))).all()
-    return all(r.status == outbox.SENT for r in rows)
+async def all_delivered(db: Database) -> None:
+    """Until every outbox row is delivered (a killed holder's claims go stale in 20 s); the rows
+    that never are, if so."""
+
+    async def delivered() -> bool:
+        async with db.session() as session:
+            q = select(func.count()).select_from(Outbox).where(Outbox.status != outbox.SENT)
+            return (await session.exec(q)).one() == 0
+
+    try:
+        await wait_for(delivered, timeout=ANSWER)
+    except AssertionError:
+        async with db.session() as session:
+            rows = (await session.exec(select(Outbox))).all()
+        raise AssertionError(
+            [(r.key, r.status, r.error) for r in rows if r.status != outbox.SENT]
+        ) from None
 
 
 async def _each_figure_once(office: Office) -> None:
