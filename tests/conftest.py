@@ -27,6 +27,13 @@ from storage.migrate import upgrade
 hypothesis_settings.register_profile("kinerja", deadline=None)
 hypothesis_settings.load_profile("kinerja")
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `longest` first: with two workers and work stealing (pyproject.toml) a long
+    test then runs beside the others instead of alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("longest") is None)
+
+
 ADMIN_ID = 9001
 # Monday 14 April 2025, 09:00 in Jakarta: a working day (7 April was cuti bersama).
 START = datetime(2025, 4, 14, 2, 0, tzinfo=timezone.utc)
