@@ -15,6 +15,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks, messages
 from bot.sender import Sender
+from bot.updates import after_update
 from core.calendar import WorkingCalendar
 from core.engine import SopError
 from core.office import Office
@@ -31,10 +32,11 @@ def office(context: ContextTypes.DEFAULT_TYPE) -> Office:
 
 
 def kick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Wake the sender: the action just committed outbox rows."""
+    """Wake the sender: the action just committed outbox rows. It wakes when this update is
+    handled, so the acting user's own reply comes before the notices to others and to them."""
     sender: Sender | None = context.application.bot_data.get("sender")
     if sender is not None:
-        sender.kick()
+        after_update(sender.kick)
 
 
 async def reply(
