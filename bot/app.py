@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.error import Conflict
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
@@ -37,6 +36,7 @@ from bot.handlers import (
     steps,
 )
 from bot.metrics import Metrics
+from bot.pacing import ChatPacing, PacedRateLimiter
 from bot.persistence import DatabasePersistence
 from bot.sender import Sender
 from bot.updates import MAX_CONCURRENT_UPDATES, PerUserOrder
@@ -148,6 +148,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 def build(settings: Settings, office: Office | None = None) -> Application:
     office = office or make_office(settings)
     metrics = Metrics()
+    # One turn per chat for replies and notices alike: together they keep Telegram's 1/s.
+    pacing = ChatPacing(settings.per_chat_interval)
 
     async def post_init(app: Application) -> None:
         app.bot_data["office"] = office
@@ -155,7 +157,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
             office,
             app.bot,
             rate=settings.send_rate,
-            per_chat_interval=settings.per_chat_interval,
+            pacing=pacing,
             # 403: record the user as blocked and tell Tim SAKIP, once.
             on_blocked=lambda chat_id: deadline_actions.record_blocked(office, chat_id),
             metrics=metrics,
@@ -191,7 +193,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
                 on_handled=metrics.updates.inc,
             )
         )
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=0))
+        .rate_limiter(PacedRateLimiter(pacing, overall_max_rate=settings.send_rate, max_retries=0))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)

@@ -109,9 +109,7 @@ def _remember_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def calendar(context: ContextTypes.DEFAULT_TYPE) -> WorkingCalendar:
     """The office calendar with the days off admins added, for showing due times."""
-    o = office(context)
-    async with o.db.session() as session:
-        return await o.calendar(session)
+    return await office(context).calendar()
 
 
 def text_after_command(update: Update) -> str:
