@@ -69,13 +69,16 @@ def make_office(settings: Settings) -> Office:
 async def flush_persistence(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A dialog's new state is written right after its handler, not at PTB's next timer tick.
     PTB marks this update's user_data for writing only after the last group, so it is written
-    here at once: the user's next answer may reach another process."""
+    here at once: the user's next answer may reach another process. All of it in one
+    transaction (DatabasePersistence.one_write)."""
     app = context.application
-    if isinstance(update, Update) and update.effective_user is not None:
-        await app.persistence.save_user_data(update.effective_user.id, context.user_data)
-    await app.update_persistence()
-    if isinstance(update, Update) and update.effective_user is not None and app.persistence.shared:
-        await app.persistence.mark_handled(update.effective_user.id, update.update_id)
+    user = update.effective_user if isinstance(update, Update) else None
+    async with app.persistence.one_write():
+        if user is not None:
+            await app.persistence.save_user_data(user.id, context.user_data)
+        await app.update_persistence()
+        if user is not None and app.persistence.shared:
+            await app.persistence.mark_handled(user.id, update.update_id)
 
 
 async def load_dialogs(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -41,15 +41,18 @@ class ChatPacing:
 
     @asynccontextmanager
     async def turn(self, chat_id: int) -> AsyncIterator[None]:
-        """Wait for this chat's turn, send inside it; the next turn starts an interval later."""
-        if self.interval <= 0 or _holding.get() == chat_id:
+        """Wait for this chat's turn, send inside it; the next turn starts an interval later.
+        With no interval (limits lifted) only a 429's wait holds the chat back."""
+        if _holding.get() == chat_id:
+            yield
+            return
+        if self.interval <= 0:
+            await self._until_free(chat_id)
             yield
             return
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         async with lock:
-            wait = self._next.get(chat_id, 0.0) - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
+            await self._until_free(chat_id)
             token = _holding.set(chat_id)
             try:
                 yield
@@ -58,6 +61,11 @@ class ChatPacing:
                 self.hold(chat_id, self.interval)
         if len(self._locks) > PRUNE_AT:
             self._prune()
+
+    async def _until_free(self, chat_id: int) -> None:
+        wait = self._next.get(chat_id, 0.0) - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     def hold(self, chat_id: int, seconds: float) -> None:
         """Nothing goes to this chat for `seconds` from now (an interval, or a 429's wait)."""

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from copy import deepcopy
+from itertools import groupby
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.sql.expression import Executable
 from sqlmodel import col, delete, select
 from telegram.ext import BasePersistence, PersistenceInput
 
@@ -20,6 +23,9 @@ from storage.db import Database
 from storage.models import PtbData
 
 _CONV, _USER, _SEEN = "conv:", "user:", "seen:"
+
+# Writes asked for inside `DatabasePersistence.one_write`, by key (None: delete the key).
+_batch: ContextVar[dict[str, str | None] | None] = ContextVar("kinerja_ptb_batch", default=None)
 
 
 class DatabasePersistence(BasePersistence[dict, dict, dict]):
@@ -45,30 +51,60 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             return {r.key[len(prefix) :]: json.loads(r.value) for r in rows}
 
     async def _put(self, key: str, value: object) -> None:
-        text = json.dumps(value, default=str)
-        insert = pg_insert if self.db.url.startswith("postgresql") else sqlite_insert
-        stmt = insert(PtbData).values(key=key, value=text)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["key"], set_={"value": stmt.excluded.value}
-        )
-        await self._write(key, stmt, text)
+        await self._write({key: json.dumps(value, default=str)})
 
     async def _drop(self, key: str) -> None:
-        await self._write(key, delete(PtbData).where(col(PtbData.key) == key), None)
+        await self._write({key: None})
 
-    async def _write(self, key: str, stmt: Executable, text: str | None) -> None:
-        """Run one write of `key` (`text` None: deleted); on SQLite skip it when the database
-        already holds that, as this process wrote it last."""
+    @asynccontextmanager
+    async def one_write(self) -> AsyncIterator[None]:
+        """What an update leaves behind (the user's data, their dialogs' states, on PostgreSQL
+        the mark that it was handled) is written in one transaction at the end, not one each."""
+        pending: dict[str, str | None] = {}
+        token = _batch.set(pending)
+        try:
+            yield
+        finally:
+            _batch.reset(token)
+        await self._write(pending)
+
+    async def _write(self, values: dict[str, str | None]) -> None:
+        """Write these keys (None: delete), or keep them for the batch being collected. On
+        SQLite a key is skipped when the database holds that value already, as this process
+        wrote it last; the lock keeps the writes in call order, so that copy is the database's."""
+        pending = _batch.get()
+        if pending is not None:
+            pending.update(values)
+            return
         if self.shared:
-            async with self.db.transaction() as session:
-                await session.exec(stmt)
+            await self._execute(values)
             return
         async with self._write_lock:
-            if key in self._written and self._written[key] == text:
-                return
-            async with self.db.transaction() as session:
+            changed = {
+                k: v for k, v in values.items() if k not in self._written or self._written[k] != v
+            }
+            await self._execute(changed)
+            self._written.update(changed)
+
+    async def _execute(self, values: dict[str, str | None]) -> None:
+        """One transaction; rows are locked in key order (one statement per run of upserts or
+        deletes), so two processes writing overlapping keys wait for each other, never
+        deadlock (an update's batch may hold another user's dialog state PTB had pending)."""
+        if not values:
+            return
+        async with self.db.transaction() as session:
+            for upsert, run in groupby(sorted(values.items()), key=lambda kv: kv[1] is not None):
+                rows = list(run)
+                if not upsert:
+                    keys = [k for k, _ in rows]
+                    await session.exec(delete(PtbData).where(col(PtbData.key).in_(keys)))
+                    continue
+                insert = pg_insert if self.shared else sqlite_insert
+                stmt = insert(PtbData).values([{"key": k, "value": v} for k, v in rows])
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["key"], set_={"value": stmt.excluded.value}
+                )
                 await session.exec(stmt)
-            self._written[key] = text
 
     async def get_conversations(self, name: str) -> dict:
         stored = (await self._get(_CONV + name + ":")).items()
