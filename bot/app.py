@@ -83,24 +83,28 @@ async def flush_persistence(update: object, context: ContextTypes.DEFAULT_TYPE) 
 
 async def load_dialogs(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """With several processes (PostgreSQL) a user's previous answer may have been handled by
-    another one: the user's dialog states are read from the database before any dialog looks
-    at the update. PTB has no public way to set one conversation's state, hence the private
+    another one: the user's data and dialog states are read from the database, in one
+    statement, before any dialog looks at the update. PTB has no public way to set one conversation's state, hence the private
     `_get_key`/`_conversations` (pinned by tests/test_multiprocess.py)."""
     persistence = context.application.persistence
     if not (isinstance(update, Update) and persistence.shared and update.effective_user):
         return
-    if update.update_id <= await persistence.last_handled(update.effective_user.id):
+    dialogs = [
+        h for h in context.application.handlers.get(0, ()) if isinstance(h, ConversationHandler)
+    ]
+    key = dialogs[0]._get_key(update) if dialogs and update.effective_chat else None
+    last, data, states = await persistence.stored_dialogs(
+        update.effective_user.id, [d.name for d in dialogs] if key else [], key or ()
+    )
+    context.user_data.clear()
+    context.user_data.update(data)
+    if update.update_id <= last:
         # Delivered again after its first process died between handling it and answering
         # 200, and after the user's newer updates: handled already, so nothing happens.
         log.info("update %s already handled", update.update_id)
         raise ApplicationHandlerStop
-    dialogs = [
-        h for h in context.application.handlers.get(0, ()) if isinstance(h, ConversationHandler)
-    ]
-    if not dialogs or update.effective_chat is None:
+    if key is None:
         return
-    key = dialogs[0]._get_key(update)
-    states = await persistence.conversation_states([d.name for d in dialogs], key)
     for d in dialogs:
         if d.name in states:
             d._conversations.update_no_track({key: states[d.name]})

@@ -134,32 +134,26 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         await self._drop(f"{_USER}{user_id}")
 
     async def refresh_user_data(self, user_id: int, user_data: dict) -> None:
-        """With several processes (PostgreSQL) the user's last update may have been handled by
-        another one: the dialog's data is read back before every update. On SQLite this process
-        is the only writer and its memory is already the database's."""
-        if not self.shared:
-            return
-        async with self.db.session() as session:
-            row = await session.get(PtbData, f"{_USER}{user_id}")
-        user_data.clear()
-        if row is not None:
-            user_data.update(json.loads(row.value))
-
-    async def last_handled(self, user_id: int) -> int:
-        """The newest update id of this user handled to the end, by any process (0: none)."""
-        async with self.db.session() as session:
-            row = await session.get(PtbData, f"{_SEEN}{user_id}")
-        return json.loads(row.value) if row is not None else 0
+        """On SQLite this process is the only writer and its memory is already the database's.
+        With several processes (PostgreSQL) `load_dialogs` reads the user's data back before
+        every update, in the same statement as their dialogs' states."""
 
     async def mark_handled(self, user_id: int, update_id: int) -> None:
         await self._put(f"{_SEEN}{user_id}", update_id)
 
-    async def conversation_states(self, names: list[str], key: tuple) -> dict[str, object]:
-        """The stored state of one chat's dialogs, by dialog name (absent: no dialog)."""
+    async def stored_dialogs(
+        self, user_id: int, names: list[str], key: tuple
+    ) -> tuple[int, dict, dict[str, object]]:
+        """In one read, what another process may have left of this user: the newest update id
+        handled to the end (0: none), their data, and their chat's dialog states by name
+        (absent: no dialog)."""
+        seen, data = f"{_SEEN}{user_id}", f"{_USER}{user_id}"
         wanted = {f"{_CONV}{name}:{json.dumps(list(key))}": name for name in names}
         async with self.db.session() as session:
-            rows = (await session.exec(select(PtbData).where(col(PtbData.key).in_(wanted)))).all()
-        return {wanted[r.key]: json.loads(r.value) for r in rows}
+            query = select(PtbData).where(col(PtbData.key).in_([seen, data, *wanted]))
+            rows = {r.key: json.loads(r.value) for r in (await session.exec(query)).all()}
+        states = {wanted[k]: v for k, v in rows.items() if k in wanted}
+        return rows.get(seen, 0), rows.get(data, {}), states
 
     async def get_chat_data(self) -> dict[int, dict]:
         return {}
