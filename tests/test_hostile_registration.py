@@ -134,28 +134,6 @@ async def two_approvals_at_once(office) -> None:
     assert len(holders) == 1
 
 
-async def test_an_approval_whose_press_can_no_longer_be_answered_still_stands(
-    tg: FakeTelegram, bot: Bot
-):
-    """A press that waited in a busy queue past Telegram's answer window, or was delivered again
-    after its first process answered it and died, cannot be answered any more: the work is done
-    all the same, and nobody is told that something failed."""
-    admin = await started(tg)
-    user = tg.user(303, "Dewi")
-    await register_pending(user, "Dewi Sartika", "198501012010011001")
-    request = await admin.expect("Dewi Sartika")
-    tg.fail_next(
-        "answerCallbackQuery",
-        status=400,
-        description="Bad Request: query is too old and response timeout expired or query ID is "
-        "invalid",
-    )
-    await admin.press("ASN", request)
-    await admin.expect_edit("sekarang <b>ASN</b>")
-    await user.expect("disetujui")
-    await admin.expect_silence()
-
-
 async def test_the_last_answer_again_after_its_process_died_ends_the_dialog(
     tg: FakeTelegram, bot_pg: Bot
 ):
