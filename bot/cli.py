@@ -63,7 +63,9 @@ def _run(settings: Settings) -> int:
         upgrade(settings.database_url)
         app = build(settings)
         if settings.webhook_url:
-            asyncio.run(service.serve_webhook(app, settings))
+            from bot import webhook
+
+            asyncio.run(webhook.serve_webhook(app, settings))
         else:
             app.run_polling(allowed_updates=service.ALLOWED_UPDATES)
     finally:
