@@ -202,7 +202,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
                 on_handled=metrics.updates.inc,
             )
         )
-        .rate_limiter(PacedRateLimiter(pacing, overall_max_rate=settings.send_rate, max_retries=0))
+        .rate_limiter(PacedRateLimiter(pacing, settings.send_rate, max_retries=0))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)

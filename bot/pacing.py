@@ -26,6 +26,10 @@ SENDING = frozenset(
 )
 # Past this many chats remembered, those whose interval is over are forgotten.
 PRUNE_AT = 1000
+# The overall rate is kept below Telegram's and evenly: at exactly the limit, a request held up
+# on its way (a busy machine) arrives together with the next one, and one of them gets a 429.
+HEADROOM = 0.95
+LONGEST_BURST = 0.1  # seconds' worth of the rate that may leave at once
 
 # The chat whose turn this task holds: its own sends inside the turn do not queue again.
 _holding: ContextVar[int | None] = ContextVar("kinerja_chat_turn", default=None)
@@ -81,11 +85,21 @@ class ChatPacing:
                 del self._next[chat_id]
 
 
+def overall_limit(rate: float) -> tuple[float, float]:
+    """`(max_rate, time_period)` for an `aiolimiter.AsyncLimiter` that keeps `rate` per second
+    (Telegram's overall limit) with headroom and in small bursts; never less than one request
+    per period, which aiolimiter needs."""
+    per_second = rate * HEADROOM
+    period = max(LONGEST_BURST, 1 / per_second)
+    return per_second * period, period
+
+
 class PacedRateLimiter(AIORateLimiter):
     """PTB's limiter (overall rate, groups) plus this process's turns for private chats."""
 
-    def __init__(self, pacing: ChatPacing, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, pacing: ChatPacing, rate: float, **kwargs: Any) -> None:
+        max_rate, period = overall_limit(rate)
+        super().__init__(overall_max_rate=max_rate, overall_time_period=period, **kwargs)
         self.pacing = pacing
 
     async def process_request(

@@ -47,6 +47,8 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         self._write_lock = asyncio.Lock()
         # The handled ids read for a user's update in flight, written back with its own id.
         self._seen: dict[int, list[int]] = {}
+        # SQLite: the users whose dialog data this process has read (see refresh_user_data).
+        self._loaded: set[int] = set()
 
     async def _get(self, prefix: str) -> dict[str, object]:
         async with self.db.session() as session:
@@ -123,7 +125,9 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             await self._put(full, new_state)
 
     async def get_user_data(self) -> dict[int, dict]:
-        return {int(k): v for k, v in (await self._get(_USER)).items()}
+        """Nothing at start: a user's dialog data is read before their first update in this
+        process (`refresh_user_data`), so a start does not load every user who ever wrote."""
+        return {}
 
     async def update_user_data(self, user_id: int, data: dict) -> None:
         """PTB's own write, made late (at a later update or its timer) from this process's
@@ -139,9 +143,18 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         await self._drop(f"{_USER}{user_id}")
 
     async def refresh_user_data(self, user_id: int, user_data: dict) -> None:
-        """On SQLite this process is the only writer and its memory is already the database's.
-        With several processes (PostgreSQL) `load_dialogs` reads the user's data back before
-        every update, in the same statement as their dialogs' states."""
+        """On SQLite this process is the only writer: the user's data is read before their
+        first update here (not every user's at start, see `get_user_data`), then its memory is
+        the database's. With several processes (PostgreSQL) `load_dialogs` reads the user's
+        data back before every update, in the same statement as their dialogs' states."""
+        if self.shared or user_id in self._loaded:
+            return
+        async with self.db.session() as session:
+            row = await session.get(PtbData, f"{_USER}{user_id}")
+        user_data.clear()
+        if row is not None:
+            user_data.update(json.loads(row.value))
+        self._loaded.add(user_id)  # one user's updates run one at a time (bot/updates.py)
 
     async def mark_handled(self, user_id: int, update_id: int) -> None:
         """Under the user's lock since `stored_dialogs` read the ids, so they are the stored

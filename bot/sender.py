@@ -18,7 +18,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot import keyboards, messages
 from bot.metrics import Metrics
-from bot.pacing import ChatPacing
+from bot.pacing import ChatPacing, overall_limit
 from core import outbox
 from core.calendar import WorkingCalendar
 from core.office import Office
@@ -57,7 +57,7 @@ class Sender:
         self.office, self.bot = office, bot
         # Tests and benchmarks that build a Sender alone count into a registry of their own.
         self.metrics = metrics or Metrics()
-        self.limiter = AsyncLimiter(rate, 1) if rate > 0 else None
+        self.limiter = AsyncLimiter(*overall_limit(rate)) if rate > 0 else None
         # Shared with the replies' rate limiter in the bot (bot/pacing.py); a Sender built alone
         # paces its own notices.
         self.pacing = pacing or ChatPacing(per_chat_interval)

@@ -58,6 +58,7 @@ from core.rekap_workbook import (
 from core.sop import step
 from core.transitions import DRAFT, REPLACED, Choice, carried_kind, previous_output
 from core.users import active_user, audit, to_actor
+from storage import queries
 from storage.models import Document, Figure, Indicator, IndicatorUnit, Period, StepRun, User
 
 RECAP_STEP, DRAFT_STEP = 7, 8
@@ -161,7 +162,8 @@ async def load(office: Office, session: AsyncSession, period: Period) -> RecapSo
         f.indicator_id: f
         for f in (await session.exec(_rows(Figure, Figure.period_id == period.id))).all()
     }
-    names = {u.id: u.nama for u in (await session.exec(select(User))).all()}
+    pics = select(Indicator.pic_user_id).where(Indicator.period_id == period.id)
+    names = await queries.user_names(session=session, among=pics)
     ikodes = [i.ikode for i in indicators]
     earlier = await earlier_figures(session, period, ikodes)
     source = RecapSource(
