@@ -211,8 +211,6 @@ def build(settings: Settings, office: Office | None = None) -> Application:
     # Group -3 first: on PostgreSQL the user's dialogs as stored, whichever process had them.
     app.add_handler(TypeHandler(Update, load_dialogs), group=-3)
     app.bot_data["metrics"] = metrics
-    # Group -1 sees every update first and stops none: a blocked user who writes is reachable.
-    app.add_handlers(deadlines.early_handlers(), group=-1)
     # Group 0, in order: dialogs before the plain document handler, the fallback last.
     # The /lapor dialog takes its evidence before the plain document handler of `steps`.
     flows = (registration, period, approval, lapor, evaluasi, indicators, rekap, steps)

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "callback_query"]
+# my_chat_member: Telegram says when a user blocks the bot and unblocks it (bot/handlers/deadlines.py).
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 MIN_SECRET = 32
 # pg_advisory_lock key of the one polling process ("kinp" in ASCII).
 POLL_LOCK_KEY = 0x6B696E70

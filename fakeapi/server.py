@@ -114,6 +114,15 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
+# Update types Telegram sends only to a bot that lists them in allowed_updates.
+NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+
+
+def _bot_member(status: str) -> dict:
+    """The bot as a ChatMember of a private chat; "kicked" (blocked) is for ever (until_date 0)."""
+    return {"user": BOT_USER, "status": status, **({"until_date": 0} if status == "kicked" else {})}
+
+
 def _now() -> int:
     return int(time.time())
 
@@ -179,6 +188,9 @@ class FakeTelegram:
         self._views: dict[int, ChatView] = {}  # chat id -> FakeUser (private) or FakeGroup
         self._known_chats: set[int] = set()  # chats the bot may write to
         self._blocked: set[int] = set()
+        # Update types the bot asked for (getUpdates/setWebhook allowed_updates); None: never
+        # said, so Telegram's default (all but chat_member and the reactions).
+        self.allowed_updates: frozenset[str] | None = None
         self._message_ids: dict[int, itertools.count] = {}
         self._bot_msgs: dict[tuple[int, int], BotMessage] = {}
         self._user_msgs: dict[tuple[int, int], dict] = {}
@@ -316,11 +328,31 @@ class FakeTelegram:
         return group
 
     def block(self, user_id: int) -> None:
-        """The user blocks the bot: sends to them answer 403 until they write again."""
-        self._blocked.add(user_id)
+        """The user blocks the bot: sends to them answer 403 until they unblock it (writing
+        again unblocks it first, as Telegram's app does). The bot is told, as Telegram does,
+        with a `my_chat_member` update (status "kicked")."""
+        if user_id not in self._blocked:
+            self._blocked.add(user_id)
+            self._push_member_change(user_id, "member", "kicked")
 
     def unblock(self, user_id: int) -> None:
-        self._blocked.discard(user_id)
+        if user_id in self._blocked:
+            self._blocked.discard(user_id)
+            self._push_member_change(user_id, "kicked", "member")
+
+    def _push_member_change(self, user_id: int, old: str, new: str) -> None:
+        user = self._views[user_id]
+        self._push_update(
+            {
+                "my_chat_member": {
+                    "chat": user.chat_json(),
+                    "from": user.user_json(),
+                    "date": _now(),
+                    "old_chat_member": _bot_member(old),
+                    "new_chat_member": _bot_member(new),
+                }
+            }
+        )
 
     def fail_next(
         self,
@@ -677,6 +709,8 @@ class FakeTelegram:
     # ------------------------------------------------------------------ updates (used by users.py)
 
     def _push_update(self, payload: dict) -> None:
+        if not self._wanted(next(iter(payload))):
+            return  # Telegram does not deliver, nor keep, an update type the bot did not ask for
         update = {"update_id": self._next_update_id, **payload}
         self._next_update_id += 1
         if self.webhook_url:
@@ -684,6 +718,16 @@ class FakeTelegram:
             return
         self._updates.append(update)
         self._updates_changed.fire()
+
+    def _wanted(self, kind: str) -> bool:
+        if self.allowed_updates:
+            return kind in self.allowed_updates
+        return kind not in NOT_BY_DEFAULT
+
+    def _remember_allowed(self, params: Params) -> None:
+        allowed = params.json("allowed_updates")
+        if allowed is not None:
+            self.allowed_updates = frozenset(allowed)
 
     def _webhook_send(self, update: dict) -> None:
         task = asyncio.create_task(self._deliver_webhook(update))
@@ -718,7 +762,7 @@ class FakeTelegram:
         chat_id = view.chat_id
         if view is sender:  # writing to the bot (re)opens the private chat
             self._known_chats.add(chat_id)
-            self._blocked.discard(chat_id)
+            self.unblock(chat_id)
         message = {
             "message_id": self._next_message_id(chat_id),
             "from": sender.user_json(),
@@ -765,6 +809,7 @@ class FakeTelegram:
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )
+        self._remember_allowed(params)
         offset = params.integer("offset", 0) or 0
         limit = min(max(params.integer("limit", 100) or 100, 1), 100)
         timeout = max(params.number("timeout", 0.0), 0.0)
@@ -792,6 +837,7 @@ class FakeTelegram:
         self.webhook_last_error = None
         self.webhook_url = params.text("url") or ""
         self.webhook_secret = params.text("secret_token") or ""
+        self._remember_allowed(params)
         if params.flag("drop_pending_updates"):
             self._updates.clear()
         # Telegram hands the updates that waited for getUpdates to the new webhook.

@@ -263,6 +263,23 @@ async def test_rejections_surface_as_ptb_errors(tg: FakeTelegram, bot: Bot) -> N
     await bot.send_message(1001, "halo lagi")
 
 
+async def test_blocking_is_told_only_to_a_bot_that_asked_for_it(tg: FakeTelegram, bot: Bot) -> None:
+    """Blocking and unblocking come as my_chat_member updates (kicked, member), which Telegram
+    sends by default and not to a bot whose allowed_updates leave them out."""
+    budi = tg.user(1001, "Budi")
+    await budi.send("halo")
+    tg.block(1001)
+    tg.unblock(1001)
+    updates = await bot.get_updates(timeout=0)
+    changes = [u.my_chat_member.new_chat_member.status for u in updates if u.my_chat_member]
+    assert changes == ["kicked", "member"]
+    await bot.get_updates(offset=updates[-1].update_id + 1, allowed_updates=["message"])
+    tg.block(1001)
+    await budi.send("lagi")  # writing unblocks: one more change the bot did not ask for
+    updates = await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+    assert [u.message.text for u in updates] == ["lagi"]
+
+
 async def test_html_that_telegram_accepts(tg: FakeTelegram, bot: Bot) -> None:
     budi = tg.user(1001, "Budi")
     await budi.send("halo")

@@ -4,11 +4,11 @@ blocked the bot and writes again."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.constants import ChatType
-from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, TypeHandler
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes
 
 from bot import keyboards, messages
-from bot.handlers.common import calendar, callback_args, guarded, office, reply
+from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
 from core import compliance, deadlines, libur
 from core.libur import ADDED, WORKING
 from core.text import pages
@@ -116,21 +116,24 @@ async def kepatuhan_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await update.callback_query.edit_message_reply_markup(keyboards.paged(items, int(page), "kpp"))
 
 
-async def seen_again(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A user recorded as blocked who writes again can be reached again: reminders resume."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or chat.type != ChatType.PRIVATE:
+async def member_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Telegram tells the bot when a user blocks it (recorded, Tim SAKIP told once, reminders
+    wait) and when they unblock it (reachable again: reminders resume). A user cannot write
+    to a bot they block, so nothing else needs to look for their return."""
+    change = update.my_chat_member
+    if change.chat.type != ChatType.PRIVATE:
         return
-    await deadlines.clear_blocked(office(context), user.id)
-
-
-def early_handlers() -> list:
-    """For a group before the flows: they must see every update and stop none."""
-    return [TypeHandler(Update, seen_again)]
+    status = change.new_chat_member.status
+    if status == ChatMemberStatus.BANNED:
+        if await deadlines.record_blocked(office(context), change.chat.id):
+            kick(context)
+    elif status == ChatMemberStatus.MEMBER:
+        await deadlines.clear_blocked(office(context), change.chat.id)
 
 
 def handlers() -> list:
     return [
+        ChatMemberHandler(member_changed, ChatMemberHandler.MY_CHAT_MEMBER),
         CommandHandler("libur", libur_command),
         CallbackQueryHandler(libur_remove_button, pattern=r"^lbx:\d{4}-\d{2}-\d{2}$"),
         CallbackQueryHandler(libur_page, pattern=r"^lbp:\d+$"),
