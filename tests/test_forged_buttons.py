@@ -92,9 +92,8 @@ async def test_every_forged_press_is_refused_answered_and_changes_nothing(
         assert not any(text in m.text for m in user.messages for text in asked)
 
 
-async def test_a_double_tap_is_answered_quietly(tg: FakeTelegram, bot: Bot):
-    """The second press of Berikutnya is a double tap: answered quietly, the message left as it
-    is (no second edit, which Telegram would refuse as "message is not modified"), no alert."""
+async def paged_users(tg: FakeTelegram, bot: Bot):
+    """The admin's /pengguna with a second page: (admin, the listing with Berikutnya)."""
     admin, *_ = await people(tg)
     for n in range(4):
         registered = await users.register(
@@ -102,7 +101,13 @@ async def test_a_double_tap_is_answered_quietly(tg: FakeTelegram, bot: Bot):
         )
         await users.set_role(bot.office, ADMIN_ID, registered.user_id, Role.ASN)
     await admin.send("/pengguna")
-    listing = await admin.expect("Pengguna")
+    return admin, await admin.expect("Pengguna")
+
+
+async def test_a_double_tap_is_answered_quietly(tg: FakeTelegram, bot: Bot):
+    """The second press of Berikutnya is a double tap: answered quietly, the message left as it
+    is (no second edit, which Telegram would refuse as "message is not modified"), no alert."""
+    admin, listing = await paged_users(tg, bot)
     edits = tg.stats["edited"]
     first = await admin.press("Berikutnya ▶", listing)
     second = await admin.press("Berikutnya ▶", listing)
@@ -119,14 +124,7 @@ async def test_a_double_tap_is_answered_quietly(tg: FakeTelegram, bot: Bot):
 async def test_a_press_answered_too_late_still_does_its_work_quietly(tg: FakeTelegram, bot: Bot):
     """A press redelivered after a crash, or held up past Telegram's answer window, cannot be
     answered any more ("query is too old"): its work is done and shown, nobody is alarmed."""
-    admin, *_ = await people(tg)
-    for n in range(4):
-        registered = await users.register(
-            bot.office, 700 + n, None, f"Pegawai {n}", f"19900101201501{n:04d}", "Pelaksana"
-        )
-        await users.set_role(bot.office, ADMIN_ID, registered.user_id, Role.ASN)
-    await admin.send("/pengguna")
-    listing = await admin.expect("Pengguna")
+    admin, listing = await paged_users(tg, bot)
     too_old = "Bad Request: query is too old and response timeout expired or query ID is invalid"
     tg.fail_next("answerCallbackQuery", status=400, description=too_old)
     await admin.press("Berikutnya ▶", listing)

@@ -54,6 +54,15 @@ async def reporting_open(
     return period, tim1, ani, budi
 
 
+async def mediasi_card(ani: FakeUser, value: str) -> BotMessage:
+    """/lapor, pick 1.03 Jumlah mediasi, type `value`: the card before Kirim."""
+    await ani.send("/lapor")
+    await ani.press("▫️ 1.03 Jumlah mediasi", await ani.expect("Lapor realisasi"))
+    await ani.expect("Ketik realisasi")
+    await ani.send(value)
+    return await ani.expect("Periksa sebelum dikirim")
+
+
 def faktor_row(card: BotMessage) -> list[str]:
     return [text for row in card.buttons for text, _ in row if "Faktor" in text]
 
@@ -136,11 +145,7 @@ async def test_faktor_and_evidence_come_back_to_an_updated_card(
     tg: FakeTelegram, bot: Bot, clock: Clock
 ):
     _, _, ani, _ = await reporting_open(tg, bot, clock)
-    await ani.send("/lapor")
-    await ani.press("▫️ 1.03 Jumlah mediasi", await ani.expect("Lapor realisasi"))
-    await ani.expect("Ketik realisasi")
-    await ani.send("12")
-    card = await ani.expect("Periksa sebelum dikirim")
+    card = await mediasi_card(ani, "12")
     await ani.press("➕ Faktor pendukung", card)
     ask = await ani.expect("faktor pendukung")
     assert not card.buttons  # the old card's buttons are gone
@@ -336,11 +341,7 @@ async def test_kirim_again_after_its_process_died_says_stored_and_ends_the_dialo
     storm test): the update comes again to another process, which still sees the card. Kirim
     then says the figure is stored and ends the dialog, instead of leaving it on the card."""
     _, _, ani, _ = await reporting_open(tg, bot_pg, clock)
-    await ani.send("/lapor")
-    await ani.press("▫️ 1.03 Jumlah mediasi", await ani.expect("Lapor realisasi"))
-    await ani.expect("Ketik realisasi")
-    await ani.send("5")
-    card = await ani.expect("Periksa sebelum dikirim")
+    card = await mediasi_card(ani, "5")
     kirim = card.find_button("✅ Kirim")[1]
     saved = await dialog_state.saved_at(bot_pg, ani.id, "lapor", CARD)
     await ani.press("✅ Kirim", card)
