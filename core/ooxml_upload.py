@@ -10,6 +10,8 @@ import zipfile
 from dataclasses import dataclass
 from io import BytesIO
 
+MAX_UPLOAD = 20 * 1024 * 1024
+"""The Bot API downloads at most 20 MB per file: the limit of every upload."""
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 """Office 97-2003 files (.xls, .doc) and password-protected OOXML files start with this."""
 UNPACKED_RATIO = 10

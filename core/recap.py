@@ -80,6 +80,9 @@ class RecapSource:
     earlier: Mapping[str, Mapping[int, Decimal]]
     previous_period: str | None = None
     previous: Mapping[str, Decimal | None] = field(default_factory=dict)
+    jabatan: Mapping[int, str] = field(default_factory=dict)
+    last_year_period: str | None = None
+    last_year: Mapping[str, Decimal | None] = field(default_factory=dict)
     compliance: ComplianceTable = field(default_factory=ComplianceTable)
     timezone: str = "Asia/Jakarta"
     now: datetime | None = None
@@ -161,7 +164,8 @@ async def load(office: Office, session: AsyncSession, period: Period) -> RecapSo
         f.indicator_id: f
         for f in (await session.exec(_rows(Figure, Figure.period_id == period.id))).all()
     }
-    names = {u.id: u.nama for u in (await session.exec(select(User))).all()}
+    users = (await session.exec(sa_select(User.id, User.nama, User.jabatan))).all()
+    names = {u.id: u.nama for u in users}
     ikodes = [i.ikode for i in indicators]
     earlier = await earlier_figures(session, period, ikodes)
     source = RecapSource(
@@ -172,6 +176,7 @@ async def load(office: Office, session: AsyncSession, period: Period) -> RecapSo
         figures=figures,
         names=names,
         earlier=earlier,
+        jabatan={u.id: u.jabatan for u in users},
         now=office.clock(),
     )
     # One compliance builder serves /kepatuhan and the workbook's Kepatuhan SOP sheet.
@@ -182,6 +187,10 @@ async def load(office: Office, session: AsyncSession, period: Period) -> RecapSo
     if prev is not None:
         source.previous_period = prev.name
         source.previous = await _previous_capaian(office, session, prev, ikodes)
+    last_year = await _same_period_last_year(session, period)
+    if last_year is not None:
+        source.last_year_period = last_year.name
+        source.last_year = await _previous_capaian(office, session, last_year, ikodes)
     return source
 
 
@@ -206,6 +215,25 @@ async def _previous_period(session: AsyncSession, period: Period) -> Period | No
         (p for p in rows if _order(p) < _order(period)), key=lambda p: (_order(p), p.id)
     )
     for p in reversed(before):
+        if await has_indicators(session, p.id):
+            return p
+    return None
+
+
+async def _same_period_last_year(session: AsyncSession, period: Period) -> Period | None:
+    """The same triwulan (or Tahunan) a year earlier, the latest of that name with indicators."""
+    rows = (
+        await session.exec(
+            select(Period)
+            .where(
+                Period.status != engine.CANCELLED,
+                Period.year == period.year - 1,
+                Period.triwulan == period.triwulan,
+            )
+            .order_by(col(Period.id).desc())
+        )
+    ).all()
+    for p in rows:
         if await has_indicators(session, p.id):
             return p
     return None
@@ -294,6 +322,10 @@ def compute(src: RecapSource, rules: CapaianRules, generated_by: str) -> RecapIn
                 note=_note(fig),
                 previous_capaian=src.previous.get(ind.ikode),
                 missing=missing,
+                faktor_pendukung=(fig.faktor_pendukung or "") if fig else "",
+                faktor_penghambat=(fig.faktor_penghambat or "") if fig else "",
+                pic_jabatan=src.jabatan.get(ind.pic_user_id or 0, ""),
+                last_year_capaian=src.last_year.get(ind.ikode),
             )
         )
     tree = _tree(src.units, by_unit, rules)
@@ -313,6 +345,7 @@ def compute(src: RecapSource, rules: CapaianRules, generated_by: str) -> RecapIn
         timezone=src.timezone,
         n_na=sum(1 for r in rows if r.capaian_capped is None) - n_missing,
         n_missing=n_missing,
+        last_year_period=src.last_year_period,
     )
 
 

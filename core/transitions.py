@@ -17,13 +17,13 @@ from core import engine
 from core.engine import Actor, PeriodView, RunView, SopError, Transition
 from core.indicator_notices import notify_pics
 from core.office import Office
+from core.ooxml_upload import MAX_UPLOAD
 from core.outbox import enqueue_users
 from core.reminders import opening_action_at
 from core.sop import Output, Role, step
 from storage import queries
 from storage.models import Document, Period, StepRun, User
 
-MAX_UPLOAD = 20 * 1024 * 1024
 DOCUMENT_TYPES = {
     ".pdf", ".doc", ".docx", ".odt", ".rtf", ".txt", ".xls", ".xlsx", ".ods", ".csv",
     ".ppt", ".pptx", ".odp", ".jpg", ".jpeg", ".png",

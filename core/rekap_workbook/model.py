@@ -16,7 +16,8 @@ class IndicatorResult:
     `target` is a number when the target is one value (written as a number beside the
     realisasi) and the display text of a range (`80–90`). `capaian` is the raw value,
     `capaian_capped` the one used for predikat and averages; `previous_capaian` is the previous
-    period's capped capaian of the same kode, if any. `missing`: no realisation was ever
+    period's capped capaian of the same kode, if any, `last_year_capaian` that of the same triwulan
+    a year earlier. `missing`: no realisation was ever
     reported (counted apart from N/A such as target 0).
     """
 
@@ -39,6 +40,10 @@ class IndicatorResult:
     note: str = ""
     previous_capaian: Decimal | None = None
     missing: bool = False
+    faktor_pendukung: str = ""
+    faktor_penghambat: str = ""
+    pic_jabatan: str = ""
+    last_year_capaian: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -96,3 +101,4 @@ class RecapInput:
     timezone: str = "Asia/Jakarta"
     n_na: int = 0
     n_missing: int = 0
+    last_year_period: str | None = None

@@ -49,7 +49,7 @@ def _hex(color: str) -> str:
     return UNKNOWN_PREDIKAT_COLOR
 
 
-def _is_dark(color: str) -> bool:
+def is_dark(color: str) -> bool:
     red, green, blue = (int(color[i : i + 2], 16) for i in (0, 2, 4))
     return 0.299 * red + 0.587 * green + 0.114 * blue < 140
 
@@ -102,7 +102,7 @@ _BODY_KINDS: Mapping[str, StyleSpec] = {
 def _filled(spec: StyleSpec, color: str) -> StyleSpec:
     """The style on a predikat's colour, with white text on a dark one."""
     bold = spec.font is not None and bool(spec.font.b)
-    font = Font(bold=bold, color="FFFFFF") if _is_dark(color) else spec.font
+    font = Font(bold=bold, color="FFFFFF") if is_dark(color) else spec.font
     return replace(spec, font=font, fill=PatternFill("solid", fgColor=color))
 
 

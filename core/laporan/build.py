@@ -1,0 +1,63 @@
+"""The Draft Laporan Hasil Pengukuran Data Kinerja (.docx), section by section."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from docx import Document
+
+from core.laporan import (
+    analisis,
+    cover,
+    hasil,
+    lampiran,
+    metode,
+    pendahuluan,
+    penutup,
+    ringkasan,
+    tanda_tangan,
+)
+from core.laporan.docx_parts import clean, page_setup
+from core.laporan.model import LaporanInput
+
+DRAFT_TITLE = "Draft Laporan Hasil Pengukuran Data Kinerja"
+FINAL_TITLE = "Laporan Hasil Pengukuran Data Kinerja"
+CHAPTERS = (
+    ringkasan.HEADING,
+    pendahuluan.HEADING,
+    metode.HEADING,
+    hasil.HEADING,
+    analisis.HEADING,
+    penutup.HEADING,
+    lampiran.HEADING,
+)
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def file_name(title: str, period: str) -> str:
+    safe = "".join(c for c in period if c.isalnum() or c in " -_")
+    return f"{title} — {safe}.docx"
+
+
+def build_draft(data: LaporanInput) -> bytes:
+    """The draft as the office reads, edits and signs it; every number from `data`."""
+    recap = data.recap
+    document = Document()
+    page_setup(document, f"{DRAFT_TITLE} — {clean(recap.office)} — {clean(recap.period)}")
+    props = document.core_properties
+    props.title = clean(f"{DRAFT_TITLE} — {recap.period}")
+    props.author = clean(data.prepared_by.nama)
+    props.language = "id-ID"
+    cover.add_cover(document, data)
+    cover.add_contents(document, list(CHAPTERS))
+    ringkasan.add(document, data)
+    pendahuluan.add(document, data)
+    metode.add(document, data)
+    hasil.add(document, data)
+    analisis.add(document, data)
+    penutup.add(document, data)
+    tanda_tangan.add(document, tanda_tangan.signatories(data.prepared_by))
+    lampiran.add(document, data)
+    out = BytesIO()
+    document.save(out)
+    return out.getvalue()
