@@ -234,7 +234,7 @@ class Demo:
 
     async def draft(self, tari: FakeUser, minutes: int) -> None:
         self.clock.work(minutes)
-        ready = await self.say(tari, "/rekap", "Rekap Langkah 7 menjadi Draft Laporan")
+        ready = await self.say(tari, "/rekap", "tersimpan bersama rekap Langkah 7")
         await self.press(tari, "✅ Selesaikan langkah", ready, "Langkah 8 periode")
 
     async def play(self) -> None:

@@ -475,9 +475,15 @@ def recap_next(stored) -> str:
     )
 
 
+def draft_built(period: str) -> str:
+    return f"✅ <b>Draft Laporan periode {escape(period)} selesai disusun.</b>"
+
+
 def draft_ready(stored) -> str:
+    replaced = " (menggantikan draft sebelumnya)" if stored.replaced else ""
     return (
-        f"📎 Rekap Langkah 7 menjadi <b>Draft Laporan</b> periode <b>{escape(stored.period)}</b>: "
-        f"{escape(', '.join(stored.file_names))}.\nTekan <b>Selesaikan</b> untuk melaporkannya "
-        "kepada Sekretaris."
+        f"📎 <b>Draft Laporan</b> periode <b>{escape(stored.period)}</b> tersimpan bersama rekap "
+        f"Langkah 7{replaced}: {escape(', '.join(stored.file_names))}.\n"
+        "Bila perlu, sunting file .docx di Word lalu kirim kembali untuk menggantikan draft. "
+        "Tekan <b>Selesaikan</b> untuk melaporkannya kepada Sekretaris."
     )

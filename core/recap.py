@@ -56,7 +56,7 @@ from core.rekap_workbook import (
     build_recap,
 )
 from core.sop import step
-from core.transitions import DRAFT, REPLACED, Choice, carried_kind, previous_output
+from core.transitions import DRAFT, REPLACED, Choice, previous_output
 from core.users import active_user, audit, to_actor
 from storage.models import Document, Figure, Indicator, IndicatorUnit, Period, StepRun, User
 
@@ -447,10 +447,11 @@ def render(data: RecapInput) -> tuple[bytes, bytes]:
     return build_recap(data), build_chart(data)
 
 
-async def build(
+async def prepare(
     office: Office, period_id: int, generated_by: str, progress: Progress | None = None
-) -> RecapFiles:
-    """Load, compute and lay out one period's recap; the CPU work runs off the event loop."""
+) -> RecapInput:
+    """Load and compute one period's recap (the CPU work off the event loop): the figures the
+    workbook, the chart and the Draft Laporan all lay out."""
 
     async def say(text: str) -> None:
         if progress is not None:
@@ -468,16 +469,25 @@ async def build(
             "belum diimpor."
         )
     await say(f"menghitung capaian {len(src.indicators)} indikator")
-    data = await asyncio.to_thread(compute, src, office.rules, generated_by)
-    await say(f"menyusun workbook ({len(SHEETS)} sheet)")
+    return await asyncio.to_thread(compute, src, office.rules, generated_by)
+
+
+async def build(
+    office: Office, period_id: int, generated_by: str, progress: Progress | None = None
+) -> RecapFiles:
+    """Load, compute and lay out one period's recap; the CPU work runs off the event loop."""
+    data = await prepare(office, period_id, generated_by, progress)
+    if progress is not None:
+        await progress(f"menyusun workbook ({len(SHEETS)} sheet)")
     workbook = await asyncio.to_thread(build_recap, data)
-    await say("membuat grafik")
+    if progress is not None:
+        await progress("membuat grafik")
     chart = await asyncio.to_thread(build_chart, data)
-    xlsx_name, png_name = file_names(period.name)
+    xlsx_name, png_name = file_names(data.period)
     programs = tuple((n.kode, n.capaian) for n in data.tree if n.depth == 0)
     return RecapFiles(
-        period.id,
-        period.name,
+        period_id,
+        data.period,
         workbook,
         chart,
         xlsx_name,
@@ -493,7 +503,7 @@ async def build(
 # ------------------------------------------------------------------------------- actions
 
 
-async def _tim_user(session: AsyncSession, office: Office, telegram_id: int) -> User:
+async def tim_user(session: AsyncSession, office: Office, telegram_id: int) -> User:
     """The recap is Tim SAKIP's work (step 7): everyone else is refused before any query."""
     user = await active_user(session, telegram_id)
     if to_actor(user, office).role is not step(RECAP_STEP).actor:
@@ -505,7 +515,7 @@ async def target(office: Office, telegram_id: int, period_id: int | None = None)
     """The period /rekap works on: step 7 stores the recap, step 8 carries it to the Draft
     Laporan, any other running period with indicators gets a preview that is not stored."""
     async with office.db.session() as session:
-        await _tim_user(session, office, telegram_id)
+        await tim_user(session, office, telegram_id)
         found = [
             RecapTarget(p.id, p.name, run.step_no if run else None, run.id if run else None)
             for p, run in await periods_with_indicators(session, period_id)
@@ -566,7 +576,7 @@ async def store(office: Office, telegram_id: int, files: RecapFiles) -> Stored:
     """The built recap (and its chart) becomes step 7's draft output, replacing earlier ones."""
     now = office.clock()
     async with office.db.transaction() as session:
-        user = await _tim_user(session, office, telegram_id)
+        user = await tim_user(session, office, telegram_id)
         period = await session.get(Period, files.period_id)
         run = await open_run(session, files.period_id, RECAP_STEP)
         if period is None or period.status != engine.RUNNING or run is None:
@@ -593,11 +603,16 @@ async def store(office: Office, telegram_id: int, files: RecapFiles) -> Stored:
         return stored
 
 
-async def carry_to_draft(office: Office, telegram_id: int, period_id: int) -> Stored:
-    """Step 8: the recap finished at step 7 (workbook and chart) becomes the Draft Laporan."""
+async def carry_to_draft(
+    office: Office, telegram_id: int, period_id: int, laporan: tuple[bytes, str, str, str]
+) -> tuple[Stored, tuple[tuple[bytes, str, str], ...]]:
+    """Step 8: the Draft Laporan (`laporan`: content, file name, MIME type, kind) with the
+    recap finished at step 7 (workbook and chart) beside it, as the step's drafts. Returns what
+    was stored and the carried documents' bytes, to send them back beside the report."""
     now = office.clock()
+    content, name, mime, kind = laporan
     async with office.db.transaction() as session:
-        user = await _tim_user(session, office, telegram_id)
+        user = await tim_user(session, office, telegram_id)
         period = await session.get(Period, period_id)
         run = await open_run(session, period_id, DRAFT_STEP)
         if period is None or run is None:
@@ -605,9 +620,16 @@ async def carry_to_draft(office: Office, telegram_id: int, period_id: int) -> St
         sources = await _documents(session, await previous_output(session, period_id, DRAFT_STEP))
         if not sources:
             raise SopError("Rekap Langkah 7 tidak ditemukan. Kirim draft laporan sebagai dokumen.")
-        documents = [
+        report = {
+            "kind": kind,
+            "file_name": name,
+            "mime_type": mime,
+            "size": len(content),
+            "sha256": await office.files.write(content),
+        }
+        carried = [
             {
-                "kind": carried_kind(src.kind, DRAFT_STEP),
+                "kind": src.kind,
                 "file_name": src.file_name,
                 "mime_type": src.mime_type,
                 "size": src.size,
@@ -616,9 +638,14 @@ async def carry_to_draft(office: Office, telegram_id: int, period_id: int) -> St
             }
             for src in sources
         ]
-        stored = await _store_drafts(session, period, run, user, now, documents)
+        # The report first: the Sekretaris opens it before the workbook and the chart.
+        stored = await _store_drafts(session, period, run, user, now, [report, *carried])
         await audit(session, "draft_laporan", now, user.id, period.id, step=DRAFT_STEP)
-        return stored
+        attached = [
+            (await office.files.read(src.sha256), src.file_name, src.mime_type or "")
+            for src in sources
+        ]
+        return stored, tuple(attached)
 
 
 async def _documents(session: AsyncSession, ids: Sequence[int]) -> Sequence[Document]:
