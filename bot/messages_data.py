@@ -63,8 +63,9 @@ STEP_HINTS = {
         "divalidasi. Lalu tekan <b>Selesaikan</b> atau ketik /selesai."
     ),
     8: (
-        "Ketik /rekap untuk menjadikan rekap Langkah 7 sebagai Draft Laporan, lalu tekan "
-        "<b>Selesaikan</b>: draft dikirim ke Sekretaris."
+        "Ketik /rekap: bot menyusun Draft Laporan (.docx) dari data yang sudah divalidasi dan "
+        "melampirkan rekap Langkah 7. Sunting bila perlu di Word dan kirim kembali file .docx-"
+        "nya, lalu tekan <b>Selesaikan</b>: draft dikirim ke Sekretaris."
     ),
 }
 

@@ -161,7 +161,10 @@ async def previous_documents(session: AsyncSession, period_id: int, step_no: int
         .where(Document.step_run_id == run.id, Document.status == FINAL)
         .order_by(col(Document.id))
     )
-    return list((await session.exec(q)).all())
+    # The step's own output first (the Draft Laporan before the recap beside it, even when an
+    # edited draft was uploaded after them), the rest in upload order.
+    output = step(step_no - 1).output
+    return sorted((await session.exec(q)).all(), key=lambda d: d.kind != output)
 
 
 def carried_kind(kind: str, to_step: int) -> str:
