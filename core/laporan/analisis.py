@@ -31,7 +31,8 @@ def _pic(row: IndicatorResult) -> str:
     return f"PIC ({clean(row.pic_jabatan)})" if row.pic_jabatan else "PIC"
 
 
-def _change(now: Decimal, before: Decimal | None, label: str) -> str | None:
+def _change(now: Decimal, before: Decimal | None, period: str | None, which: str) -> str | None:
+    """`Dibanding TW IV 2025 (periode sebelumnya, 90,00%), capaian turun 4,50 poin.`"""
     if before is None:
         return None
     diff = now - before
@@ -41,7 +42,7 @@ def _change(now: Decimal, before: Decimal | None, label: str) -> str | None:
         how = f"turun {points(diff)}"
     else:
         how = "tetap"
-    return f"Dibanding {label} ({pct(before)}), capaian {how}."
+    return f"Dibanding {clean(period or '-')} ({which}, {pct(before)}), capaian {how}."
 
 
 def indicator_sentences(row: IndicatorResult, recap: RecapInput) -> list[str]:
@@ -55,16 +56,13 @@ def indicator_sentences(row: IndicatorResult, recap: RecapInput) -> list[str]:
         f"realisasi {amount(row.realisasi, row.satuan)}, capaian {pct(capped)} "
         f"(predikat {row.predikat}), {points(gap)} {where} 100%."
     ]
-    previous = _change(capped, row.previous_capaian, f"periode {clean(recap.previous_period)}")
-    if previous:
-        out.append(previous)
-    last_year = _change(
-        capped,
-        row.last_year_capaian,
-        f"periode yang sama tahun lalu ({clean(recap.last_year_period)})",
-    )
-    if last_year:
-        out.append(last_year)
+    for before, period, which in (
+        (row.previous_capaian, recap.previous_period, "periode sebelumnya"),
+        (row.last_year_capaian, recap.last_year_period, "periode yang sama tahun lalu"),
+    ):
+        change = _change(capped, before, period, which)
+        if change:
+            out.append(change)
     return out
 
 
