@@ -52,6 +52,9 @@ from core.rekap_workbook import (
     IndicatorResult,
     RecapInput,
     TreeNode,
+    Trend,
+    TrendPeriod,
+    TrendProgram,
     build_chart,
     build_recap,
 )
@@ -83,6 +86,7 @@ class RecapSource:
     jabatan: Mapping[int, str] = field(default_factory=dict)
     last_year_period: str | None = None
     last_year: Mapping[str, Decimal | None] = field(default_factory=dict)
+    trend: Trend | None = None
     compliance: ComplianceTable = field(default_factory=ComplianceTable)
     timezone: str = "Asia/Jakarta"
     now: datetime | None = None
@@ -146,6 +150,28 @@ def _rows(model, *where, order=None):
 
 
 async def load(office: Office, session: AsyncSession, period: Period) -> RecapSource:
+    """The period's rows, its compliance table, the earlier periods it is compared with and
+    the year's trend."""
+    source = await _load_own(office, session, period)
+    # One compliance builder serves /kepatuhan and the workbook's Kepatuhan SOP sheet.
+    cal = await office.calendar(session)
+    source.timezone = cal.config.timezone
+    source.compliance = workbook_table(await period_compliance(session, period.id, cal, source.now))
+    ikodes = [i.ikode for i in source.indicators]
+    prev = await _previous_period(session, period)
+    if prev is not None:
+        source.previous_period = prev.name
+        source.previous = await _previous_capaian(office, session, prev, ikodes)
+    last_year = await _same_period_last_year(session, period)
+    if last_year is not None:
+        source.last_year_period = last_year.name
+        source.last_year = await _previous_capaian(office, session, last_year, ikodes)
+    source.trend = await _trend(office, session, period)
+    return source
+
+
+async def _load_own(office: Office, session: AsyncSession, period: Period) -> RecapSource:
+    """The period's own rows: units, indicators, figures, users, the year's earlier figures."""
     units = (
         await session.exec(
             _rows(
@@ -166,9 +192,8 @@ async def load(office: Office, session: AsyncSession, period: Period) -> RecapSo
     }
     users = (await session.exec(sa_select(User.id, User.nama, User.jabatan))).all()
     names = {u.id: u.nama for u in users}
-    ikodes = [i.ikode for i in indicators]
-    earlier = await earlier_figures(session, period, ikodes)
-    source = RecapSource(
+    earlier = await earlier_figures(session, period, [i.ikode for i in indicators])
+    return RecapSource(
         office=office.name,
         period=period,
         units=units,
@@ -179,19 +204,6 @@ async def load(office: Office, session: AsyncSession, period: Period) -> RecapSo
         jabatan={u.id: u.jabatan for u in users},
         now=office.clock(),
     )
-    # One compliance builder serves /kepatuhan and the workbook's Kepatuhan SOP sheet.
-    cal = await office.calendar(session)
-    source.timezone = cal.config.timezone
-    source.compliance = workbook_table(await period_compliance(session, period.id, cal, source.now))
-    prev = await _previous_period(session, period)
-    if prev is not None:
-        source.previous_period = prev.name
-        source.previous = await _previous_capaian(office, session, prev, ikodes)
-    last_year = await _same_period_last_year(session, period)
-    if last_year is not None:
-        source.last_year_period = last_year.name
-        source.last_year = await _previous_capaian(office, session, last_year, ikodes)
-    return source
 
 
 def _order(period: Period) -> tuple[int, int]:
@@ -237,6 +249,50 @@ async def _same_period_last_year(session: AsyncSession, period: Period) -> Perio
         if await has_indicators(session, p.id):
             return p
     return None
+
+
+async def _trend(office: Office, session: AsyncSession, period: Period) -> Trend | None:
+    """Capaian per program in each triwulan of the year up to this one and in the same
+    triwulan a year earlier; None unless at least two such periods have indicators."""
+    last = period.triwulan or 4
+    rows = (
+        await session.exec(
+            select(Period)
+            .where(
+                Period.status != engine.CANCELLED,
+                col(Period.year).in_([period.year, period.year - 1]),
+                col(Period.triwulan).is_not(None),
+                col(Period.triwulan) <= last,
+            )
+            .order_by(col(Period.id).desc())
+        )
+    ).all()
+    chosen: dict[tuple[int, int], Period] = {}
+    for p in rows:  # the latest period of each triwulan that has indicators
+        key = (p.year, p.triwulan or 0)
+        if key not in chosen and await has_indicators(session, p.id):
+            chosen[key] = p
+    if len(chosen) < 2:
+        return None
+    periods = sorted(chosen.values(), key=_order)
+    values: dict[str, dict[int, Decimal | None]] = defaultdict(dict)
+    names: dict[str, str] = {}
+    for index, p in enumerate(periods):
+        data = await asyncio.to_thread(
+            compute, await _load_own(office, session, p), office.rules, ""
+        )
+        for node in data.tree:
+            if node.depth == 0:
+                values[node.kode][index] = node.capaian
+                names.setdefault(node.kode, node.nama)
+    return Trend(
+        periods=tuple(TrendPeriod(p.name, p.year, p.triwulan or 0) for p in periods),
+        programs=tuple(
+            TrendProgram(kode, names[kode], tuple(row.get(i) for i in range(len(periods))))
+            for kode, row in values.items()
+        ),
+        year=period.year,
+    )
 
 
 async def _previous_capaian(
@@ -346,6 +402,7 @@ def compute(src: RecapSource, rules: CapaianRules, generated_by: str) -> RecapIn
         n_na=sum(1 for r in rows if r.capaian_capped is None) - n_missing,
         n_missing=n_missing,
         last_year_period=src.last_year_period,
+        trend=src.trend,
     )
 
 

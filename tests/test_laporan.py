@@ -27,7 +27,15 @@ from core.laporan import (
 )
 from core.laporan.analisis import indicator_sentences
 from core.laporan.build import CHAPTERS
-from core.rekap_workbook import RecapInput, build_chart, build_recap
+from core.rekap_workbook import (
+    RecapInput,
+    Trend,
+    TrendPeriod,
+    TrendProgram,
+    build_chart,
+    build_recap,
+    build_trend_chart,
+)
 from tests.test_rekap_workbook import indicator, sample
 
 FAKTOR = "<b>Hujan</b> & banjir\x00 di lokasi"
@@ -249,3 +257,28 @@ def test_uploaded_docx_is_checked_before_use(draft: bytes) -> None:
     ):
         with pytest.raises(SopError, match=message.replace("(", r"\(").replace(")", r"\)")):
             check_docx(content, limit)
+
+
+def test_trend_over_the_year_in_report_and_workbook() -> None:
+    periods = (
+        TrendPeriod("Triwulan I 2025", 2025, 1),
+        TrendPeriod("Triwulan I 2026", 2026, 1),
+        TrendPeriod("Triwulan II 2026", 2026, 2),
+    )
+    trend = Trend(
+        periods,
+        (TrendProgram("1.02", "Program Penempatan", (Decimal(70), Decimal(75), Decimal("80.25"))),),
+        2026,
+    )
+    data = replace(recap_input(), trend=trend)
+    png = build_trend_chart(data)
+    assert png is not None and png[:4] == b"\x89PNG"
+    assert build_trend_chart(recap_input()) is None
+    document = read(build_draft(laporan_input(data, trend=png)))
+    assert "3.3 Tren Capaian per Program" in [p.text for p in document.paragraphs]
+    assert len(document.inline_shapes) == 2  # the recap chart and the trend
+    sheet = load_workbook(BytesIO(build_recap(data)))["Analisis"]
+    rows = [r for r in sheet.iter_rows(values_only=True) if any(v is not None for v in r)]
+    title = next(i for i, r in enumerate(rows) if r[0] == "E. Tren capaian per program (%)")
+    assert rows[title + 1][3:6] == tuple(p.name for p in periods)
+    assert rows[title + 2][1:6] == ("1.02", "Program Penempatan", 70, 75, 80.25)

@@ -19,7 +19,7 @@ from core.laporan.build import DOCX_MIME, DRAFT_TITLE, FINAL_TITLE, build_draft,
 from core.laporan.final import check_docx, finalize
 from core.laporan.model import Approval, Decision, LaporanInput, Person
 from core.office import Office
-from core.rekap_workbook import build_chart
+from core.rekap_workbook import build_chart, build_trend_chart
 from core.sop import DECISION_STEP, Role, step
 from core.transitions import DRAFT, REPLACED, DocInput
 from storage import queries
@@ -70,12 +70,14 @@ async def draft(
     if progress is not None:
         await progress("menyusun Draft Laporan (.docx)")
     chart = await asyncio.to_thread(build_chart, data)
+    trend = await asyncio.to_thread(build_trend_chart, data)
     laporan = LaporanInput(
         recap=data,
         rules=office.rules,
         chart=chart,
         tim=tuple(_person(u) for u in tim),
         prepared_by=_person(user),
+        trend=trend,
     )
     content = await asyncio.to_thread(build_draft, laporan)
     name = file_name(DRAFT_TITLE, data.period)

@@ -17,9 +17,17 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 
 from core.rekap_workbook import analisis, info, kepatuhan, kertas_kerja, rekap
-from core.rekap_workbook.chart import build_chart
+from core.rekap_workbook.chart import build_chart, build_trend_chart
 from core.rekap_workbook.layout import add_sheet
-from core.rekap_workbook.model import ComplianceTable, IndicatorResult, RecapInput, TreeNode
+from core.rekap_workbook.model import (
+    ComplianceTable,
+    IndicatorResult,
+    RecapInput,
+    TreeNode,
+    Trend,
+    TrendPeriod,
+    TrendProgram,
+)
 from core.rekap_workbook.styles import (
     DEFAULT_PREDIKAT_COLORS,
     UNKNOWN_PREDIKAT_COLOR,
@@ -36,8 +44,12 @@ __all__ = [
     "IndicatorResult",
     "RecapInput",
     "TreeNode",
+    "Trend",
+    "TrendPeriod",
+    "TrendProgram",
     "build_chart",
     "build_recap",
+    "build_trend_chart",
     "predikat_color",
 ]
 

@@ -83,6 +83,32 @@ class ComplianceTable:
 
 
 @dataclass(frozen=True)
+class TrendPeriod:
+    name: str
+    year: int
+    triwulan: int
+
+
+@dataclass(frozen=True)
+class TrendProgram:
+    """A program's capaian in each period of the trend (None where it had none)."""
+
+    kode: str
+    nama: str
+    values: tuple[Decimal | None, ...]
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Capaian per program over the triwulan of `year` so far and the same triwulan of the
+    year before, periods in time order."""
+
+    periods: tuple[TrendPeriod, ...]
+    programs: tuple[TrendProgram, ...]
+    year: int
+
+
+@dataclass(frozen=True)
 class RecapInput:
     """Everything the recap shows, computed by the caller (generated_at must be aware)."""
 
@@ -102,3 +128,4 @@ class RecapInput:
     n_na: int = 0
     n_missing: int = 0
     last_year_period: str | None = None
+    trend: Trend | None = None
