@@ -282,3 +282,15 @@ def test_trend_over_the_year_in_report_and_workbook() -> None:
     title = next(i for i, r in enumerate(rows) if r[0] == "E. Tren capaian per program (%)")
     assert rows[title + 1][3:6] == tuple(p.name for p in periods)
     assert rows[title + 2][1:6] == ("1.02", "Program Penempatan", 70, 75, 80.25)
+
+
+def test_a_placeholder_split_over_runs_by_word_is_still_filled(draft: bytes) -> None:
+    document = read(draft)
+    block = next(t for t in document.tables if t.rows[0].cells[0].text.startswith("Disusun"))
+    name = next(p for p in block.rows[0].cells[1].paragraphs if p.text == "[Nama Sekretaris]")
+    name.runs[0].text = "[Nama Sek"
+    name.add_run("retaris]")
+    out = BytesIO()
+    document.save(out)
+    text = all_text(read(finalize(out.getvalue(), approval())))
+    assert "[Nama" not in text and text.count("Mengetahui,") == 1

@@ -58,6 +58,28 @@ def _person(user: User) -> Person:
     return Person(user.nama, user.nip, user.jabatan)
 
 
+async def render(
+    office: Office,
+    period_id: int,
+    prepared_by: Person,
+    tim: Sequence[Person],
+    progress: recap.Progress | None = None,
+) -> tuple[bytes, str]:
+    """The Draft Laporan's bytes and file name, from the figures the recap workbook shows."""
+    data = await recap.prepare(office, period_id, prepared_by.nama, progress)
+    if progress is not None:
+        await progress("menyusun Draft Laporan (.docx)")
+    laporan = LaporanInput(
+        recap=data,
+        rules=office.rules,
+        chart=await asyncio.to_thread(build_chart, data),
+        tim=tuple(tim),
+        prepared_by=prepared_by,
+        trend=await asyncio.to_thread(build_trend_chart, data),
+    )
+    return await asyncio.to_thread(build_draft, laporan), file_name(DRAFT_TITLE, data.period)
+
+
 async def draft(
     office: Office, telegram_id: int, period_id: int, progress: recap.Progress | None = None
 ) -> DraftFiles:
@@ -66,21 +88,9 @@ async def draft(
     async with office.db.session() as session:
         user = await recap.tim_user(session, office, telegram_id)
         tim = await queries.active_users(session=session, role=Role.TIM_SAKIP.value)
-    data = await recap.prepare(office, period_id, user.nama, progress)
-    if progress is not None:
-        await progress("menyusun Draft Laporan (.docx)")
-    chart = await asyncio.to_thread(build_chart, data)
-    trend = await asyncio.to_thread(build_trend_chart, data)
-    laporan = LaporanInput(
-        recap=data,
-        rules=office.rules,
-        chart=chart,
-        tim=tuple(_person(u) for u in tim),
-        prepared_by=_person(user),
-        trend=trend,
+    content, name = await render(
+        office, period_id, _person(user), [_person(u) for u in tim], progress
     )
-    content = await asyncio.to_thread(build_draft, laporan)
-    name = file_name(DRAFT_TITLE, data.period)
     stored, attached = await recap.carry_to_draft(
         office, telegram_id, period_id, (content, name, DOCX_MIME, DRAFT_KIND)
     )

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from docx.document import Document as DocumentObject
-
 from core.laporan.angka import amount, count, pct, points
-from core.laporan.docx_parts import bullet, clean, paragraph
+from core.laporan.docx_parts import Report, bullet, clean, paragraph
 from core.laporan.model import LaporanInput
 from core.rekap_workbook import IndicatorResult, RecapInput
 
@@ -78,7 +76,7 @@ def faktor_lines(row: IndicatorResult) -> list[str]:
     return out
 
 
-def add(document: DocumentObject, data: LaporanInput) -> None:
+def add(document: Report, data: LaporanInput) -> None:
     recap = data.recap
     document.add_heading(HEADING, 1)
     below = below_target(recap)
@@ -99,13 +97,13 @@ def add(document: DocumentObject, data: LaporanInput) -> None:
     _above(document, recap)
 
 
-def _indicator(document: DocumentObject, row: IndicatorResult, recap: RecapInput) -> None:
+def _indicator(document: Report, row: IndicatorResult, recap: RecapInput) -> None:
     paragraph(document, " ".join(indicator_sentences(row, recap)))
     for line in faktor_lines(row):
         bullet(document, line)
 
 
-def _unreported(document: DocumentObject, recap: RecapInput) -> None:
+def _unreported(document: Report, recap: RecapInput) -> None:
     rows = [r for r in recap.rows if r.missing or r.status == RETURNED]
     document.add_heading("4.2 Indikator Tanpa Realisasi atau Dikembalikan", 2)
     if not rows:
@@ -131,7 +129,7 @@ def above_target(recap: RecapInput) -> list[IndicatorResult]:
     return sorted(rows, key=lambda r: r.capaian_capped, reverse=True)
 
 
-def _above(document: DocumentObject, recap: RecapInput) -> None:
+def _above(document: Report, recap: RecapInput) -> None:
     above = above_target(recap)
     met = sum(1 for r in recap.rows if r.capaian_capped == 100)
     document.add_heading("4.3 Indikator yang Mencapai atau Melampaui Target", 2)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from docx import Document
 
 from core.laporan import (
@@ -17,7 +15,7 @@ from core.laporan import (
     ringkasan,
     tanda_tangan,
 )
-from core.laporan.docx_parts import clean, page_setup
+from core.laporan.docx_parts import Report, clean, page_setup
 from core.laporan.model import LaporanInput
 
 DRAFT_TITLE = "Draft Laporan Hasil Pengukuran Data Kinerja"
@@ -42,7 +40,7 @@ def file_name(title: str, period: str) -> str:
 def build_draft(data: LaporanInput) -> bytes:
     """The draft as the office reads, edits and signs it; every number from `data`."""
     recap = data.recap
-    document = Document()
+    document = Report(Document())
     page_setup(document, f"{DRAFT_TITLE} — {clean(recap.office)} — {clean(recap.period)}")
     props = document.core_properties
     props.title = clean(f"{DRAFT_TITLE} — {recap.period}")
@@ -58,6 +56,4 @@ def build_draft(data: LaporanInput) -> bytes:
     penutup.add(document, data)
     tanda_tangan.add(document, tanda_tangan.signatories(data.prepared_by))
     lampiran.add(document, data)
-    out = BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return document.save()

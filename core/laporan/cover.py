@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from docx.document import Document as DocumentObject
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.shared import Pt
 
 from core.laporan.angka import local_date
-from core.laporan.docx_parts import add_toc, clean, color_run
+from core.laporan.docx_parts import Report, add_toc, clean, color_run
 from core.laporan.model import LaporanInput
 
 TITLE = "LAPORAN HASIL PENGUKURAN DATA KINERJA"
@@ -15,7 +14,7 @@ DRAFT_MARK = "DRAFT"
 """The cover's draft mark: a paragraph of this text alone, removed in the Laporan Hasil."""
 
 
-def add_cover(document: DocumentObject, data: LaporanInput) -> None:
+def add_cover(document: Report, data: LaporanInput) -> None:
     recap = data.recap
     for _ in range(4):
         document.add_paragraph()
@@ -34,7 +33,7 @@ def add_cover(document: DocumentObject, data: LaporanInput) -> None:
     document.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
 
 
-def _centered(document: DocumentObject, text: str, size: int, bold: bool = True) -> None:
+def _centered(document: Report, text: str, size: int, bold: bool = True) -> None:
     p = document.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = p.add_run(text)
@@ -42,7 +41,7 @@ def _centered(document: DocumentObject, text: str, size: int, bold: bool = True)
     run.font.size = Pt(size)
 
 
-def add_contents(document: DocumentObject, chapters: list[str]) -> None:
+def add_contents(document: Report, chapters: list[str]) -> None:
     p = document.add_paragraph()
     run = p.add_run("DAFTAR ISI")
     run.bold = True

@@ -10,10 +10,13 @@ header row repeats on each page.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from io import BytesIO
 from xml.sax.saxutils import escape
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
@@ -36,6 +39,8 @@ def clean(text: object) -> str:
     """User text as XML may hold it: invisible and control characters (except line breaks and
     tabs) and lone surrogates removed."""
     out = strip_invisible("" if text is None else str(text))
+    if out.isprintable():
+        return out
     return "".join(c for c in out if unicodedata.category(c) not in ("Cs", "Cn"))
 
 
@@ -43,7 +48,54 @@ def xml_text(text: object) -> str:
     return escape(clean(text))
 
 
-def page_setup(document: DocumentObject, header: str) -> None:
+class Report:
+    """A python-docx document whose large tables are written into the saved XML as text.
+
+    python-docx builds every element as a Python-visible node, and moving a parsed 10,000-row
+    table into the document costs seconds and hundreds of MB; here a marker paragraph holds the
+    table's place and `save` puts the table's XML there. Everything else is the document's own
+    API (attribute access falls through to it).
+    """
+
+    def __init__(self, document: DocumentObject) -> None:
+        self.document = document
+        self._tables: dict[str, str] = {}
+
+    def __getattr__(self, name: str):
+        return getattr(self.document, name)
+
+    def hold(self, table_xml: str) -> None:
+        marker = f"\u27e6tabel-{len(self._tables)}\u27e7"
+        self._tables[marker] = table_xml
+        self.document.add_paragraph(marker)
+
+    def save(self) -> bytes:
+        saved = BytesIO()
+        self.document.save(saved)
+        if not self._tables:
+            return saved.getvalue()
+        out = BytesIO()
+        with ZipFile(saved) as src, ZipFile(out, "w", ZIP_DEFLATED) as dst:
+            for item in src.infolist():
+                content = src.read(item.filename)
+                if item.filename == "word/document.xml":
+                    content = self._splice(content.decode()).encode()
+                dst.writestr(item, content)
+        return out.getvalue()
+
+    def _splice(self, xml: str) -> str:
+        def table(match: re.Match[str]) -> str:
+            return self._tables[match.group(1)]
+
+        return _MARKER_PARAGRAPH.sub(table, xml)
+
+
+_MARKER_PARAGRAPH = re.compile(r"<w:p>(?:(?!<w:p[ >]).)*?(\u27e6tabel-\d+\u27e7).*?</w:p>", re.S)
+Target = DocumentObject | Report
+"""Where the helpers write: the report being built, or a document opened again."""
+
+
+def page_setup(document: Target, header: str) -> None:
     """A4 portrait with Indonesian as the proofing language, the title in the header and
     "Halaman X dari Y" in the footer (fields, so Word and LibreOffice count the pages)."""
     section = document.sections[0]
@@ -88,7 +140,7 @@ def _fld_char(kind: str):
     return element
 
 
-def add_toc(document: DocumentObject, entries: Sequence[str]) -> None:
+def add_toc(document: Target, entries: Sequence[str]) -> None:
     """A table-of-contents field whose shown result already lists the chapters: readable as
     is, and Word's "Update Field" (F9) adds the page numbers."""
     first = document.add_paragraph()
@@ -110,7 +162,7 @@ def add_toc(document: DocumentObject, entries: Sequence[str]) -> None:
     note.runs[0].font.size = Pt(8)
 
 
-def paragraph(document: DocumentObject, text: str, *, bold: bool = False, style=None) -> Paragraph:
+def paragraph(document: Target, text: str, *, bold: bool = False, style=None) -> Paragraph:
     """A paragraph of plain text (line breaks kept)."""
     p = document.add_paragraph(style=style)
     run = p.add_run(clean(text))
@@ -118,8 +170,11 @@ def paragraph(document: DocumentObject, text: str, *, bold: bool = False, style=
     return p
 
 
-def bullet(document: DocumentObject, text: str) -> Paragraph:
-    return paragraph(document, text, style="List Bullet")
+def bullet(document: Target, text: str) -> Paragraph:
+    """A "List Bullet" paragraph, by the style's id: a lookup by name scans every style."""
+    p = paragraph(document, text)
+    p._p.style = "ListBullet"
+    return p
 
 
 @dataclass(frozen=True)
@@ -136,7 +191,7 @@ Row = Sequence[object]
 
 
 def add_table(
-    document: DocumentObject,
+    document: Target,
     columns: Sequence[Column],
     rows: Iterable[Row],
     fills: Iterable[Mapping[int, str] | None] | None = None,

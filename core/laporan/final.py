@@ -54,8 +54,10 @@ def finalize(draft: bytes, approval: Approval) -> bytes:
     return out.getvalue()
 
 
-def _all_paragraphs(document: DocumentObject) -> Iterator[Paragraph]:
-    yield from _in(document)
+def _page_parts(document: DocumentObject) -> Iterator[Paragraph]:
+    """The body's own paragraphs (not the table cells: the appendix has tens of thousands) and
+    those of the headers and footers."""
+    yield from document.paragraphs
     for section in document.sections:
         for part in (
             section.header,
@@ -64,15 +66,14 @@ def _all_paragraphs(document: DocumentObject) -> Iterator[Paragraph]:
             section.first_page_footer,
         ):
             if not part.is_linked_to_previous:
-                yield from _in(part)
+                yield from part.paragraphs
 
 
-def _in(container) -> Iterator[Paragraph]:
-    yield from container.paragraphs
-    for table in container.tables:
-        for row in table.rows:
-            for cell in row.cells:
-                yield from _in(cell)
+def _holding(document: DocumentObject, text: str) -> list[Paragraph]:
+    """Every paragraph, table cells included, holding `text`, even split over runs by an edit
+    (found by XPath, which is quick where python-docx's cell objects are not)."""
+    found = document.element.body.xpath(f'.//w:p[contains(string(.), "{text}")]')
+    return [Paragraph(p, document) for p in found]
 
 
 def _replace(p: Paragraph, old: str, new: str) -> bool:
@@ -91,7 +92,7 @@ def _replace(p: Paragraph, old: str, new: str) -> bool:
 
 
 def _remove_draft_marks(document: DocumentObject) -> None:
-    for p in list(_all_paragraphs(document)):
+    for p in list(_page_parts(document)):
         if p.text.strip().upper() == DRAFT_MARK:
             p._p.getparent().remove(p._p)
         else:
@@ -106,8 +107,8 @@ def _sign(document: DocumentObject, sekretaris: Person | None, kepala: Person | 
         tanda_tangan.KEPALA_NIP: (kepala.nip or "-") if kepala else "-",
     }
     found = False
-    for p in list(_all_paragraphs(document)):
-        for placeholder, value in values.items():
+    for placeholder, value in values.items():
+        for p in _holding(document, placeholder):
             found |= _replace(p, placeholder, clean(value))
     if not found:  # the edit removed the block: the Laporan Hasil still carries one
         tanda_tangan.add(document, tanda_tangan.signatories(None, sekretaris, kepala))

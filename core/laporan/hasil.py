@@ -6,11 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 from io import BytesIO
 
-from docx.document import Document as DocumentObject
 from docx.shared import Mm
 
 from core.laporan.angka import amount, count, money, num, pct
-from core.laporan.docx_parts import TEXT_WIDTH_MM, Column, add_table, paragraph
+from core.laporan.docx_parts import TEXT_WIDTH_MM, Column, Report, add_table, paragraph
 from core.laporan.model import LaporanInput
 from core.rekap_workbook import predikat_color
 
@@ -27,7 +26,7 @@ TREE_COLUMNS = (
 INDENT = "    "
 
 
-def add(document: DocumentObject, data: LaporanInput) -> None:
+def add(document: Report, data: LaporanInput) -> None:
     recap = data.recap
     document.add_heading(HEADING, 1)
     document.add_heading("3.1 Capaian per Program, Kegiatan dan Sub Kegiatan", 2)
@@ -68,7 +67,7 @@ def add(document: DocumentObject, data: LaporanInput) -> None:
     _budget(document, data)
 
 
-def _predikat_counts(document: DocumentObject, data: LaporanInput) -> None:
+def _predikat_counts(document: Report, data: LaporanInput) -> None:
     recap = data.recap
     document.add_heading("Jumlah Indikator per Predikat", 2)
     total = sum(recap.predikat_counts.values())
@@ -88,7 +87,7 @@ def _predikat_counts(document: DocumentObject, data: LaporanInput) -> None:
     add_table(document, columns, rows, fills)
 
 
-def _budget(document: DocumentObject, data: LaporanInput) -> None:
+def _budget(document: Report, data: LaporanInput) -> None:
     programs = [n for n in data.recap.tree if n.depth == 0 and n.pagu is not None]
     if not programs:
         return

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from docx.document import Document as DocumentObject
 from docx.enum.text import WD_BREAK
 
 from core.laporan.angka import amount, num
-from core.laporan.docx_parts import Column, add_table
+from core.laporan.docx_parts import Column, Report, add_table
 from core.laporan.model import LaporanInput
 from core.rekap_workbook import predikat_color
 
@@ -23,7 +22,7 @@ COLUMNS = (
 )
 
 
-def add(document: DocumentObject, data: LaporanInput) -> None:
+def add(document: Report, data: LaporanInput) -> None:
     recap = data.recap
     document.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
     document.add_heading(HEADING, 1)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from docx.document import Document as DocumentObject
-
-from core.laporan.docx_parts import bullet, paragraph
+from core.laporan.docx_parts import Report, bullet, paragraph
 from core.laporan.model import LaporanInput
 
 HEADING = "BAB II METODE PENGUKURAN"
 
 
-def add(document: DocumentObject, data: LaporanInput) -> None:
+def add(document: Report, data: LaporanInput) -> None:
     document.add_heading(HEADING, 1)
     paragraph(
         document,

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from docx.document import Document as DocumentObject
-
-from core.laporan.docx_parts import bullet, clean, paragraph
+from core.laporan.docx_parts import Report, bullet, clean, paragraph
 from core.laporan.model import LaporanInput
 from core.sop import LEGAL_BASIS
 
 HEADING = "BAB I PENDAHULUAN"
 
 
-def add(document: DocumentObject, data: LaporanInput) -> None:
+def add(document: Report, data: LaporanInput) -> None:
     recap = data.recap
     office, period = clean(recap.office), clean(recap.period)
     document.add_heading(HEADING, 1)

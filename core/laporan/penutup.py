@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from docx.document import Document as DocumentObject
-
 from core.laporan import figures
 from core.laporan.angka import pct
-from core.laporan.docx_parts import bullet, clean, paragraph
+from core.laporan.docx_parts import Report, bullet, clean, paragraph
 from core.laporan.model import LaporanInput
 
 HEADING = "BAB V PENUTUP"
@@ -48,7 +46,7 @@ def conclusions(data: LaporanInput) -> list[str]:
     return out
 
 
-def add(document: DocumentObject, data: LaporanInput) -> None:
+def add(document: Report, data: LaporanInput) -> None:
     document.add_heading(HEADING, 1)
     document.add_heading("5.1 Kesimpulan", 2)
     for line in conclusions(data):

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from docx.document import Document as DocumentObject
 from docx.enum.text import WD_BREAK
 
 from core.laporan import figures
 from core.laporan.angka import count, pct
-from core.laporan.docx_parts import bullet, clean, paragraph
+from core.laporan.docx_parts import Report, bullet, clean, paragraph
 from core.laporan.model import LaporanInput
 
 HEADING = "Ringkasan Eksekutif"
 
 
-def add(document: DocumentObject, data: LaporanInput) -> None:
+def add(document: Report, data: LaporanInput) -> None:
     recap = data.recap
     document.add_heading(HEADING, 1)
     for line in summary_lines(data):

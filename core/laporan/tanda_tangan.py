@@ -3,10 +3,9 @@ as placeholders in the draft, filled with their registered names and NIP in the 
 
 from __future__ import annotations
 
-from docx.document import Document as DocumentObject
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-from core.laporan.docx_parts import clean
+from core.laporan.docx_parts import Report, clean
 from core.laporan.model import Person
 
 SEKRETARIS_NAME, SEKRETARIS_NIP = "[Nama Sekretaris]", "[NIP Sekretaris]"
@@ -39,7 +38,7 @@ def signatories(
     return out
 
 
-def add(document: DocumentObject, columns: list[Signatory]) -> None:
+def add(document: Report, columns: list[Signatory]) -> None:
     """A borderless table, one column per signatory, with room to sign above each name."""
     document.add_heading(HEADING, 2)
     table = document.add_table(rows=1, cols=len(columns))

@@ -104,7 +104,7 @@ def build_trend_chart(data: RecapInput) -> bytes | None:
     ax = fig.subplots()
     palette = [f"C{i % 10}" for i in range(len(trend.programs))]
     for program, color in zip(trend.programs, palette, strict=True):
-        for year, style in ((trend.year, "-"), (trend.year - 1, "--")):
+        for year, style, face in ((trend.year, "-", color), (trend.year - 1, "--", "white")):
             points = [
                 (period.triwulan, float(value))
                 for period, value in zip(trend.periods, program.values, strict=True)
@@ -114,7 +114,7 @@ def build_trend_chart(data: RecapInput) -> bytes | None:
                 continue
             xs, ys = zip(*points, strict=True)
             label = _label(f"{program.kode} {program.nama}", 40) if year == trend.year else None
-            ax.plot(xs, ys, style, marker="o", color=color, label=label, linewidth=1.5)
+            ax.plot(xs, ys, style, marker="o", color=color, markerfacecolor=face, label=label)
     ax.axhline(100, color="#333333", linestyle=":", linewidth=1)
     ax.set_xticks([1, 2, 3, 4], [f"TW {r}" for r in _ROMAN])
     ax.set_xlim(0.7, 4.3)
