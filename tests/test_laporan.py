@@ -27,6 +27,7 @@ from core.laporan import (
 )
 from core.laporan.analisis import indicator_sentences
 from core.laporan.build import CHAPTERS
+from core.laporan.docx_parts import Report
 from core.rekap_workbook import (
     RecapInput,
     Trend,
@@ -294,3 +295,13 @@ def test_a_placeholder_split_over_runs_by_word_is_still_filled(draft: bytes) -> 
     document.save(out)
     text = all_text(read(finalize(out.getvalue(), approval())))
     assert "[Nama" not in text and text.count("Mengetahui,") == 1
+
+
+def test_big_tables_set_aside_and_put_back_unchanged(draft: bytes) -> None:
+    """What lets the Laporan Hasil of 10,000 indicators skip building the appendix's nodes."""
+    report = Report.open(draft, limit=2000)
+    assert len(report.document.tables) < len(read(draft).tables)  # some were set aside
+    again = read(report.save())
+    assert [[c.text for c in t.rows[-1].cells] for t in again.tables] == [
+        [c.text for c in t.rows[-1].cells] for t in read(draft).tables
+    ]

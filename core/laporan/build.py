@@ -15,7 +15,7 @@ from core.laporan import (
     ringkasan,
     tanda_tangan,
 )
-from core.laporan.docx_parts import Report, clean, page_setup
+from core.laporan.docx_parts import Report, add_table_styles, clean, page_setup
 from core.laporan.model import LaporanInput
 
 DRAFT_TITLE = "Draft Laporan Hasil Pengukuran Data Kinerja"
@@ -42,6 +42,7 @@ def build_draft(data: LaporanInput) -> bytes:
     recap = data.recap
     document = Report(Document())
     page_setup(document, f"{DRAFT_TITLE} — {clean(recap.office)} — {clean(recap.period)}")
+    add_table_styles(document)
     props = document.core_properties
     props.title = clean(f"{DRAFT_TITLE} — {recap.period}")
     props.author = clean(data.prepared_by.nama)

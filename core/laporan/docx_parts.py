@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from xml.sax.saxutils import escape
 from zipfile import ZIP_DEFLATED, ZipFile
 
+from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -49,25 +52,60 @@ def xml_text(text: object) -> str:
 
 
 class Report:
-    """A python-docx document whose large tables are written into the saved XML as text.
+    """A python-docx document whose large tables are written into the saved XML as bytes.
 
-    python-docx builds every element as a Python-visible node, and moving a parsed 10,000-row
-    table into the document costs seconds and hundreds of MB; here a marker paragraph holds the
-    table's place and `save` puts the table's XML there. Everything else is the document's own
-    API (attribute access falls through to it).
+    python-docx keeps every element as a node: a 10,000-row appendix parsed into the document
+    cost seconds and over 300 MB. Here a marker paragraph holds each table's place and `save`
+    puts the table's XML there. Everything else is the document's own API (attribute access
+    falls through to it).
     """
 
     def __init__(self, document: DocumentObject) -> None:
         self.document = document
-        self._tables: dict[str, str] = {}
+        self._tables: list[bytes] = []
+        self._token = uuid.uuid4().hex
+
+    @classmethod
+    def open(cls, content: bytes, limit: int = 1_000_000) -> Report:
+        """A saved .docx opened again with its top-level tables over `limit` bytes of XML
+        (the appendix) set aside, so python-docx never builds their nodes."""
+        with ZipFile(BytesIO(content)) as archive:
+            xml = archive.read("word/document.xml")
+        report = cls.__new__(cls)
+        report._tables, report._token = [], uuid.uuid4().hex
+        pieces, position = [], 0
+        for start, end in _top_level_tables(xml):
+            if end - start > limit:
+                marker = report._marker(len(report._tables))
+                pieces += [
+                    xml[position:start],
+                    f"<w:p><w:r><w:t>{marker}</w:t></w:r></w:p>".encode(),
+                ]
+                report._tables.append(xml[start:end])
+                position = end
+        if not report._tables:
+            report.document = Document(BytesIO(content))
+            return report
+        pieces.append(xml[position:])
+        out = BytesIO()
+        with ZipFile(BytesIO(content)) as src, ZipFile(out, "w", ZIP_DEFLATED) as dst:
+            for item in src.infolist():
+                part = src.read(item.filename)
+                dst.writestr(
+                    item, b"".join(pieces) if item.filename == "word/document.xml" else part
+                )
+        report.document = Document(out)
+        return report
 
     def __getattr__(self, name: str):
         return getattr(self.document, name)
 
-    def hold(self, table_xml: str) -> None:
-        marker = f"\u27e6tabel-{len(self._tables)}\u27e7"
-        self._tables[marker] = table_xml
-        self.document.add_paragraph(marker)
+    def hold(self, table_xml: bytes) -> None:
+        self.document.add_paragraph(self._marker(len(self._tables)))
+        self._tables.append(table_xml)
+
+    def _marker(self, index: int) -> str:
+        return f"tabel-{self._token}-{index}"
 
     def save(self) -> bytes:
         saved = BytesIO()
@@ -79,18 +117,40 @@ class Report:
             for item in src.infolist():
                 content = src.read(item.filename)
                 if item.filename == "word/document.xml":
-                    content = self._splice(content.decode()).encode()
+                    content = self._splice(content)
                 dst.writestr(item, content)
         return out.getvalue()
 
-    def _splice(self, xml: str) -> str:
-        def table(match: re.Match[str]) -> str:
-            return self._tables[match.group(1)]
+    def _splice(self, xml: bytes) -> bytes:
+        """Each marker's whole paragraph gives way to its table."""
+        pieces, position = [], 0
+        for index, table in enumerate(self._tables):
+            at = xml.index(self._marker(index).encode(), position)
+            start = xml.rindex(b"<w:p>", position, at)
+            end = xml.index(b"</w:p>", at) + len(b"</w:p>")
+            pieces += [xml[position:start], table]
+            position = end
+        pieces.append(xml[position:])
+        return b"".join(pieces)
 
-        return _MARKER_PARAGRAPH.sub(table, xml)
+
+_TABLE_TAG = re.compile(rb"<w:tbl[ >]|</w:tbl>")
 
 
-_MARKER_PARAGRAPH = re.compile(r"<w:p>(?:(?!<w:p[ >]).)*?(\u27e6tabel-\d+\u27e7).*?</w:p>", re.S)
+def _top_level_tables(xml: bytes) -> Iterator[tuple[int, int]]:
+    """Byte spans of the tables directly in the body (nested ones stay inside theirs)."""
+    depth, start = 0, 0
+    for match in _TABLE_TAG.finditer(xml):
+        if match.group() == b"</w:tbl>":
+            depth -= 1
+            if depth == 0:
+                yield start, match.end()
+        else:
+            if depth == 0:
+                start = match.start()
+            depth += 1
+
+
 Target = DocumentObject | Report
 """Where the helpers write: the report being built, or a document opened again."""
 
@@ -190,6 +250,20 @@ Row = Sequence[object]
 """One row's cell texts; a row may carry fills as {column index: RGB hex}."""
 
 
+TABLE_STYLES = {18: "TabelIsi", 14: "TabelKecil"}
+"""Paragraph styles of table cells by font size (half-points): size and no spacing come from
+the style, so each cell carries one property instead of four (memory and file size)."""
+
+
+def add_table_styles(document: Target) -> None:
+    for half_points, style_id in TABLE_STYLES.items():
+        style = document.styles.add_style(style_id, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = document.styles["Normal"]
+        style.font.size = Pt(half_points / 2)
+        style.paragraph_format.space_before = style.paragraph_format.space_after = Pt(0)
+        style.paragraph_format.line_spacing = 1.0
+
+
 def add_table(
     document: Target,
     columns: Sequence[Column],
@@ -200,38 +274,43 @@ def add_table(
     font_half_points: int = 18,
 ) -> None:
     """A bordered table: header row repeated on every page, no row split across pages."""
+    style = TABLE_STYLES.get(font_half_points, TABLE_STYLES[18])
     grid = "".join(f'<w:gridCol w:w="{_twips(c.width_mm)}"/>' for c in columns)
-    header = _row(
-        [c.header for c in columns],
-        columns,
-        {i: HEADER_FILL for i in range(len(columns))},
-        bold=True,
-        header=True,
-        size=font_half_points,
-    )
-    fill_rows = iter(fills) if fills is not None else None
-    bolds = iter(bold_rows) if bold_rows is not None else None
-    body = "".join(
-        _row(
-            row,
-            columns,
-            next(fill_rows, None) if fill_rows else None,
-            bold=bool(next(bolds, False)) if bolds else False,
-            size=font_half_points,
-        )
-        for row in rows
-    )
     borders = "".join(
         f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="A6A6A6"/>'
         for side in ("top", "left", "bottom", "right", "insideH", "insideV")
     )
-    xml = (
-        f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="0" w:type="auto"/>'
+    head = (
+        '<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/>'
         f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
         '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/>'
-        f"</w:tblCellMar></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{header}{body}</w:tbl>"
+        f"</w:tblCellMar></w:tblPr><w:tblGrid>{grid}</w:tblGrid>"
+    ) + _row(
+        [c.header for c in columns],
+        columns,
+        {i: HEADER_FILL for i in range(len(columns))},
+        style,
+        bold=True,
+        header=True,
     )
-    document.element.body.sectPr.addprevious(parse_xml(xml))
+    fill_rows = iter(fills) if fills is not None else None
+    bolds = iter(bold_rows) if bold_rows is not None else None
+    body = (
+        _row(
+            row,
+            columns,
+            next(fill_rows, None) if fill_rows else None,
+            style,
+            bold=bool(next(bolds, False)) if bolds else False,
+        ).encode()
+        for row in rows
+    )
+    xml = b"".join([head.encode(), *body, b"</w:tbl>"])
+    if isinstance(document, Report):
+        document.hold(xml)
+    else:
+        declared = xml.replace(b"<w:tbl>", f"<w:tbl {nsdecls('w')}>".encode(), 1)
+        document.element.body.sectPr.addprevious(parse_xml(declared))
     document.add_paragraph()
 
 
@@ -243,10 +322,10 @@ def _row(
     cells: Row,
     columns: Sequence[Column],
     fills: Mapping[int, str] | None,
+    style: str,
     *,
     bold: bool = False,
     header: bool = False,
-    size: int = 18,
 ) -> str:
     props = "<w:cantSplit/><w:tblHeader/>" if header else "<w:cantSplit/>"
     out = [f"<w:tr><w:trPr>{props}</w:trPr>"]
@@ -255,18 +334,16 @@ def _row(
         shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
         color = '<w:color w:val="FFFFFF"/>' if fill and is_dark(fill) else ""
         weight = "<w:b/>" if bold else ""
-        run_props = f'<w:rPr>{weight}{color}<w:sz w:val="{size}"/></w:rPr>'
+        run_props = f"<w:rPr>{weight}{color}</w:rPr>" if weight or color else ""
         align = '<w:jc w:val="right"/>' if column.numeric and not header else ""
-        lines = clean(value).split("\n")
         runs = "".join(
             f"<w:r>{run_props}{'<w:br/>' if i else ''}"
             f'<w:t xml:space="preserve">{escape(line)}</w:t></w:r>'
-            for i, line in enumerate(lines)
+            for i, line in enumerate(clean(value).split("\n"))
         )
         out.append(
             f'<w:tc><w:tcPr><w:tcW w:w="{_twips(column.width_mm)}" w:type="dxa"/>{shade}'
-            f'</w:tcPr><w:p><w:pPr><w:spacing w:before="0" w:after="0"/>{align}</w:pPr>'
-            f"{runs}</w:p></w:tc>"
+            f'</w:tcPr><w:p><w:pPr><w:pStyle w:val="{style}"/>{align}</w:pPr>{runs}</w:p></w:tc>'
         )
     out.append("</w:tr>")
     return "".join(out)

@@ -17,7 +17,7 @@ from core.laporan import tanda_tangan
 from core.laporan.angka import count, local_time
 from core.laporan.build import DRAFT_TITLE, FINAL_TITLE
 from core.laporan.cover import DRAFT_MARK
-from core.laporan.docx_parts import Column, add_table, clean, paragraph
+from core.laporan.docx_parts import Column, Report, add_table, clean, paragraph
 from core.laporan.model import Approval, Decision, Person
 from core.ooxml_upload import DOCX, MAX_UPLOAD, PackageError, check_package
 
@@ -43,15 +43,13 @@ def check_docx(content: bytes, max_bytes: int = MAX_UPLOAD) -> None:
 
 
 def finalize(draft: bytes, approval: Approval) -> bytes:
-    document = Document(BytesIO(draft))
-    _remove_draft_marks(document)
-    _sign(document, approval.sekretaris, approval.kepala_dinas)
-    _record(document, approval)
-    props = document.core_properties
+    report = Report.open(draft)
+    _remove_draft_marks(report.document)
+    _sign(report, approval.sekretaris, approval.kepala_dinas)
+    _record(report, approval)
+    props = report.document.core_properties
     props.title = (props.title or "").replace(DRAFT_TITLE, FINAL_TITLE) or FINAL_TITLE
-    out = BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return report.save()
 
 
 def _page_parts(document: DocumentObject) -> Iterator[Paragraph]:
@@ -69,11 +67,11 @@ def _page_parts(document: DocumentObject) -> Iterator[Paragraph]:
                 yield from part.paragraphs
 
 
-def _holding(document: DocumentObject, text: str) -> list[Paragraph]:
+def _holding(document: Report, text: str) -> list[Paragraph]:
     """Every paragraph, table cells included, holding `text`, even split over runs by an edit
     (found by XPath, which is quick where python-docx's cell objects are not)."""
     found = document.element.body.xpath(f'.//w:p[contains(string(.), "{text}")]')
-    return [Paragraph(p, document) for p in found]
+    return [Paragraph(p, document.document) for p in found]
 
 
 def _replace(p: Paragraph, old: str, new: str) -> bool:
@@ -99,7 +97,7 @@ def _remove_draft_marks(document: DocumentObject) -> None:
             _replace(p, DRAFT_TITLE, FINAL_TITLE)
 
 
-def _sign(document: DocumentObject, sekretaris: Person | None, kepala: Person | None) -> None:
+def _sign(document: Report, sekretaris: Person | None, kepala: Person | None) -> None:
     values = {
         tanda_tangan.SEKRETARIS_NAME: sekretaris.nama if sekretaris else "",
         tanda_tangan.SEKRETARIS_NIP: (sekretaris.nip or "-") if sekretaris else "-",
@@ -114,14 +112,14 @@ def _sign(document: DocumentObject, sekretaris: Person | None, kepala: Person | 
         tanda_tangan.add(document, tanda_tangan.signatories(None, sekretaris, kepala))
 
 
-def _heading(document: DocumentObject, text: str) -> None:
+def _heading(document: Report, text: str) -> None:
     try:
         document.add_heading(text, 1)
     except KeyError:  # a draft saved without the heading styles
         paragraph(document, text, bold=True)
 
 
-def _record(document: DocumentObject, approval: Approval) -> None:
+def _record(document: Report, approval: Approval) -> None:
     zone = approval.timezone
     _heading(document, RECORD_HEADING)
     final = next((d for d in reversed(approval.decisions) if d.approved), None)
