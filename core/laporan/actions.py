@@ -33,8 +33,8 @@ DOCX_ONLY = (
 )
 
 EDITED_DRAFT = (
-    "Draft Laporan hasil suntingan diterima; rekap dan grafik tetap terlampir, draft buatan "
-    "bot tetap tersimpan di arsip langkah ini."
+    "Draft Laporan hasil suntingan diterima dan akan dikirim ke Sekretaris bersama rekap dan "
+    "grafiknya; draft buatan bot tetap disimpan."
 )
 
 
