@@ -86,7 +86,7 @@ class RecapSource:
     jabatan: Mapping[int, str] = field(default_factory=dict)
     last_year_period: str | None = None
     last_year: Mapping[str, Decimal | None] = field(default_factory=dict)
-    trend: Trend | None = None
+    trend: Sequence[_TrendPoint] = ()
     compliance: ComplianceTable = field(default_factory=ComplianceTable)
     timezone: str = "Asia/Jakarta"
     now: datetime | None = None
@@ -251,9 +251,17 @@ async def _same_period_last_year(session: AsyncSession, period: Period) -> Perio
     return None
 
 
-async def _trend(office: Office, session: AsyncSession, period: Period) -> Trend | None:
-    """Capaian per program in each triwulan of the year up to this one and in the same
-    triwulan a year earlier; None unless at least two such periods have indicators."""
+@dataclass(frozen=True)
+class _TrendPoint:
+    """Another period's capaian per program (kode → (nama, capaian)), for the trend."""
+
+    period: TrendPeriod
+    programs: Mapping[str, tuple[str, Decimal | None]]
+
+
+async def _trend(office: Office, session: AsyncSession, period: Period) -> list[_TrendPoint]:
+    """Capaian per program in the other triwulan of the year up to this one and in the same
+    triwulan a year earlier (this period's own comes from its computation, in `compute`)."""
     last = period.triwulan or 4
     rows = (
         await session.exec(
@@ -267,29 +275,41 @@ async def _trend(office: Office, session: AsyncSession, period: Period) -> Trend
             .order_by(col(Period.id).desc())
         )
     ).all()
-    chosen: dict[tuple[int, int], Period] = {}
+    chosen: dict[tuple[int, int], Period] = {(period.year, period.triwulan or 0): period}
     for p in rows:  # the latest period of each triwulan that has indicators
         key = (p.year, p.triwulan or 0)
         if key not in chosen and await has_indicators(session, p.id):
             chosen[key] = p
-    if len(chosen) < 2:
-        return None
-    periods = sorted(chosen.values(), key=_order)
-    values: dict[str, dict[int, Decimal | None]] = defaultdict(dict)
-    names: dict[str, str] = {}
-    for index, p in enumerate(periods):
+    points = []
+    for p in sorted(chosen.values(), key=_order):
+        if p.id == period.id:
+            continue
         data = await asyncio.to_thread(
             compute, await _load_own(office, session, p), office.rules, ""
         )
-        for node in data.tree:
-            if node.depth == 0:
-                values[node.kode][index] = node.capaian
-                names.setdefault(node.kode, node.nama)
+        programs = {n.kode: (n.nama, n.capaian) for n in data.tree if n.depth == 0}
+        points.append(_TrendPoint(TrendPeriod(p.name, p.year, p.triwulan or 0), programs))
+    return points
+
+
+def _with_trend(period: Period, tree: Sequence[TreeNode], others: Sequence[_TrendPoint]):
+    """The trend with this period's programs in their place; None with no other period."""
+    if not others:
+        return None
+    own = _TrendPoint(
+        TrendPeriod(period.name, period.year, period.triwulan or 4),
+        {n.kode: (n.nama, n.capaian) for n in tree if n.depth == 0},
+    )
+    points = sorted([*others, own], key=lambda t: (t.period.year, t.period.triwulan))
+    names: dict[str, str] = {}
+    for point in points:
+        for kode, (nama, _) in point.programs.items():
+            names.setdefault(kode, nama)
     return Trend(
-        periods=tuple(TrendPeriod(p.name, p.year, p.triwulan or 0) for p in periods),
+        periods=tuple(t.period for t in points),
         programs=tuple(
-            TrendProgram(kode, names[kode], tuple(row.get(i) for i in range(len(periods))))
-            for kode, row in values.items()
+            TrendProgram(kode, nama, tuple(t.programs.get(kode, ("", None))[1] for t in points))
+            for kode, nama in names.items()
         ),
         year=period.year,
     )
@@ -402,7 +422,7 @@ def compute(src: RecapSource, rules: CapaianRules, generated_by: str) -> RecapIn
         n_na=sum(1 for r in rows if r.capaian_capped is None) - n_missing,
         n_missing=n_missing,
         last_year_period=src.last_year_period,
-        trend=src.trend,
+        trend=_with_trend(period, tree, src.trend),
     )
 
 
