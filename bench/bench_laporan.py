@@ -38,38 +38,20 @@ def measure(url: str, out: str) -> dict:
     import asyncio
     from datetime import datetime, timezone
 
-    import docx  # noqa: F401
-    import matplotlib.backends.backend_agg
-    import matplotlib.figure  # noqa: F401
-    import openpyxl  # noqa: F401
-
-    from bot.config import Settings
-    from core import recap
     from core.laporan import Approval, Decision, Person, finalize
     from core.laporan.actions import render
-    from core.office import Office
-    from storage.db import Database
-    from storage.files import FileStore
+
+    bench_recap.preload("docx")
 
     imported = time.perf_counter()
     baseline_rss = bench_recap._rss_mb()
 
     async def go() -> dict:
-        office = Office(
-            db=Database(url),
-            files=FileStore(Path(out).parent / "files"),
-            name="Dinas Tenaga Kerja Kabupaten Contoh",
-            rules=Settings(_env_file=None).rules,
-        )
-        period = await recap.period_by_name(office, "Triwulan II 2025")
-        phases: list[tuple[str, float]] = []
-
-        async def progress(phase: str) -> None:
-            phases.append((phase, time.perf_counter()))
-
+        office, period = await bench_recap.recapped_period(url, out)
+        phases = bench_recap.Phases()
         tim = [Person("ASN 000", "199000000000000000", "Pelaksana")]
         started = time.perf_counter()
-        content, _ = await render(office, period.id, tim[0], tim, progress)
+        content, _ = await render(office, period.id, tim[0], tim, phases)
         built = time.perf_counter()
         Path(out).write_bytes(content)
         at = datetime(2025, 7, 8, 3, 0, tzinfo=timezone.utc)
@@ -84,15 +66,12 @@ def measure(url: str, out: str) -> dict:
         finalized = time.perf_counter()
         Path(out).with_name("laporan-hasil.docx").write_bytes(final)
         await office.db.dispose()
-        marks = [*phases, ("selesai", built)]
         return {
             "docx_bytes": len(content),
             "final_bytes": len(final),
             "build_s": built - started,
             "final_s": finalized - built,
-            "phases": {
-                marks[i][0].split()[0]: marks[i + 1][1] - marks[i][1] for i in range(len(phases))
-            },
+            "phases": phases.durations(built),
         }
 
     result = asyncio.run(go())

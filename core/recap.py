@@ -210,45 +210,34 @@ def _order(period: Period) -> tuple[int, int]:
     return (period.year, period.triwulan or 5)
 
 
-async def _previous_period(session: AsyncSession, period: Period) -> Period | None:
-    """The latest earlier period (by year and triwulan, Tahunan last) that has indicators."""
-    rows = (
-        await session.exec(
-            select(Period)
-            .where(
-                Period.status != engine.CANCELLED,
-                Period.id != period.id,
-                col(Period.year) <= period.year,
-            )
-            .order_by(col(Period.id).desc())
-        )
-    ).all()
-    before = sorted(
-        (p for p in rows if _order(p) < _order(period)), key=lambda p: (_order(p), p.id)
-    )
-    for p in reversed(before):
+async def _live_periods(session: AsyncSession, *where) -> Sequence[Period]:
+    """Periods not cancelled that match `where`, the latest first."""
+    q = select(Period).where(Period.status != engine.CANCELLED, *where)
+    return (await session.exec(q.order_by(col(Period.id).desc()))).all()
+
+
+async def _first_with_indicators(session: AsyncSession, periods) -> Period | None:
+    for p in periods:
         if await has_indicators(session, p.id):
             return p
     return None
+
+
+async def _previous_period(session: AsyncSession, period: Period) -> Period | None:
+    """The latest earlier period (by year and triwulan, Tahunan last) that has indicators."""
+    rows = await _live_periods(session, Period.id != period.id, col(Period.year) <= period.year)
+    before = sorted(
+        (p for p in rows if _order(p) < _order(period)), key=lambda p: (_order(p), p.id)
+    )
+    return await _first_with_indicators(session, reversed(before))
 
 
 async def _same_period_last_year(session: AsyncSession, period: Period) -> Period | None:
     """The same triwulan (or Tahunan) a year earlier, the latest of that name with indicators."""
-    rows = (
-        await session.exec(
-            select(Period)
-            .where(
-                Period.status != engine.CANCELLED,
-                Period.year == period.year - 1,
-                Period.triwulan == period.triwulan,
-            )
-            .order_by(col(Period.id).desc())
-        )
-    ).all()
-    for p in rows:
-        if await has_indicators(session, p.id):
-            return p
-    return None
+    rows = await _live_periods(
+        session, Period.year == period.year - 1, Period.triwulan == period.triwulan
+    )
+    return await _first_with_indicators(session, rows)
 
 
 @dataclass(frozen=True)
@@ -263,18 +252,12 @@ async def _trend(office: Office, session: AsyncSession, period: Period) -> list[
     """Capaian per program in the other triwulan of the year up to this one and in the same
     triwulan a year earlier (this period's own comes from its computation, in `compute`)."""
     last = period.triwulan or 4
-    rows = (
-        await session.exec(
-            select(Period)
-            .where(
-                Period.status != engine.CANCELLED,
-                col(Period.year).in_([period.year, period.year - 1]),
-                col(Period.triwulan).is_not(None),
-                col(Period.triwulan) <= last,
-            )
-            .order_by(col(Period.id).desc())
-        )
-    ).all()
+    rows = await _live_periods(
+        session,
+        col(Period.year).in_([period.year, period.year - 1]),
+        col(Period.triwulan).is_not(None),
+        col(Period.triwulan) <= last,
+    )
     chosen: dict[tuple[int, int], Period] = {(period.year, period.triwulan or 0): period}
     for p in rows:  # the latest period of each triwulan that has indicators
         key = (p.year, p.triwulan or 0)
