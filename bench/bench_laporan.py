@@ -16,7 +16,6 @@ import time
 
 _STARTED = time.perf_counter()
 
-import argparse  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -97,11 +96,7 @@ def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "measure":
         print(json.dumps(measure(sys.argv[2], sys.argv[3])))
         return 0
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--indicators", type=int, default=10_000)
-    parser.add_argument("--programs", type=int, default=40)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = bench_recap.size_arguments(__doc__)
     print(bench_recap.machine(), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/bench.db"

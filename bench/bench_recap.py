@@ -382,6 +382,15 @@ def machine() -> str:
     )
 
 
+def size_arguments(doc: str) -> argparse.Namespace:
+    """--indicators, --programs, --repeat: the data set's size and the number of runs."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--indicators", type=int, default=10_000)
+    parser.add_argument("--programs", type=int, default=40)
+    parser.add_argument("--repeat", type=int, default=3)
+    return parser.parse_args()
+
+
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "fill":
         import asyncio
@@ -391,11 +400,7 @@ def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "measure":
         print(json.dumps(measure(sys.argv[2], sys.argv[3])))
         return 0
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--indicators", type=int, default=10_000)
-    parser.add_argument("--programs", type=int, default=40)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = size_arguments(__doc__)
     print(machine(), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/bench.db"
