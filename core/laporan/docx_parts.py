@@ -1,11 +1,10 @@
 """The Word building blocks of the report: page setup, fields, plain text runs and fast tables.
 
 Text from users goes in only as run text: python-docx escapes it, and the table rows written
-here as XML go through `xml_text`, so a `<b>` or `&` typed in /lapor stays those characters.
+here as XML are escaped the same way, so a `<b>` or `&` typed in /lapor stays those characters.
 Characters XML 1.0 forbids (NUL, other controls, unpaired surrogates) are dropped first.
-Tables are written as XML in one piece because python-docx adds cells one object at a time
-(the 10,000-row appendix would take most of a minute); every row is kept on one page and the
-header row repeats on each page.
+Tables are written as XML text (see `Report`); every row is kept on one page and the header
+row repeats on each page.
 """
 
 from __future__ import annotations
@@ -47,10 +46,6 @@ def clean(text: object) -> str:
     return "".join(c for c in out if unicodedata.category(c) not in ("Cs", "Cn"))
 
 
-def xml_text(text: object) -> str:
-    return escape(clean(text))
-
-
 class Report:
     """A python-docx document whose large tables are written into the saved XML as bytes.
 
@@ -60,72 +55,54 @@ class Report:
     falls through to it).
     """
 
-    def __init__(self, document: DocumentObject) -> None:
+    def __init__(
+        self, document: DocumentObject, tables: Sequence[bytes] = (), token: str = ""
+    ) -> None:
         self.document = document
-        self._tables: list[bytes] = []
-        self._token = uuid.uuid4().hex
+        self._tables = list(tables)
+        self._token = token or uuid.uuid4().hex
 
     @classmethod
     def open(cls, content: bytes, limit: int = 1_000_000) -> Report:
         """A saved .docx opened again with its top-level tables over `limit` bytes of XML
         (the appendix) set aside, so python-docx never builds their nodes."""
         with ZipFile(BytesIO(content)) as archive:
-            xml = archive.read("word/document.xml")
-        report = cls.__new__(cls)
-        report._tables, report._token = [], uuid.uuid4().hex
-        pieces, position = [], 0
+            xml = archive.read(_BODY)
+        token, tables, pieces, position = uuid.uuid4().hex, [], [], 0
         for start, end in _top_level_tables(xml):
             if end - start > limit:
-                marker = report._marker(len(report._tables))
+                marker = _marker(token, len(tables))
                 pieces += [
                     xml[position:start],
                     f"<w:p><w:r><w:t>{marker}</w:t></w:r></w:p>".encode(),
                 ]
-                report._tables.append(xml[start:end])
+                tables.append(xml[start:end])
                 position = end
-        if not report._tables:
-            report.document = Document(BytesIO(content))
-            return report
-        pieces.append(xml[position:])
-        out = BytesIO()
-        with ZipFile(BytesIO(content)) as src, ZipFile(out, "w", ZIP_DEFLATED) as dst:
-            for item in src.infolist():
-                part = src.read(item.filename)
-                dst.writestr(
-                    item, b"".join(pieces) if item.filename == "word/document.xml" else part
-                )
-        report.document = Document(out)
-        return report
+        if tables:
+            content = _with_body(content, b"".join([*pieces, xml[position:]]))
+        return cls(Document(BytesIO(content)), tables, token)
 
     def __getattr__(self, name: str):
         return getattr(self.document, name)
 
     def hold(self, table_xml: bytes) -> None:
-        self.document.add_paragraph(self._marker(len(self._tables)))
+        self.document.add_paragraph(_marker(self._token, len(self._tables)))
         self._tables.append(table_xml)
-
-    def _marker(self, index: int) -> str:
-        return f"tabel-{self._token}-{index}"
 
     def save(self) -> bytes:
         saved = BytesIO()
         self.document.save(saved)
         if not self._tables:
             return saved.getvalue()
-        out = BytesIO()
-        with ZipFile(saved) as src, ZipFile(out, "w", ZIP_DEFLATED) as dst:
-            for item in src.infolist():
-                content = src.read(item.filename)
-                if item.filename == "word/document.xml":
-                    content = self._splice(content)
-                dst.writestr(item, content)
-        return out.getvalue()
+        with ZipFile(saved) as archive:
+            xml = archive.read(_BODY)
+        return _with_body(saved.getvalue(), self._splice(xml))
 
     def _splice(self, xml: bytes) -> bytes:
         """Each marker's whole paragraph gives way to its table."""
         pieces, position = [], 0
         for index, table in enumerate(self._tables):
-            at = xml.index(self._marker(index).encode(), position)
+            at = xml.index(_marker(self._token, index).encode(), position)
             start = xml.rindex(b"<w:p>", position, at)
             end = xml.index(b"</w:p>", at) + len(b"</w:p>")
             pieces += [xml[position:start], table]
@@ -134,7 +111,21 @@ class Report:
         return b"".join(pieces)
 
 
+_BODY = "word/document.xml"
 _TABLE_TAG = re.compile(rb"<w:tbl[ >]|</w:tbl>")
+
+
+def _marker(token: str, index: int) -> str:
+    return f"tabel-{token}-{index}"
+
+
+def _with_body(package: bytes, body: bytes) -> bytes:
+    """The .docx package with another main document part, every other part as it was."""
+    out = BytesIO()
+    with ZipFile(BytesIO(package)) as src, ZipFile(out, "w", ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item, body if item.filename == _BODY else src.read(item.filename))
+    return out.getvalue()
 
 
 def _top_level_tables(xml: bytes) -> Iterator[tuple[int, int]]:
