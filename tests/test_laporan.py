@@ -279,6 +279,7 @@ def test_trend_over_the_year_in_report_and_workbook() -> None:
     assert "3.3 Tren Capaian per Program" in [p.text for p in document.paragraphs]
     assert len(document.inline_shapes) == 2  # the recap chart and the trend
     sheet = load_workbook(BytesIO(build_recap(data)))["Analisis"]
+    assert len(sheet._images) == 1  # the trend chart beside the tables
     rows = [r for r in sheet.iter_rows(values_only=True) if any(v is not None for v in r)]
     title = next(i for i, r in enumerate(rows) if r[0] == "E. Tren capaian per program (%)")
     assert rows[title + 1][3:6] == tuple(p.name for p in periods)

@@ -15,6 +15,7 @@ from io import BytesIO
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.drawing.image import Image
 
 from core.rekap_workbook import analisis, info, kepatuhan, kertas_kerja, rekap
 from core.rekap_workbook.chart import build_chart, build_trend_chart
@@ -58,6 +59,16 @@ _SHEETS = (rekap, kertas_kerja, analisis, kepatuhan, info)
 SHEETS = tuple(sheet.TITLE for sheet in _SHEETS)
 
 
+def _add_trend_picture(workbook: Workbook, data: RecapInput) -> None:
+    """With more than one period, the trend chart beside the Analisis sheet's tables."""
+    png = build_trend_chart(data)
+    if png is None:
+        return
+    picture = Image(BytesIO(png))
+    picture.width, picture.height = picture.width * 0.6, picture.height * 0.6
+    workbook[analisis.TITLE].add_image(picture, analisis.PICTURE_ANCHOR)
+
+
 def build_recap(data: RecapInput) -> bytes:
     """The recap workbook (.xlsx): sheets Rekap, Kertas Kerja, Analisis, Kepatuhan SOP, Info.
 
@@ -73,6 +84,7 @@ def build_recap(data: RecapInput) -> bytes:
             workbook, sheet.TITLE, widths, freeze=sheet.FREEZE, print_title_row=sheet.HEADER_ROW
         )
         planned.append((sheet, widths))
+    _add_trend_picture(workbook, data)
     st = Styles(workbook.worksheets[0], data.predikat_colors)
     frame = BytesIO()
     workbook.save(frame)

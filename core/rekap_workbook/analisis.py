@@ -15,6 +15,8 @@ from core.xlsx_safe import fit_width
 
 TITLE = "Analisis"
 FREEZE, HEADER_ROW = "A3", None
+PICTURE_ANCHOR = "K3"
+"""Where the trend chart sits, right of the tables (which use columns A-I)."""
 
 NOT_REPORTED = "Tidak dilaporkan (tanpa realisasi)"
 BELOW_HEADERS = (
