@@ -161,7 +161,8 @@ async def _attach(
     replaced = bool(drafts) and s.output_kind is Output.DOCUMENT
     if report_only:  # an edited Draft Laporan: the recap's workbook and chart stay beside it
         replaced = await laporan.replace_draft_laporan(session, run)
-        summary = laporan.EDITED_DRAFT
+        if any(d.kind != laporan.DRAFT_KIND for d in drafts):
+            summary = laporan.EDITED_DRAFT
     elif replaced:
         await session.exec(
             update(Document)
