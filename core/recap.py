@@ -157,16 +157,25 @@ async def load(office: Office, session: AsyncSession, period: Period) -> RecapSo
     cal = await office.calendar(session)
     source.timezone = cal.config.timezone
     source.compliance = workbook_table(await period_compliance(session, period.id, cal, source.now))
-    ikodes = [i.ikode for i in source.indicators]
+    measured: dict[int, _Earlier] = {}
+
+    async def earlier(p: Period) -> _Earlier:  # each earlier period is measured once
+        if p.id not in measured:
+            measured[p.id] = await _measure_earlier(office, session, p)
+        return measured[p.id]
+
     prev = await _previous_period(session, period)
     if prev is not None:
         source.previous_period = prev.name
-        source.previous = await _previous_capaian(office, session, prev, ikodes)
+        source.previous = (await earlier(prev)).capaian
     last_year = await _same_period_last_year(session, period)
     if last_year is not None:
         source.last_year_period = last_year.name
-        source.last_year = await _previous_capaian(office, session, last_year, ikodes)
-    source.trend = await _trend(office, session, period)
+        source.last_year = (await earlier(last_year)).capaian
+    source.trend = [
+        _TrendPoint(TrendPeriod(p.name, p.year, p.triwulan or 0), (await earlier(p)).programs)
+        for p in await _trend_periods(session, period)
+    ]
     return source
 
 
@@ -248,9 +257,10 @@ class _TrendPoint:
     programs: Mapping[str, tuple[str, Decimal | None]]
 
 
-async def _trend(office: Office, session: AsyncSession, period: Period) -> list[_TrendPoint]:
-    """Capaian per program in the other triwulan of the year up to this one and in the same
-    triwulan a year earlier (this period's own comes from its computation, in `compute`)."""
+async def _trend_periods(session: AsyncSession, period: Period) -> list[Period]:
+    """The other triwulan of the year up to this one and the same ones a year earlier, the
+    latest period of each that has indicators, in time order (this period's own values come
+    from its computation, in `compute`)."""
     last = period.triwulan or 4
     rows = await _live_periods(
         session,
@@ -259,20 +269,11 @@ async def _trend(office: Office, session: AsyncSession, period: Period) -> list[
         col(Period.triwulan) <= last,
     )
     chosen: dict[tuple[int, int], Period] = {(period.year, period.triwulan or 0): period}
-    for p in rows:  # the latest period of each triwulan that has indicators
+    for p in rows:
         key = (p.year, p.triwulan or 0)
         if key not in chosen and await has_indicators(session, p.id):
             chosen[key] = p
-    points = []
-    for p in sorted(chosen.values(), key=_order):
-        if p.id == period.id:
-            continue
-        data = await asyncio.to_thread(
-            compute, await _load_own(office, session, p), office.rules, ""
-        )
-        programs = {n.kode: (n.nama, n.capaian) for n in data.tree if n.depth == 0}
-        points.append(_TrendPoint(TrendPeriod(p.name, p.year, p.triwulan or 0), programs))
-    return points
+    return [p for p in sorted(chosen.values(), key=_order) if p.id != period.id]
 
 
 def _with_trend(period: Period, tree: Sequence[TreeNode], others: Sequence[_TrendPoint]):
@@ -298,10 +299,17 @@ def _with_trend(period: Period, tree: Sequence[TreeNode], others: Sequence[_Tren
     )
 
 
-async def _previous_capaian(
-    office: Office, session: AsyncSession, period: Period, ikodes: Sequence[str]
-) -> dict[str, Decimal | None]:
-    """The previous period's capped capaian by ikode, from its validated figures."""
+@dataclass(frozen=True)
+class _Earlier:
+    """An earlier period's capped capaian by ikode (for the comparison) and per program as
+    kode → (nama, capaian) (for the trend), from its validated figures."""
+
+    capaian: Mapping[str, Decimal | None]
+    programs: Mapping[str, tuple[str, Decimal | None]]
+
+
+async def _measure_earlier(office: Office, session: AsyncSession, period: Period) -> _Earlier:
+    units = (await session.exec(_rows(IndicatorUnit, IndicatorUnit.period_id == period.id))).all()
     indicators = (await session.exec(_rows(Indicator, Indicator.period_id == period.id))).all()
     figures = {
         f.indicator_id: f
@@ -313,19 +321,25 @@ async def _previous_capaian(
             )
         ).all()
     }
-    wanted = set(ikodes)
-    earlier = await earlier_figures(
-        session, period, [i.ikode for i in indicators if i.ikode in wanted]
+    earlier = await earlier_figures(session, period, [i.ikode for i in indicators])
+    return await asyncio.to_thread(
+        _earlier_capaian, period, units, indicators, figures, earlier, office.rules
     )
-    out: dict[str, Decimal | None] = {}
+
+
+def _earlier_capaian(period, units, indicators, figures, earlier, rules) -> _Earlier:
+    capaian: dict[str, Decimal | None] = {}
+    by_unit: dict[str, list[_Measured]] = defaultdict(list)
     for ind in indicators:
-        if ind.ikode not in wanted:
-            continue
         fig = figures.get(ind.id)
         value = fig.realisasi if fig is not None and fig.status == VALID else None
-        m = measure(spec_of(ind), period.triwulan, value, earlier.get(ind.ikode, {}), office.rules)
-        out[ind.ikode] = m.capaian.capped
-    return out
+        m = measure(spec_of(ind), period.triwulan, value, earlier.get(ind.ikode, {}), rules)
+        capaian[ind.ikode] = m.capaian.capped
+        by_unit[ind.kode].append(
+            _Measured(m.capaian.capped, m.capaian.na_reason == NA_NO_REALISASI)
+        )
+    tree = _tree(units, by_unit, rules)
+    return _Earlier(capaian, {n.kode: (n.nama, n.capaian) for n in tree if n.depth == 0})
 
 
 # ------------------------------------------------------------------------------- compute

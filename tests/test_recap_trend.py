@@ -1,5 +1,6 @@
 """The trend the report and the workbook show, loaded from the database: capaian per program in
-each triwulan of the year so far, through the same actions the handlers call."""
+each triwulan of the year so far (and the previous period's capaian per indicator, from the same
+measuring), through the same actions the handlers call."""
 
 from __future__ import annotations
 
@@ -31,3 +32,6 @@ async def test_trend_over_two_triwulan(tmp_path, clock) -> None:
     assert [(p.kode, p.values) for p in trend.programs] == [
         ("1.02", (Decimal(75), Decimal(100))),  # 60 and 80 of the target 80
     ]
+    # The same measuring of TW I gives the comparison with the previous period.
+    assert data.previous_period == "Triwulan I 2025"
+    assert [r.previous_capaian for r in data.rows] == [Decimal(75), Decimal(100)]
