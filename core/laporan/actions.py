@@ -5,6 +5,7 @@ to the Kepala Dinas). The database side of core/laporan; the sections themselves
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -24,6 +25,8 @@ from core.sop import DECISION_STEP, Role, step
 from core.transitions import DRAFT, REPLACED, DocInput
 from storage import queries
 from storage.models import Document, Period, StepRun, User
+
+log = logging.getLogger(__name__)
 
 DRAFT_STEP = recap.DRAFT_STEP
 DRAFT_KIND = step(DRAFT_STEP).output
@@ -189,7 +192,13 @@ async def laporan_hasil(
     approval = await approval_record(office, session, period)
     out = {}
     for doc in drafts:
-        content = await asyncio.to_thread(finalize, await office.files.read(doc.sha256), approval)
+        try:
+            content = await asyncio.to_thread(
+                finalize, await office.files.read(doc.sha256), approval
+            )
+        except Exception:  # a draft stored before uploads were checked: approved as it was
+            log.warning("Laporan Hasil not made from document %s", doc.id, exc_info=True)
+            continue
         out[doc.id] = {
             "file_name": file_name(FINAL_TITLE, period.name),
             "mime_type": DOCX_MIME,
