@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import statistics
 import subprocess
@@ -43,6 +44,7 @@ FIRST_EXTRA = 1_000_000
 NOTICE_CHATS = 100
 NOTICES_PER_CHAT = 2
 TOKEN = "123456:BENCH"
+_UPDATE_IDS = itertools.count(1, 1_000_000)  # the first update id of each fake server
 
 
 # --------------------------------------------------------------------------- the echo bot
@@ -157,10 +159,11 @@ class Child:
 async def served(
     start: Callable[[str, str], Child], **limits: float
 ) -> AsyncIterator[tuple[object, Child]]:
-    """A fresh fake server and a bot process polling it; stopped on leaving."""
+    """A fresh fake server and a bot process polling it; stopped on leaving. Its update ids
+    start above every earlier server's: on PostgreSQL the bot skips an update id it has seen."""
     from fakeapi import FakeTelegram
 
-    async with FakeTelegram(**limits) as tg:
+    async with FakeTelegram(first_update_id=next(_UPDATE_IDS), **limits) as tg:
         child = start(tg.base_url, tg.base_file_url)
         try:
             yield tg, child

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.error import Conflict
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
@@ -37,6 +36,7 @@ from bot.handlers import (
     steps,
 )
 from bot.metrics import Metrics
+from bot.pacing import ChatPacing, PacedRateLimiter
 from bot.persistence import DatabasePersistence
 from bot.sender import Sender
 from bot.updates import MAX_CONCURRENT_UPDATES, PerUserOrder
@@ -69,35 +69,42 @@ def make_office(settings: Settings) -> Office:
 async def flush_persistence(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A dialog's new state is written right after its handler, not at PTB's next timer tick.
     PTB marks this update's user_data for writing only after the last group, so it is written
-    here at once: the user's next answer may reach another process."""
+    here at once: the user's next answer may reach another process. All of it in one
+    transaction (DatabasePersistence.one_write)."""
     app = context.application
-    if isinstance(update, Update) and update.effective_user is not None:
-        await app.persistence.save_user_data(update.effective_user.id, context.user_data)
-    await app.update_persistence()
-    if isinstance(update, Update) and update.effective_user is not None and app.persistence.shared:
-        await app.persistence.mark_handled(update.effective_user.id, update.update_id)
+    user = update.effective_user if isinstance(update, Update) else None
+    async with app.persistence.one_write():
+        if user is not None:
+            await app.persistence.save_user_data(user.id, context.user_data)
+        await app.update_persistence()
+        if user is not None and app.persistence.shared:
+            await app.persistence.mark_handled(user.id, update.update_id)
 
 
 async def load_dialogs(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """With several processes (PostgreSQL) a user's previous answer may have been handled by
-    another one: the user's dialog states are read from the database before any dialog looks
-    at the update. PTB has no public way to set one conversation's state, hence the private
+    another one: the user's data and dialog states are read from the database, in one
+    statement, before any dialog looks at the update. PTB has no public way to set one conversation's state, hence the private
     `_get_key`/`_conversations` (pinned by tests/test_multiprocess.py)."""
     persistence = context.application.persistence
     if not (isinstance(update, Update) and persistence.shared and update.effective_user):
         return
-    if update.update_id <= await persistence.last_handled(update.effective_user.id):
+    dialogs = [
+        h for h in context.application.handlers.get(0, ()) if isinstance(h, ConversationHandler)
+    ]
+    key = dialogs[0]._get_key(update) if dialogs and update.effective_chat else None
+    last, data, states = await persistence.stored_dialogs(
+        update.effective_user.id, [d.name for d in dialogs] if key else [], key or ()
+    )
+    context.user_data.clear()
+    context.user_data.update(data)
+    if update.update_id <= last:
         # Delivered again after its first process died between handling it and answering
         # 200, and after the user's newer updates: handled already, so nothing happens.
         log.info("update %s already handled", update.update_id)
         raise ApplicationHandlerStop
-    dialogs = [
-        h for h in context.application.handlers.get(0, ()) if isinstance(h, ConversationHandler)
-    ]
-    if not dialogs or update.effective_chat is None:
+    if key is None:
         return
-    key = dialogs[0]._get_key(update)
-    states = await persistence.conversation_states([d.name for d in dialogs], key)
     for d in dialogs:
         if d.name in states:
             d._conversations.update_no_track({key: states[d.name]})
@@ -148,6 +155,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 def build(settings: Settings, office: Office | None = None) -> Application:
     office = office or make_office(settings)
     metrics = Metrics()
+    # One turn per chat for replies and notices alike: together they keep Telegram's 1/s.
+    pacing = ChatPacing(settings.per_chat_interval)
 
     async def post_init(app: Application) -> None:
         app.bot_data["office"] = office
@@ -155,7 +164,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
             office,
             app.bot,
             rate=settings.send_rate,
-            per_chat_interval=settings.per_chat_interval,
+            pacing=pacing,
             # 403: record the user as blocked and tell Tim SAKIP, once.
             on_blocked=lambda chat_id: deadline_actions.record_blocked(office, chat_id),
             metrics=metrics,
@@ -191,7 +200,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
                 on_handled=metrics.updates.inc,
             )
         )
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=0))
+        .rate_limiter(PacedRateLimiter(pacing, settings.send_rate, max_retries=0))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)

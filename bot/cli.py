@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import multiprocessing
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,6 @@ from pydantic import ValidationError
 
 from bot import logs
 from bot.config import Settings
-from storage.migrate import upgrade
 
 NO_TOKEN = """\
 BOT_TOKEN belum diisi, jadi bot tidak bisa tersambung ke Telegram.
@@ -42,6 +42,25 @@ Bila memang itu yang dimaksud, cadangkan dulu (kinerja-bot backup), lalu ulangi 
 """
 
 
+def upgrade(url: str) -> None:
+    """The schema brought to this code's version. Alembic (with Mako and Pygments, about 8 MB)
+    is imported here, by the commands that migrate, and by `run` only in a child process."""
+    from storage.migrate import upgrade as alembic_upgrade
+
+    alembic_upgrade(url)
+
+
+def _upgrade_in_child(url: str) -> bool:
+    """`upgrade` in a forked child, so Alembic never stays in the long-running bot's memory.
+    Fork: the child starts at once with this process's imports, and no thread runs yet. It
+    exits without closing what it inherited (the data folder's lock, the poller's connection).
+    False if it failed; it printed why."""
+    child = multiprocessing.get_context("fork").Process(target=upgrade, args=(url,))
+    child.start()
+    child.join()
+    return child.exitcode == 0
+
+
 def _run(settings: Settings) -> int:
     from bot import service
     from bot.app import build
@@ -60,10 +79,13 @@ def _run(settings: Settings) -> int:
         return 3
     poller = service.wait_for_poller_lock(settings)
     try:
-        upgrade(settings.database_url)
+        if not _upgrade_in_child(settings.database_url):
+            return 1
         app = build(settings)
         if settings.webhook_url:
-            asyncio.run(service.serve_webhook(app, settings))
+            from bot import webhook
+
+            asyncio.run(webhook.serve_webhook(app, settings))
         else:
             app.run_polling(allowed_updates=service.ALLOWED_UPDATES)
     finally:

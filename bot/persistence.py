@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from copy import deepcopy
+from itertools import groupby
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.sql.expression import Executable
 from sqlmodel import col, delete, select
 from telegram.ext import BasePersistence, PersistenceInput
 
@@ -20,6 +23,9 @@ from storage.db import Database
 from storage.models import PtbData
 
 _CONV, _USER, _SEEN = "conv:", "user:", "seen:"
+
+# Writes asked for inside `DatabasePersistence.one_write`, by key (None: delete the key).
+_batch: ContextVar[dict[str, str | None] | None] = ContextVar("kinerja_ptb_batch", default=None)
 
 
 class DatabasePersistence(BasePersistence[dict, dict, dict]):
@@ -36,6 +42,8 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         # update). The lock keeps the writes in call order, so the copy matches the database.
         self._written: dict[str, str] = {}
         self._write_lock = asyncio.Lock()
+        # SQLite: the users whose dialog data this process has read (see refresh_user_data).
+        self._loaded: set[int] = set()
 
     async def _get(self, prefix: str) -> dict[str, object]:
         async with self.db.session() as session:
@@ -45,30 +53,60 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             return {r.key[len(prefix) :]: json.loads(r.value) for r in rows}
 
     async def _put(self, key: str, value: object) -> None:
-        text = json.dumps(value, default=str)
-        insert = pg_insert if self.db.url.startswith("postgresql") else sqlite_insert
-        stmt = insert(PtbData).values(key=key, value=text)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["key"], set_={"value": stmt.excluded.value}
-        )
-        await self._write(key, stmt, text)
+        await self._write({key: json.dumps(value, default=str)})
 
     async def _drop(self, key: str) -> None:
-        await self._write(key, delete(PtbData).where(col(PtbData.key) == key), None)
+        await self._write({key: None})
 
-    async def _write(self, key: str, stmt: Executable, text: str | None) -> None:
-        """Run one write of `key` (`text` None: deleted); on SQLite skip it when the database
-        already holds that, as this process wrote it last."""
+    @asynccontextmanager
+    async def one_write(self) -> AsyncIterator[None]:
+        """What an update leaves behind (the user's data, their dialogs' states, on PostgreSQL
+        the mark that it was handled) is written in one transaction at the end, not one each."""
+        pending: dict[str, str | None] = {}
+        token = _batch.set(pending)
+        try:
+            yield
+        finally:
+            _batch.reset(token)
+        await self._write(pending)
+
+    async def _write(self, values: dict[str, str | None]) -> None:
+        """Write these keys (None: delete), or keep them for the batch being collected. On
+        SQLite a key is skipped when the database holds that value already, as this process
+        wrote it last; the lock keeps the writes in call order, so that copy is the database's."""
+        pending = _batch.get()
+        if pending is not None:
+            pending.update(values)
+            return
         if self.shared:
-            async with self.db.transaction() as session:
-                await session.exec(stmt)
+            await self._execute(values)
             return
         async with self._write_lock:
-            if key in self._written and self._written[key] == text:
-                return
-            async with self.db.transaction() as session:
+            changed = {
+                k: v for k, v in values.items() if k not in self._written or self._written[k] != v
+            }
+            await self._execute(changed)
+            self._written.update(changed)
+
+    async def _execute(self, values: dict[str, str | None]) -> None:
+        """One transaction; rows are locked in key order (one statement per run of upserts or
+        deletes), so two processes writing overlapping keys wait for each other, never
+        deadlock (an update's batch may hold another user's dialog state PTB had pending)."""
+        if not values:
+            return
+        async with self.db.transaction() as session:
+            for upsert, run in groupby(sorted(values.items()), key=lambda kv: kv[1] is not None):
+                rows = list(run)
+                if not upsert:
+                    keys = [k for k, _ in rows]
+                    await session.exec(delete(PtbData).where(col(PtbData.key).in_(keys)))
+                    continue
+                insert = pg_insert if self.shared else sqlite_insert
+                stmt = insert(PtbData).values([{"key": k, "value": v} for k, v in rows])
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["key"], set_={"value": stmt.excluded.value}
+                )
                 await session.exec(stmt)
-            self._written[key] = text
 
     async def get_conversations(self, name: str) -> dict:
         stored = (await self._get(_CONV + name + ":")).items()
@@ -82,7 +120,9 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             await self._put(full, new_state)
 
     async def get_user_data(self) -> dict[int, dict]:
-        return {int(k): v for k, v in (await self._get(_USER)).items()}
+        """Nothing at start: a user's dialog data is read before their first update in this
+        process (`refresh_user_data`), so a start does not load every user who ever wrote."""
+        return {}
 
     async def update_user_data(self, user_id: int, data: dict) -> None:
         """PTB's own write, made late (at a later update or its timer) from this process's
@@ -98,32 +138,35 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         await self._drop(f"{_USER}{user_id}")
 
     async def refresh_user_data(self, user_id: int, user_data: dict) -> None:
-        """With several processes (PostgreSQL) the user's last update may have been handled by
-        another one: the dialog's data is read back before every update. On SQLite this process
-        is the only writer and its memory is already the database's."""
-        if not self.shared:
+        """On SQLite this process is the only writer: the user's data is read before their
+        first update here (not every user's at start, see `get_user_data`), then its memory is
+        the database's. With several processes (PostgreSQL) `load_dialogs` reads the user's
+        data back before every update, in the same statement as their dialogs' states."""
+        if self.shared or user_id in self._loaded:
             return
         async with self.db.session() as session:
             row = await session.get(PtbData, f"{_USER}{user_id}")
         user_data.clear()
         if row is not None:
             user_data.update(json.loads(row.value))
-
-    async def last_handled(self, user_id: int) -> int:
-        """The newest update id of this user handled to the end, by any process (0: none)."""
-        async with self.db.session() as session:
-            row = await session.get(PtbData, f"{_SEEN}{user_id}")
-        return json.loads(row.value) if row is not None else 0
+        self._loaded.add(user_id)  # one user's updates run one at a time (bot/updates.py)
 
     async def mark_handled(self, user_id: int, update_id: int) -> None:
         await self._put(f"{_SEEN}{user_id}", update_id)
 
-    async def conversation_states(self, names: list[str], key: tuple) -> dict[str, object]:
-        """The stored state of one chat's dialogs, by dialog name (absent: no dialog)."""
+    async def stored_dialogs(
+        self, user_id: int, names: list[str], key: tuple
+    ) -> tuple[int, dict, dict[str, object]]:
+        """In one read, what another process may have left of this user: the newest update id
+        handled to the end (0: none), their data, and their chat's dialog states by name
+        (absent: no dialog)."""
+        seen, data = f"{_SEEN}{user_id}", f"{_USER}{user_id}"
         wanted = {f"{_CONV}{name}:{json.dumps(list(key))}": name for name in names}
         async with self.db.session() as session:
-            rows = (await session.exec(select(PtbData).where(col(PtbData.key).in_(wanted)))).all()
-        return {wanted[r.key]: json.loads(r.value) for r in rows}
+            query = select(PtbData).where(col(PtbData.key).in_([seen, data, *wanted]))
+            rows = {r.key: json.loads(r.value) for r in (await session.exec(query)).all()}
+        states = {wanted[k]: v for k, v in rows.items() if k in wanted}
+        return rows.get(seen, 0), rows.get(data, {}), states
 
     async def get_chat_data(self) -> dict[int, dict]:
         return {}

@@ -18,6 +18,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot import keyboards, messages
 from bot.metrics import Metrics
+from bot.pacing import ChatPacing, overall_limit
 from core import outbox
 from core.calendar import WorkingCalendar
 from core.office import Office
@@ -48,6 +49,7 @@ class Sender:
         *,
         rate: float = 30.0,
         per_chat_interval: float = 1.0,
+        pacing: ChatPacing | None = None,
         batch: int = 500,
         on_blocked: Callable[[int], Awaitable[object]] | None = None,
         metrics: Metrics | None = None,
@@ -55,14 +57,15 @@ class Sender:
         self.office, self.bot = office, bot
         # Tests and benchmarks that build a Sender alone count into a registry of their own.
         self.metrics = metrics or Metrics()
-        self.limiter = AsyncLimiter(rate, 1) if rate > 0 else None
-        self.per_chat_interval = per_chat_interval
+        self.limiter = AsyncLimiter(*overall_limit(rate)) if rate > 0 else None
+        # Shared with the replies' rate limiter in the bot (bot/pacing.py); a Sender built alone
+        # paces its own notices.
+        self.pacing = pacing or ChatPacing(per_chat_interval)
         self.batch = batch
         self.on_blocked = on_blocked
         self._wake = asyncio.Event()
         self._queues: dict[int, asyncio.Queue[Message]] = {}
         self._workers: dict[int, asyncio.Task] = {}
-        self._next_slot: dict[int, float] = {}
         self._inflight = 0
         # Rows this process claimed and has not yet marked: never claimed a second time here,
         # however long a 429 or a slow upload keeps them (the claim would look stale).
@@ -179,20 +182,6 @@ class Sender:
             finally:
                 self._inflight -= 1
 
-    async def _pace(self, chat_id: int) -> None:
-        wait = self._next_slot.get(chat_id, 0.0) - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        if self.limiter is not None:
-            await self.limiter.acquire()
-
-    def _answered(self, chat_id: int) -> None:
-        """The next message to this chat goes out a full interval after Telegram answered this
-        one: Telegram counts when a request arrives, and a request delayed on our side (a busy
-        loop, the overall limiter) would otherwise arrive too close to the next and get a 429."""
-        slot = time.monotonic() + self.per_chat_interval
-        self._next_slot[chat_id] = max(self._next_slot.get(chat_id, 0.0), slot)
-
     async def _deliver(self, msg: Message) -> None:
         cal = self._calendar
         if cal is None:
@@ -207,18 +196,19 @@ class Sender:
             if index < done:
                 continue
             while True:
-                await self._pace(msg.chat_id)
                 try:
-                    if kind == "text":
-                        await self.bot.send_message(
-                            msg.chat_id,
-                            texts[ref],
-                            parse_mode=ParseMode.HTML,
-                            reply_markup=markup if ref == len(texts) - 1 else None,
-                        )
-                    else:
-                        await self._send_document(msg.chat_id, ref)
-                    self._answered(msg.chat_id)
+                    async with self.pacing.turn(msg.chat_id):
+                        if self.limiter is not None:
+                            await self.limiter.acquire()
+                        if kind == "text":
+                            await self.bot.send_message(
+                                msg.chat_id,
+                                texts[ref],
+                                parse_mode=ParseMode.HTML,
+                                reply_markup=markup if ref == len(texts) - 1 else None,
+                            )
+                        else:
+                            await self._send_document(msg.chat_id, ref)
                     self.metrics.sent.inc()
                     break
                 except RetryAfter as exc:
@@ -226,7 +216,7 @@ class Sender:
                     wait = exc.retry_after
                     wait = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
                     log.warning("429 for chat %s, waiting %.0f s", msg.chat_id, wait)
-                    self._next_slot[msg.chat_id] = time.monotonic() + wait
+                    self.pacing.hold(msg.chat_id, wait)
                 except Forbidden as exc:
                     await self._mark(msg, outbox.BLOCKED, error=str(exc))
                     await self._blocked(msg.chat_id)

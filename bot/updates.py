@@ -13,6 +13,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
@@ -24,6 +26,26 @@ log = logging.getLogger(__name__)
 
 # Updates in flight at once, across users; a user's queued updates count too.
 MAX_CONCURRENT_UPDATES = 512
+
+
+@dataclass
+class _Afterwards:
+    calls: list[Callable[[], None]] = field(default_factory=list)
+    done: bool = False
+
+
+_afterwards: ContextVar[_Afterwards | None] = ContextVar("kinerja_afterwards", default=None)
+
+
+def after_update(call: Callable[[], None]) -> None:
+    """Run `call` once the update being processed is handled, or at once outside one (or when
+    the update is already done, for a `block=False` handler). Waking the outbox sender this way
+    lets the acting user read their own confirmation before the notices it caused."""
+    pending = _afterwards.get()
+    if pending is None or pending.done:
+        call()
+    else:
+        pending.calls.append(call)
 
 
 def _sender(update: object) -> int | None:
@@ -53,10 +75,16 @@ class PerUserOrder(BaseUpdateProcessor):
         it took (waiting for the user's earlier updates included); `on_handled` counts it."""
         user = _sender(update)
         started = time.monotonic()
+        pending = _Afterwards()
+        token = _afterwards.set(pending)
         with logs.update_context(getattr(update, "update_id", None), user):
             try:
                 await self._in_order(user, coroutine)
             finally:
+                pending.done = True
+                _afterwards.reset(token)
+                for call in pending.calls:
+                    call()
                 log.info("update handled in %.0f ms", (time.monotonic() - started) * 1000)
                 if self._on_handled is not None:
                     self._on_handled()

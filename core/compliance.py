@@ -33,7 +33,7 @@ from core.rekap_workbook import ComplianceTable
 from core.sop import Role, step
 from core.users import active_user
 from storage import queries
-from storage.models import Period, StepRun, User
+from storage.models import Period, StepRun
 
 HEADERS = (
     "No",
@@ -197,7 +197,7 @@ async def period_compliance(
             .order_by(col(StepRun.opened_at), col(StepRun.id))
         )
     ).all()
-    names = {u.id: u.nama for u in (await session.exec(select(User))).all()}
+    names = await queries.user_names(session=session, among=queries.run_doers(period_id))
     rows = tuple(r for r in (run_compliance(x, cal, now, names) for x in runs) if r is not None)
     return PeriodCompliance(period.id, period.name, period.status, rows)
 

@@ -181,9 +181,9 @@ def _require_future(cal: WorkingCalendar, office: Office, day: date) -> None:
 async def add_day_off(office: Office, telegram_id: int, day: date, note: str) -> DayChange:
     """An admin adds a day off (e.g. a cuti bersama missing from the national list)."""
     note = _clean_note(note, EXTRA_DAY_OFF_NAME)
-    async with office.db.transaction() as session:
+    async with office.changing_calendar() as session:
         admin = await require_admin(office, session, telegram_id)
-        cal = await office.calendar(session)
+        cal = await office.calendar(session, fresh=True)
         _require_future(cal, office, day)
         if day.weekday() not in cal.config.office_hours:
             raise SopError(f"{day:%d-%m-%Y} memang bukan hari kerja (tidak ada jam kantor).")
@@ -193,7 +193,7 @@ async def add_day_off(office: Office, telegram_id: int, day: date, note: str) ->
         if working is not None:  # the day was a holiday made a working day: undo that
             await session.delete(working)
             await session.flush()
-            cal = await office.calendar(session)
+            cal = await office.calendar(session, fresh=True)
         if cal.is_working_day(day):
             session.add(DayOff(day=day, keterangan=note, added_by=admin.id if admin else None))
         await audit(
@@ -205,9 +205,9 @@ async def add_day_off(office: Office, telegram_id: int, day: date, note: str) ->
 async def add_working_day(office: Office, telegram_id: int, day: date, note: str) -> DayChange:
     """An admin makes a day off a working day (an estimated holiday that is not one)."""
     note = _clean_note(note, "Hari kerja pengganti")
-    async with office.db.transaction() as session:
+    async with office.changing_calendar() as session:
         admin = await require_admin(office, session, telegram_id)
-        cal = await office.calendar(session)
+        cal = await office.calendar(session, fresh=True)
         _require_future(cal, office, day)
         if day.weekday() not in cal.config.office_hours:
             raise SopError(
@@ -220,7 +220,7 @@ async def add_working_day(office: Office, telegram_id: int, day: date, note: str
         if added is not None:
             await session.delete(added)
             await session.flush()
-        cal_after = await office.calendar(session)
+        cal_after = await office.calendar(session, fresh=True)
         if not cal_after.is_working_day(day):
             session.add(WorkingDay(day=day, keterangan=note, added_by=admin.id if admin else None))
         await audit(
@@ -231,9 +231,9 @@ async def add_working_day(office: Office, telegram_id: int, day: date, note: str
 
 async def remove_day(office: Office, telegram_id: int, day: date) -> DayChange:
     """An admin removes what was set in the bot for a day: a day off or a working day."""
-    async with office.db.transaction() as session:
+    async with office.changing_calendar() as session:
         admin = await require_admin(office, session, telegram_id)
-        cal = await office.calendar(session)
+        cal = await office.calendar(session, fresh=True)
         _require_future(cal, office, day)
         added = await session.get(DayOff, day)
         working = await session.get(WorkingDay, day)

@@ -199,7 +199,13 @@ async def _load_own(office: Office, session: AsyncSession, period: Period) -> Re
         f.indicator_id: f
         for f in (await session.exec(_rows(Figure, Figure.period_id == period.id))).all()
     }
-    users = (await session.exec(sa_select(User.id, User.nama, User.jabatan))).all()
+    # Only the PICs named in the report (their name and, for the analysis, their jabatan).
+    pics = select(Indicator.pic_user_id).where(Indicator.period_id == period.id)
+    users = (
+        await session.exec(
+            sa_select(User.id, User.nama, User.jabatan).where(col(User.id).in_(pics))
+        )
+    ).all()
     names = {u.id: u.nama for u in users}
     earlier = await earlier_figures(session, period, [i.ikode for i in indicators])
     return RecapSource(

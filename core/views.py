@@ -19,7 +19,7 @@ from core.sop import Output, step
 from core.transitions import waiting_runs
 from core.users import active_user, to_actor
 from storage import queries
-from storage.models import Document, Indicator, Period, User
+from storage.models import Document, Indicator, Period
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ async def timeline(office: Office, telegram_id: int, period_id: int) -> Timeline
         if period is None:
             raise SopError("Periode tidak ditemukan.")
         cal = await office.calendar(session)
-        names = {u.id: u.nama for u in (await session.exec(select(User))).all()}
+        names = await queries.user_names(session=session, among=queries.run_doers(period.id))
         lines = []
         for r in await queries.runs_of(session=session, period_id=period.id):
             end = r.done_at or (now if r.status == engine.OPEN else None)

@@ -148,6 +148,7 @@ class FakeTelegram:
         global_rate: float | None = None,
         per_chat_rate: float | None = None,
         token: str | None = None,
+        first_update_id: int = 1,
     ) -> None:
         self.host = host
         self.token = token  # None: any token is the bot's; else others get 401 as from Telegram
@@ -188,7 +189,9 @@ class FakeTelegram:
         self._faults: list[_Fault] = []
 
         self._updates: list[dict] = []
-        self._next_update_id = 1
+        # Telegram's update ids only grow: a fresh server for a bot whose database saw earlier
+        # ones (PostgreSQL skips an update id already handled) starts above them.
+        self._next_update_id = first_update_id
         self._poll_generation = 0
         self._updates_changed = Signal()
         self._activity = Signal()  # bot messages, edits, callback answers

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import sqlite_inline
 
 DEFAULT_URL = "sqlite+aiosqlite:///./data/kinerja.db"
 # pg_advisory_lock(namespace, key) of one user's updates ("kinu" in ASCII); the two-key form
@@ -61,7 +65,9 @@ def make_engine(url: str = DEFAULT_URL) -> AsyncEngine:
         db = make_url(url).database
         if db and db != ":memory:":
             Path(db).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, async_creator=partial(sqlite_inline.connect, db or ":memory:", timeout=30)
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     # Each update in flight may hold two connections (its user's lock and its unit of work).
@@ -77,6 +83,11 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        # SQLite runs on the event loop (storage/sqlite_inline.py): a writer waiting there for
+        # the file lock would stop the loop, and with it the writer holding the lock. So this
+        # process's units of work take turns here, where waiting is an await.
+        self._write_turn = asyncio.Lock() if self.is_sqlite else None
+        self._turn_holder: asyncio.Task | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -90,8 +101,20 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A unit of work: commits on success, rolls back on any error."""
-        async with self._sessions() as session, session.begin():
-            yield session
+        if self._write_turn is None:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        task = asyncio.current_task()
+        if task is not None and task is self._turn_holder:
+            raise RuntimeError("a unit of work inside another one: it would wait for itself")
+        async with self._write_turn:
+            self._turn_holder = task
+            try:
+                async with self._sessions() as session, session.begin():
+                    yield session
+            finally:
+                self._turn_holder = None
 
     @asynccontextmanager
     async def user_lock(self, user_id: int) -> AsyncIterator[None]:

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -36,6 +35,8 @@ def _one_migrator(url: str) -> Iterator[None]:
     if is_sqlite(url):
         yield
         return
+    import psycopg  # PostgreSQL only: a SQLite bot never loads the driver
+
     plain = make_url(async_url(url)).set(drivername="postgresql")
     with psycopg.connect(plain.render_as_string(hide_password=False), autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import Select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -78,3 +79,15 @@ async def documents_of(
 async def drafts_of_run(*, session: AsyncSession, run_id: int) -> Sequence[Document]:
     q = select(Document).where(Document.step_run_id == run_id, Document.status == "draf")
     return (await session.exec(q.order_by(col(Document.id)))).all()
+
+
+async def user_names(*, session: AsyncSession, among: Select) -> dict[int, str]:
+    """Names of the users whose ids `among` selects: a timeline or a report names the few
+    people in it, and never loads every registered user (10,000 of them cost tens of MB)."""
+    q = select(User.id, User.nama).where(col(User.id).in_(among))
+    return dict((await session.exec(q)).all())
+
+
+def run_doers(period_id: int) -> Select:
+    """Who finished a period's step runs, for `user_names`."""
+    return select(StepRun.done_by).where(StepRun.period_id == period_id)

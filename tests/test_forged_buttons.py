@@ -116,6 +116,27 @@ async def test_a_double_tap_is_answered_quietly(tg: FakeTelegram, bot: Bot):
     assert alerts == []
 
 
+async def test_a_press_answered_too_late_still_does_its_work_quietly(tg: FakeTelegram, bot: Bot):
+    """A press redelivered after a crash, or held up past Telegram's answer window, cannot be
+    answered any more ("query is too old"): its work is done and shown, nobody is alarmed."""
+    admin, *_ = await people(tg)
+    for n in range(4):
+        registered = await users.register(
+            bot.office, 700 + n, None, f"Pegawai {n}", f"19900101201501{n:04d}", "Pelaksana"
+        )
+        await users.set_role(bot.office, ADMIN_ID, registered.user_id, Role.ASN)
+    await admin.send("/pengguna")
+    listing = await admin.expect("Pengguna")
+    too_old = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+    tg.fail_next("answerCallbackQuery", status=400, description=too_old)
+    await admin.press("Berikutnya ▶", listing)
+    await admin.expect_edit("Pengguna")
+    await admin.expect_silence(0.5)
+    async with bot.office.db.session() as session:
+        alerts = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
+    assert alerts == []
+
+
 def _patterns(handlers) -> set[str]:
     """The callback patterns of every handler, dialogs' states and fallbacks included."""
     out = set()

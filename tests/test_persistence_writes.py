@@ -1,14 +1,21 @@
 """Dialog state is written only when it changes (SQLite, one process): a read command writes
-nothing once its user's state is stored, while a dialog's step still reaches the database."""
+nothing once its user's state is stored, while a dialog's step still reaches the database.
+And it is read per user, at their first update, not for every user at start."""
 
 from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
 
 from sqlalchemy import event
 from sqlmodel import select
 
+from bot.app import make_office
 from fakeapi import FakeTelegram
+from storage.migrate import upgrade
 from storage.models import PtbData
-from tests.conftest import Bot
+from tests.conftest import Bot, Clock, make_settings, running_bot
 
 
 async def test_read_commands_write_no_dialog_state_and_a_dialog_step_does(
@@ -42,3 +49,24 @@ async def test_read_commands_write_no_dialog_state_and_a_dialog_step_does(
     async with bot.office.db.session() as session:
         keys = [r.key for r in (await session.exec(select(PtbData))).all()]
     assert any(k.startswith("conv:") and "5001" in k for k in keys), keys
+
+
+async def test_start_reads_no_dialog_data_and_a_user_gets_theirs_at_their_first_update(
+    tg: FakeTelegram, tmp_path: Path, clock: Clock
+):
+    settings = make_settings(tg, tmp_path / "data")
+    await asyncio.to_thread(upgrade, settings.database_url)
+    office = make_office(settings)
+    stored = {"dialog": "lapor", "ind": 7}
+    async with office.db.transaction() as session:
+        session.add(PtbData(key="user:5001", value=json.dumps(stored)))
+        session.add_all(PtbData(key=f"user:{9000 + i}", value="{}") for i in range(50))
+    await office.db.dispose()
+
+    async with running_bot(settings, clock) as (app, _office):
+        assert dict(app.user_data) == {}  # nobody's dialog data read at start
+        dedi = tg.user(5001, "Dedi")
+        await dedi.send("/bantuan")
+        await dedi.next_message()
+        assert app.user_data[5001] == stored
+        assert set(app.user_data) == {5001}

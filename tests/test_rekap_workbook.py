@@ -12,6 +12,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from core.rekap_workbook import (
+    SHEETS,
     ComplianceTable,
     IndicatorResult,
     RecapInput,
@@ -174,6 +175,7 @@ def section(ws: Any, title_start: str) -> list[list[Any]]:
 
 def test_sheets_frozen_headers_and_print_setup(book: Any) -> None:
     assert book.sheetnames == ["Rekap", "Kertas Kerja", "Analisis", "Kepatuhan SOP", "Info"]
+    assert book.sheetnames == list(SHEETS)
     assert [ws.freeze_panes for ws in book] == ["A6", "C6", "A3", "A6", "A2"]
     for ws in book:
         assert ws.page_setup.orientation == "landscape"

@@ -158,7 +158,7 @@ async def test_notice_claimed_but_unsent_goes_out_once_after_sigkill(tg: FakeTel
 
     await wait_for(claimed)
     proc.kill()
-    assert sek.inbox_empty()
+    assert sek.inbox_empty(), sek._described(sek._inbox)
 
     proc.start()
     await sek.expect("Langkah 2: tugas baru", timeout=20)

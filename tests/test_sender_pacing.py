@@ -17,7 +17,7 @@ from core.outbox import SENT, enqueue
 from fakeapi import FakeTelegram
 from storage.migrate import upgrade
 from storage.models import Outbox
-from tests.conftest import make_settings
+from tests.conftest import Clock, make_settings, running_bot
 
 CHATS, PER_CHAT = 6, 4
 
@@ -56,3 +56,33 @@ async def test_bulk_sending_paces_each_chat_without_429s(tmp_path: Path) -> None
     texts = Counter((m.chat_id, m.plain) for m in tg.bot_messages)
     assert len(texts) == CHATS * PER_CHAT and max(texts.values()) == 1
     assert sent == CHATS * PER_CHAT
+
+
+async def test_replies_and_notices_to_one_chat_take_turns(tmp_path: Path, clock: Clock) -> None:
+    """A user writing while their notices go out: the replies and the notices share the chat's
+    one message a second, so Telegram refuses none of them."""
+    async with FakeTelegram(global_rate=50, per_chat_rate=5) as tg:
+        user = tg.user(3000, "Tamu")
+        settings = make_settings(tg, tmp_path / "data").model_copy(
+            update={"send_rate": 50, "per_chat_interval": 0.2}
+        )
+        async with running_bot(settings, clock) as (app, office):
+            await user.send("/start")  # the chat exists
+            await user.expect("belum terdaftar")
+            async with office.db.transaction() as session:
+                for n in range(PER_CHAT):
+                    payload = {"summary": f"pemberitahuan {n}"}
+                    await enqueue(
+                        session, key=f"n:{n}", chat_id=3000, kind="error", payload=payload,
+                        now=clock(),
+                    )  # fmt: skip
+            app.bot_data["sender"].kick()
+            for _ in range(3):
+                await user.send("/start")
+            await user.expect(f"pemberitahuan {PER_CHAT - 1}")
+            await app.bot_data["sender"].drain(timeout=10)
+    texts = [m.plain for m in tg.bot_messages if m.chat_id == 3000]
+    assert sum("belum terdaftar" in t for t in texts) == 4
+    notices = [t for t in texts if "pemberitahuan" in t]
+    assert [f"pemberitahuan {n}." in t for n, t in enumerate(notices)] == [True] * PER_CHAT
+    assert tg.stats["429s"] == 0

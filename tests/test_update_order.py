@@ -19,6 +19,7 @@ async def test_a_slow_upload_then_selesai_finishes_with_that_upload(
     _, kd, sek = await pair(tg)
     await start_period(kd, "Triwulan I 2025")
     await sek.expect("Langkah 2: tugas baru")
+    await sek.expect("Nota Dinas")  # the Kelengkapan follows the notice
     await sek.send_document(b"%PDF-1.4 lama", "Notulen-lama.pdf", "application/pdf")
     await sek.expect("tersimpan sebagai")
 

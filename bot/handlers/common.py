@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -15,9 +16,12 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks, messages
 from bot.sender import Sender
+from bot.updates import after_update
 from core.calendar import WorkingCalendar
 from core.engine import SopError
 from core.office import Office
+
+log = logging.getLogger(__name__)
 
 _COMMAND = re.compile(r"^/\S+")
 # A second press of the same button within this many seconds is a double tap, not a new act.
@@ -31,10 +35,11 @@ def office(context: ContextTypes.DEFAULT_TYPE) -> Office:
 
 
 def kick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Wake the sender: the action just committed outbox rows."""
+    """Wake the sender: the action just committed outbox rows. It wakes when this update is
+    handled, so the acting user's own reply comes before the notices to others and to them."""
     sender: Sender | None = context.application.bot_data.get("sender")
     if sender is not None:
-        sender.kick()
+        after_update(sender.kick)
 
 
 async def reply(
@@ -43,6 +48,18 @@ async def reply(
     """Answer the user who acted, wherever they acted from (a message or a button)."""
     message = update.effective_message
     await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def answer(update: Update, text: str | None = None, *, show_alert: bool = False) -> None:
+    """Stop the button's spinner. A press older than Telegram's answer window (held up by a
+    restart or a queue) cannot be answered any more; its work is done all the same, so that
+    refusal is not a failure to report."""
+    try:
+        await update.callback_query.answer(text, show_alert=show_alert)
+    except BadRequest as err:
+        if "query is too old" not in str(err).lower():
+            raise
+        log.info("button press %s answered too late", update.callback_query.id)
 
 
 def guarded(handler: Handler) -> Handler:
@@ -54,12 +71,12 @@ def guarded(handler: Handler) -> Handler:
         chat = update.effective_chat
         if chat is not None and chat.type != ChatType.PRIVATE:
             if update.callback_query:
-                await update.callback_query.answer(messages.GROUP_ONLY_PRIVATE, show_alert=True)
+                await answer(update, messages.GROUP_ONLY_PRIVATE, show_alert=True)
             elif update.effective_message and (update.effective_message.text or "").startswith("/"):
                 await update.effective_message.reply_text(messages.GROUP_ONLY_PRIVATE)
             return None
         if update.callback_query and _repeated(update, context):
-            await update.callback_query.answer()  # a double tap: the first press did the work
+            await answer(update)  # a double tap: the first press did the work
             return None
         try:
             if update.callback_query:
@@ -67,17 +84,17 @@ def guarded(handler: Handler) -> Handler:
             result = await handler(update, context)
         except SopError as err:
             if update.callback_query:
-                await update.callback_query.answer()
+                await answer(update)
             await reply(update, escape(str(err)))
             return None
         except BadRequest as err:
             # A second tap edits a message to what it already shows: nothing to tell anyone.
             if not (update.callback_query and "not modified" in str(err).lower()):
                 raise
-            await update.callback_query.answer()
+            await answer(update)
             return None
         if update.callback_query:
-            await update.callback_query.answer()
+            await answer(update)
             _remember_press(update, context)
         return result
 
@@ -107,9 +124,7 @@ def _remember_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def calendar(context: ContextTypes.DEFAULT_TYPE) -> WorkingCalendar:
     """The office calendar with the days off admins added, for showing due times."""
-    o = office(context)
-    async with o.db.session() as session:
-        return await o.calendar(session)
+    return await office(context).calendar()
 
 
 def text_after_command(update: Update) -> str:

@@ -3,6 +3,7 @@ reporting step early (/tutup_lapor, Tim SAKIP)."""
 
 from __future__ import annotations
 
+import asyncio
 from html import escape
 
 from telegram import InputFile, Update
@@ -18,10 +19,12 @@ from core.transitions import Choice
 
 @guarded
 async def template(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Any registered user may take the template; Tim SAKIP uploads it at step 4."""
+    """Any registered user may take the template; Tim SAKIP uploads it at step 4. It is built
+    on a worker thread: the first one imports openpyxl, which would hold every other user."""
     await users.check_active(office(context), update.effective_user.id)
+    workbook = await asyncio.to_thread(build_template)
     await update.effective_message.reply_document(
-        InputFile(build_template(), filename=messages_data.TEMPLATE_NAME),
+        InputFile(workbook, filename=messages_data.TEMPLATE_NAME),
         caption=messages_data.TEMPLATE_CAPTION,
     )
 

@@ -136,7 +136,7 @@ async def _take_value(update: Update, context: ContextTypes.DEFAULT_TYPE, text: 
             keyboards.column([("✅ Ya, pakai angka ini", "lpy"), ("✏️ Ketik ulang", "lpn")]),
         )
         return ODD
-    return await _show_card(update, context)
+    return await _show_card(update, context, pv)
 
 
 @guarded
@@ -176,12 +176,16 @@ def _card_markup(pv: Preview, data: dict) -> InlineKeyboardMarkup:
     )
 
 
-async def _show_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """The confirmation card, measured again from the stored value (it may have changed)."""
+async def _show_card(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pv: Preview | None = None
+) -> int:
+    """The confirmation card; measured again from the stored value (it may have changed since)
+    unless the caller has just measured it."""
     data = context.user_data
-    pv = await indicators.preview(
-        office(context), update.effective_user.id, data["ind"], value=Decimal(data["value"])
-    )
+    if pv is None:
+        pv = await indicators.preview(
+            office(context), update.effective_user.id, data["ind"], value=Decimal(data["value"])
+        )
     evidence = data["evidence"][1] if data.get("evidence") else pv.kept_evidence
     text = messages_data.confirm_text(pv, data.get("pendukung"), data.get("penghambat"), evidence)
     await reply(update, text, _card_markup(pv, data))

@@ -33,7 +33,7 @@ from core.kertas_kerja.schema import (
     RowError,
     Unit,
 )
-from core.kertas_kerja.template import build_template
+from core.lazy import load
 
 __all__ = [
     "CHOICES",
@@ -51,3 +51,8 @@ __all__ = [
     "format_errors",
     "parse_kertas_kerja",
 ]
+
+
+def build_template(example: bool = True) -> bytes:
+    """The template workbook; its module (openpyxl) is imported on first use (core.lazy)."""
+    return load("core.kertas_kerja.template").build_template(example)

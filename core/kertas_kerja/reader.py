@@ -13,8 +13,6 @@ from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
-from openpyxl import load_workbook
-
 from core.kertas_kerja.schema import (
     BY_FIELD,
     CHOICES,
@@ -36,6 +34,7 @@ from core.kertas_kerja.schema import (
 from core.kertas_kerja.validate import (
     check_file,
 )
+from core.lazy import load
 from core.numbers import NumberError, parse_number
 from core.ooxml_upload import XLSX, PackageError, check_package
 
@@ -231,6 +230,7 @@ def parse_kertas_kerja(
 def _parse_workbook(
     content: bytes, known_pics: Mapping[str, str] | AbstractSet[str], max_rows: int
 ) -> ParseResult:
+    load_workbook = load("openpyxl").load_workbook  # imported on first use: core.lazy
     values_wb = formulas_wb = None
     try:
         # Cached values, plus (only if the file has formulas) a second read-only pass over

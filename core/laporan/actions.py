@@ -16,9 +16,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import engine, recap
 from core.engine import SopError
-from core.laporan.build import DOCX_MIME, DRAFT_TITLE, FINAL_TITLE, build_draft, file_name
-from core.laporan.final import check_docx, finalize
-from core.laporan.model import Approval, Decision, LaporanInput, Person
+from core.laporan import (
+    DOCX_MIME,
+    DRAFT_TITLE,
+    FINAL_TITLE,
+    Approval,
+    Decision,
+    LaporanInput,
+    Person,
+    build_draft,
+    check_docx,
+    file_name,
+    finalize,
+)
 from core.office import Office
 from core.rekap_workbook import build_chart, build_trend_chart
 from core.sop import DECISION_STEP, Role, step

@@ -16,10 +16,8 @@ from core.laporan import (
     tanda_tangan,
 )
 from core.laporan.docx_parts import Report, add_table_styles, clean, page_setup
-from core.laporan.model import LaporanInput
+from core.laporan.model import DRAFT_TITLE, LaporanInput
 
-DRAFT_TITLE = "Draft Laporan Hasil Pengukuran Data Kinerja"
-FINAL_TITLE = "Laporan Hasil Pengukuran Data Kinerja"
 CHAPTERS = (
     ringkasan.HEADING,
     pendahuluan.HEADING,
@@ -29,12 +27,6 @@ CHAPTERS = (
     penutup.HEADING,
     lampiran.HEADING,
 )
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def file_name(title: str, period: str) -> str:
-    safe = "".join(c for c in period if c.isalnum() or c in " -_")
-    return f"{title} — {safe}.docx"
 
 
 def build_draft(data: LaporanInput) -> bytes:

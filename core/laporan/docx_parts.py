@@ -28,7 +28,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from core.rekap_workbook.styles import is_dark
+from core.rekap_workbook.colors import is_dark
 from core.text import strip_invisible
 
 HEADER_FILL = "305496"

@@ -15,10 +15,9 @@ from docx.text.paragraph import Paragraph
 from core.engine import SopError
 from core.laporan import tanda_tangan
 from core.laporan.angka import count, local_time
-from core.laporan.build import DRAFT_TITLE, FINAL_TITLE
 from core.laporan.cover import DRAFT_MARK
 from core.laporan.docx_parts import Column, Report, add_table, clean, paragraph
-from core.laporan.model import Approval, Decision, Person
+from core.laporan.model import DRAFT_TITLE, FINAL_TITLE, Approval, Decision, Person
 from core.ooxml_upload import DOCX, MAX_UPLOAD, PackageError, check_package
 
 RECORD_HEADING = "CATATAN PERSETUJUAN"

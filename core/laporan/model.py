@@ -8,6 +8,16 @@ from datetime import datetime
 from core.capaian import CapaianRules
 from core.rekap_workbook import RecapInput
 
+DRAFT_TITLE = "Draft Laporan Hasil Pengukuran Data Kinerja"
+FINAL_TITLE = "Laporan Hasil Pengukuran Data Kinerja"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def file_name(title: str, period: str) -> str:
+    """`Draft Laporan Hasil Pengukuran Data Kinerja — Triwulan I 2025.docx`."""
+    safe = "".join(c for c in period if c.isalnum() or c in " -_")
+    return f"{title} — {safe}.docx"
+
 
 @dataclass(frozen=True)
 class Person:

@@ -11,15 +11,12 @@ error value).
 
 from __future__ import annotations
 
-from io import BytesIO
-from zoneinfo import ZoneInfo
-
-from openpyxl import Workbook
-from openpyxl.drawing.image import Image
-
-from core.rekap_workbook import analisis, info, kepatuhan, kertas_kerja, rekap
-from core.rekap_workbook.chart import build_chart, build_trend_chart
-from core.rekap_workbook.layout import add_sheet
+from core.lazy import load
+from core.rekap_workbook.colors import (
+    DEFAULT_PREDIKAT_COLORS,
+    UNKNOWN_PREDIKAT_COLOR,
+    predikat_color,
+)
 from core.rekap_workbook.model import (
     ComplianceTable,
     IndicatorResult,
@@ -29,13 +26,6 @@ from core.rekap_workbook.model import (
     TrendPeriod,
     TrendProgram,
 )
-from core.rekap_workbook.styles import (
-    DEFAULT_PREDIKAT_COLORS,
-    UNKNOWN_PREDIKAT_COLOR,
-    Styles,
-    predikat_color,
-)
-from core.xlsx_safe import render_rows, splice_rows
 
 __all__ = [
     "DEFAULT_PREDIKAT_COLORS",
@@ -54,44 +44,20 @@ __all__ = [
     "predikat_color",
 ]
 
-_SHEETS = (rekap, kertas_kerja, analisis, kepatuhan, info)
-"""Each sheet module has TITLE, FREEZE, HEADER_ROW (repeated when printed), widths and rows."""
-SHEETS = tuple(sheet.TITLE for sheet in _SHEETS)
-
-
-def _add_trend_picture(workbook: Workbook, data: RecapInput) -> None:
-    """With more than one period, the trend chart beside the Analisis sheet's tables."""
-    png = build_trend_chart(data)
-    if png is None:
-        return
-    picture = Image(BytesIO(png))
-    picture.width, picture.height = picture.width * 0.6, picture.height * 0.6
-    workbook[analisis.TITLE].add_image(picture, analisis.PICTURE_ANCHOR)
+SHEETS = ("Rekap", "Kertas Kerja", "Analisis", "Kepatuhan SOP", "Info")
+"""The workbook's sheets in order (each sheet module's TITLE)."""
 
 
 def build_recap(data: RecapInput) -> bytes:
-    """The recap workbook (.xlsx): sheets Rekap, Kertas Kerja, Analisis, Kepatuhan SOP, Info.
+    """The recap workbook (.xlsx); its modules (openpyxl) are imported on first use."""
+    return load("core.rekap_workbook.workbook").build_recap(data)
 
-    openpyxl saves the frame (styles, widths, frozen panes, print setup) with empty sheets;
-    each sheet's rows are rendered while the zip is written, so memory stays flat.
-    """
-    zone = ZoneInfo(data.timezone)
-    workbook = Workbook(write_only=True)
-    planned = []
-    for sheet in _SHEETS:
-        widths = sheet.widths(data)
-        add_sheet(
-            workbook, sheet.TITLE, widths, freeze=sheet.FREEZE, print_title_row=sheet.HEADER_ROW
-        )
-        planned.append((sheet, widths))
-    _add_trend_picture(workbook, data)
-    st = Styles(workbook.worksheets[0], data.predikat_colors)
-    frame = BytesIO()
-    workbook.save(frame)
-    return splice_rows(
-        frame.getvalue(),
-        {
-            number: render_rows(sheet.rows(data, st, zone, widths))
-            for number, (sheet, widths) in enumerate(planned, 1)
-        },
-    )
+
+def build_chart(data: RecapInput) -> bytes:
+    """The recap's chart (PNG); matplotlib is imported on first use."""
+    return load("core.rekap_workbook.chart").build_chart(data)
+
+
+def build_trend_chart(data: RecapInput) -> bytes | None:
+    """The trend chart (PNG), None with a single period; matplotlib is imported on first use."""
+    return load("core.rekap_workbook.chart").build_trend_chart(data)

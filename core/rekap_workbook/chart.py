@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from io import BytesIO
 from typing import Any
 
+from core.lazy import load
+from core.rekap_workbook.colors import UNKNOWN_PREDIKAT_COLOR, predikat_color
 from core.rekap_workbook.layout import fmt
 from core.rekap_workbook.model import RecapInput, TreeNode
-from core.rekap_workbook.styles import UNKNOWN_PREDIKAT_COLOR, predikat_color
 
 
 def _label(text: str, limit: int = 48) -> str:
@@ -23,11 +24,11 @@ def build_chart(data: RecapInput) -> bytes:
     """PNG: capaian per program (bars, line at 100) and the number of indicators per predikat.
 
     Uses a bare matplotlib Figure with the Agg canvas: no pyplot global state, no display, and
-    nothing left behind between calls. matplotlib is imported here because only the chart needs
-    it and its import is slow.
+    nothing left behind between calls. matplotlib is imported on first use (core.lazy): only the
+    chart needs it, and it is slow to import and large.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    FigureCanvasAgg = load("matplotlib.backends.backend_agg").FigureCanvasAgg
+    Figure = load("matplotlib.figure").Figure
 
     programs = [node for node in data.tree if node.depth == 0]
     height = max(4.5, 0.34 * len(programs) + 2.2)
@@ -68,7 +69,7 @@ def _draw_programs(ax: Any, programs: Sequence[TreeNode], data: RecapInput) -> N
 
 
 def _draw_predikat(ax: Any, data: RecapInput) -> None:
-    from matplotlib.ticker import MaxNLocator
+    MaxNLocator = load("matplotlib.ticker").MaxNLocator
 
     names = list(data.predikat_counts)
     counts = [data.predikat_counts[name] for name in names]
@@ -93,12 +94,11 @@ _ROMAN = ("I", "II", "III", "IV")
 def build_trend_chart(data: RecapInput) -> bytes | None:
     """PNG: capaian per program in each triwulan of the year (solid) and of the year before
     (dashed, same colour); None without a trend (a single period)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     trend = data.trend
     if trend is None:
         return None
+    FigureCanvasAgg = load("matplotlib.backends.backend_agg").FigureCanvasAgg
+    Figure = load("matplotlib.figure").Figure
     fig = Figure(figsize=(11, 5.5), dpi=100, layout="constrained")
     canvas = FigureCanvasAgg(fig)
     ax = fig.subplots()

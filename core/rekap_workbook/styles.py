@@ -1,4 +1,4 @@
-"""Colours, number formats and cell styles of the recap, and the cells built with them.
+"""Number formats and cell styles of the recap, and the cells built with them.
 
 A style is named `kind` or `kind@RRGGBB` (a body kind filled with a predikat's colour). Every
 style is registered before the workbook frame is saved, because the rows are rendered only
@@ -14,45 +14,14 @@ from typing import Any
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
+from core.rekap_workbook.colors import (
+    DEFAULT_PREDIKAT_COLORS,
+    UNKNOWN_PREDIKAT_COLOR,
+    hex_color,
+    is_dark,
+    predikat_color,
+)
 from core.xlsx_safe import StyleBook, StyleSpec
-
-DEFAULT_PREDIKAT_COLORS: Mapping[str, str] = {
-    "Sangat Tinggi": "1E7B34",
-    "Tinggi": "A9D18E",
-    "Sedang": "FFE699",
-    "Rendah": "F4B183",
-    "Sangat Rendah": "C0392B",
-}
-"""Fill colours (RGB hex) of the default Permendagri 86/2017 bands, dark green to red."""
-
-UNKNOWN_PREDIKAT_COLOR = "D9D9D9"
-"""Grey for a band name without a colour (offices may configure their own scale)."""
-
-
-def predikat_color(predikat: str | None, colors: Mapping[str, str] | None = None) -> str | None:
-    """RGB hex fill for a predikat (case-insensitive); grey when unknown, None when absent."""
-    if not predikat:
-        return None
-    table = colors if colors is not None else DEFAULT_PREDIKAT_COLORS
-    wanted = " ".join(predikat.split()).lower()
-    for name, color in table.items():
-        if " ".join(name.split()).lower() == wanted:
-            return _hex(color)
-    return UNKNOWN_PREDIKAT_COLOR
-
-
-def _hex(color: str) -> str:
-    """ "#1e7b34" -> "1E7B34"; anything that is not six hex digits becomes the grey."""
-    value = color.strip().lstrip("#").upper()
-    if len(value) == 6 and all(c in "0123456789ABCDEF" for c in value):
-        return value
-    return UNKNOWN_PREDIKAT_COLOR
-
-
-def is_dark(color: str) -> bool:
-    red, green, blue = (int(color[i : i + 2], 16) for i in (0, 2, 4))
-    return 0.299 * red + 0.587 * green + 0.114 * blue < 140
-
 
 # --------------------------------------------------------------------------- styles
 
@@ -124,7 +93,7 @@ class Styles(StyleBook):
         palette = colors if colors is not None else DEFAULT_PREDIKAT_COLORS
         for kind, spec in _BODY_KINDS.items():
             self.register(kind, spec)
-            for color in {UNKNOWN_PREDIKAT_COLOR, *(_hex(c) for c in palette.values())}:
+            for color in {UNKNOWN_PREDIKAT_COLOR, *(hex_color(c) for c in palette.values())}:
                 self.register(f"{kind}@{color}", _filled(spec, color))
 
     def tinted(self, kind: str, predikat: str | None) -> str:

@@ -1,0 +1,56 @@
+"""SQLite on the event loop (storage/sqlite_inline.py): units of work take turns on an asyncio
+lock, so a writer that awaits something mid-transaction never makes another writer wait inside
+the loop for the file lock (which would stop the loop, the first writer with it)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import DayOff
+
+
+async def test_writers_that_await_mid_transaction_take_turns(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/kinerja.db"
+    await asyncio.to_thread(upgrade, url)
+    db = Database(url)
+    order: list[str] = []
+
+    async def writer(name: str, day: int) -> None:
+        async with db.transaction() as session:
+            session.add(DayOff(day=date(2030, 1, day), keterangan=name))
+            await session.flush()  # holds SQLite's write lock from here to the commit
+            order.append(f"{name} wrote")
+            await asyncio.sleep(0.05)  # e.g. a file written on a worker thread
+            order.append(f"{name} done")
+
+    async def reader() -> int:
+        await asyncio.sleep(0.01)
+        async with db.session() as session:  # WAL: reads never wait for the writer
+            return len((await session.exec(select(DayOff))).all())
+
+    *_, seen = await asyncio.wait_for(
+        asyncio.gather(writer("a", 1), writer("b", 2), reader()), timeout=5
+    )
+    assert order == ["a wrote", "a done", "b wrote", "b done"]
+    assert seen == 0  # neither had committed when the reader looked
+    async with db.session() as session:
+        assert len((await session.exec(select(DayOff))).all()) == 2
+    await db.dispose()
+
+
+async def test_a_unit_of_work_inside_another_is_refused_not_hung(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/kinerja.db"
+    await asyncio.to_thread(upgrade, url)
+    db = Database(url)
+    async with db.transaction():
+        with pytest.raises(RuntimeError, match="inside another"):
+            async with db.transaction():
+                pass
+    await db.dispose()
