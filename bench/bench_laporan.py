@@ -40,7 +40,7 @@ def measure(url: str, out: str) -> dict:
     from core.laporan import Approval, Decision, Person, finalize
     from core.laporan.actions import render
 
-    bench_recap.preload("docx")
+    bench_recap.preload("core.laporan.build", "core.laporan.final")
 
     imported = time.perf_counter()
     baseline_rss = bench_recap._rss_mb()

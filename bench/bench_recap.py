@@ -270,6 +270,8 @@ PRELOADED = (
     "bot.config",
     "core.office",
     "core.recap",
+    "core.rekap_workbook.chart",
+    "core.rekap_workbook.workbook",
     "storage.db",
     "storage.files",
 )
