@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from core.calendar import WorkingCalendar
+from core.tanggal import hari_tanggal
 
-DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-    "Oktober", "November", "Desember",
-)  # fmt: skip
-
-
-def short_day(d: date) -> str:
-    return f"{DAYS[d.weekday()]}, {d.day} {MONTHS[d.month - 1]} {d.year}"
+short_day = hari_tanggal
 
 
 def when(t: datetime | None, cal: WorkingCalendar) -> str:

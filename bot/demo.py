@@ -12,14 +12,16 @@ from html import unescape
 from io import BytesIO
 from pathlib import Path
 
+from docx import Document
 from matplotlib.figure import Figure
 
 from bot import messages
 from bot.app import build, make_office
 from bot.config import Settings
 from bot.sender import Sender
-from core import views
+from core import laporan, views
 from core.calendar import WorkingCalendar
+from core.laporan.penutup import RECOMMENDATION_PLACEHOLDER
 from core.office import Office
 from fakeapi import BotMessage, FakeTelegram, FakeUser
 from fakeapi.ptb import polling
@@ -39,6 +41,11 @@ PEOPLE = (
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+RECOMMENDATION = (
+    "Bidang Penempatan menyelaraskan data pencari kerja dengan data BPS setiap bulan; Tim SAKIP "
+    "memantau IKU tingkat pengangguran terbuka setiap triwulan."
+)
 _PROGRAM = "Program Pelatihan Kerja dan Produktivitas Tenaga Kerja"
 _LPK = "Pengawasan dan Pembinaan Lembaga Pelatihan Kerja Swasta"
 _ANTARKERJA = "Pelayanan Antarkerja di Daerah Kabupaten/Kota"
@@ -207,12 +214,17 @@ class Demo:
         clean = await tari.expect("Kertas Kerja bersih", timeout=20)
         await self.press(tari, "✅ Selesaikan langkah", clean, "Langkah 4 periode")
 
-    async def report(self, user: FakeUser, code: str, value: str, minutes: int) -> BotMessage:
+    async def report(
+        self, user: FakeUser, code: str, value: str, minutes: int, penghambat: str = ""
+    ) -> BotMessage:
         self.clock.work(minutes)
         listing = await self.say(user, "/lapor", "Lapor realisasi")
         label = next(t for row in listing.buttons for t, _ in row if f" {code} " in f"{t} ")
         await self.press(user, label, listing, "Ketik realisasi")
         check = await self.say(user, value, "Periksa sebelum dikirim")
+        if penghambat:
+            await self.press(user, "➕ Faktor penghambat", check, "faktor penghambat")
+            check = await self.say(user, penghambat, "Periksa sebelum dikirim")
         return await self.press(user, "✅ Kirim", check, "Realisasi")
 
     async def evaluate(self, tono: FakeUser, minutes: int) -> None:
@@ -232,9 +244,21 @@ class Demo:
         stored = await self.say(tono, "/rekap", "Rekap tersimpan")
         await self.press(tono, "✅ Selesaikan langkah", stored, "Langkah 7 periode")
 
-    async def draft(self, tari: FakeUser, minutes: int) -> None:
+    async def draft(self, tari: FakeUser, minutes: int, edit: str = "") -> None:
+        """/rekap at step 8; with `edit`, Tari writes it as the recommendations in Word and
+        sends the .docx back before finishing."""
         self.clock.work(minutes)
-        ready = await self.say(tari, "/rekap", "Rekap Langkah 7 menjadi Draft Laporan")
+        self.log.said(tari, "/rekap")
+        await tari.send("/rekap")
+        report = await tari.next_message(timeout=20)
+        while report.document is None or not report.document.file_name.endswith(".docx"):
+            report = await tari.next_message(timeout=20)
+        ready = await tari.expect("tersimpan bersama rekap Langkah 7", timeout=20)
+        if edit:
+            name = "Draft Laporan (disunting).docx"
+            self.log.said(tari, f"[menyunting draft di Word, lalu mengirim dokumen {name}]")
+            await tari.send_document(edited_report(report.document.content, edit), name, DOCX)
+            ready = await tari.expect("hasil suntingan diterima", timeout=20)
         await self.press(tari, "✅ Selesaikan langkah", ready, "Langkah 8 periode")
 
     async def play(self) -> None:
@@ -257,7 +281,13 @@ class Demo:
         await self.kertas_kerja(tari, 300)
         budi = self.who("Budi Santoso")
         await self.report(ani, "2.07.03#1", "14,2%", 120)
-        await self.report(ani, "2.07.03#2", "5,1", 30)
+        await self.report(
+            ani,
+            "2.07.03#2",
+            "5,1",
+            30,
+            penghambat="PHK di dua pabrik alas kaki pada Februari menambah pencari kerja.",
+        )
         await self.report(budi, "2.07.03.2.01", "1.180", 200)
         await self.report(budi, "2.07.03.2.01.0001", "330", 60)
         await self.report(budi, "2.07.03.2.02.0001", "2", 30)
@@ -273,7 +303,7 @@ class Demo:
             sek, "Realisasi IKU 2 belum sesuai data Disnaker; mohon dicek ulang.", "putaran 2"
         )
         await self.recap(tono, 80)
-        await self.draft(tari, 30)
+        await self.draft(tari, 30, edit=RECOMMENDATION)
         await sek.expect("Langkah 9: tugas baru", timeout=20)
         self.clock.work(60)
         await self.say(sek, "/setuju", "disetujui")
@@ -291,12 +321,27 @@ class Demo:
         for d in await views.archived_documents(self.office, kd_id, archive.period_id):
             _, content = await views.document(self.office, kd_id, d.id)
             (docs_dir / f"{d.id:02d} langkah {d.step_no} - {d.file_name}").write_bytes(content)
+            if d.file_name.endswith(".docx") and d.step_no in (8, 9):
+                # The approved draft and the Laporan Hasil, under the names the office knows.
+                title = laporan.DRAFT_TITLE if d.step_no == 8 else laporan.FINAL_TITLE
+                (out / laporan.file_name(title, archive.name)).write_bytes(content)
         timeline = await views.timeline(self.office, kd_id, archive.period_id)
         async with self.office.db.session() as session:
             cal = await self.office.calendar(session)
         plain = unescape(messages.timeline(timeline, cal).replace("<b>", "").replace("</b>", ""))
         (out / "linimasa.txt").write_text(plain + "\n", encoding="utf-8")
         (out / "transkrip.txt").write_text("\n".join(self.log.lines) + "\n", encoding="utf-8")
+
+
+def edited_report(content: bytes, recommendation: str) -> bytes:
+    """The draft as an office edits it in Word: the recommendations written in their place."""
+    document = Document(BytesIO(content))
+    for paragraph in document.paragraphs:
+        if paragraph.text == RECOMMENDATION_PLACEHOLDER:
+            paragraph.runs[0].text = recommendation
+    out = BytesIO()
+    document.save(out)
+    return out.getvalue()
 
 
 async def run_demo(output: str) -> int:

@@ -145,7 +145,7 @@ _DATA_BUTTONS = {
     5: ("📝 Lapor realisasi", "lpgo"),
     6: ("🔎 Mulai evaluasi", "evgo:{pid}"),
     7: ("📊 Susun rekap", "rk:{pid}"),
-    8: ("📎 Jadikan draft laporan", "rk:{pid}"),
+    8: ("📝 Susun draft laporan", "rk:{pid}"),
 }
 
 

@@ -63,8 +63,9 @@ STEP_HINTS = {
         "divalidasi. Lalu tekan <b>Selesaikan</b> atau ketik /selesai."
     ),
     8: (
-        "Ketik /rekap untuk menjadikan rekap Langkah 7 sebagai Draft Laporan, lalu tekan "
-        "<b>Selesaikan</b>: draft dikirim ke Sekretaris."
+        "Ketik /rekap: bot menyusun Draft Laporan (.docx) dari data yang sudah divalidasi dan "
+        "melampirkan rekap Langkah 7. Sunting bila perlu di Word dan kirim kembali file .docx-"
+        "nya, lalu tekan <b>Selesaikan</b>: draft dikirim ke Sekretaris."
     ),
 }
 
@@ -475,9 +476,15 @@ def recap_next(stored) -> str:
     )
 
 
+def draft_built(period: str) -> str:
+    return f"✅ <b>Draft Laporan periode {escape(period)} selesai disusun.</b>"
+
+
 def draft_ready(stored) -> str:
+    replaced = " (menggantikan draft sebelumnya)" if stored.replaced else ""
     return (
-        f"📎 Rekap Langkah 7 menjadi <b>Draft Laporan</b> periode <b>{escape(stored.period)}</b>: "
-        f"{escape(', '.join(stored.file_names))}.\nTekan <b>Selesaikan</b> untuk melaporkannya "
-        "kepada Sekretaris."
+        f"📎 <b>Draft Laporan</b> periode <b>{escape(stored.period)}</b> tersimpan bersama rekap "
+        f"Langkah 7{replaced}: {escape(', '.join(stored.file_names))}.\n"
+        "Bila perlu, sunting file .docx di Word lalu kirim kembali untuk menggantikan draft. "
+        "Tekan <b>Selesaikan</b> untuk melaporkannya kepada Sekretaris."
     )

@@ -52,13 +52,15 @@ from core.rekap_workbook import (
     IndicatorResult,
     RecapInput,
     TreeNode,
+    Trend,
+    TrendPeriod,
+    TrendProgram,
     build_chart,
     build_recap,
 )
 from core.sop import step
-from core.transitions import DRAFT, REPLACED, Choice, carried_kind, previous_output
+from core.transitions import DRAFT, REPLACED, Choice, previous_output
 from core.users import active_user, audit, to_actor
-from storage import queries
 from storage.models import Document, Figure, Indicator, IndicatorUnit, Period, StepRun, User
 
 RECAP_STEP, DRAFT_STEP = 7, 8
@@ -81,6 +83,10 @@ class RecapSource:
     earlier: Mapping[str, Mapping[int, Decimal]]
     previous_period: str | None = None
     previous: Mapping[str, Decimal | None] = field(default_factory=dict)
+    jabatan: Mapping[int, str] = field(default_factory=dict)
+    last_year_period: str | None = None
+    last_year: Mapping[str, Decimal | None] = field(default_factory=dict)
+    trend: Sequence[_TrendPoint] = ()
     compliance: ComplianceTable = field(default_factory=ComplianceTable)
     timezone: str = "Asia/Jakarta"
     now: datetime | None = None
@@ -144,6 +150,37 @@ def _rows(model, *where, order=None):
 
 
 async def load(office: Office, session: AsyncSession, period: Period) -> RecapSource:
+    """The period's rows, its compliance table, the earlier periods it is compared with and
+    the year's trend."""
+    source = await _load_own(office, session, period)
+    # One compliance builder serves /kepatuhan and the workbook's Kepatuhan SOP sheet.
+    cal = await office.calendar(session)
+    source.timezone = cal.config.timezone
+    source.compliance = workbook_table(await period_compliance(session, period.id, cal, source.now))
+    measured: dict[int, _Earlier] = {}
+
+    async def earlier(p: Period) -> _Earlier:  # each earlier period is measured once
+        if p.id not in measured:
+            measured[p.id] = await _measure_earlier(office, session, p)
+        return measured[p.id]
+
+    prev = await _previous_period(session, period)
+    if prev is not None:
+        source.previous_period = prev.name
+        source.previous = (await earlier(prev)).capaian
+    last_year = await _same_period_last_year(session, period)
+    if last_year is not None:
+        source.last_year_period = last_year.name
+        source.last_year = (await earlier(last_year)).capaian
+    source.trend = [
+        _TrendPoint(TrendPeriod(p.name, p.year, p.triwulan or 0), (await earlier(p)).programs)
+        for p in await _trend_periods(session, period)
+    ]
+    return source
+
+
+async def _load_own(office: Office, session: AsyncSession, period: Period) -> RecapSource:
+    """The period's own rows: units, indicators, figures, users, the year's earlier figures."""
     units = (
         await session.exec(
             _rows(
@@ -162,11 +199,16 @@ async def load(office: Office, session: AsyncSession, period: Period) -> RecapSo
         f.indicator_id: f
         for f in (await session.exec(_rows(Figure, Figure.period_id == period.id))).all()
     }
+    # Only the PICs named in the report (their name and, for the analysis, their jabatan).
     pics = select(Indicator.pic_user_id).where(Indicator.period_id == period.id)
-    names = await queries.user_names(session=session, among=pics)
-    ikodes = [i.ikode for i in indicators]
-    earlier = await earlier_figures(session, period, ikodes)
-    source = RecapSource(
+    users = (
+        await session.exec(
+            sa_select(User.id, User.nama, User.jabatan).where(col(User.id).in_(pics))
+        )
+    ).all()
+    names = {u.id: u.nama for u in users}
+    earlier = await earlier_figures(session, period, [i.ikode for i in indicators])
+    return RecapSource(
         office=office.name,
         period=period,
         units=units,
@@ -174,49 +216,106 @@ async def load(office: Office, session: AsyncSession, period: Period) -> RecapSo
         figures=figures,
         names=names,
         earlier=earlier,
+        jabatan={u.id: u.jabatan for u in users},
         now=office.clock(),
     )
-    # One compliance builder serves /kepatuhan and the workbook's Kepatuhan SOP sheet.
-    cal = await office.calendar(session)
-    source.timezone = cal.config.timezone
-    source.compliance = workbook_table(await period_compliance(session, period.id, cal, source.now))
-    prev = await _previous_period(session, period)
-    if prev is not None:
-        source.previous_period = prev.name
-        source.previous = await _previous_capaian(office, session, prev, ikodes)
-    return source
 
 
 def _order(period: Period) -> tuple[int, int]:
     return (period.year, period.triwulan or 5)
 
 
-async def _previous_period(session: AsyncSession, period: Period) -> Period | None:
-    """The latest earlier period (by year and triwulan, Tahunan last) that has indicators."""
-    rows = (
-        await session.exec(
-            select(Period)
-            .where(
-                Period.status != engine.CANCELLED,
-                Period.id != period.id,
-                col(Period.year) <= period.year,
-            )
-            .order_by(col(Period.id).desc())
-        )
-    ).all()
-    before = sorted(
-        (p for p in rows if _order(p) < _order(period)), key=lambda p: (_order(p), p.id)
-    )
-    for p in reversed(before):
+async def _live_periods(session: AsyncSession, *where) -> Sequence[Period]:
+    """Periods not cancelled that match `where`, the latest first."""
+    q = select(Period).where(Period.status != engine.CANCELLED, *where)
+    return (await session.exec(q.order_by(col(Period.id).desc()))).all()
+
+
+async def _first_with_indicators(session: AsyncSession, periods) -> Period | None:
+    for p in periods:
         if await has_indicators(session, p.id):
             return p
     return None
 
 
-async def _previous_capaian(
-    office: Office, session: AsyncSession, period: Period, ikodes: Sequence[str]
-) -> dict[str, Decimal | None]:
-    """The previous period's capped capaian by ikode, from its validated figures."""
+async def _previous_period(session: AsyncSession, period: Period) -> Period | None:
+    """The latest earlier period (by year and triwulan, Tahunan last) that has indicators."""
+    rows = await _live_periods(session, Period.id != period.id, col(Period.year) <= period.year)
+    before = sorted(
+        (p for p in rows if _order(p) < _order(period)), key=lambda p: (_order(p), p.id)
+    )
+    return await _first_with_indicators(session, reversed(before))
+
+
+async def _same_period_last_year(session: AsyncSession, period: Period) -> Period | None:
+    """The same triwulan (or Tahunan) a year earlier, the latest of that name with indicators."""
+    rows = await _live_periods(
+        session, Period.year == period.year - 1, Period.triwulan == period.triwulan
+    )
+    return await _first_with_indicators(session, rows)
+
+
+@dataclass(frozen=True)
+class _TrendPoint:
+    """Another period's capaian per program (kode → (nama, capaian)), for the trend."""
+
+    period: TrendPeriod
+    programs: Mapping[str, tuple[str, Decimal | None]]
+
+
+async def _trend_periods(session: AsyncSession, period: Period) -> list[Period]:
+    """The other triwulan of the year up to this one and the same ones a year earlier, the
+    latest period of each that has indicators, in time order (this period's own values come
+    from its computation, in `compute`)."""
+    last = period.triwulan or 4
+    rows = await _live_periods(
+        session,
+        col(Period.year).in_([period.year, period.year - 1]),
+        col(Period.triwulan).is_not(None),
+        col(Period.triwulan) <= last,
+    )
+    chosen: dict[tuple[int, int], Period] = {(period.year, period.triwulan or 0): period}
+    for p in rows:
+        key = (p.year, p.triwulan or 0)
+        if key not in chosen and await has_indicators(session, p.id):
+            chosen[key] = p
+    return [p for p in sorted(chosen.values(), key=_order) if p.id != period.id]
+
+
+def _with_trend(period: Period, tree: Sequence[TreeNode], others: Sequence[_TrendPoint]):
+    """The trend with this period's programs in their place; None with no other period."""
+    if not others:
+        return None
+    own = _TrendPoint(
+        TrendPeriod(period.name, period.year, period.triwulan or 4),
+        {n.kode: (n.nama, n.capaian) for n in tree if n.depth == 0},
+    )
+    points = sorted([*others, own], key=lambda t: (t.period.year, t.period.triwulan))
+    names: dict[str, str] = {}
+    for point in points:
+        for kode, (nama, _) in point.programs.items():
+            names.setdefault(kode, nama)
+    return Trend(
+        periods=tuple(t.period for t in points),
+        programs=tuple(
+            TrendProgram(kode, nama, tuple(t.programs.get(kode, ("", None))[1] for t in points))
+            for kode, nama in names.items()
+        ),
+        year=period.year,
+    )
+
+
+@dataclass(frozen=True)
+class _Earlier:
+    """An earlier period's capped capaian by ikode (for the comparison) and per program as
+    kode → (nama, capaian) (for the trend), from its validated figures."""
+
+    capaian: Mapping[str, Decimal | None]
+    programs: Mapping[str, tuple[str, Decimal | None]]
+
+
+async def _measure_earlier(office: Office, session: AsyncSession, period: Period) -> _Earlier:
+    units = (await session.exec(_rows(IndicatorUnit, IndicatorUnit.period_id == period.id))).all()
     indicators = (await session.exec(_rows(Indicator, Indicator.period_id == period.id))).all()
     figures = {
         f.indicator_id: f
@@ -228,19 +327,25 @@ async def _previous_capaian(
             )
         ).all()
     }
-    wanted = set(ikodes)
-    earlier = await earlier_figures(
-        session, period, [i.ikode for i in indicators if i.ikode in wanted]
+    earlier = await earlier_figures(session, period, [i.ikode for i in indicators])
+    return await asyncio.to_thread(
+        _earlier_capaian, period, units, indicators, figures, earlier, office.rules
     )
-    out: dict[str, Decimal | None] = {}
+
+
+def _earlier_capaian(period, units, indicators, figures, earlier, rules) -> _Earlier:
+    capaian: dict[str, Decimal | None] = {}
+    by_unit: dict[str, list[_Measured]] = defaultdict(list)
     for ind in indicators:
-        if ind.ikode not in wanted:
-            continue
         fig = figures.get(ind.id)
         value = fig.realisasi if fig is not None and fig.status == VALID else None
-        m = measure(spec_of(ind), period.triwulan, value, earlier.get(ind.ikode, {}), office.rules)
-        out[ind.ikode] = m.capaian.capped
-    return out
+        m = measure(spec_of(ind), period.triwulan, value, earlier.get(ind.ikode, {}), rules)
+        capaian[ind.ikode] = m.capaian.capped
+        by_unit[ind.kode].append(
+            _Measured(m.capaian.capped, m.capaian.na_reason == NA_NO_REALISASI)
+        )
+    tree = _tree(units, by_unit, rules)
+    return _Earlier(capaian, {n.kode: (n.nama, n.capaian) for n in tree if n.depth == 0})
 
 
 # ------------------------------------------------------------------------------- compute
@@ -296,6 +401,10 @@ def compute(src: RecapSource, rules: CapaianRules, generated_by: str) -> RecapIn
                 note=_note(fig),
                 previous_capaian=src.previous.get(ind.ikode),
                 missing=missing,
+                faktor_pendukung=(fig.faktor_pendukung or "") if fig else "",
+                faktor_penghambat=(fig.faktor_penghambat or "") if fig else "",
+                pic_jabatan=src.jabatan.get(ind.pic_user_id or 0, ""),
+                last_year_capaian=src.last_year.get(ind.ikode),
             )
         )
     tree = _tree(src.units, by_unit, rules)
@@ -315,6 +424,8 @@ def compute(src: RecapSource, rules: CapaianRules, generated_by: str) -> RecapIn
         timezone=src.timezone,
         n_na=sum(1 for r in rows if r.capaian_capped is None) - n_missing,
         n_missing=n_missing,
+        last_year_period=src.last_year_period,
+        trend=_with_trend(period, tree, src.trend),
     )
 
 
@@ -416,10 +527,11 @@ def render(data: RecapInput) -> tuple[bytes, bytes]:
     return build_recap(data), build_chart(data)
 
 
-async def build(
+async def prepare(
     office: Office, period_id: int, generated_by: str, progress: Progress | None = None
-) -> RecapFiles:
-    """Load, compute and lay out one period's recap; the CPU work runs off the event loop."""
+) -> RecapInput:
+    """Load and compute one period's recap (the CPU work off the event loop): the figures the
+    workbook, the chart and the Draft Laporan all lay out."""
 
     async def say(text: str) -> None:
         if progress is not None:
@@ -437,16 +549,25 @@ async def build(
             "belum diimpor."
         )
     await say(f"menghitung capaian {len(src.indicators)} indikator")
-    data = await asyncio.to_thread(compute, src, office.rules, generated_by)
-    await say(f"menyusun workbook ({len(SHEETS)} sheet)")
+    return await asyncio.to_thread(compute, src, office.rules, generated_by)
+
+
+async def build(
+    office: Office, period_id: int, generated_by: str, progress: Progress | None = None
+) -> RecapFiles:
+    """Load, compute and lay out one period's recap; the CPU work runs off the event loop."""
+    data = await prepare(office, period_id, generated_by, progress)
+    if progress is not None:
+        await progress(f"menyusun workbook ({len(SHEETS)} sheet)")
     workbook = await asyncio.to_thread(build_recap, data)
-    await say("membuat grafik")
+    if progress is not None:
+        await progress("membuat grafik")
     chart = await asyncio.to_thread(build_chart, data)
-    xlsx_name, png_name = file_names(period.name)
+    xlsx_name, png_name = file_names(data.period)
     programs = tuple((n.kode, n.capaian) for n in data.tree if n.depth == 0)
     return RecapFiles(
-        period.id,
-        period.name,
+        period_id,
+        data.period,
         workbook,
         chart,
         xlsx_name,
@@ -462,7 +583,7 @@ async def build(
 # ------------------------------------------------------------------------------- actions
 
 
-async def _tim_user(session: AsyncSession, office: Office, telegram_id: int) -> User:
+async def tim_user(session: AsyncSession, office: Office, telegram_id: int) -> User:
     """The recap is Tim SAKIP's work (step 7): everyone else is refused before any query."""
     user = await active_user(session, telegram_id)
     if to_actor(user, office).role is not step(RECAP_STEP).actor:
@@ -474,7 +595,7 @@ async def target(office: Office, telegram_id: int, period_id: int | None = None)
     """The period /rekap works on: step 7 stores the recap, step 8 carries it to the Draft
     Laporan, any other running period with indicators gets a preview that is not stored."""
     async with office.db.session() as session:
-        await _tim_user(session, office, telegram_id)
+        await tim_user(session, office, telegram_id)
         found = [
             RecapTarget(p.id, p.name, run.step_no if run else None, run.id if run else None)
             for p, run in await periods_with_indicators(session, period_id)
@@ -535,7 +656,7 @@ async def store(office: Office, telegram_id: int, files: RecapFiles) -> Stored:
     """The built recap (and its chart) becomes step 7's draft output, replacing earlier ones."""
     now = office.clock()
     async with office.db.transaction() as session:
-        user = await _tim_user(session, office, telegram_id)
+        user = await tim_user(session, office, telegram_id)
         period = await session.get(Period, files.period_id)
         run = await open_run(session, files.period_id, RECAP_STEP)
         if period is None or period.status != engine.RUNNING or run is None:
@@ -562,11 +683,16 @@ async def store(office: Office, telegram_id: int, files: RecapFiles) -> Stored:
         return stored
 
 
-async def carry_to_draft(office: Office, telegram_id: int, period_id: int) -> Stored:
-    """Step 8: the recap finished at step 7 (workbook and chart) becomes the Draft Laporan."""
+async def carry_to_draft(
+    office: Office, telegram_id: int, period_id: int, laporan: tuple[bytes, str, str, str]
+) -> tuple[Stored, tuple[tuple[bytes, str, str], ...]]:
+    """Step 8: the Draft Laporan (`laporan`: content, file name, MIME type, kind) with the
+    recap finished at step 7 (workbook and chart) beside it, as the step's drafts. Returns what
+    was stored and the carried documents' bytes, to send them back beside the report."""
     now = office.clock()
+    content, name, mime, kind = laporan
     async with office.db.transaction() as session:
-        user = await _tim_user(session, office, telegram_id)
+        user = await tim_user(session, office, telegram_id)
         period = await session.get(Period, period_id)
         run = await open_run(session, period_id, DRAFT_STEP)
         if period is None or run is None:
@@ -574,9 +700,16 @@ async def carry_to_draft(office: Office, telegram_id: int, period_id: int) -> St
         sources = await _documents(session, await previous_output(session, period_id, DRAFT_STEP))
         if not sources:
             raise SopError("Rekap Langkah 7 tidak ditemukan. Kirim draft laporan sebagai dokumen.")
-        documents = [
+        report = {
+            "kind": kind,
+            "file_name": name,
+            "mime_type": mime,
+            "size": len(content),
+            "sha256": await office.files.write(content),
+        }
+        carried = [
             {
-                "kind": carried_kind(src.kind, DRAFT_STEP),
+                "kind": src.kind,
                 "file_name": src.file_name,
                 "mime_type": src.mime_type,
                 "size": src.size,
@@ -585,9 +718,14 @@ async def carry_to_draft(office: Office, telegram_id: int, period_id: int) -> St
             }
             for src in sources
         ]
-        stored = await _store_drafts(session, period, run, user, now, documents)
+        # The report first: the Sekretaris opens it before the workbook and the chart.
+        stored = await _store_drafts(session, period, run, user, now, [report, *carried])
         await audit(session, "draft_laporan", now, user.id, period.id, step=DRAFT_STEP)
-        return stored
+        attached = [
+            (await office.files.read(src.sha256), src.file_name, src.mime_type or "")
+            for src in sources
+        ]
+        return stored, tuple(attached)
 
 
 async def _documents(session: AsyncSession, ids: Sequence[int]) -> Sequence[Document]:

@@ -229,3 +229,16 @@ def step(no: int) -> Step:
 def output_of(no: int) -> str:
     """Name of the document a step produces, used as the document kind in the archive."""
     return BY_NO[no].output
+
+
+SOP_NUMBER = "560/.720./416-107/2024"
+LEGAL_BASIS = (
+    "Peraturan Presiden Nomor 29 Tahun 2014 tentang Sistem Akuntabilitas Kinerja Instansi "
+    "Pemerintah (SAKIP);",
+    "Peraturan Menteri PANRB Nomor 53 Tahun 2014 tentang Petunjuk Teknis Perjanjian Kinerja, "
+    "Pelaporan Kinerja dan Tata Cara Reviu atas Laporan Kinerja Instansi Pemerintah;",
+    "Peraturan Menteri PANRB Nomor 88 Tahun 2021 tentang Evaluasi Akuntabilitas Kinerja "
+    "Instansi Pemerintah;",
+    f"Standar Operasional Prosedur Pengukuran Data Kinerja Nomor {SOP_NUMBER}.",
+)
+"""The SOP's legal basis (Dasar Hukum), quoted in the report's Pendahuluan."""

@@ -12,6 +12,8 @@ _KEPT = frozenset("\n\t")
 
 def strip_invisible(text: str) -> str:
     """Drop control and format characters (Unicode Cc, Cf) except line breaks and tabs."""
+    if text.isprintable():  # no Cc or Cf at all: the common case, at C speed
+        return text
     return "".join(c for c in text if c in _KEPT or unicodedata.category(c) not in ("Cc", "Cf"))
 
 

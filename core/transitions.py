@@ -17,13 +17,13 @@ from core import engine
 from core.engine import Actor, PeriodView, RunView, SopError, Transition
 from core.indicator_notices import notify_pics
 from core.office import Office
+from core.ooxml_upload import MAX_UPLOAD
 from core.outbox import enqueue_users
 from core.reminders import opening_action_at
 from core.sop import Output, Role, step
 from storage import queries
 from storage.models import Document, Period, StepRun, User
 
-MAX_UPLOAD = 20 * 1024 * 1024
 DOCUMENT_TYPES = {
     ".pdf", ".doc", ".docx", ".odt", ".rtf", ".txt", ".xls", ".xlsx", ".ods", ".csv",
     ".ppt", ".pptx", ".odp", ".jpg", ".jpeg", ".png",
@@ -161,7 +161,10 @@ async def previous_documents(session: AsyncSession, period_id: int, step_no: int
         .where(Document.step_run_id == run.id, Document.status == FINAL)
         .order_by(col(Document.id))
     )
-    return list((await session.exec(q)).all())
+    # The step's own output first (the Draft Laporan before the recap beside it, even when an
+    # edited draft was uploaded after them), the rest in upload order.
+    output = step(step_no - 1).output
+    return sorted((await session.exec(q)).all(), key=lambda d: d.kind != output)
 
 
 def carried_kind(kind: str, to_step: int) -> str:

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import engine
 from core.engine import Actor, SopError
 from core.indicators import import_kertas_kerja, parse_named_codes, reopen_named
+from core.laporan import actions as laporan
 from core.office import Office
 from core.outbox import enqueue_users
 from core.periode import parse_period_name
@@ -154,10 +155,15 @@ async def _attach(
     summary = None
     if s.no == INDICATORS_STEP:
         summary = await import_kertas_kerja(office, session, user, period, doc)
+    report_only = s.no == laporan.DRAFT_STEP and await laporan.check_draft_upload(session, run, doc)
     drafts = await queries.drafts_of_run(session=session, run_id=run.id)
     # At step 10 the approved report travels anyway: uploads there are extra attachments.
     replaced = bool(drafts) and s.output_kind is Output.DOCUMENT
-    if replaced:
+    if report_only:  # an edited Draft Laporan: the recap's workbook and chart stay beside it
+        replaced = await laporan.replace_draft_laporan(session, run)
+        if any(d.kind != laporan.DRAFT_KIND for d in drafts):
+            summary = laporan.EDITED_DRAFT
+    elif replaced:
         await session.exec(
             update(Document)
             .where(col(Document.step_run_id) == run.id, Document.status == DRAFT)
@@ -322,24 +328,7 @@ async def decide(
         )
         done = await apply_transition(office, session, period, tr, actor, now)
         if approve:
-            draft = await previous_output(session, period.id, DECISION_STEP)
-            for doc_id in draft:
-                src = await session.get(Document, doc_id)
-                session.add(
-                    Document(
-                        period_id=period.id,
-                        step_run_id=run.id,
-                        kind=carried_kind(src.kind, DECISION_STEP),
-                        file_name=src.file_name,
-                        mime_type=src.mime_type,
-                        size=src.size,
-                        sha256=src.sha256,
-                        telegram_file_id=src.telegram_file_id,
-                        status=FINAL,
-                        uploaded_by=user.id,
-                        uploaded_at=now,
-                    )
-                )
+            await _approved_output(office, session, period, run, user, now)
         await audit(
             session,
             "setuju" if approve else "tolak",
@@ -351,6 +340,36 @@ async def decide(
         )
         return Done(
             period.name, DECISION_STEP, tr.outcome or "", done.opened, done.finished, tr.round
+        )
+
+
+async def _approved_output(
+    office: Office, session: AsyncSession, period: Period, run: StepRun, user: User, now: datetime
+) -> None:
+    """Step 9's output is the approved draft; a Word draft becomes the Laporan Hasil (approval
+    record and signatures added), the rest (workbook, chart, a PDF) travels as it was."""
+    ids = await previous_output(session, period.id, DECISION_STEP)
+    sources = [doc for doc in [await session.get(Document, i) for i in ids] if doc is not None]
+    finals = await laporan.laporan_hasil(office, session, period, sources)
+    for src in sources:
+        fields = {
+            "file_name": src.file_name,
+            "mime_type": src.mime_type,
+            "size": src.size,
+            "sha256": src.sha256,
+            "telegram_file_id": src.telegram_file_id,
+            **finals.get(src.id, {}),
+        }
+        session.add(
+            Document(
+                period_id=period.id,
+                step_run_id=run.id,
+                kind=carried_kind(src.kind, DECISION_STEP),
+                status=FINAL,
+                uploaded_by=user.id,
+                uploaded_at=now,
+                **fields,
+            )
         )
 
 

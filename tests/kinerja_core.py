@@ -71,10 +71,15 @@ async def make(tmp_path: Path, clock: Clock, **settings) -> Office:
     await asyncio.to_thread(upgrade, s.database_url)
     office = make_office(s)
     office.clock = clock
+    await register_staff(office)
+    return office
+
+
+async def register_staff(office: Office) -> None:
+    """The office's six people, registered and given their duties by the admin."""
     for tid, role in ROLES.items():
         reg = await users.register(office, tid, None, NAMES[tid], NIP[tid], f"Jabatan {tid}")
         await users.set_role(office, ADMIN_ID, reg.user_id, role, confirm=True)
-    return office
 
 
 @dataclass

@@ -214,6 +214,6 @@ async def recap(
 
 
 async def draft(tim: FakeUser) -> BotMessage:
-    """/rekap at step 8: the step 7 recap becomes the Draft Laporan."""
+    """/rekap at step 8: the Draft Laporan (.docx) is built and stored beside the step 7 recap."""
     await tim.send("/rekap")
-    return await tim.expect("Rekap Langkah 7 menjadi Draft Laporan")
+    return await tim.expect("tersimpan bersama rekap Langkah 7", timeout=20)

@@ -203,7 +203,11 @@ async def test_whole_period_with_one_rejection_round(tg: FakeTelegram, bot: Bot,
     # with the decision buttons; she rejects with a note through the buttons.
     draft_msg = await sek.expect("Langkah 9: tugas baru")
     at = sek.messages.index(draft_msg)
-    draft, chart = sek.messages[at - 2 : at]
+    report, draft, chart = sek.messages[at - 3 : at]
+    assert (
+        report.document.file_name
+        == "Draft Laporan Hasil Pengukuran Data Kinerja — Triwulan I 2025.docx"
+    )
     assert draft.document.file_name.endswith("Triwulan I 2025.xlsx")
     assert chart.photo.content[:4] == b"\x89PNG"  # the chart previews as a photo
     assert draft_msg.find_button("✅ Setuju") and draft_msg.find_button("↩️ Tolak")

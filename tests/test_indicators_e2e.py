@@ -198,7 +198,8 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
     draft_msg = await sek.expect("Langkah 9: tugas baru")
     assert "/tolak [kode, kode]" in draft_msg.plain
     at = sek.messages.index(draft_msg)  # the documents came first, the buttons last
-    draft, draft_chart = sek.messages[at - 2 : at]
+    report, draft, draft_chart = sek.messages[at - 3 : at]
+    assert report.document.file_name.startswith("Draft Laporan Hasil Pengukuran Data Kinerja")
     assert draft.document.content == workbook.document.content
     assert draft_chart.photo.content == chart.photo.content
 
@@ -224,9 +225,15 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
         docs = (await session.exec(select(Document))).all()
         evidence_docs = [d for d in docs if d.status == "bukti"]
         assert {d.file_name for d in evidence_docs} == {"bukti penempatan.pdf", "Bukti 1.02.01.jpg"}
-        laporan = [d for d in docs if d.kind == "Laporan Hasil Pengukuran Data Kinerja"]
-        # The approved report is the round-2 workbook (and its chart), byte for byte.
-        assert hashlib.sha256(workbook2.document.content).hexdigest() in {d.sha256 for d in laporan}
+        approved = [d for d in docs if d.status == "final" and d.step_run_id == runs[12].id]
+        laporan = [d for d in approved if d.kind == "Laporan Hasil Pengukuran Data Kinerja"]
+        assert [d.file_name for d in laporan] == [
+            "Laporan Hasil Pengukuran Data Kinerja — Triwulan I 2025.docx"
+        ]
+        # Beside it, the round-2 workbook (and its chart), byte for byte.
+        assert hashlib.sha256(workbook2.document.content).hexdigest() in {
+            d.sha256 for d in approved
+        }
         assert workbook2.document.content != workbook.document.content
     # Step 10 and the archive: the evidence is not among the archived documents.
     await sek.press("📤 Kirim ke Kepala Dinas", await sek.expect("Langkah 10: tugas baru"))
@@ -234,5 +241,6 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
     await ani.send("/arsip")
     await ani.press("🗄 Triwulan I 2025", await ani.expect("Arsip Hasil Pengukuran"))
     listing = await ani.expect("Arsip periode Triwulan I 2025")
-    assert "• Laporan Hasil Pengukuran Data Kinerja: Rekapitulasi" in listing.plain
+    assert "• Laporan Hasil Pengukuran Data Kinerja: Laporan Hasil" in listing.plain
+    assert "• Rekapitulasi Hasil Pengukuran Data Kinerja: Rekapitulasi" in listing.plain
     assert "bukti" not in listing.plain.lower()

@@ -19,7 +19,8 @@ PROBE = textwrap.dedent(
     import bot.app
     import bot.cli
 
-    loaded = [m for m in ("openpyxl", "numpy", "matplotlib", "alembic", "aiohttp", "psycopg")
+    loaded = [m for m in ("openpyxl", "numpy", "matplotlib", "alembic", "aiohttp", "psycopg",
+                          "docx", "lxml")
               if m in sys.modules]
     assert not loaded, f"imported at start: {loaded}"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 
-from telegram import InputFile, Update
+from telegram import InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
@@ -19,6 +19,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from bot import keyboards, messages_data
 from bot.handlers.common import callback_args, guarded, office, reply
 from core import recap
+from core.laporan import actions as laporan
 from core.recap import RecapTarget
 from core.transitions import Choice
 from core.users import lookup
@@ -38,10 +39,51 @@ async def _run(update: Update, context: ContextTypes.DEFAULT_TYPE, period_id=Non
         )
         return
     if found.step_no == recap.DRAFT_STEP:
-        stored = await recap.carry_to_draft(o, uid, found.period_id)
-        await reply(update, messages_data.draft_ready(stored), keyboards.finish(stored.run_id))
+        await _draft_and_send(update, context, found)
         return
     await _build_and_send(update, context, found)
+
+
+async def _progress(update: Update, period: str) -> tuple[Message, recap.Progress]:
+    """A status message edited as the build goes through its phases."""
+    done: list[str] = []
+    status = await update.effective_message.reply_text(
+        messages_data.recap_progress(period, "mulai", done), parse_mode=ParseMode.HTML
+    )
+
+    async def progress(phase: str) -> None:
+        text = messages_data.recap_progress(period, phase, done)
+        done.append(phase)
+        try:
+            await status.edit_text(text, parse_mode=ParseMode.HTML)
+        except BadRequest as exc:  # "message is not modified" and the like cost nothing
+            log.debug("progress edit skipped: %s", exc)
+
+    return status, progress
+
+
+async def _draft_and_send(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, found: RecapTarget
+) -> None:
+    """Step 8: the Draft Laporan (.docx) built and stored beside the step 7 workbook and chart,
+    all three sent back so Tim SAKIP can check, edit and send the .docx again."""
+    status, progress = await _progress(update, found.period)
+    files = await laporan.draft(
+        office(context), update.effective_user.id, found.period_id, progress
+    )
+    await status.edit_text(messages_data.draft_built(found.period), parse_mode=ParseMode.HTML)
+    message = update.effective_message
+    await message.reply_document(
+        InputFile(files.laporan, filename=files.laporan_name), caption=laporan.DRAFT_KIND
+    )
+    for content, name, mime in files.attached:
+        if mime.startswith("image/"):
+            await message.reply_photo(InputFile(content, filename=name), caption=recap.CHART_KIND)
+        else:
+            await message.reply_document(InputFile(content, filename=name))
+    await reply(
+        update, messages_data.draft_ready(files.stored), keyboards.finish(files.stored.run_id)
+    )
 
 
 async def _build_and_send(
@@ -49,19 +91,7 @@ async def _build_and_send(
 ) -> None:
     o = office(context)
     started = time.monotonic()
-    done: list[str] = []
-    status = await update.effective_message.reply_text(
-        messages_data.recap_progress(found.period, "mulai", done), parse_mode=ParseMode.HTML
-    )
-
-    async def progress(phase: str) -> None:
-        text = messages_data.recap_progress(found.period, phase, done)
-        done.append(phase)
-        try:
-            await status.edit_text(text, parse_mode=ParseMode.HTML)
-        except BadRequest as exc:  # "message is not modified" and the like cost nothing
-            log.debug("progress edit skipped: %s", exc)
-
+    status, progress = await _progress(update, found.period)
     user, _ = await lookup(o, update.effective_user.id)
     files = await recap.build(o, found.period_id, user.nama if user else "Tim SAKIP", progress)
     stored = None

@@ -36,6 +36,7 @@ from core.kertas_kerja.validate import (
 )
 from core.lazy import load
 from core.numbers import NumberError, parse_number
+from core.ooxml_upload import XLSX, PackageError, check_package
 
 # --------------------------------------------------------------------------- numbers
 
@@ -106,38 +107,6 @@ _CHOICE_KEYS = {
     name: {_norm_key(option): option for option in options} for name, options in CHOICES.items()
 }
 _KODE = re.compile(r"[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*")
-
-
-def _sniff(content: bytes, max_bytes: int) -> None:
-    """Refuse early what is not an .xlsx, with the instruction to save as one."""
-    if not content:
-        raise _ReadFailure("File kosong (0 byte). Kirim file Kertas Kerja yang sudah diisi.")
-    if len(content) > max_bytes:
-        raise _ReadFailure(
-            f"File terlalu besar ({len(content) / 1_048_576:.1f} MB); "
-            f"batasnya {max_bytes / 1_048_576:.0f} MB."
-        )
-    if content.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise _ReadFailure(
-            "File ini berformat .xls (Excel 97-2003) atau terkunci kata sandi (buka dulu "
-            "kuncinya). " + XLSX_HINT
-        )
-    if not content.startswith(b"PK"):
-        raise _ReadFailure("File ini bukan workbook Excel (.xlsx). " + XLSX_HINT)
-    try:
-        with zipfile.ZipFile(BytesIO(content)) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names and b"opendocument" in archive.read("mimetype"):
-                raise _ReadFailure("File ini berformat OpenDocument (.ods). " + XLSX_HINT)
-            if "xl/workbook.xml" not in names:
-                raise _ReadFailure("File ini bukan workbook Excel (.xlsx). " + XLSX_HINT)
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise _ReadFailure("File rusak atau bukan workbook Excel (.xlsx). " + XLSX_HINT) from exc
-    if unpacked > 10 * max_bytes:
-        raise _ReadFailure(
-            "Isi file terlalu besar setelah dibuka. Hapus baris/format yang tidak perlu."
-        )
 
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
@@ -252,9 +221,9 @@ def parse_kertas_kerja(
 ) -> ParseResult:
     """Validate a whole uploaded Kertas Kerja; indicators come back only if there is no error."""
     try:
-        _sniff(content, max_bytes)
+        check_package(content, max_bytes, XLSX)
         return _parse_workbook(content, known_pics, max_rows)
-    except _ReadFailure as failure:
+    except (PackageError, _ReadFailure) as failure:
         return ParseResult(errors=[RowError(None, None, None, str(failure))])
 
 

@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from core.ooxml_upload import XLSX
+
 DATA_SHEET = "Data"
 GUIDE_SHEET = "Petunjuk"
 EXAMPLE_PIC_NIP = "198001012005011001"
-XLSX_HINT = (
-    "Simpan sebagai Excel Workbook (.xlsx) (di Excel: File > Save As > Excel Workbook; "
-    "di LibreOffice: Simpan Sebagai > Excel 2007-365), lalu kirim ulang."
-)
+XLSX_HINT = XLSX.hint
 
 Level = Literal["Program", "Kegiatan", "Sub Kegiatan"]
 Jenis = Literal["IKU", "IKI", "Lainnya"]

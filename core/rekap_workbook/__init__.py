@@ -17,7 +17,15 @@ from core.rekap_workbook.colors import (
     UNKNOWN_PREDIKAT_COLOR,
     predikat_color,
 )
-from core.rekap_workbook.model import ComplianceTable, IndicatorResult, RecapInput, TreeNode
+from core.rekap_workbook.model import (
+    ComplianceTable,
+    IndicatorResult,
+    RecapInput,
+    TreeNode,
+    Trend,
+    TrendPeriod,
+    TrendProgram,
+)
 
 __all__ = [
     "DEFAULT_PREDIKAT_COLORS",
@@ -27,8 +35,12 @@ __all__ = [
     "IndicatorResult",
     "RecapInput",
     "TreeNode",
+    "Trend",
+    "TrendPeriod",
+    "TrendProgram",
     "build_chart",
     "build_recap",
+    "build_trend_chart",
     "predikat_color",
 ]
 
@@ -44,3 +56,8 @@ def build_recap(data: RecapInput) -> bytes:
 def build_chart(data: RecapInput) -> bytes:
     """The recap's chart (PNG); matplotlib is imported on first use."""
     return load("core.rekap_workbook.chart").build_chart(data)
+
+
+def build_trend_chart(data: RecapInput) -> bytes | None:
+    """The trend chart (PNG), None with a single period; matplotlib is imported on first use."""
+    return load("core.rekap_workbook.chart").build_trend_chart(data)

@@ -15,6 +15,8 @@ from core.xlsx_safe import fit_width
 
 TITLE = "Analisis"
 FREEZE, HEADER_ROW = "A3", None
+PICTURE_ANCHOR = "K3"
+"""Where the trend chart sits, right of the tables (which use columns A-I)."""
 
 NOT_REPORTED = "Tidak dilaporkan (tanpa realisasi)"
 BELOW_HEADERS = (
@@ -77,6 +79,7 @@ def rows(data: RecapInput, st: Styles, zone: ZoneInfo, widths: Sequence[float]) 
     yield from _without_capaian(data, st, widths)
     yield from _per_predikat(data, st, widths)
     yield from _compared(data, st, widths)
+    yield from _trend(data, st, widths)
 
 
 def _below_target(data: RecapInput, st: Styles, widths: Sequence[float]) -> Iterator[Row]:
@@ -175,3 +178,20 @@ def _compared(data: RecapInput, st: Styles, widths: Sequence[float]) -> Iterator
         ]
         yield fit(cells, [(row.indikator, widths[2])])
     yield from _none_line(st, compared, "Belum ada periode sebelumnya untuk dibandingkan.")
+
+
+def _trend(data: RecapInput, st: Styles, widths: Sequence[float]) -> Iterator[Row]:
+    """The capaian per program over the year's triwulan and the same ones a year earlier."""
+    trend = data.trend
+    if trend is None:
+        return
+    names = ("No", "Kode", "Program", *(p.name for p in trend.periods))
+    yield from section(st, "E. Tren capaian per program (%)", names, widths)
+    for index, program in enumerate(trend.programs, 1):
+        cells = [
+            st.number(index, "int"),
+            st.text(program.kode, "text"),
+            st.text(program.nama, "wrap"),
+            *(st.number(value, "pct") for value in program.values),
+        ]
+        yield fit(cells, [(program.nama, widths[2])])

@@ -86,3 +86,45 @@ def _draw_predikat(ax: Any, data: RecapInput) -> None:
     ax.set_ylabel("Jumlah indikator")
     ax.set_title("Jumlah Indikator per Predikat")
     ax.set_ylim(0, max([*counts, 1]) * 1.15)
+
+
+_ROMAN = ("I", "II", "III", "IV")
+
+
+def build_trend_chart(data: RecapInput) -> bytes | None:
+    """PNG: capaian per program in each triwulan of the year (solid) and of the year before
+    (dashed, same colour); None without a trend (a single period)."""
+    trend = data.trend
+    if trend is None:
+        return None
+    FigureCanvasAgg = load("matplotlib.backends.backend_agg").FigureCanvasAgg
+    Figure = load("matplotlib.figure").Figure
+    fig = Figure(figsize=(11, 5.5), dpi=100, layout="constrained")
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    palette = [f"C{i % 10}" for i in range(len(trend.programs))]
+    for program, color in zip(trend.programs, palette, strict=True):
+        for year, style, face in ((trend.year, "-", color), (trend.year - 1, "--", "white")):
+            points = [
+                (period.triwulan, float(value))
+                for period, value in zip(trend.periods, program.values, strict=True)
+                if period.year == year and value is not None
+            ]
+            if not points:
+                continue
+            xs, ys = zip(*points, strict=True)
+            label = _label(f"{program.kode} {program.nama}", 40) if year == trend.year else None
+            ax.plot(xs, ys, style, marker="o", color=color, markerfacecolor=face, label=label)
+    ax.axhline(100, color="#333333", linestyle=":", linewidth=1)
+    ax.set_xticks([1, 2, 3, 4], [f"TW {r}" for r in _ROMAN])
+    ax.set_xlim(0.7, 4.3)
+    ax.set_ylabel("Capaian (%)")
+    ax.set_title(
+        _label(f"Tren Capaian per Program — {trend.year} (garis putus: {trend.year - 1})", 110)
+    )
+    if trend.programs:
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    buffer = BytesIO()
+    canvas.print_png(buffer)
+    fig.clear()
+    return buffer.getvalue()

@@ -36,3 +36,9 @@ def hex_color(color: str) -> str:
     if len(value) == 6 and all(c in "0123456789ABCDEF" for c in value):
         return value
     return UNKNOWN_PREDIKAT_COLOR
+
+
+def is_dark(color: str) -> bool:
+    """Whether white text reads better than black on this RGB hex fill."""
+    red, green, blue = (int(color[i : i + 2], 16) for i in (0, 2, 4))
+    return 0.299 * red + 0.587 * green + 0.114 * blue < 140

@@ -16,7 +16,8 @@ class IndicatorResult:
     `target` is a number when the target is one value (written as a number beside the
     realisasi) and the display text of a range (`80–90`). `capaian` is the raw value,
     `capaian_capped` the one used for predikat and averages; `previous_capaian` is the previous
-    period's capped capaian of the same kode, if any. `missing`: no realisation was ever
+    period's capped capaian of the same kode, if any, `last_year_capaian` that of the same triwulan
+    a year earlier. `missing`: no realisation was ever
     reported (counted apart from N/A such as target 0).
     """
 
@@ -39,6 +40,10 @@ class IndicatorResult:
     note: str = ""
     previous_capaian: Decimal | None = None
     missing: bool = False
+    faktor_pendukung: str = ""
+    faktor_penghambat: str = ""
+    pic_jabatan: str = ""
+    last_year_capaian: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,32 @@ class ComplianceTable:
 
 
 @dataclass(frozen=True)
+class TrendPeriod:
+    name: str
+    year: int
+    triwulan: int
+
+
+@dataclass(frozen=True)
+class TrendProgram:
+    """A program's capaian in each period of the trend (None where it had none)."""
+
+    kode: str
+    nama: str
+    values: tuple[Decimal | None, ...]
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Capaian per program over the triwulan of `year` so far and the same triwulan of the
+    year before, periods in time order."""
+
+    periods: tuple[TrendPeriod, ...]
+    programs: tuple[TrendProgram, ...]
+    year: int
+
+
+@dataclass(frozen=True)
 class RecapInput:
     """Everything the recap shows, computed by the caller (generated_at must be aware)."""
 
@@ -96,3 +127,5 @@ class RecapInput:
     timezone: str = "Asia/Jakarta"
     n_na: int = 0
     n_missing: int = 0
+    last_year_period: str | None = None
+    trend: Trend | None = None

@@ -18,15 +18,10 @@ from core.rekap_workbook.colors import (
     DEFAULT_PREDIKAT_COLORS,
     UNKNOWN_PREDIKAT_COLOR,
     hex_color,
+    is_dark,
     predikat_color,
 )
 from core.xlsx_safe import StyleBook, StyleSpec
-
-
-def _is_dark(color: str) -> bool:
-    red, green, blue = (int(color[i : i + 2], 16) for i in (0, 2, 4))
-    return 0.299 * red + 0.587 * green + 0.114 * blue < 140
-
 
 # --------------------------------------------------------------------------- styles
 
@@ -76,7 +71,7 @@ _BODY_KINDS: Mapping[str, StyleSpec] = {
 def _filled(spec: StyleSpec, color: str) -> StyleSpec:
     """The style on a predikat's colour, with white text on a dark one."""
     bold = spec.font is not None and bool(spec.font.b)
-    font = Font(bold=bold, color="FFFFFF") if _is_dark(color) else spec.font
+    font = Font(bold=bold, color="FFFFFF") if is_dark(color) else spec.font
     return replace(spec, font=font, fill=PatternFill("solid", fgColor=color))
 
 

@@ -1,0 +1,51 @@
+"""/setuju with a Word draft that cannot be opened (stored before uploads were checked): the
+approval goes through and the draft travels as it was, through the same actions the handlers
+call."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from core import workflow
+from core.laporan.actions import DRAFT_KIND
+from core.transitions import DRAFT, FINAL
+from storage.models import Document
+from tests.kinerja_core import ASN1, ASN2, SEK, TIM1, Period, make, pdf
+from tests.test_cycle_e2e import KERTAS_KERJA
+
+BROKEN = b"PK\x03\x04 not a zip"
+
+
+async def test_an_unreadable_word_draft_is_approved_as_it_was(tmp_path, clock) -> None:
+    office = await make(tmp_path, clock)
+    try:
+        period = await Period(office, clock).start("TW I 2025")
+        await period.to_reporting(KERTAS_KERJA)
+        await period.report(ASN1, "1.02", "60")
+        await period.report(ASN2, "1.02.01", "50")
+        await period.validate_all()
+        await period.upload_and_finish(TIM1, pdf("rekap"))  # step 7
+        run_id = await period.open_run_id()  # step 8
+        async with office.db.transaction() as session:
+            session.add(
+                Document(
+                    period_id=period.id, step_run_id=run_id, kind=DRAFT_KIND,
+                    file_name="draft lama.docx", sha256=await office.files.write(BROKEN),
+                    size=len(BROKEN), status=DRAFT,
+                )
+            )  # fmt: skip
+        await workflow.finish_step(office, TIM1, run_id)
+        done = await workflow.decide(office, SEK, True, None)
+        assert done.outcome == "setuju"
+        async with office.db.session() as session:
+            approved = (
+                await session.exec(
+                    select(Document).where(
+                        Document.status == FINAL, Document.file_name.like("%.docx")
+                    )
+                )
+            ).all()
+        assert approved[-1].file_name == "draft lama.docx"  # not a Laporan Hasil
+        assert await office.files.read(approved[-1].sha256) == BROKEN
+    finally:
+        await office.db.dispose()
