@@ -94,7 +94,10 @@ async def my_tasks(office: Office, telegram_id: int) -> list[Task]:
             data_step = step(run.step_no).output_kind is Output.DATA
             if data_step and not await indicators.has_data_work(session, actor, run):
                 continue  # step 5 waits only on PICs who still owe a figure
-            drafts = await queries.drafts_of_run(session=session, run_id=run.id)
+            # A data step's output is figures, never an uploaded draft.
+            drafts = (
+                () if data_step else await queries.drafts_of_run(session=session, run_id=run.id)
+            )
             late = cal.working_minutes_between(run.due_at, now) if run.due_at else 0
             out.append(
                 Task(

@@ -63,25 +63,31 @@ from storage import queries
 from storage.models import Document, Figure, Indicator, Period, StepRun, User
 
 
-async def reporting_targets(session: AsyncSession, period_id: int) -> set[int]:
-    """Users who still owe a figure in a period: PICs of indicators without one, or returned."""
-    q = (
+def _owed(period_id: int):
+    """Indicators of a period still without a figure, or with one returned to its PIC."""
+    return (
         select(Indicator.pic_user_id)
         .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
         .where(
             Indicator.period_id == period_id,
             (col(Figure.id).is_(None)) | (Figure.status == RETURNED),
         )
-        .distinct()
     )
-    return {uid for uid in (await session.exec(q)).all() if uid is not None}
+
+
+async def reporting_targets(session: AsyncSession, period_id: int) -> set[int]:
+    """Users who still owe a figure in a period: PICs of indicators without one, or returned."""
+    rows = (await session.exec(_owed(period_id).distinct())).all()
+    return {uid for uid in rows if uid is not None}
 
 
 async def has_data_work(session: AsyncSession, actor: Actor, run: StepRun) -> bool:
-    """Whether a data step waits on this user: in step 5 only PICs with figures still owed."""
-    if run.step_no == REPORT_STEP:
-        return actor.user_id in await reporting_targets(session, run.period_id)
-    return True
+    """Whether a data step waits on this user: in step 5 only PICs with figures still owed
+    (asked of this user alone: a period may hold thousands of indicators)."""
+    if run.step_no != REPORT_STEP:
+        return True
+    mine = _owed(run.period_id).where(Indicator.pic_user_id == actor.user_id).limit(1)
+    return (await session.exec(mine)).first() is not None
 
 
 async def my_indicators(office: Office, telegram_id: int) -> list[ReportItem]:
