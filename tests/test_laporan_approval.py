@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot import messages
 from core import workflow
 from core.laporan.actions import DRAFT_KIND
 from core.transitions import DRAFT, FINAL
 from storage.models import Document
+from tests.conftest import make_settings, running_bot
 from tests.kinerja_core import ASN1, ASN2, SEK, TIM1, Period, make, pdf
 from tests.test_cycle_e2e import KERTAS_KERJA
 
@@ -49,3 +51,28 @@ async def test_an_unreadable_word_draft_is_approved_as_it_was(tmp_path, clock) -
         assert await office.files.read(approved[-1].sha256) == BROKEN
     finally:
         await office.db.dispose()
+
+
+async def test_a_note_for_a_draft_decided_meanwhile_ends_the_dialog(tmp_path, clock, tg) -> None:
+    """Tolak asks for the note; the Sekretaris approves with /setuju before typing it. The note
+    is then refused once and the dialog ends: her next message is not taken as a note again."""
+    office = await make(tmp_path, clock)
+    period = await Period(office, clock).start("TW I 2025")
+    await period.to_reporting(KERTAS_KERJA)
+    await period.report(ASN1, "1.02", "60")
+    await period.report(ASN2, "1.02.01", "50")
+    await period.validate_all()
+    await period.upload_and_finish(TIM1, pdf("rekap"))  # step 7
+    await period.upload_and_finish(TIM1, pdf("draft"))  # step 8
+    await office.db.dispose()
+    sek = tg.user(SEK, "Siti")
+    async with running_bot(make_settings(tg, tmp_path / "data"), clock):
+        await sek.send("/tugas")
+        await sek.press("↩️ Tolak", await sek.expect("Tugas Anda"))
+        await sek.expect("catatan arahan perbaikan")
+        await sek.send("/setuju")
+        await sek.expect("disetujui")
+        await sek.send("Angka 1.02 perlu dicek ulang.")
+        await sek.expect("sudah diambil")
+        await sek.send("Angka 1.02 perlu dicek ulang.")
+        await sek.expect(messages.FREE_TEXT)

@@ -26,7 +26,7 @@ from bot.handlers.common import (
 from bot.handlers.dialog import TYPED, dialog, expired, fresh_dialog
 from bot.handlers.period import opened_text
 from core import workflow
-from core.engine import require_note
+from core.engine import SopError, require_note
 from core.transitions import Choice, Done
 
 NOTE = 0
@@ -108,10 +108,17 @@ async def reject_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 async def got_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     if await expired(update, context):
         return ConversationHandler.END
-    note = require_note(update.message.text)
-    result = await workflow.decide(
-        office(context), update.effective_user.id, False, note, context.user_data["period_id"]
-    )
+    note = require_note(update.message.text)  # refused: asked again
+    try:
+        result = await workflow.decide(
+            office(context), update.effective_user.id, False, note, context.user_data["period_id"]
+        )
+    except SopError as err:
+        # Decided meanwhile (by /setuju, or this note delivered again after a crash): the note
+        # has nowhere to go, so the dialog ends instead of asking for it again and again.
+        context.user_data.clear()
+        await reply(update, escape(str(err)))
+        return ConversationHandler.END
     context.user_data.clear()
     await _decided(update, context, result, False)
     return ConversationHandler.END
