@@ -18,15 +18,21 @@ from tests.test_cycle_e2e import KERTAS_KERJA
 BROKEN = b"PK\x03\x04 not a zip"
 
 
+async def recapped(office, clock) -> Period:
+    """A period through core up to step 8: figures reported and valid, the recap done."""
+    period = await Period(office, clock).start("TW I 2025")
+    await period.to_reporting(KERTAS_KERJA)
+    await period.report(ASN1, "1.02", "60")
+    await period.report(ASN2, "1.02.01", "50")
+    await period.validate_all()
+    await period.upload_and_finish(TIM1, pdf("rekap"))  # step 7
+    return period
+
+
 async def test_an_unreadable_word_draft_is_approved_as_it_was(tmp_path, clock) -> None:
     office = await make(tmp_path, clock)
     try:
-        period = await Period(office, clock).start("TW I 2025")
-        await period.to_reporting(KERTAS_KERJA)
-        await period.report(ASN1, "1.02", "60")
-        await period.report(ASN2, "1.02.01", "50")
-        await period.validate_all()
-        await period.upload_and_finish(TIM1, pdf("rekap"))  # step 7
+        period = await recapped(office, clock)
         run_id = await period.open_run_id()  # step 8
         async with office.db.transaction() as session:
             session.add(
@@ -57,12 +63,7 @@ async def test_a_note_for_a_draft_decided_meanwhile_ends_the_dialog(tmp_path, cl
     """Tolak asks for the note; the Sekretaris approves with /setuju before typing it. The note
     is then refused once and the dialog ends: her next message is not taken as a note again."""
     office = await make(tmp_path, clock)
-    period = await Period(office, clock).start("TW I 2025")
-    await period.to_reporting(KERTAS_KERJA)
-    await period.report(ASN1, "1.02", "60")
-    await period.report(ASN2, "1.02.01", "50")
-    await period.validate_all()
-    await period.upload_and_finish(TIM1, pdf("rekap"))  # step 7
+    period = await recapped(office, clock)
     await period.upload_and_finish(TIM1, pdf("draft"))  # step 8
     await office.db.dispose()
     sek = tg.user(SEK, "Siti")
