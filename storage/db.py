@@ -139,13 +139,14 @@ class Database:
             return
         key = {"ns": USER_LOCK_NAMESPACE, "key": user_id % 2_147_483_647}
         async with self.engine.connect() as conn:
+            # Autocommit: a session-level lock needs no transaction, so no BEGIN and COMMIT
+            # round trips around it, for every update.
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text("SELECT pg_advisory_lock(:ns, :key)"), key)
-            await conn.commit()
             try:
                 yield
             finally:
                 await conn.execute(text("SELECT pg_advisory_unlock(:ns, :key)"), key)
-                await conn.commit()
 
     async def ping(self) -> None:
         """Raises unless the database answers a trivial query (the health check)."""
