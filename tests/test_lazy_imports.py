@@ -19,7 +19,7 @@ PROBE = textwrap.dedent(
     import bot.app
     import bot.cli
 
-    loaded = [m for m in ("openpyxl", "numpy", "matplotlib", "alembic", "aiohttp", "psycopg",
+    loaded = [m for m in ("openpyxl", "numpy", "matplotlib", "alembic", "psycopg",
                           "docx", "lxml")
               if m in sys.modules]
     assert not loaded, f"imported at start: {loaded}"
