@@ -92,7 +92,10 @@ class AiohttpRequest(BaseRequest):
             if files
             else None,
         )
-        form = aiohttp.FormData(request_data.json_parameters if request_data else ())
+        # Names as UTF-8, as httpx and Telegram's own clients send them, not percent-encoded.
+        form = aiohttp.FormData(
+            request_data.json_parameters if request_data else (), quote_fields=False
+        )
         for name, (filename, content, mimetype) in files.items():
             form.add_field(name, content, filename=filename, content_type=mimetype)
         try:
