@@ -35,15 +35,18 @@ def _sum(*parts: float | None) -> float | None:
 class AiohttpRequest(BaseRequest):
     """One aiohttp session with a pool of `connection_pool_size` connections."""
 
-    __slots__ = ("_pool_size", "_session")
+    __slots__ = ("_pool_size", "_read_timeout", "_session")
 
-    def __init__(self, connection_pool_size: int = 256) -> None:
+    def __init__(
+        self, connection_pool_size: int = 256, read_timeout: float | None = READ_TIMEOUT
+    ) -> None:
         self._pool_size = connection_pool_size
+        self._read_timeout = read_timeout
         self._session: aiohttp.ClientSession | None = None
 
     @property
     def read_timeout(self) -> float | None:
-        return READ_TIMEOUT
+        return self._read_timeout
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
@@ -75,7 +78,7 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         files = request_data.multipart_data if request_data else {}
-        read = _or_default(read_timeout, READ_TIMEOUT)
+        read = _or_default(read_timeout, self._read_timeout)
         connect = _or_default(connect_timeout, CONNECT_TIMEOUT)
         pool = _or_default(pool_timeout, POOL_TIMEOUT)
         timeout = aiohttp.ClientTimeout(
