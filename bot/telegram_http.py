@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from functools import cache
+from urllib.parse import urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
 import certifi
@@ -30,6 +33,13 @@ def _or_default(value: float | None, default: float | None) -> float | None:
 def _sum(*parts: float | None) -> float | None:
     """A bound made of several phases; none when any phase is unbounded."""
     return None if any(p is None for p in parts) else sum(parts)  # type: ignore[arg-type]
+
+
+@cache
+def _proxy(scheme: str, host: str) -> str | None:
+    """HTTP(S)_PROXY and NO_PROXY as httpx honoured them, read once per host: aiohttp's own
+    `trust_env` reads them (and ~/.netrc) on a worker thread for every request."""
+    return None if proxy_bypass(host) else getproxies().get(scheme)
 
 
 class AiohttpRequest(BaseRequest):
@@ -58,7 +68,6 @@ class AiohttpRequest(BaseRequest):
                 ),
                 cookie_jar=aiohttp.DummyCookieJar(),
                 headers={"User-Agent": self.USER_AGENT},
-                trust_env=True,
             )
 
     async def shutdown(self) -> None:
@@ -101,8 +110,12 @@ class AiohttpRequest(BaseRequest):
         )
         for name, (filename, content, mimetype) in files.items():
             form.add_field(name, content, filename=filename, content_type=mimetype)
+        parts = urlsplit(url)
+        proxy = _proxy(parts.scheme, parts.hostname or "")
         try:
-            async with self._session.request(method, url, data=form, timeout=timeout) as res:
+            async with self._session.request(
+                method, url, data=form, timeout=timeout, proxy=proxy
+            ) as res:
                 return res.status, await res.read()
         except asyncio.TimeoutError as err:
             raise TimedOut from err
