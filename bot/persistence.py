@@ -49,6 +49,12 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         self._seen: dict[int, list[int]] = {}
         # SQLite: the users whose dialog data this process has read (see refresh_user_data).
         self._loaded: set[int] = set()
+        # Built once and run with a list of rows: a statement with the rows in its VALUES was
+        # compiled anew for every update (SQLAlchemy cannot cache it).
+        stmt = (pg_insert if self.shared else sqlite_insert)(PtbData)
+        self._upsert = stmt.on_conflict_do_update(
+            index_elements=["key"], set_={"value": stmt.excluded.value}
+        )
 
     async def _get(self, prefix: str) -> dict[str, object]:
         async with self.db.session() as session:
@@ -106,12 +112,7 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
                     keys = [k for k, _ in rows]
                     await session.exec(delete(PtbData).where(col(PtbData.key).in_(keys)))
                     continue
-                insert = pg_insert if self.shared else sqlite_insert
-                stmt = insert(PtbData).values([{"key": k, "value": v} for k, v in rows])
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=["key"], set_={"value": stmt.excluded.value}
-                )
-                await session.exec(stmt)
+                await session.exec(self._upsert, params=[{"key": k, "value": v} for k, v in rows])
 
     async def get_conversations(self, name: str) -> dict:
         stored = (await self._get(_CONV + name + ":")).items()

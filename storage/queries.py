@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select
+from sqlalchemy import Select, bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,8 +13,13 @@ from storage.models import Document, Period, StepRun, User
 ACTIVE = "aktif"
 
 
+# Statements every update runs are built once, with bound parameters: building and keying a
+# statement cost about as much as running it (bench/README.md, "Fast under a rush").
+_USER_BY_TELEGRAM = select(User).where(User.telegram_id == bindparam("telegram_id"))
+
+
 async def user_by_telegram(*, session: AsyncSession, telegram_id: int) -> User | None:
-    return (await session.exec(select(User).where(User.telegram_id == telegram_id))).first()
+    return (await session.exec(_USER_BY_TELEGRAM, params={"telegram_id": telegram_id})).first()
 
 
 async def active_users(*, session: AsyncSession, role: str | None = None) -> Sequence[User]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -209,16 +209,27 @@ def on_postgres(session: AsyncSession) -> bool:
     return session.bind.dialect.name == "postgresql"
 
 
+# The reads of /lapor, built once with bound parameters (see storage/queries.py).
+_OPEN_RUN = select(StepRun).where(
+    StepRun.period_id == bindparam("period_id"),
+    StepRun.step_no == bindparam("step_no"),
+    StepRun.status == engine.OPEN,
+)
+_OPEN_RUN_LOCKED = _OPEN_RUN.with_for_update()
+_FIGURE_OF = select(Figure).where(Figure.indicator_id == bindparam("indicator_id"))
+_SAME_KODE = (
+    select(func.count())
+    .select_from(Indicator)
+    .where(Indicator.period_id == bindparam("period_id"), Indicator.kode == bindparam("kode"))
+)
+
+
 async def open_run(
     session: AsyncSession, period_id: int, step_no: int, lock: bool = False
 ) -> StepRun | None:
     """The step's open run in the period, locked on PostgreSQL when asked (one writer)."""
-    q = select(StepRun).where(
-        StepRun.period_id == period_id, StepRun.step_no == step_no, StepRun.status == engine.OPEN
-    )
-    if lock and on_postgres(session):
-        q = q.with_for_update()
-    return (await session.exec(q)).first()
+    q = _OPEN_RUN_LOCKED if lock and on_postgres(session) else _OPEN_RUN
+    return (await session.exec(q, params={"period_id": period_id, "step_no": step_no})).first()
 
 
 async def periods_with_open(
@@ -253,29 +264,40 @@ async def pick_period(
     return periods[0]
 
 
-async def earlier_figures(session: AsyncSession, period: Period, ikodes: Sequence[str]) -> dict:
-    """Validated figures of the same year's other triwulan, by ikode: {ikode: {tw: value}}."""
-    if not ikodes:
-        return {}
+def _earlier_read(some: bool):
+    """Validated figures of a year's other triwulan, for some ikodes or (over 500) all."""
     q = (
         select(Indicator.ikode, Period.triwulan, Period.id, Figure.realisasi)
         .join(Figure, col(Figure.indicator_id) == Indicator.id)
         .join(Period, col(Period.id) == Indicator.period_id)
         .where(
-            Indicator.year == period.year,
+            Indicator.year == bindparam("year"),
             col(Period.triwulan).is_not(None),
-            Period.id != period.id,
+            Period.id != bindparam("period_id"),
             Period.status != engine.CANCELLED,
             Figure.status == VALID,
             col(Figure.realisasi).is_not(None),
         )
         .order_by(col(Period.id))
     )
+    return q.where(col(Indicator.ikode).in_(bindparam("ikodes", expanding=True))) if some else q
+
+
+_EARLIER_SOME = _earlier_read(some=True)
+_EARLIER_ALL = _earlier_read(some=False)
+
+
+async def earlier_figures(session: AsyncSession, period: Period, ikodes: Sequence[str]) -> dict:
+    """Validated figures of the same year's other triwulan, by ikode: {ikode: {tw: value}}."""
+    if not ikodes:
+        return {}
+    params: dict = {"year": period.year, "period_id": period.id}
+    q = _EARLIER_ALL
     if len(ikodes) <= 500:
-        q = q.where(col(Indicator.ikode).in_(ikodes))
+        q, params["ikodes"] = _EARLIER_SOME, list(ikodes)
     wanted = set(ikodes)
     out: dict[str, dict[int, Decimal]] = defaultdict(dict)
-    for ikode, tw, _pid, value in (await session.exec(q)).all():
+    for ikode, tw, _pid, value in (await session.exec(q, params=params)).all():
         if ikode in wanted:
             out[ikode][tw] = value  # a later period of the same triwulan wins
     return out
@@ -294,7 +316,7 @@ def editable(status: str | None, step5_open: bool, step6_open: bool) -> bool:
 
 
 async def figure_of(session: AsyncSession, indicator_id: int) -> Figure | None:
-    return (await session.exec(select(Figure).where(Figure.indicator_id == indicator_id))).first()
+    return (await session.exec(_FIGURE_OF, params={"indicator_id": indicator_id})).first()
 
 
 async def user_names(session: AsyncSession) -> dict[int, str]:
@@ -357,24 +379,20 @@ async def shared_in_period(session: AsyncSession, period_id: int) -> set[str]:
 
 
 async def is_shared(session: AsyncSession, ind: Indicator) -> bool:
-    n = (
-        await session.exec(
-            select(func.count())
-            .select_from(Indicator)
-            .where(Indicator.period_id == ind.period_id, Indicator.kode == ind.kode)
-        )
-    ).one()
-    return n > 1
+    n = await session.exec(_SAME_KODE, params={"period_id": ind.period_id, "kode": ind.kode})
+    return n.one() > 1
+
+
+_MISSING = (
+    select(func.count())
+    .select_from(Indicator)
+    .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
+    .where(Indicator.period_id == bindparam("period_id"), col(Figure.id).is_(None))
+)
 
 
 async def missing_count(session: AsyncSession, period_id: int) -> int:
-    q = (
-        select(func.count())
-        .select_from(Indicator)
-        .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
-        .where(Indicator.period_id == period_id, col(Figure.id).is_(None))
-    )
-    return (await session.exec(q)).one()
+    return (await session.exec(_MISSING, params={"period_id": period_id})).one()
 
 
 async def complete_step(

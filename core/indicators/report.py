@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,7 +38,6 @@ from core.indicators.common import (
     earlier_figures,
     editable,
     figure_of,
-    is_shared,
     items_of,
     measure_figure,
     missing_count,
@@ -97,23 +98,58 @@ async def my_indicators(office: Office, telegram_id: int) -> list[ReportItem]:
         return await items_of(session, user, await periods_with_open(session, (5, 6)))
 
 
+def _indicator_read(with_figure: bool):
+    """The indicator with its period and whether its kode is shared, in one statement; the
+    figure too when nothing is locked first (built once, see storage/queries.py)."""
+    other = aliased(Indicator)
+    same_kode = (
+        select(func.count())
+        .select_from(other)
+        .where(other.period_id == Indicator.period_id, other.kode == Indicator.kode)
+        .scalar_subquery()
+    )
+    q = (
+        select(Indicator, Period, same_kode > 1)
+        .join(Period, col(Period.id) == Indicator.period_id)
+        .where(Indicator.id == bindparam("indicator_id"))
+    )
+    if with_figure:
+        q = q.add_columns(Figure).join(
+            Figure, col(Figure.indicator_id) == Indicator.id, isouter=True
+        )
+    return q
+
+
+_INDICATOR = _indicator_read(with_figure=False)
+_INDICATOR_AND_FIGURE = _indicator_read(with_figure=True)
+
+
+class Reportable(NamedTuple):
+    ind: Indicator
+    period: Period
+    fig: Figure | None
+    run: StepRun
+    shared: bool
+
+
 async def _reportable(
     session: AsyncSession, user: User, indicator_id: int, lock: bool = False
-) -> tuple[Indicator, Period, Figure | None, StepRun]:
+) -> Reportable:
     """The indicator, if this user is its PIC and may (still) report or correct its figure."""
-    ind = await session.get(Indicator, indicator_id)
-    if ind is None:
+    q = _INDICATOR if lock else _INDICATOR_AND_FIGURE
+    row = (await session.exec(q, params={"indicator_id": indicator_id})).first()
+    if row is None:
         raise SopError("Indikator tidak ditemukan. Ketik /lapor untuk memilih lagi.")
+    ind, period, shared, *read_figure = row
     if ind.pic_user_id != user.id:
         raise SopError("Anda bukan PIC indikator ini. Ketik /lapor untuk melihat indikator Anda.")
-    period = await session.get(Period, ind.period_id)
-    if period is None or period.status != engine.RUNNING:
+    if period.status != engine.RUNNING:
         raise SopError("Periode indikator ini sudah tidak berjalan.")
-    # The open run is locked first (PostgreSQL), so the figure read below is the latest one:
+    # The open run is locked first (PostgreSQL), so the figure read after it is the latest one:
     # a double press, a validation or the last figure of another PIC cannot interleave.
     run5 = await open_run(session, period.id, REPORT_STEP, lock)
     run6 = None if run5 else await open_run(session, period.id, EVAL_STEP, lock)
-    fig = await figure_of(session, ind.id)
+    fig = await figure_of(session, ind.id) if lock else read_figure[0]
     status = fig.status if fig else None
     if not editable(status, run5 is not None, run6 is not None):
         if status == VALID:
@@ -125,7 +161,7 @@ async def _reportable(
         raise SopError(
             f"Pelaporan realisasi periode {period.name} sedang tidak dibuka. Ketik /status."
         )
-    return ind, period, fig, (run5 or run6)  # type: ignore[return-value]
+    return Reportable(ind, period, fig, run5 or run6, shared)  # type: ignore[arg-type]
 
 
 async def preview(
@@ -138,7 +174,7 @@ async def preview(
     """Read a typed figure the way Indonesians write it, check it against the unit, measure it."""
     async with office.db.session() as session:
         user = await active_user(session, telegram_id)
-        ind, period, fig, _ = await _reportable(session, user, indicator_id)
+        ind, period, fig, _, shared = await _reportable(session, user, indicator_id)
         warning, confirm = None, False
         if value is None:
             try:
@@ -152,7 +188,6 @@ async def preview(
                 raise SopError(check.message or "Angka tidak sesuai satuannya.")
             value, confirm, warning = parsed.value, check.needs_confirmation, check.message
         earlier = await earlier_figures(session, period, [ind.ikode])
-        shared = await is_shared(session, ind)
         evidence = None
         if fig is not None and fig.evidence_document_id is not None:
             evidence = (await session.get(Document, fig.evidence_document_id)).file_name
@@ -198,7 +233,7 @@ async def submit(
     async with office.db.transaction() as session:
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
-        ind, period, fig, run = await _reportable(session, user, indicator_id, lock=True)
+        ind, period, fig, run, shared = await _reportable(session, user, indicator_id, lock=True)
         earlier = await earlier_figures(session, period, [ind.ikode])
         measured = measure_figure(office, ind, period, value, earlier)
         corrected = fig is not None
@@ -239,7 +274,7 @@ async def submit(
             nilai=format(value, "f"),
             versi=fig.version,
         )
-        code = display_code(ind, await is_shared(session, ind))
+        code = display_code(ind, shared)
         if run.step_no == EVAL_STEP:
             await _tell_corrected(session, period, ind, fig, code, user, was_returned, now)
         remaining, done = 0, None
@@ -341,19 +376,22 @@ async def _tell_corrected(
     )
 
 
+_STILL_OWED = (
+    select(Indicator.id)
+    .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
+    .where(
+        Indicator.period_id == bindparam("period_id"),
+        Indicator.pic_user_id == bindparam("user_id"),
+        (col(Figure.id).is_(None)) | (Figure.status == RETURNED),
+    )
+    .order_by(col(Indicator.position))
+)
+
+
 async def _still_owed(session: AsyncSession, period_id: int, user_id: int) -> list[int]:
     """This PIC's indicators of the period still without a figure or returned, in order."""
-    q = (
-        select(Indicator.id)
-        .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
-        .where(
-            Indicator.period_id == period_id,
-            Indicator.pic_user_id == user_id,
-            (col(Figure.id).is_(None)) | (Figure.status == RETURNED),
-        )
-        .order_by(col(Indicator.position))
-    )
-    return list((await session.exec(q)).all())
+    params = {"period_id": period_id, "user_id": user_id}
+    return list((await session.exec(_STILL_OWED, params=params)).all())
 
 
 async def reporting_gaps(office: Office, telegram_id: int) -> list[tuple[int, str, int, int]]:
