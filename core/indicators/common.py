@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import bindparam, func
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -224,6 +225,17 @@ _SAME_KODE = (
 )
 
 
+def same_kode(ind: type[Indicator]):
+    """How many indicators of `ind`'s period share its kode, as a column of a read of `ind`."""
+    other = aliased(Indicator)
+    return (
+        select(func.count())
+        .select_from(other)
+        .where(other.period_id == ind.period_id, other.kode == ind.kode)
+        .scalar_subquery()
+    )
+
+
 async def open_run(
     session: AsyncSession, period_id: int, step_no: int, lock: bool = False
 ) -> StepRun | None:
@@ -232,22 +244,23 @@ async def open_run(
     return (await session.exec(q, params={"period_id": period_id, "step_no": step_no})).first()
 
 
+_PERIODS_WITH_OPEN = (
+    select(Period, StepRun)
+    .join(StepRun, col(StepRun.period_id) == Period.id)
+    .where(
+        Period.status == engine.RUNNING,
+        StepRun.status == engine.OPEN,
+        col(StepRun.step_no).in_(bindparam("steps", expanding=True)),
+    )
+    .order_by(col(Period.id))
+)
+
+
 async def periods_with_open(
     session: AsyncSession, steps: Sequence[int]
 ) -> list[tuple[Period, StepRun]]:
-    rows = (
-        await session.exec(
-            select(Period, StepRun)
-            .join(StepRun, col(StepRun.period_id) == Period.id)
-            .where(
-                Period.status == engine.RUNNING,
-                StepRun.status == engine.OPEN,
-                col(StepRun.step_no).in_(steps),
-            )
-            .order_by(col(Period.id))
-        )
-    ).all()
-    return list(rows)
+    rows = await session.exec(_PERIODS_WITH_OPEN, params={"steps": list(steps)})
+    return list(rows.all())
 
 
 async def pick_period(
@@ -323,6 +336,17 @@ async def user_names(session: AsyncSession) -> dict[int, str]:
     return {u.id: u.nama for u in (await session.exec(select(User))).all()}
 
 
+_ITEMS_OF = (
+    select(Indicator, Figure, same_kode(Indicator) > 1)
+    .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
+    .where(
+        col(Indicator.period_id).in_(bindparam("periods", expanding=True)),
+        Indicator.pic_user_id == bindparam("user_id"),
+    )
+    .order_by(col(Indicator.period_id), col(Indicator.position))
+)
+
+
 async def items_of(
     session: AsyncSession, user: User, periods: Sequence[tuple[Period, StepRun]]
 ) -> list[ReportItem]:
@@ -333,17 +357,10 @@ async def items_of(
         names[p.id] = p
     if not names:
         return []
-    rows = (
-        await session.exec(
-            select(Indicator, Figure)
-            .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
-            .where(col(Indicator.period_id).in_(list(names)), Indicator.pic_user_id == user.id)
-            .order_by(col(Indicator.period_id), col(Indicator.position))
-        )
-    ).all()
-    shared_by_period = {pid: await shared_in_period(session, pid) for pid in names}
+    params = {"periods": list(names), "user_id": user.id}
+    rows = (await session.exec(_ITEMS_OF, params=params)).all()
     items = []
-    for ind, fig in rows:
+    for ind, fig, shared in rows:
         period = names[ind.period_id]
         status = fig.status if fig else None
         steps = open_steps[ind.period_id]
@@ -352,7 +369,7 @@ async def items_of(
                 ind.id,
                 period.id,
                 period.name,
-                display_code(ind, ind.kode in shared_by_period[period.id]),
+                display_code(ind, shared),
                 ind.indikator,
                 ind.satuan,
                 spec_of(ind).period_target_text(period.triwulan),

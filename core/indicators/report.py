@@ -10,7 +10,6 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -44,6 +43,7 @@ from core.indicators.common import (
     open_run,
     periods_with_open,
     pick_period,
+    same_kode,
     shared_in_period,
     user_names,
 )
@@ -101,15 +101,8 @@ async def my_indicators(office: Office, telegram_id: int) -> list[ReportItem]:
 def _indicator_read(with_figure: bool):
     """The indicator with its period and whether its kode is shared, in one statement; the
     figure too when nothing is locked first (built once, see storage/queries.py)."""
-    other = aliased(Indicator)
-    same_kode = (
-        select(func.count())
-        .select_from(other)
-        .where(other.period_id == Indicator.period_id, other.kode == Indicator.kode)
-        .scalar_subquery()
-    )
     q = (
-        select(Indicator, Period, same_kode > 1)
+        select(Indicator, Period, same_kode(Indicator) > 1)
         .join(Period, col(Period.id) == Indicator.period_id)
         .where(Indicator.id == bindparam("indicator_id"))
     )
