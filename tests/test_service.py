@@ -202,14 +202,19 @@ async def test_the_compose_topology_with_processes_migrate_then_two_bots_behind_
                 await guest.expect("Anda belum terdaftar", timeout=20)
             status, text = await get(f"http://127.0.0.1:{proxy.port}", "/healthz")
             assert status == 200 and json.loads(text)["status"] == "ok"
+            # An update's log line follows its reply: wait for the last one before stopping.
+            for _ in range(100):
+                handled = [
+                    {json.loads(line)["user_id"] for line in proc.log.read_text().splitlines()
+                     if '"update handled' in line}
+                    for proc, _base in bots
+                ]  # fmt: skip
+                if handled[0] | handled[1] == set(range(5001, 5005)):
+                    break
+                await asyncio.sleep(0.1)
         finally:
             for proc, _base in bots:
                 proc.stop()
-    handled = [
-        {json.loads(line)["user_id"] for line in proc.log.read_text().splitlines()
-         if '"update handled' in line}
-        for proc, _base in bots
-    ]  # fmt: skip
     assert handled[0] and handled[1], "each bot handled some of the updates"
     assert handled[0] | handled[1] == set(range(5001, 5005))
     assert tg.webhook_statuses == [200] * 4
