@@ -98,6 +98,18 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        # Reads (`session`) on PostgreSQL run without a transaction: at READ COMMITTED each
+        # statement sees its own snapshot either way, and BEGIN and ROLLBACK are two round
+        # trips for every read. Units of work (`transaction`) keep theirs.
+        self._reads = (
+            self._sessions
+            if self.is_sqlite
+            else async_sessionmaker(
+                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                class_=AsyncSession,
+                expire_on_commit=False,
+            )
+        )
         # SQLite runs on the event loop (storage/sqlite_inline.py): a writer waiting there for
         # the file lock would stop the loop, and with it the writer holding the lock. So this
         # process's units of work take turns here, where waiting is an await.
@@ -110,7 +122,7 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self._sessions() as session:
+        async with self._reads() as session:
             yield session
 
     @asynccontextmanager
