@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import text
 from sqlmodel import select
 
 from core import outbox
@@ -11,6 +12,11 @@ from storage.db import DEFAULT_CONNECTIONS, Database, updates_in_flight
 from storage.models import Outbox
 from tests import test_cycle_e2e
 from tests.conftest import Bot, Clock
+
+TERMINATE_OTHERS = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
 
 
 async def test_whole_period_on_postgresql(tg, bot_pg: Bot, clock: Clock):
@@ -44,6 +50,26 @@ async def test_two_claimers_never_take_the_same_row(bot_pg: Bot, clock: Clock):
     async with db.session() as session:
         statuses = {r.status for r in (await session.exec(select(Outbox))).all()}
     assert statuses == {"diklaim"}
+
+
+async def test_connections_the_server_closed_are_replaced(pg_url: str):
+    """A PostgreSQL restart closes every pooled connection: the next reads and units of work
+    run on new ones, no update fails for it."""
+    db = Database(pg_url, connections=6)
+    try:
+        async with db.session() as a, db.session() as b:  # two connections into the pool
+            await a.exec(text("SELECT 1"))
+            await b.exec(text("SELECT 1"))
+        async with db.session() as admin:
+            await admin.exec(text(TERMINATE_OTHERS))
+        await asyncio.sleep(0.2)  # the closes arrive as the server sends them
+        for _ in range(3):
+            async with db.session() as session:
+                assert (await session.exec(text("SELECT 1"))).one() == (1,)
+            async with db.transaction() as session:
+                await session.exec(text("SELECT 1"))
+    finally:
+        await db.dispose()
 
 
 def test_database_connections_bound_the_pool_and_the_updates_in_flight():
