@@ -9,12 +9,15 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Document, Period, StepRun, User
+from storage.scope import IDENTITY
 
 ACTIVE = "aktif"
 
 
 async def user_by_telegram(*, session: AsyncSession, telegram_id: int) -> User | None:
-    return (await session.exec(select(User).where(User.telegram_id == telegram_id))).first()
+    """Across the regency: the lookup that tells core which OPD the session acts for."""
+    q = select(User).where(User.telegram_id == telegram_id).execution_options(**IDENTITY)
+    return (await session.exec(q)).first()
 
 
 async def active_users(*, session: AsyncSession, role: str | None = None) -> Sequence[User]:
