@@ -56,13 +56,13 @@ def opd_of(session: AsyncSession | Session) -> int:
 
 
 @cache
-def _criteria(opd_id: int) -> tuple:
-    """The OPD's filter on every OPD model, built once per OPD (the lambda is cached by
+def _criteria(opd_id: int) -> dict[type, object]:
+    """The OPD's filter on each OPD model, built once per OPD (the lambda is cached by
     SQLAlchemy, with `opd_id` a bound parameter)."""
-    return tuple(
-        with_loader_criteria(model, lambda cls: cls.opd_id == opd_id, include_aliases=True)
+    return {
+        model: with_loader_criteria(model, lambda cls: cls.opd_id == opd_id, include_aliases=True)
         for model in OPD_MODELS
-    )
+    }
 
 
 def _tables(statement) -> set[str]:
@@ -71,6 +71,23 @@ def _tables(statement) -> set[str]:
         for t in visitors.iterate(statement, {"column_collections": False})
         if isinstance(t, Table)
     }
+
+
+# The OPD models a statement's shape names, by its cache key (the same shape with other values
+# has the same key): the filter goes on those only, as each one costs every execution.
+_MODELS_OF: dict[object, tuple[type, ...]] = {}
+MODELS_KEPT = 10_000
+
+
+def _opd_models(statement) -> tuple[type, ...]:
+    key = statement._generate_cache_key()
+    found = _MODELS_OF.get(key.key) if key is not None else None
+    if found is None:
+        names = _tables(statement)
+        found = tuple(m for m in OPD_MODELS if m.__tablename__ in names)
+        if key is not None and len(_MODELS_OF) < MODELS_KEPT:
+            _MODELS_OF[key.key] = found
+    return found
 
 
 @event.listens_for(OpdSession, "do_orm_execute")
@@ -87,7 +104,10 @@ def _scope_statement(state: ORMExecuteState) -> None:
             if statement.table.name in _OPD_TABLES:
                 state.statement = statement.values(opd_id=opd_id)
         elif state.is_select or state.is_update or state.is_delete:
-            state.statement = statement.options(*_criteria(opd_id))
+            models = _opd_models(statement)
+            if models:
+                criteria = _criteria(opd_id)
+                state.statement = statement.options(*(criteria[m] for m in models))
         return
     if info.get(REGENCY_KEY):
         return
