@@ -50,7 +50,7 @@ def measure(url: str, out: str) -> dict:
         phases = bench_recap.Phases()
         tim = [Person("ASN 000", "199000000000000000", "Pelaksana")]
         started = time.perf_counter()
-        content, _ = await render(office, period.id, tim[0], tim, phases)
+        content, _ = await render(office, period.id, tim[0], tim, phases, opd_id=period.opd_id)
         built = time.perf_counter()
         Path(out).write_bytes(content)
         at = datetime(2025, 7, 8, 3, 0, tzinfo=timezone.utc)

@@ -40,7 +40,7 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import fresh_pg  # noqa: E402
+from bench.common import OPD1, fresh_pg  # noqa: E402
 
 KEGIATAN_PER_PROGRAM = 5
 SUB_PER_KEGIATAN = 5
@@ -145,7 +145,7 @@ async def fill(url: str, n: int, programs: int) -> None:
     slots += [subs[i % len(subs)] for i in range(max(n - len(slots), 0))]
     slots = slots[:n]
     now = datetime(2025, 7, 7, 3, 0, tzinfo=timezone.utc)
-    async with db.transaction() as session:
+    async with db.transaction(OPD1) as session:
         pics = []
         for i in range(200):
             user = User(
@@ -300,7 +300,7 @@ def measure(url: str, out: str) -> dict:
         office, period = await recapped_period(url, out)
         phases = Phases()
         started = time.perf_counter()
-        files = await recap.build(office, period.id, "Bench", phases)
+        files = await recap.build(office, period.id, "Bench", phases, opd_id=OPD1)
         Path(out).write_bytes(files.workbook)
         Path(out).with_suffix(".png").write_bytes(files.chart)
         ended = time.perf_counter()

@@ -244,7 +244,7 @@ async def seed(database_url: str, data: Path):
     from core.sop import Role
     from storage.migrate import upgrade
     from storage.models import Outbox
-    from tests.conftest import Clock
+    from tests.conftest import OPD1, Clock
     from tests.kinerja_core import NAMES, NIP, ROLES, Period
     from tests.kinerja_flow import kertas_kerja, kk_row
 
@@ -271,7 +271,7 @@ async def seed(database_url: str, data: Path):
     ]  # fmt: skip
     period = await Period(office, clock).start("Triwulan IV 2026")
     await period.to_reporting(kertas_kerja(rows))
-    async with office.db.transaction() as session:
+    async with office.db.transaction(OPD1) as session:
         for row in (await session.exec(select(Outbox))).all():
             row.status = "terkirim"
             session.add(row)
@@ -286,11 +286,13 @@ async def add_users(office, n: int) -> None:
     """`n` more active ASN, inserted directly (one statement)."""
     from sqlalchemy import insert
 
+    from bench.common import OPD1
     from storage.models import User
 
     now = datetime.now(timezone.utc)
     rows = [
         {
+            "opd_id": OPD1,
             "telegram_id": FIRST_EXTRA + i,
             "nama": f"Pegawai {i}",
             "nip": f"1980010120050{i:05d}",
@@ -302,15 +304,15 @@ async def add_users(office, n: int) -> None:
         }
         for i in range(n)
     ]
-    async with office.db.transaction() as session:
+    async with office.db.transaction(OPD1) as session:
         await (await session.connection()).execute(insert(User), rows)
 
 
 async def enqueue_notices(office) -> None:
-    from bench.common import enqueue_reminders
+    from bench.common import OPD1, enqueue_reminders
 
     now = datetime.now(timezone.utc)
-    async with office.db.transaction() as session:
+    async with office.db.transaction(OPD1) as session:
         await enqueue_reminders(
             session,
             chats=NOTICE_CHATS,

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from bench.common import fresh_pg  # noqa: E402
+from bench.common import OPD1, fresh_pg  # noqa: E402
 from core import deadlines  # noqa: E402
 from core.office import Office  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -69,14 +69,14 @@ def _rows(n: int, due_share: float, periods: list[int]) -> list[dict]:
 
 
 async def _fill(db: Database, n: int, due_share: float) -> int:
-    async with db.transaction() as session:
+    async with db.transaction(OPD1) as session:
         for tid, role in ((1, "kepala_dinas"), (2, "sekretaris"), (3, "tim_sakip")):
             session.add(
                 User(telegram_id=tid, nama=f"U{tid}", nip=str(tid), jabatan="-", role=role,
                      status="aktif")
             )  # fmt: skip
     n_periods = -(-n // RUNS_PER_PERIOD)
-    async with db.transaction() as session:
+    async with db.transaction(OPD1) as session:
         await session.exec(
             insert(Period),
             params=[
@@ -84,11 +84,11 @@ async def _fill(db: Database, n: int, due_share: float) -> int:
                 for i in range(n_periods)
             ],
         )
-    async with db.session() as session:
+    async with db.session(OPD1) as session:
         periods = [p.id for p in (await session.exec(text("SELECT id FROM period"))).all()]
     rows = _rows(n, due_share, periods)
     for start in range(0, len(rows), CHUNK):
-        async with db.transaction() as session:
+        async with db.transaction(OPD1) as session:
             await session.exec(insert(StepRun), params=rows[start : start + CHUNK])
     async with db.engine.connect() as conn:
         await conn.execute(text("ANALYZE"))
@@ -99,7 +99,7 @@ async def _fill(db: Database, n: int, due_share: float) -> int:
 async def _time_select(db: Database, limit: int, repeat: int) -> tuple[float, float, int]:
     times, found = [], 0
     for _ in range(repeat):
-        async with db.session() as session:
+        async with db.session(OPD1) as session:
             started = time.perf_counter()
             found = len(await deadlines.due_runs(session, NOW, limit))
             times.append((time.perf_counter() - started) * 1000)

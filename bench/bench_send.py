@@ -77,7 +77,7 @@ def _per_second(arrivals: list[float]) -> list[int]:
 
 
 async def run(args: argparse.Namespace, base_url: str, base_file_url: str) -> dict:
-    from bench.common import enqueue_reminders
+    from bench.common import OPD1, enqueue_reminders
     from bot.app import build, make_office
     from bot.config import Settings
     from bot.sender import Sender
@@ -99,7 +99,7 @@ async def run(args: argparse.Namespace, base_url: str, base_file_url: str) -> di
         now = datetime(2025, 8, 4, 3, 0, tzinfo=timezone.utc)
         office.clock = lambda: now
         total = args.chats * args.per_chat
-        async with office.db.transaction() as session:
+        async with office.db.transaction(OPD1) as session:
             await enqueue_reminders(
                 session,
                 chats=args.chats,
@@ -118,7 +118,7 @@ async def run(args: argparse.Namespace, base_url: str, base_file_url: str) -> di
             cpu = time.process_time() - cpu
             await sender.stop()
             task.cancel()
-        async with office.db.session() as session:
+        async with office.db.session(OPD1) as session:
             from sqlalchemy import text
 
             statuses = dict(

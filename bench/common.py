@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+# The OPD the benches fill: the one every database has from its migrations.
+OPD1 = 1
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

@@ -193,7 +193,9 @@ def _rekap(settings: Settings, periode: str, output: str) -> int:
         office = make_office(settings)
         try:
             period = await recap.period_by_name(office, periode)
-            files = await recap.build(office, period.id, "kinerja-bot rekap (baris perintah)")
+            files = await recap.build(
+                office, period.id, "kinerja-bot rekap (baris perintah)", opd_id=period.opd_id
+            )
         except SopError as err:
             print(err, file=sys.stderr)
             return 1

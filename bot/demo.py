@@ -326,8 +326,7 @@ class Demo:
                 title = laporan.DRAFT_TITLE if d.step_no == 8 else laporan.FINAL_TITLE
                 (out / laporan.file_name(title, archive.name)).write_bytes(content)
         timeline = await views.timeline(self.office, kd_id, archive.period_id)
-        async with self.office.db.session() as session:
-            cal = await self.office.calendar(session)
+        cal = await self.office.user_calendar(kd_id)
         plain = unescape(messages.timeline(timeline, cal).replace("<b>", "").replace("</b>", ""))
         (out / "linimasa.txt").write_text(plain + "\n", encoding="utf-8")
         (out / "transkrip.txt").write_text("\n".join(self.log.lines) + "\n", encoding="utf-8")

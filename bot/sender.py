@@ -20,7 +20,6 @@ from bot import keyboards, messages
 from bot.metrics import Metrics
 from bot.pacing import ChatPacing, overall_limit
 from core import outbox
-from core.calendar import WorkingCalendar
 from core.office import Office
 from core.outbox import Message
 from core.recap import CHART_KIND
@@ -71,7 +70,6 @@ class Sender:
         # however long a 429 or a slow upload keeps them (the claim would look stale).
         self._held: set[int] = set()
         self._stopped = False
-        self._calendar: WorkingCalendar | None = None
         # Delivered rows waiting for their 'terkirim' mark, written together every MARK_EVERY s.
         self._sent: list[int] = []
         self._flusher: asyncio.Task | None = None
@@ -83,7 +81,7 @@ class Sender:
     async def run(self) -> None:
         self._flusher = asyncio.create_task(self._flush_loop())
         if self.office.db.is_sqlite:
-            async with self.office.db.transaction() as session:
+            async with self.office.db.transaction(across=True) as session:
                 released = await outbox.release_claims(session)
             if released:
                 log.warning("%d pesan outbox dari proses sebelumnya dikirim ulang", released)
@@ -120,7 +118,7 @@ class Sender:
     async def _refresh_claims(self) -> None:
         """Tell other processes these rows are still in hand (PostgreSQL; harmless on SQLite)."""
         try:
-            async with self.office.db.transaction() as session:
+            async with self.office.db.transaction(across=True) as session:
                 await outbox.refresh_claims(session, set(self._held), self.office.clock())
         except Exception:
             log.exception("could not refresh %d outbox claims", len(self._held))
@@ -133,7 +131,7 @@ class Sender:
             return
         ids, self._sent = self._sent, []
         try:
-            async with self.office.db.transaction() as session:
+            async with self.office.db.transaction(across=True) as session:
                 await outbox.mark_sent(session, ids, self.office.clock())
         except Exception:
             log.exception("could not mark %d outbox rows as sent; trying again", len(ids))
@@ -145,7 +143,7 @@ class Sender:
         """Wait until nothing is claimed or due; used by the demo and the CLI."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            async with self.office.db.session() as session:
+            async with self.office.db.session(across=True) as session:
                 due = await outbox.pending_count(session)
             if due == 0 and self._inflight == 0:
                 return
@@ -156,11 +154,8 @@ class Sender:
         room = self.batch - self._inflight
         if room <= 0:
             return 0
-        async with self.office.db.transaction() as session:
+        async with self.office.db.transaction(across=True) as session:
             rows = await outbox.claim(session, self.office.clock(), room, held=self._held)
-            if rows:
-                # Read once per claim, not per message: texts show times in office time.
-                self._calendar = await self.office.calendar(session)
         for msg in rows:
             self._held.add(msg.id)
             self._inflight += 1
@@ -183,10 +178,8 @@ class Sender:
                 self._inflight -= 1
 
     async def _deliver(self, msg: Message) -> None:
-        cal = self._calendar
-        if cal is None:
-            async with self.office.db.session() as session:
-                cal = await self.office.calendar(session)
+        # Texts show times in the OPD's calendar, kept by the office between reads.
+        cal = await self.office.calendar(opd_id=msg.opd_id)
         markup = keyboards.for_outbox(msg.kind, msg.payload)
         # A text built from long user input goes in several messages rather than failing.
         texts = html_pages(messages.render(msg.kind, msg.payload, cal), TEXT_LIMIT)
@@ -270,7 +263,7 @@ class Sender:
         await outbox.remember_file_id(self.office, doc_id, sent.document.file_id)
 
     async def _mark(self, msg: Message, status: str, **kw) -> None:
-        async with self.office.db.transaction() as session:
+        async with self.office.db.transaction(across=True) as session:
             await outbox.mark(session, msg.id, status, self.office.clock(), **kw)
         if status != outbox.CLAIMED:
             self._held.discard(msg.id)

@@ -90,7 +90,7 @@ async def metrics(app: Application, _request: web.Request) -> web.Response:
     counters: Metrics = app.bot_data["metrics"]
     now = office.clock()
     try:
-        async with office.db.session() as session:
+        async with office.db.session(across=True) as session:
             count, oldest = await asyncio.wait_for(outbox.backlog(session, now), HEALTH_TIMEOUT)
         counters.outbox(count, oldest, now)
     except Exception as exc:

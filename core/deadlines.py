@@ -37,12 +37,14 @@ from core import engine
 from core.calendar import WorkingCalendar
 from core.indicators import reporting_targets
 from core.office import Office
+from core.opd import opd_ids
 from core.outbox import enqueue, enqueue_users
 from core.reminders import Ladder, Plan, ReminderRules, escalation_at, next_reminder, plan
 from core.sop import SUPERIOR, Output, Role, step
-from core.users import audit
+from core.users import acting_user, audit
 from storage import queries
 from storage.models import Period, StepRun, User
+from storage.scope import IDENTITY
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +106,27 @@ async def _scan_lock(session: AsyncSession) -> bool:
 async def scan(
     office: Office, now: datetime, *, batch: int = BATCH, max_batches: int = MAX_BATCHES
 ) -> ScanResult:
-    """Send what is due at `now` on every open run's ladder; one transaction per batch."""
+    """Send what is due at `now` on every open run's ladder; one transaction per batch, each
+    inside one OPD (its people, its calendar)."""
     result = ScanResult()
+    async with office.db.session(across=True) as session:
+        opds = await opd_ids(session)
+    for opd_id in opds:
+        if not await _scan_opd(office, opd_id, now, result, batch, max_batches):
+            break
+    return result
+
+
+async def _scan_opd(
+    office: Office, opd_id: int, now: datetime, result: ScanResult, batch: int, max_batches: int
+) -> bool:
+    """One OPD's part of the scan; False when another process holds the scan."""
     seen: set[int] = set()
     for _ in range(max_batches):
-        async with office.db.transaction() as session:
+        async with office.db.transaction(opd_id) as session:
             if not await _scan_lock(session):
                 result.locked_out = True
-                break
+                return False
             rows = await due_runs(session, now, batch)
             fresh = [r for r in rows if r.id not in seen]
             if not fresh:
@@ -123,7 +138,7 @@ async def scan(
                 await batch_ctx.advance(run, result)
         if len(rows) < batch:
             break
-    return result
+    return True
 
 
 class _Batch:
@@ -316,7 +331,7 @@ async def record_blocked(office: Office, telegram_id: int) -> bool:
     """
     now = office.clock()
     async with office.db.transaction() as session:
-        user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
+        user = await acting_user(session, telegram_id)
         if user is None:
             log.info("chat %s blocked the bot; not a registered user", telegram_id)
             return False
@@ -364,12 +379,19 @@ async def clear_blocked(office: Office, telegram_id: int) -> bool:
     """The user wrote to the bot again, so it may reach them: reminders resume."""
     async with office.db.session() as session:
         blocked = (
-            await session.exec(select(User.blocked_at).where(User.telegram_id == telegram_id))
+            await session.exec(
+                select(User.blocked_at)
+                .where(User.telegram_id == telegram_id)
+                .execution_options(**IDENTITY)
+            )
         ).first()
     if blocked is None:
         return False
     async with office.db.transaction() as session:
         await session.exec(
-            update(User).where(User.telegram_id == telegram_id).values(blocked_at=None)
+            update(User)
+            .where(User.telegram_id == telegram_id)
+            .values(blocked_at=None)
+            .execution_options(**IDENTITY)
         )
     return True

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.office import Office
+from core.opd import act_for
 from core.outbox import enqueue
 from storage.models import Outbox
 
@@ -53,6 +54,8 @@ async def report_failure(office: Office, summary: str) -> None:
     now = office.clock()
     window = now.replace(minute=0, second=0, microsecond=0)
     async with office.db.transaction() as session:
+        # Alerts to the regency's admins are kept with the first OPD until OPD have admins.
+        await act_for(session, None)
         for admin_id in office.admin_ids:
             key = _key(summary, window, admin_id)
             row = await _row(session, key)

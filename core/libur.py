@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.calendar import EXTRA_DAY_OFF_NAME, WorkingCalendar
 from core.engine import SopError
 from core.office import Office
 from core.text import strip_invisible
-from core.users import active_user, audit, is_admin, require_admin
-from storage import queries
+from core.users import acting_user, active_user, audit, is_admin, require_admin
 from storage.models import DayOff, WorkingDay
+from storage.scope import opd_of
 
 HORIZON_DAYS = 365
 MAX_NOTE = 100
@@ -126,7 +127,7 @@ def _clean_note(note: str, default: str) -> str:
 async def list_days(office: Office, telegram_id: int) -> DaysView:
     """Days off and working days from today to a year ahead; any registered user may look."""
     async with office.db.session() as session:
-        user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
+        user = await acting_user(session, telegram_id)
         admin = is_admin(office, user, telegram_id)
         if not admin:
             await active_user(session, telegram_id)
@@ -178,6 +179,13 @@ def _require_future(cal: WorkingCalendar, office: Office, day: date) -> None:
         )
 
 
+async def _set_in_bot(
+    session: AsyncSession, model: type[DayOff] | type[WorkingDay], day: date
+) -> DayOff | WorkingDay | None:
+    """The day as the session's OPD set it in the bot (days off are each OPD's own)."""
+    return await session.get(model, (opd_of(session), day))
+
+
 async def add_day_off(office: Office, telegram_id: int, day: date, note: str) -> DayChange:
     """An admin adds a day off (e.g. a cuti bersama missing from the national list)."""
     note = _clean_note(note, EXTRA_DAY_OFF_NAME)
@@ -187,7 +195,7 @@ async def add_day_off(office: Office, telegram_id: int, day: date, note: str) ->
         _require_future(cal, office, day)
         if day.weekday() not in cal.config.office_hours:
             raise SopError(f"{day:%d-%m-%Y} memang bukan hari kerja (tidak ada jam kantor).")
-        working = await session.get(WorkingDay, day)
+        working = await _set_in_bot(session, WorkingDay, day)
         if working is None and not cal.is_working_day(day):
             raise SopError(f"{day:%d-%m-%Y} sudah hari libur: {cal.day_off_name(day)}.")
         if working is not None:  # the day was a holiday made a working day: undo that
@@ -216,7 +224,7 @@ async def add_working_day(office: Office, telegram_id: int, day: date, note: str
             )
         if cal.is_working_day(day):
             raise SopError(f"{day:%d-%m-%Y} sudah hari kerja.")
-        added = await session.get(DayOff, day)
+        added = await _set_in_bot(session, DayOff, day)
         if added is not None:
             await session.delete(added)
             await session.flush()
@@ -235,8 +243,8 @@ async def remove_day(office: Office, telegram_id: int, day: date) -> DayChange:
         admin = await require_admin(office, session, telegram_id)
         cal = await office.calendar(session, fresh=True)
         _require_future(cal, office, day)
-        added = await session.get(DayOff, day)
-        working = await session.get(WorkingDay, day)
+        added = await _set_in_bot(session, DayOff, day)
+        working = await _set_in_bot(session, WorkingDay, day)
         if added is None and working is None:
             name = cal.day_off_name(day)
             if name and day.weekday() in cal.config.office_hours:

@@ -42,6 +42,8 @@ class Message:
     payload: dict
     attempts: int
     progress: int
+    # Its OPD: texts show times in that OPD's calendar.
+    opd_id: int
 
 
 async def enqueue(
@@ -150,7 +152,13 @@ async def claim(
         session.add(row)
         claimed.append(
             Message(
-                row.id, row.chat_id, row.kind, json.loads(row.payload), row.attempts, row.progress
+                row.id,
+                row.chat_id,
+                row.kind,
+                json.loads(row.payload),
+                row.attempts,
+                row.progress,
+                row.opd_id,
             )
         )
     return claimed
@@ -213,14 +221,14 @@ async def backlog(session: AsyncSession, now: datetime) -> tuple[int, datetime |
 
 
 async def document_for_sending(office, doc_id: int) -> tuple[Document, bytes]:
-    async with office.db.session() as session:
+    async with office.db.session(across=True) as session:
         doc = await session.get(Document, doc_id)
         return doc, await office.files.read(doc.sha256)
 
 
 async def remember_file_id(office, doc_id: int, file_id: str) -> None:
     """Telegram keeps a file we uploaded: the next send reuses its id instead of the bytes."""
-    async with office.db.transaction() as session:
+    async with office.db.transaction(across=True) as session:
         await session.exec(
             update(Document).where(col(Document.id) == doc_id).values(telegram_file_id=file_id)
         )
@@ -232,7 +240,7 @@ async def clear_delivered(office, now: datetime) -> int:
     retry of the same action is still a no-op; the audit log keeps what the archive needs."""
     if office.outbox_retention is None:
         return 0
-    async with office.db.transaction() as session:
+    async with office.db.transaction(across=True) as session:
         res = await session.exec(
             update(Outbox)
             .where(

@@ -115,6 +115,8 @@ class RecapTarget:
     period: str
     step_no: int | None
     run_id: int | None
+    # The period's OPD, which the recap is built in (core.recap.build).
+    opd_id: int
 
     @property
     def stores(self) -> bool:
@@ -528,17 +530,23 @@ def render(data: RecapInput) -> tuple[bytes, bytes]:
 
 
 async def prepare(
-    office: Office, period_id: int, generated_by: str, progress: Progress | None = None
+    office: Office,
+    period_id: int,
+    generated_by: str,
+    progress: Progress | None = None,
+    *,
+    opd_id: int,
 ) -> RecapInput:
     """Load and compute one period's recap (the CPU work off the event loop): the figures the
-    workbook, the chart and the Draft Laporan all lay out."""
+    workbook, the chart and the Draft Laporan all lay out. `opd_id` is the OPD of the user the
+    caller checked, so a period of another OPD is not found."""
 
     async def say(text: str) -> None:
         if progress is not None:
             await progress(text)
 
     await say("memuat data dari basis data")
-    async with office.db.session() as session:
+    async with office.db.session(opd_id) as session:
         period = await session.get(Period, period_id)
         if period is None:
             raise SopError("Periode tidak ditemukan.")
@@ -553,10 +561,15 @@ async def prepare(
 
 
 async def build(
-    office: Office, period_id: int, generated_by: str, progress: Progress | None = None
+    office: Office,
+    period_id: int,
+    generated_by: str,
+    progress: Progress | None = None,
+    *,
+    opd_id: int,
 ) -> RecapFiles:
     """Load, compute and lay out one period's recap; the CPU work runs off the event loop."""
-    data = await prepare(office, period_id, generated_by, progress)
+    data = await prepare(office, period_id, generated_by, progress, opd_id=opd_id)
     if progress is not None:
         await progress(f"menyusun workbook ({len(SHEETS)} sheet)")
     workbook = await asyncio.to_thread(build_recap, data)
@@ -597,7 +610,9 @@ async def target(office: Office, telegram_id: int, period_id: int | None = None)
     async with office.db.session() as session:
         await tim_user(session, office, telegram_id)
         found = [
-            RecapTarget(p.id, p.name, run.step_no if run else None, run.id if run else None)
+            RecapTarget(
+                p.id, p.name, run.step_no if run else None, run.id if run else None, p.opd_id
+            )
             for p, run in await periods_with_indicators(session, period_id)
         ]
         if not found:
@@ -741,7 +756,7 @@ async def period_by_name(office: Office, name: str) -> Period:
     from core.periode import parse_period_name
 
     canonical = parse_period_name(name).name
-    async with office.db.session() as session:
+    async with office.db.session(across=True) as session:
         period = (
             await session.exec(
                 select(Period).where(Period.name == canonical).order_by(col(Period.id).desc())

@@ -14,11 +14,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.engine import Actor, SopError
 from core.office import Office
+from core.opd import act_for
 from core.outbox import enqueue, enqueue_users
 from core.sop import Role
 from core.text import ascii_digits, strip_invisible
 from storage import queries
 from storage.models import AuditLog, User
+from storage.scope import IDENTITY
 
 PENDING, ACTIVE, INACTIVE, REFUSED = "menunggu", "aktif", "nonaktif", "ditolak"
 # Added with `kinerja-bot admin add` before registering: an admin, not (yet) an ASN.
@@ -112,9 +114,17 @@ async def audit(
     return row
 
 
+async def acting_user(session: AsyncSession, telegram_id: int) -> User | None:
+    """The user behind a Telegram id (any status), if any: from here on the session reads and
+    writes that user's OPD only (core.opd.act_for)."""
+    user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
+    await act_for(session, user)
+    return user
+
+
 async def active_user(session: AsyncSession, telegram_id: int) -> User:
     """The registered, active user behind a Telegram id, or a refusal that says what to do."""
-    user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
+    user = await acting_user(session, telegram_id)
     if user is None or user.status in (REFUSED, ADMIN_ONLY):
         raise SopError(NOT_REGISTERED)
     if user.status == PENDING:
@@ -125,7 +135,7 @@ async def active_user(session: AsyncSession, telegram_id: int) -> User:
 
 
 async def require_admin(office: Office, session: AsyncSession, telegram_id: int) -> User | None:
-    user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
+    user = await acting_user(session, telegram_id)
     if not is_admin(office, user, telegram_id):
         raise SopError("Perintah ini hanya untuk admin.")
     return user
@@ -134,7 +144,7 @@ async def require_admin(office: Office, session: AsyncSession, telegram_id: int)
 async def lookup(office: Office, telegram_id: int) -> tuple[User | None, bool]:
     """The user row (any status) and whether this Telegram id is an admin."""
     async with office.db.session() as session:
-        user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
+        user = await acting_user(session, telegram_id)
         return user, is_admin(office, user, telegram_id)
 
 
@@ -153,9 +163,7 @@ def _require_unregistered(user: User | None) -> None:
 async def check_can_register(office: Office, telegram_id: int) -> None:
     """Before the /daftar dialog asks anything: not for users already in or waiting."""
     async with office.db.session() as session:
-        _require_unregistered(
-            await queries.user_by_telegram(session=session, telegram_id=telegram_id)
-        )
+        _require_unregistered(await acting_user(session, telegram_id))
 
 
 async def check_active(office: Office, telegram_id: int) -> User:
@@ -166,11 +174,13 @@ async def check_active(office: Office, telegram_id: int) -> User:
 async def _require_free_nip(session: AsyncSession, nip: str, telegram_id: int) -> None:
     taken = (
         await session.exec(
-            select(User.id).where(
+            select(User.id)
+            .where(
                 User.nip == nip,
                 col(User.status).in_([ACTIVE, PENDING]),
                 User.telegram_id != telegram_id,
             )
+            .execution_options(**IDENTITY)
         )
     ).first()
     if taken is not None:
@@ -197,7 +207,7 @@ async def register(
     """File a registration request (or renew a refused one) and tell the admins."""
     now = office.clock()
     async with _unique_guarded(office, NIP_TAKEN) as session:
-        user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
+        user = await acting_user(session, telegram_id)
         _require_unregistered(user)
         await _require_free_nip(session, nip, telegram_id)
         resubmitted = user is not None
@@ -360,7 +370,7 @@ async def add_admin(office: Office, telegram_id: int) -> User | None:
     """The CLI's `admin add`: a known user gets the admin duty; an unknown id is kept as admin only."""
     now = office.clock()
     async with office.db.transaction() as session:
-        user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
+        user = await acting_user(session, telegram_id)
         if user is None:
             user = User(
                 telegram_id=telegram_id,

@@ -19,8 +19,9 @@ from storage.db import sqlite_file, sync_url
 
 # The archive `backup` writes holds the documents under this folder name.
 FILES_ARCNAME = "files"
-# Alembic's bookkeeping: a freshly migrated database has a row here and nothing to lose.
-BOOKKEEPING = {"alembic_version"}
+# Alembic's bookkeeping and the OPD list: a freshly migrated database has rows there (its
+# migrations make the first OPD) and nothing to lose.
+BOOKKEEPING = {"alembic_version", "opd"}
 
 
 class RestoreRefused(Exception):

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import sqlite_inline
+from storage.scope import OpdSession, regency, scope
 
 DEFAULT_URL = "sqlite+aiosqlite:///./data/kinerja.db"
 # pg_advisory_lock(namespace, key) of one user's updates ("kinu" in ASCII); the two-key form
@@ -104,7 +105,7 @@ class Database:
         self.connections = connections
         self.engine = make_engine(self.url, connections)
         self._sessions = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False
+            self.engine, class_=AsyncSession, sync_session_class=OpdSession, expire_on_commit=False
         )
         # Reads (`session`) on PostgreSQL run without a transaction: at READ COMMITTED each
         # statement sees its own snapshot either way, and BEGIN and ROLLBACK are two round
@@ -115,6 +116,7 @@ class Database:
             else async_sessionmaker(
                 self.engine.execution_options(isolation_level="AUTOCOMMIT"),
                 class_=AsyncSession,
+                sync_session_class=OpdSession,
                 expire_on_commit=False,
             )
         )
@@ -128,16 +130,30 @@ class Database:
     def is_sqlite(self) -> bool:
         return is_sqlite(self.url)
 
+    def _new(self, opd_id: int | None, across: bool, *, reads: bool = False) -> AsyncSession:
+        """A session scoped to `opd_id`, or regency-wide with `across`; with neither it knows
+        its OPD only once core has found the acting user (storage.scope)."""
+        session = (self._reads if reads else self._sessions)()
+        if opd_id is not None:
+            scope(session, opd_id)
+        if across:
+            regency(session)
+        return session
+
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self._reads() as session:
+    async def session(
+        self, opd_id: int | None = None, *, across: bool = False
+    ) -> AsyncIterator[AsyncSession]:
+        async with self._new(opd_id, across, reads=True) as session:
             yield session
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def transaction(
+        self, opd_id: int | None = None, *, across: bool = False
+    ) -> AsyncIterator[AsyncSession]:
         """A unit of work: commits on success, rolls back on any error."""
         if self._write_turn is None:
-            async with self._sessions() as session, session.begin():
+            async with self._new(opd_id, across) as session, session.begin():
                 yield session
             return
         task = asyncio.current_task()
@@ -146,7 +162,7 @@ class Database:
         async with self._write_turn:
             self._turn_holder = task
             try:
-                async with self._sessions() as session, session.begin():
+                async with self._new(opd_id, across) as session, session.begin():
                     yield session
             finally:
                 self._turn_holder = None

@@ -43,10 +43,33 @@ def _when(nullable: bool = True, index: bool = False):
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
+class Opd(SQLModel, table=True):
+    """A perangkat daerah: one office of the regency, running the SOP on its own."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kode: str = Field(unique=True)
+    nama: str
+    # The name its documents and workbooks carry.
+    office_name: str
+    created_at: datetime | None = _when()
+
+
+def _opd(primary_key: bool = False):
+    """The OPD a row belongs to; storage.scope fills it from the session and filters by it."""
+    return Field(
+        default=None,
+        foreign_key="opd.id",
+        primary_key=primary_key,
+        index=not primary_key,
+        nullable=False,
+    )
+
+
 # A NIP names one person among the active and pending users, and one active user holds each
 # single-holder duty: partial unique indexes, so two requests or approvals at once cannot break it.
 _LIVE_NIP = "status IN ('aktif', 'menunggu')"
 _SINGLE_DUTY = "status = 'aktif' AND role IN ('kepala_dinas', 'sekretaris')"
+# A person (Telegram id, NIP) is one across the regency; a duty has one holder in each OPD.
 
 
 class User(SQLModel, table=True):
@@ -60,6 +83,7 @@ class User(SQLModel, table=True):
         ),
         Index(
             "uq_user_single_duty",
+            "opd_id",
             "role",
             unique=True,
             sqlite_where=text(_SINGLE_DUTY),
@@ -68,6 +92,7 @@ class User(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    opd_id: int | None = _opd()
     telegram_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
     nama: str
     nip: str = Field(index=True)
@@ -84,9 +109,10 @@ class User(SQLModel, table=True):
 
 
 class Period(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("open_name", name="uq_period_open_name"),)
+    __table_args__ = (UniqueConstraint("opd_id", "open_name", name="uq_period_open_name"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    opd_id: int | None = _opd()
     name: str = Field(index=True)
     # Equal to name while the period runs, NULL after: the database keeps one open period per name.
     open_name: str | None = None
@@ -103,6 +129,7 @@ class StepRun(SQLModel, table=True):
     __table_args__ = (Index("ix_steprun_open_next", "status", "next_action_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    opd_id: int | None = _opd()
     period_id: int = Field(foreign_key="period.id", index=True)
     step_no: int
     round: int = 1
@@ -125,6 +152,7 @@ class StepRun(SQLModel, table=True):
 
 class Document(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    opd_id: int | None = _opd()
     period_id: int | None = Field(default=None, foreign_key="period.id", index=True)
     step_run_id: int | None = Field(default=None, foreign_key="steprun.id", index=True)
     kind: str
@@ -141,6 +169,7 @@ class Document(SQLModel, table=True):
 
 class AuditLog(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    opd_id: int | None = _opd()
     at: datetime | None = _when(nullable=False)
     user_id: int | None = None
     action: str
@@ -152,6 +181,7 @@ class Outbox(SQLModel, table=True):
     __table_args__ = (Index("ix_outbox_pending", "status", "not_before"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    opd_id: int | None = _opd()
     key: str = Field(unique=True)
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     kind: str
@@ -177,6 +207,7 @@ class PtbData(SQLModel, table=True):
 class DayOff(SQLModel, table=True):
     """Days off added by an admin with /libur, on top of the national holidays."""
 
+    opd_id: int | None = _opd(primary_key=True)
     day: date = Field(primary_key=True)
     keterangan: str
     added_by: int | None = None
@@ -223,6 +254,7 @@ class IndicatorUnit(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("period_id", "kode", name="uq_indicatorunit_kode"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    opd_id: int | None = _opd()
     period_id: int = Field(foreign_key="period.id", index=True)
     level: str
     kode: str
@@ -245,6 +277,7 @@ class Indicator(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    opd_id: int | None = _opd()
     period_id: int = Field(foreign_key="period.id", index=True)
     year: int
     ikode: str
@@ -287,6 +320,7 @@ class Figure(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    opd_id: int | None = _opd()
     indicator_id: int = Field(foreign_key="indicator.id")
     period_id: int = Field(foreign_key="period.id")
     realisasi: Decimal | None = _exact()
@@ -310,6 +344,23 @@ class Figure(SQLModel, table=True):
 class WorkingDay(SQLModel, table=True):
     """A hari kerja pengganti: an admin marks a holiday (often an estimated one) as a working day."""
 
+    opd_id: int | None = _opd(primary_key=True)
     day: date = Field(primary_key=True)
     keterangan: str
     added_by: int | None = None
+
+
+# The tables that belong to one OPD (PtbData, PTB's own state, and Opd itself do not).
+OPD_MODELS = (
+    User,
+    Period,
+    StepRun,
+    Document,
+    AuditLog,
+    Outbox,
+    DayOff,
+    WorkingDay,
+    IndicatorUnit,
+    Indicator,
+    Figure,
+)

@@ -9,16 +9,20 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Document, Period, StepRun, User
+from storage.scope import IDENTITY
 
 ACTIVE = "aktif"
 
 
 # Statements every update runs are built once, with bound parameters: building and keying a
 # statement cost about as much as running it (bench/README.md, "Fast under a rush").
-_USER_BY_TELEGRAM = select(User).where(User.telegram_id == bindparam("telegram_id"))
+_USER_BY_TELEGRAM = (
+    select(User).where(User.telegram_id == bindparam("telegram_id")).execution_options(**IDENTITY)
+)
 
 
 async def user_by_telegram(*, session: AsyncSession, telegram_id: int) -> User | None:
+    """Across the regency: the lookup that tells core which OPD the session acts for."""
     return (await session.exec(_USER_BY_TELEGRAM, params={"telegram_id": telegram_id})).first()
 
 

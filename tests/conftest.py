@@ -35,6 +35,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 ADMIN_ID = 9001
+# The one OPD every database has from its migrations (the single office's).
+OPD1 = 1
 # Monday 14 April 2025, 09:00 in Jakarta: a working day (7 April was cuti bersama).
 START = datetime(2025, 4, 14, 2, 0, tzinfo=timezone.utc)
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from storage.models import PtbData
-from tests.conftest import Bot
+from tests.conftest import OPD1, Bot
 from tests.test_restart import wait_for
 
 
@@ -19,7 +19,7 @@ async def saved_at(bot: Bot, user_id: int, name: str, state: int) -> list[PtbDat
     rows: list[PtbData] = []
 
     async def stored() -> bool:
-        async with bot.office.db.session() as session:
+        async with bot.office.db.session(OPD1) as session:
             found = await session.exec(
                 select(PtbData).where(col(PtbData.key).in_(_keys(user_id, name)))
             )
@@ -31,7 +31,7 @@ async def saved_at(bot: Bot, user_id: int, name: str, state: int) -> list[PtbDat
 
 
 async def ended(bot: Bot, user_id: int, name: str) -> bool:
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         return await session.get(PtbData, _keys(user_id, name)[0]) is None
 
 
@@ -39,7 +39,7 @@ async def put_back(bot: Bot, rows: list[PtbData], user_id: int, name: str) -> No
     """Once the dialog's end is stored, the rows from before it again, as if the process that
     answered had died before saving; the bot forgets the presses it saw (another process)."""
     await wait_for(lambda: ended(bot, user_id, name))
-    async with bot.office.db.transaction() as session:
+    async with bot.office.db.transaction(OPD1) as session:
         for row in rows:
             await session.merge(row)
     bot.app.bot_data.get("presses", {}).clear()

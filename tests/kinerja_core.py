@@ -20,7 +20,7 @@ from core.transitions import DocInput, Done
 from storage.migrate import upgrade
 from storage.models import Period as Row
 from storage.models import StepRun
-from tests.conftest import ADMIN_ID, Clock
+from tests.conftest import ADMIN_ID, OPD1, Clock
 
 KD, SEK, TIM1, TIM2, ASN1, ASN2 = 101, 102, 103, 104, 105, 106
 NIP = {
@@ -92,7 +92,7 @@ class Period:
     async def start(self, name: str) -> Period:
         done = await workflow.start_period(self.office, KD, name, pdf("nota"))
         self.name = done.period
-        async with self.office.db.session() as session:
+        async with self.office.db.session(OPD1) as session:
             self.id = (await session.exec(select(Row).where(Row.open_name == done.period))).one().id
         return self
 
@@ -105,7 +105,7 @@ class Period:
         return await workflow.finish_step(self.office, telegram_id, attached.run_id)
 
     async def open_run_id(self) -> int:
-        async with self.office.db.session() as session:
+        async with self.office.db.session(OPD1) as session:
             q = select(StepRun).where(StepRun.period_id == self.id, StepRun.status == "terbuka")
             return (await session.exec(q)).one().id
 

@@ -22,7 +22,7 @@ from storage.db import Database
 from storage.files import FileStore
 from storage.migrate import upgrade
 from storage.models import Period, StepRun, User
-from tests.conftest import ADMIN_ID, Bot, Clock, register
+from tests.conftest import ADMIN_ID, OPD1, Bot, Clock, register
 from tests.test_periods_e2e import start_period
 
 JKT = ZoneInfo("Asia/Jakarta")
@@ -45,7 +45,7 @@ async def office(tmp_path: Path) -> AsyncIterator[Office]:
 
 
 async def add_period(office: Office, name: str, status: str, runs: list[dict]) -> int:
-    async with office.db.transaction() as session:
+    async with office.db.transaction(OPD1) as session:
         # Each period had its own Sekretaris; the one before no longer holds the duty.
         await session.exec(update(User).where(User.role == "sekretaris").values(status="nonaktif"))
         tid = next(TELEGRAM_IDS)
@@ -106,7 +106,7 @@ async def seed(office: Office) -> tuple[int, int, int]:
 
 async def test_a_period_against_its_standards(office: Office) -> None:
     *_, current = await seed(office)
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         report = await compliance.period_compliance(session, current, CAL, wib(2, 14))
     step2, step3 = report.rows
     assert (step2.step_no, step2.actual_minutes, step2.late_minutes) == (2, 40, 0)
@@ -120,7 +120,7 @@ async def test_a_period_against_its_standards(office: Office) -> None:
 
 async def test_averages_over_finished_periods_and_bottlenecks(office: Office) -> None:
     *_, current = await seed(office)
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         hist = await compliance.history(session, CAL, wib(2, 14), exclude=current)
     assert hist.periods == 2
     by_step = {s.step_no: s for s in hist.steps}
@@ -134,7 +134,7 @@ async def test_averages_over_finished_periods_and_bottlenecks(office: Office) ->
 
 async def test_the_table_is_plain_values_that_the_workbook_takes(office: Office) -> None:
     first, *_ = await seed(office)
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         report = await compliance.period_compliance(session, first, CAL, wib(3, 9))
     headers, rows = compliance.table(report)
     assert headers == compliance.HEADERS and all(len(r) == len(headers) for r in rows)

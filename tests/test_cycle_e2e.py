@@ -11,7 +11,7 @@ from core.sop import Role
 from fakeapi import FakeTelegram, FakeUser
 from storage.models import AuditLog, Document, Period, StepRun, User
 from tests import kinerja_flow
-from tests.conftest import ADMIN_ID, Bot, register
+from tests.conftest import ADMIN_ID, OPD1, Bot, register
 from tests.kinerja_flow import pdf
 
 PDF = b"%PDF-1.4 nota dinas\n%%EOF"
@@ -67,7 +67,7 @@ async def test_stranger_gets_a_polite_reply_and_nothing_else(tg: FakeTelegram, b
     await stranger.expect("belum terdaftar")
     await stranger.send_document(PDF, "x.pdf", "application/pdf")
     await stranger.expect("belum terdaftar")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         assert (await session.exec(select(User))).all() == []
         assert (await session.exec(select(Document))).all() == []
 
@@ -112,7 +112,7 @@ async def test_registration_validates_and_admin_sets_roles(tg: FakeTelegram, bot
     await admin.press("✅ Ya, ganti", confirm)
     await admin.expect_edit("menjadi ASN")
     await user.expect("Peran Anda sekarang: ASN")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         roles = {u.nama: u.role for u in (await session.exec(select(User))).all()}
     assert roles == {"Dewi Sartika": "asn", "Eko Prasetyo": "sekretaris"}
 
@@ -250,7 +250,7 @@ async def test_whole_period_with_one_rejection_round(tg: FakeTelegram, bot: Bot,
     resent = await asn2.next_message()
     assert resent.document.content == PDF
 
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         period = (await session.exec(select(Period))).one()
         assert (period.status, period.round, period.open_name) == ("selesai", 2, None)
         runs = (await session.exec(select(StepRun).order_by(StepRun.id))).all()

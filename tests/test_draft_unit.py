@@ -15,7 +15,7 @@ from core.sop import step
 from fakeapi import FakeTelegram, FakeUser
 from fakeapi.models import BotMessage
 from storage.models import Document, Outbox, Period
-from tests.conftest import Bot, Clock
+from tests.conftest import OPD1, Bot, Clock
 
 SEK = 102
 WORKBOOK = b"PK\x03\x04 rekap"
@@ -24,7 +24,7 @@ CHART = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + struct.pack(">II", 1200, 700) + b"\0"
 
 async def queue_draft(office, now: datetime, chat_id: int = SEK) -> None:
     """Step 9's notice with the Draft Laporan (workbook and chart), as step 8 leaves it."""
-    async with office.db.transaction() as session:
+    async with office.db.transaction(OPD1) as session:
         period = Period(name="Triwulan I 2025", year=2025, triwulan=1)
         session.add(period)
         await session.flush()
@@ -80,7 +80,7 @@ def assert_whole_unit(messages: list[BotMessage]) -> None:
 
 
 async def row_status(office) -> tuple[str, int]:
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         row = (await session.exec(select(Outbox).where(Outbox.kind == "step_opened"))).one()
     return row.status, row.progress
 

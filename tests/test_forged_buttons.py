@@ -21,7 +21,7 @@ from core import users
 from core.sop import Role
 from fakeapi import FakeTelegram
 from storage.models import AuditLog, Document, Figure, Outbox, Period, StepRun, User
-from tests.conftest import ADMIN_ID, Bot
+from tests.conftest import ADMIN_ID, OPD1, Bot
 from tests.test_cycle_e2e import people, register_pending
 from tests.test_periods_e2e import start_period
 
@@ -41,7 +41,7 @@ def forged(verb: str, shape: tuple[str, ...]) -> list[str]:
 
 
 async def snapshot(bot: Bot) -> tuple:
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         counts = []
         for table in (AuditLog, Document, Figure, Period, StepRun):
             counts.append((await session.exec(select(func.count()).select_from(table))).one())
@@ -83,7 +83,7 @@ async def test_every_forged_press_is_refused_answered_and_changes_nothing(
 
     assert len(queries) > 400
     assert await snapshot(bot) == before
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         alerts = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
     assert alerts == []
     # Buttons that lead to a dialog refuse before asking: nobody was asked for a note.
@@ -116,7 +116,7 @@ async def test_a_double_tap_is_answered_quietly(tg: FakeTelegram, bot: Bot):
     await admin.expect_edit("Pengguna")
     await admin.expect_silence(0.5)
     assert tg.stats["edited"] == edits + 1 and tg.stats["errors"] == 0
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         alerts = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
     assert alerts == []
 
@@ -130,7 +130,7 @@ async def test_a_press_answered_too_late_still_does_its_work_quietly(tg: FakeTel
     await admin.press("Berikutnya ▶", listing)
     await admin.expect_edit("Pengguna")
     await admin.expect_silence(0.5)
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         alerts = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
     assert alerts == []
 
@@ -178,12 +178,12 @@ async def test_double_taps_in_the_flows_act_once_and_answer_quietly(tg: FakeTele
     await sek.press("✅ Selesaikan langkah", stored)
     await sek.expect("Langkah 2 periode Triwulan I 2025 selesai")
     await sek.expect_silence(0.5)  # no "sudah selesai" refusal for the second tap
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         alerts = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
     assert alerts == []
 
 
 async def _role_acts(bot: Bot) -> int:
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         acts = (await session.exec(select(AuditLog.action))).all()
     return sum(a in ("setujui_pendaftaran", "ubah_peran") for a in acts)

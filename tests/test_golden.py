@@ -65,6 +65,7 @@ from io import BytesIO
 from openpyxl import load_workbook
 
 from core import indicators, recap
+from tests.conftest import OPD1
 from tests.kinerja_core import ASN1, ASN2, TIM1, TIM2, Period, make
 from tests.kinerja_flow import kertas_kerja, kk_row, kk_structure
 
@@ -222,7 +223,7 @@ async def _golden(office, clock) -> None:
     # Tono is no PIC, so he may validate every figure.
     assert len(await tw2.validate_all(TIM1)) == 8
 
-    files = await recap.build(office, tw2.id, "Tono Sugiarto")
+    files = await recap.build(office, tw2.id, "Tono Sugiarto", opd_id=OPD1)
     wb = load_workbook(BytesIO(files.workbook))
     assert wb.sheetnames == ["Rekap", "Kertas Kerja", "Analisis", "Kepatuhan SOP", "Info"]
 
@@ -335,7 +336,9 @@ async def test_golden_structure_rows_and_units_with_their_own_indicators(tmp_pat
             await period.report(asn, code, value)
         await indicators.close_reporting(office, TIM2, period.id)  # 2.02.02#2 never reported
         assert len(await period.validate_all(TIM1)) == 8
-        wb = load_workbook(BytesIO((await recap.build(office, period.id, "Tono")).workbook))
+        wb = load_workbook(
+            BytesIO((await recap.build(office, period.id, "Tono", opd_id=OPD1)).workbook)
+        )
     finally:
         await office.db.dispose()
 

@@ -17,7 +17,7 @@ from core.text import ascii_digits, strip_invisible
 from fakeapi import FakeTelegram
 from storage.models import User
 from tests import dialog_state
-from tests.conftest import ADMIN_ID, Bot
+from tests.conftest import ADMIN_ID, OPD1, Bot
 from tests.test_cycle_e2e import register_pending
 from tests.test_restart import wait_for
 
@@ -52,7 +52,7 @@ async def test_a_name_of_invisible_characters_is_refused_and_they_never_reach_th
     await user.expect("jabatan")
     await user.send("Analis\u2060 Data")
     await user.expect("sudah dikirim ke admin")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         stored = (await session.exec(select(User).where(User.telegram_id == 300))).one()
     assert (stored.nama, stored.nip, stored.jabatan) == (
         "Dewi Sartika",
@@ -82,13 +82,13 @@ async def test_a_nip_already_pending_or_active_is_refused_at_the_nip_question(
     await first.expect("disetujui")
     await second.send("1985 0101 2010 01 1001")
     await second.expect("sudah terdaftar")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         people = (await session.exec(select(User).where(User.nip == "198501012010011001"))).all()
     assert [u.telegram_id for u in people] == [301]
 
 
 async def test_the_database_refuses_a_second_live_user_with_one_nip(bot: Bot):
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         session.add(User(telegram_id=1, nama="A", nip="1" * 18, jabatan="x", status="aktif"))
         session.add(User(telegram_id=2, nama="B", nip="1" * 18, jabatan="x", status="menunggu"))
         with pytest.raises(IntegrityError):
@@ -125,7 +125,7 @@ async def two_approvals_at_once(office) -> None:
     assert len(won) == 1 and len(refused) + len(waited) == 1
     if refused:
         assert "baru saja diberikan kepada orang lain" in str(refused[0])
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         holders = (
             await session.exec(
                 select(User).where(User.role == "sekretaris", User.status == "aktif")

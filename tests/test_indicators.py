@@ -15,6 +15,7 @@ from core.engine import SopError
 from core.indicators import Card, Idle, parse_named_codes
 from core.measure import IndicatorSpec
 from storage.models import Document, Figure, Indicator, IndicatorUnit, Outbox, StepRun
+from tests.conftest import OPD1
 from tests.kinerja_core import ASN1, ASN2, KD, SEK, TIM1, TIM2, Period, make, pdf, xlsx
 from tests.kinerja_flow import kertas_kerja, kk_row
 
@@ -38,7 +39,7 @@ async def period(tmp_path, clock):
 
 
 async def count(p: Period, table) -> int:
-    async with p.office.db.session() as session:
+    async with p.office.db.session(OPD1) as session:
         return len((await session.exec(select(table))).all())
 
 
@@ -91,7 +92,7 @@ async def _replaces_the_set(office, clock) -> None:
         await workflow.attach_document(office, TIM2, pdf("bukan xlsx"), run)
     await workflow.finish_step(office, TIM2, run)
     # Reporting has started: the set is fixed, even if a step 4 run could be found.
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         from storage.models import Period as Row
         from storage.models import User
 
@@ -135,7 +136,7 @@ async def test_correct_until_valid_and_nobody_validates_their_own(period: Period
     # Tono reported 1.02.01#2: his queue skips it, and deciding it directly is refused.
     card = await indicators.next_card(o, TIM1)
     assert isinstance(card, Card) and card.code == "1.02"
-    async with o.db.session() as session:
+    async with o.db.session(OPD1) as session:
         own = (
             await session.exec(select(Figure).join(Indicator).where(Indicator.ikode == "1.02.01#2"))
         ).one()
@@ -163,7 +164,7 @@ async def test_correct_until_valid_and_nobody_validates_their_own(period: Period
     assert isinstance(idle, Idle) and (idle.returned, idle.own) == (1, 1)
     await period.report(ASN2, "1.02.01#1", "50")
     assert len(await period.validate_all(TIM2)) == 2
-    async with o.db.session() as session:
+    async with o.db.session(OPD1) as session:
         runs = (await session.exec(select(StepRun).where(StepRun.status == "terbuka"))).all()
         assert [r.step_no for r in runs] == [7]
 
@@ -183,7 +184,7 @@ async def test_sending_twice_over_the_same_card_makes_one_version(period: Period
     # An old card with another value is not the same submission: refused as changed.
     with pytest.raises(SopError, match="sudah terkirim atau berubah"):
         await indicators.submit(o, ASN1, item.indicator_id, Decimal(75), version=first.version)
-    async with o.db.session() as session:
+    async with o.db.session(OPD1) as session:
         (fig,) = (await session.exec(select(Figure))).all()
     assert (fig.realisasi, fig.version) == (Decimal(72), 2)
 
@@ -197,7 +198,7 @@ async def test_a_zero_figure_returned_is_shown_as_zero(period: Period):
     while card.code != "1.02.01#1":
         card = await indicators.next_card(o, TIM2, after=card.position)
     await indicators.decide_figure(o, TIM2, card.figure_id, card.version, False, "Nol?")
-    async with o.db.session() as session:
+    async with o.db.session(OPD1) as session:
         row = (await session.exec(select(Outbox).where(Outbox.kind == "figure_returned"))).one()
     assert json.loads(row.payload)["realisasi"] == "0"
 
@@ -219,7 +220,7 @@ async def test_evidence_is_private_and_not_archived(period: Period):
     o = period.office
     evidence = pdf("bukti")
     await period.report(ASN1, "1.02", "70", evidence=evidence)
-    async with o.db.session() as session:
+    async with o.db.session(OPD1) as session:
         fig = (await session.exec(select(Figure))).one()
         doc = await session.get(Document, fig.evidence_document_id)
         assert doc.status == "bukti" and doc.file_name == "bukti.pdf"
@@ -247,7 +248,7 @@ async def test_closing_records_missing_and_only_tim_sakip_may(period: Period):
     ]
     done = await indicators.close_reporting(o, TIM2)
     assert done.opened[0].step_no == 6
-    async with o.db.session() as session:
+    async with o.db.session(OPD1) as session:
         statuses = sorted(f.status for f in (await session.exec(select(Figure))).all())
         run5 = (await session.exec(select(StepRun).where(StepRun.step_no == 5))).one()
     assert statuses == ["dilaporkan", "kosong", "kosong"]
@@ -274,7 +275,7 @@ async def test_rejection_naming_indicators_reopens_those_figures(period: Period)
         await period.upload_and_finish(who, pdf("rekap"))
     with pytest.raises(SopError, match=r"tidak ada di periode Triwulan I 2025: 9\.99"):
         await workflow.decide(o, SEK, False, "[9.99, 1.02] salah")
-    async with o.db.session() as session:
+    async with o.db.session(OPD1) as session:
         assert {f.status for f in (await session.exec(select(Figure))).all()} == {
             "valid",
             "kosong",
@@ -283,7 +284,7 @@ async def test_rejection_naming_indicators_reopens_those_figures(period: Period)
         await workflow.decide(o, SEK, False, "[1.02]")
     done = await workflow.decide(o, SEK, False, "[1.02.01] Cek data UPT")
     assert done.round == 2 and [x.step_no for x in done.opened] == [6]
-    async with o.db.session() as session:
+    async with o.db.session(OPD1) as session:
         rows = (await session.exec(select(Figure, Indicator).join(Indicator))).all()
         status = {i.ikode: (f.status, f.note) for f, i in rows}
     assert status["1.02#1"][0] == "valid"
@@ -294,14 +295,14 @@ async def test_rejection_naming_indicators_reopens_those_figures(period: Period)
     assert item.editable and item.status == "dikembalikan"
     await period.report(TIM1, "1.02.01#2", "3")
     assert len(await period.validate_all(TIM2)) == 2
-    async with o.db.session() as session:
+    async with o.db.session(OPD1) as session:
         runs = (await session.exec(select(StepRun).where(StepRun.status == "terbuka"))).all()
         assert [(r.step_no, r.round) for r in runs] == [(7, 2)]
 
 
 async def test_exact_decimals_survive_the_database(period: Period):
     await period.report(ASN2, "1.02.01#1", "1.234.567.890.123.456.789")
-    async with period.office.db.session() as session:
+    async with period.office.db.session(OPD1) as session:
         fig = (await session.exec(select(Figure))).one()
     assert fig.realisasi == Decimal("1234567890123456789")
     assert fig.capaian == Decimal("1234567890123456789") * 100 / 50
@@ -355,7 +356,7 @@ async def test_the_kertas_kerja_with_nips_is_not_open_to_every_asn(period: Perio
         listed = await views.archived_documents(o, who, period.id)
         kinds = {d.kind for d in listed}
         assert ("Kertas Kerja Pengukuran Data Kinerja" in kinds) is sees, who
-    async with o.db.session() as session:
+    async with o.db.session(OPD1) as session:
         kk = (
             await session.exec(
                 select(Document).where(Document.kind == "Kertas Kerja Pengukuran Data Kinerja")
@@ -375,10 +376,10 @@ async def test_step_five_reminders_go_only_to_pics_who_owe_a_figure(period: Peri
 
     o = period.office
     await period.report(ASN1, "1.02", "70")
-    async with o.db.session() as session:
+    async with o.db.session(OPD1) as session:
         run = (await session.exec(select(StepRun).where(StepRun.step_no == 5))).one()
     await deadlines.scan(o, run.due_at + timedelta(minutes=1))
-    async with o.db.session() as session:
+    async with o.db.session(OPD1) as session:
         rows = (await session.exec(select(Outbox).where(Outbox.kind == "reminder"))).all()
         ids = {u.telegram_id: u.nama for u in (await session.exec(select(User))).all()}
     assert sorted(ids[r.chat_id] for r in rows) == ["Budi Santoso", "Tono Sugiarto"]

@@ -15,7 +15,7 @@ from core.kertas_kerja import DATA_SHEET, GUIDE_SHEET
 from fakeapi import FakeTelegram
 from storage.models import Document, Figure, Indicator, StepRun
 from tests import kinerja_flow
-from tests.conftest import Bot
+from tests.conftest import OPD1, Bot
 from tests.kinerja_flow import XLSX, kertas_kerja, kk_row, pdf
 from tests.test_cycle_e2e import people
 
@@ -69,7 +69,7 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
     assert 'baris 5, kolom "Target Tahunan": "delapan puluh" tidak terbaca' in errors.plain
     await tim2.send("/selesai")
     await tim2.expect("kirim dulu dokumen Kertas Kerja")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         assert (await session.exec(select(Indicator))).all() == []
     imported = await kinerja_flow.upload_kertas_kerja(tim2, kertas_kerja(ROWS))
     assert "4 indikator, 1 program, 2 PIC" in imported.plain
@@ -154,7 +154,7 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
     # Tari validates the rest (she is no PIC); the last one ends step 6.
     cards, _ = await kinerja_flow.validate_all(tim2)
     assert len(cards) == 3
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         figures = (await session.exec(select(Figure))).all()
         assert {f.status for f in figures} == {"valid"}
         assert sorted(str(f.realisasi) for f in figures) == ["105", "1134", "1200000", "85"]
@@ -219,7 +219,7 @@ async def test_data_steps_by_chat(tg: FakeTelegram, bot: Bot, clock):
     await sek.expect("Langkah 9: tugas baru")
     await sek.send("/setuju")
     await sek.expect("disetujui")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         runs = (await session.exec(select(StepRun).order_by(StepRun.id))).all()
         assert [r.step_no for r in runs] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 6, 7, 8, 9, 10]
         docs = (await session.exec(select(Document))).all()

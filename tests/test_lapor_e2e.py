@@ -24,7 +24,7 @@ from fakeapi.entities import parse_html
 from fakeapi.models import BotMessage
 from storage.models import Figure, Indicator, StepRun
 from tests import dialog_state
-from tests.conftest import Bot, Clock
+from tests.conftest import OPD1, Bot, Clock
 from tests.kinerja_core import ASN1, ASN2, Period
 from tests.kinerja_flow import kertas_kerja, kk_row
 from tests.test_cycle_e2e import people
@@ -135,7 +135,7 @@ async def test_one_figure_in_three_moves_with_the_fitting_faktor_first(
     assert "Semua indikator Anda periode ini sudah dilaporkan" in done.plain
     assert "/lapor" not in done.plain and not done.buttons
     await budi.expect_silence(0.5)  # the second tap is answered quietly
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         figures = (await session.exec(select(Figure))).all()
     assert sorted((str(f.realisasi), f.version) for f in figures) == [("5", 1), ("50", 1)]
     assert sum(f.evidence_document_id is not None for f in figures) == 1
@@ -176,7 +176,7 @@ async def test_faktor_and_evidence_come_back_to_an_updated_card(
     assert "Bukti dukung: notulen mediasi.pdf" in card.plain
     await ani.press("✅ Kirim", card)
     await ani.expect("Realisasi 1.03 diperbarui")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         (figure,) = (await session.exec(select(Figure))).all()
     assert (figure.realisasi, figure.version) == (13, 2)
     assert figure.faktor_pendukung == "Mediator <baru> aktif"
@@ -193,7 +193,7 @@ async def test_valid_card_says_who_validated_and_when(tg: FakeTelegram, bot: Bot
     assert "Versi" not in card.plain
     await tim1.press("✅ Valid", card)
     edited = await tim1.expect_edit("Valid — oleh Tono Sugiarto")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         cal = await bot.office.calendar(session)
     assert f"✅ Valid — oleh Tono Sugiarto, {when(clock.now, cal)}" in edited.plain
     assert "Versi" not in edited.plain and "sudah pernah diubah" not in edited.plain
@@ -215,7 +215,7 @@ async def test_closing_asks_first_and_names_the_missing(tg: FakeTelegram, bot: B
     assert "1.03" not in ask.plain
     await tim1.press("✖️ Batal", ask)
     await tim1.expect("Pelaporan tetap dibuka")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         run5 = (await session.exec(select(StepRun).where(StepRun.step_no == 5))).one()
     assert run5.status == "terbuka"
 
@@ -230,7 +230,7 @@ async def test_closing_asks_first_and_names_the_missing(tg: FakeTelegram, bot: B
     assert "1.02.01" in closed.plain
     closed = await ani.expect("tercatat tanpa realisasi", timeout=10)
     assert "1.02 Persentase" in closed.plain and "1.03" not in closed.plain
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         rows = (await session.exec(select(Indicator.kode, Figure.status).join(Figure))).all()
     assert sorted(rows) == [("1.02", "kosong"), ("1.02.01", "kosong"), ("1.03", "dilaporkan")]
 
@@ -256,7 +256,7 @@ async def test_closing_with_two_periods_open_asks_which_then_confirms(
     assert not any(
         "Tidak ada pelaporan" in m.plain for m in tim1.messages if m.message_id > closed.message_id
     )
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         runs = (await session.exec(select(StepRun).where(StepRun.step_no == 5))).all()
     assert sorted((r.period_id, r.status, r.outcome) for r in runs) == [
         (first.id, "terbuka", None),
@@ -330,7 +330,7 @@ async def test_a_budget_figure_refuses_minus_and_asks_what_m_means(
     await ani.press("1,5 juta", ask)
     card = await ani.expect("Periksa sebelum dikirim")
     assert "1.500.000" in card.plain and "1.500.000.000" not in card.plain
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         assert (await session.exec(select(Figure))).all() == []
 
 

@@ -11,7 +11,7 @@ from core import workflow
 from core.laporan.actions import DRAFT_KIND
 from core.transitions import DRAFT, FINAL
 from storage.models import Document
-from tests.conftest import make_settings, running_bot
+from tests.conftest import OPD1, make_settings, running_bot
 from tests.kinerja_core import ASN1, ASN2, SEK, TIM1, Period, make, pdf
 from tests.test_cycle_e2e import KERTAS_KERJA
 
@@ -34,7 +34,7 @@ async def test_an_unreadable_word_draft_is_approved_as_it_was(tmp_path, clock) -
     try:
         period = await recapped(office, clock)
         run_id = await period.open_run_id()  # step 8
-        async with office.db.transaction() as session:
+        async with office.db.transaction(OPD1) as session:
             session.add(
                 Document(
                     period_id=period.id, step_run_id=run_id, kind=DRAFT_KIND,
@@ -45,7 +45,7 @@ async def test_an_unreadable_word_draft_is_approved_as_it_was(tmp_path, clock) -
         await workflow.finish_step(office, TIM1, run_id)
         done = await workflow.decide(office, SEK, True, None)
         assert done.outcome == "setuju"
-        async with office.db.session() as session:
+        async with office.db.session(OPD1) as session:
             approved = (
                 await session.exec(
                     select(Document).where(

@@ -17,7 +17,7 @@ from core import recap, workflow
 from fakeapi import FakeUser
 from storage.models import Document as Row
 from tests import kinerja_core
-from tests.conftest import Bot
+from tests.conftest import OPD1, Bot
 from tests.kinerja_core import ASN1, ASN2, NAMES, NIP, TIM1, Period
 from tests.test_cycle_e2e import KERTAS_KERJA
 
@@ -43,7 +43,7 @@ def edited(content: bytes) -> bytes:
 
 
 async def recap_step7(period: Period) -> None:
-    files = await recap.build(period.office, period.id, "Tono Sugiarto")
+    files = await recap.build(period.office, period.id, "Tono Sugiarto", opd_id=OPD1)
     await recap.store(period.office, TIM1, files)
     await workflow.finish_step(period.office, TIM1, await period.open_run_id())
 
@@ -103,7 +103,7 @@ async def test_edited_draft_round_trip_and_two_rejections(bot: Bot, tg, clock) -
     # Round 3: bad uploads are refused and change nothing; the edited .docx replaces the draft.
     await recap_step7(period)
     draft = await draft_at_step8(tim1)
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         before = (await session.exec(select(Row.id, Row.status))).all()
     for content, name, reply in (
         (b"PK\x03\x04 bukan zip", "draft.docx", "File rusak atau bukan dokumen Word (.docx)"),
@@ -112,7 +112,7 @@ async def test_edited_draft_round_trip_and_two_rejections(bot: Bot, tg, clock) -
     ):
         await tim1.send_document(content, name, DOCX)
         await tim1.expect(reply)
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         assert (await session.exec(select(Row.id, Row.status))).all() == before
     await tim1.send_document(edited(draft), "draft disunting.docx", DOCX)
     accepted = await tim1.expect("Draft Laporan hasil suntingan diterima")

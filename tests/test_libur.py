@@ -16,7 +16,7 @@ from core.engine import SopError
 from core.libur import parse_day, split_day
 from fakeapi import FakeTelegram
 from storage.models import DayOff, StepRun, WorkingDay
-from tests.conftest import ADMIN_ID, Bot, Clock, register
+from tests.conftest import ADMIN_ID, OPD1, Bot, Clock, register
 from tests.test_periods_e2e import pair, start_period
 
 JKT = ZoneInfo("Asia/Jakarta")
@@ -104,7 +104,7 @@ async def test_admins_add_and_remove_days_and_everyone_sees_the_list(
     own = await admin.expect("Hari libur")
     await admin.press("🗑 24-12-2025 Cuti bersama <Natal>", own)
     await admin.expect("dihapus; hari itu kembali hari kerja")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         assert (await session.exec(select(DayOff))).all() == []
 
 
@@ -121,14 +121,14 @@ async def test_an_estimated_holiday_can_be_made_a_working_day(tg: FakeTelegram, 
     listing = await admin.expect("Hari libur")
     assert "Hari Raya Idul Fitri (perkiraan)" in listing.plain
     assert "tetap masuk kerja" in listing.plain
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         cal = await bot.office.calendar(session)
         assert cal.is_working_day(date(2027, 3, 10))
         assert (await session.exec(select(WorkingDay))).one().day == date(2027, 3, 10)
     # Making it a day off again undoes the override.
     await admin.send("/libur tambah 2027-03-10")
     await admin.expect("sekarang hari libur")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         cal = await bot.office.calendar(session)
         assert not cal.is_working_day(date(2027, 3, 10))
         assert (await session.exec(select(WorkingDay))).all() == []
@@ -143,7 +143,7 @@ async def test_a_new_day_off_leaves_open_due_times_and_moves_new_ones(
     await start_period(kd, "Triwulan I 2025")
     await admin.send("/libur tambah 2025-04-15 Kantor tutup")
     await admin.expect("sekarang hari libur")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         run = (await session.exec(select(StepRun).where(StepRun.step_no == 2))).one()
         cal = await bot.office.calendar(session)
     assert run.due_at == datetime(2025, 4, 15, 8, 0, tzinfo=JKT)  # unchanged

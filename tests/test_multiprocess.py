@@ -29,7 +29,7 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import AuditLog, Figure, Outbox, PtbData, StepRun, User
 from tests import kinerja_core
-from tests.conftest import ADMIN_ID, Clock, make_settings
+from tests.conftest import ADMIN_ID, OPD1, Clock, make_settings
 from tests.kinerja_flow import kertas_kerja, kk_row
 from tests.proxy import RoundRobin
 from tests.test_restart import wait_for
@@ -121,7 +121,7 @@ async def test_dialogs_hop_processes_and_survive_a_killed_one(
             requests = [m for m in admin.messages if m.plain.startswith("🆕 Permintaan")]
             arrived = Counter(next(n for n in names if n in m.plain) for m in requests)
             assert set(arrived) == set(names)  # every request arrived
-            async with db.session() as session:
+            async with db.session(OPD1) as session:
                 resent = [
                     r
                     for r in (await session.exec(select(Outbox))).all()
@@ -130,7 +130,7 @@ async def test_dialogs_hop_processes_and_survive_a_killed_one(
             # A request twice only where the kill fell between Telegram's OK and the row's
             # mark, and then the resend is on record (decisions.md: never lost, doubled only so).
             assert sum(arrived.values()) - len(names) <= len(resent)
-            async with db.session() as session:
+            async with db.session(OPD1) as session:
                 pending = (await session.exec(select(User).where(User.status == "menunggu"))).all()
             assert len(pending) == 12
             await db.dispose()
@@ -228,7 +228,7 @@ async def periods_due_in_the_storm(office: Office, clock: Clock, now: datetime) 
     period = await kinerja_core.Period(office, clock).start("Triwulan I 2025")
     await period.to_reporting(kertas_kerja(rows))
     runs["Triwulan I 2025"] = await period.open_run_id()
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         step5 = await session.get(StepRun, runs["Triwulan I 2025"])
     assert step5.step_no == 5 and step5.due_at == now + timedelta(seconds=10)
     return runs
@@ -337,7 +337,7 @@ async def test_a_storm_of_asn_registering_and_reporting_over_three_processes(
 
 
 async def _moved(office: Office, run_id: int, rung: int) -> bool:
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         run = await session.get(StepRun, run_id)
         await session.refresh(run)
     return run.reminders_sent >= rung
@@ -348,14 +348,14 @@ async def all_delivered(db: Database) -> None:
     that never are, if so."""
 
     async def delivered() -> bool:
-        async with db.session() as session:
+        async with db.session(OPD1) as session:
             q = select(func.count()).select_from(Outbox).where(Outbox.status != outbox.SENT)
             return (await session.exec(q)).one() == 0
 
     try:
         await wait_for(delivered, timeout=ANSWER)
     except AssertionError:
-        async with db.session() as session:
+        async with db.session(OPD1) as session:
             rows = (await session.exec(select(Outbox))).all()
         raise AssertionError(
             [(r.key, r.status, r.error) for r in rows if r.status != outbox.SENT]
@@ -365,7 +365,7 @@ async def all_delivered(db: Database) -> None:
 async def _each_figure_once(office: Office) -> None:
     """Every ASN's one figure stored once, at its first version, each report on record once;
     step 5 closed by the last figure and step 6 opened once."""
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         figures = (await session.exec(select(Figure))).all()
         reported = (
             await session.exec(select(AuditLog).where(AuditLog.action == "lapor_realisasi"))
@@ -379,7 +379,7 @@ async def _each_figure_once(office: Office) -> None:
 
 async def _no_dialog_left_open(office: Office, asn: list[FakeUser]) -> None:
     """Both dialogs of every ASN ended, as stored for whichever process comes next."""
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         keys = (
             await session.exec(select(PtbData.key).where(col(PtbData.key).like("conv:%")))
         ).all()
@@ -425,7 +425,7 @@ def _one_answer_per_step(asn: list[FakeUser], sent: list[BotMessage], retried: s
 async def _every_notice_once(office: Office, sent: list[BotMessage]) -> None:
     """Every outbox row arrived in its chat exactly once, text for text; twice only where a
     process died between Telegram's OK and the row's mark and the row says it was sent again."""
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         rows = (await session.exec(select(Outbox))).all()
         cal = await office.calendar(session)
     expected: Counter[tuple[int, str]] = Counter()
@@ -447,7 +447,7 @@ async def _every_notice_once(office: Office, sent: list[BotMessage]) -> None:
 async def _every_rung_once(office: Office, runs: dict[str, int]) -> None:
     """Across three processes scanning every half second, each ladder move of each run is on
     record once, and the runs' ladders stand where those moves put them."""
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         moves = [
             json.loads(a.detail)
             for a in (

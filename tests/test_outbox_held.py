@@ -7,7 +7,7 @@ from sqlmodel import select
 from core import outbox
 from fakeapi import FakeTelegram
 from storage.models import Outbox
-from tests.conftest import ADMIN_ID, Bot, Clock
+from tests.conftest import ADMIN_ID, OPD1, Bot, Clock
 
 
 async def test_message_waiting_out_a_429_is_sent_once(tg: FakeTelegram, bot: Bot, clock: Clock):
@@ -28,7 +28,7 @@ async def test_message_waiting_out_a_429_is_sent_once(tg: FakeTelegram, bot: Bot
     clock.advance(hours=3)
     await admin.expect("Permintaan pendaftaran", timeout=10)
     await admin.expect_silence(1.5)
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         rows = (await session.exec(select(Outbox).where(Outbox.chat_id == ADMIN_ID))).all()
     assert [(r.kind, r.attempts) for r in rows if r.kind == "registration_request"] == [
         ("registration_request", 1)
@@ -40,7 +40,7 @@ async def test_a_chats_backlog_never_holds_other_chats_back(bot_pg: Bot, clock: 
     claim takes a fair share of the first chat and the reminder."""
     db = bot_pg.office.db
     await bot_pg.app.bot_data["sender"].stop()
-    async with db.transaction() as session:
+    async with db.transaction(OPD1) as session:
         for i in range(100):
             await outbox.enqueue(
                 session, key=f"siaran:{i}", chat_id=1, kind="error", payload={}, now=clock()
@@ -48,7 +48,7 @@ async def test_a_chats_backlog_never_holds_other_chats_back(bot_pg: Bot, clock: 
         await outbox.enqueue(
             session, key="pengingat", chat_id=2, kind="error", payload={}, now=clock()
         )
-    async with db.transaction() as session:
+    async with db.transaction(OPD1) as session:
         rows = await outbox.claim(session, clock(), 50)
     by_chat = [r.chat_id for r in rows]
     assert by_chat.count(1) == outbox.PER_CHAT_CLAIM and by_chat.count(2) == 1

@@ -10,7 +10,7 @@ from bot import messages
 from core import views, workflow
 from fakeapi import FakeTelegram, FakeUser
 from storage.models import Document, Outbox, Period
-from tests.conftest import ADMIN_ID, Bot, register
+from tests.conftest import ADMIN_ID, OPD1, Bot, register
 
 
 async def start_period(kd: FakeUser, name: str) -> None:
@@ -45,7 +45,7 @@ async def test_a_document_that_fits_two_periods_asks_which(tg: FakeTelegram, bot
     await sek.press("Triwulan I 2025", choose)
     status = await sek.expect("Status periode Triwulan I 2025")
     assert "2. Sekretaris — ⏳ berjalan" in status.plain
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         kinds = sorted(d.kind for d in (await session.exec(select(Document))).all())
     assert kinds == ["Nota Dinas", "Nota Dinas", "Notulen Rapat"]
 
@@ -65,7 +65,7 @@ async def test_cancelled_period_is_archived_and_its_name_free_again(tg: FakeTele
     listing = await sek.expect("Arsip Hasil Pengukuran")
     assert "✖️ Triwulan I 2025" in str(listing.reply_markup)
     await start_period(kd, "Triwulan I 2025")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         statuses = sorted(p.status for p in (await session.exec(select(Period))).all())
     assert statuses == ["berjalan", "dibatalkan"]
 
@@ -81,7 +81,7 @@ async def test_wrong_files_are_refused_and_change_nothing(tg: FakeTelegram, bot:
     await sek.expect("File kosong")
     await sek.send("/selesai")
     await sek.expect("kirim dulu dokumen Notulen Rapat")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         assert [d.kind for d in (await session.exec(select(Document))).all()] == ["Nota Dinas"]
 
 
@@ -97,7 +97,7 @@ async def test_unexpected_failure_tells_user_and_admins(tg: FakeTelegram, bot: B
     admin = tg.user(ADMIN_ID, "Admin")
     alert = await admin.expect("Galat di bot")
     assert "RuntimeError di /tugas" in alert.plain and "1969" not in alert.plain
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         rows = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
     assert len(rows) == 1
 
@@ -144,5 +144,5 @@ async def test_an_oversized_file_is_refused_before_download(tg: FakeTelegram, bo
     )
     await sek.expect("lebih dari 20 MB")
     assert tg.stats["methods"]["getFile"] == 0
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         assert [d.kind for d in (await session.exec(select(Document))).all()] == ["Nota Dinas"]

@@ -15,7 +15,7 @@ from bot.app import make_office
 from fakeapi import FakeTelegram
 from storage.migrate import upgrade
 from storage.models import PtbData
-from tests.conftest import Bot, Clock, make_settings, running_bot
+from tests.conftest import OPD1, Bot, Clock, make_settings, running_bot
 
 
 async def test_read_commands_write_no_dialog_state_and_a_dialog_step_does(
@@ -46,7 +46,7 @@ async def test_read_commands_write_no_dialog_state_and_a_dialog_step_does(
     await dedi.expect("nama lengkap")
     await dedi.expect_silence(0.3)  # the state write follows the reply
     assert len(writes) > first
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         keys = [r.key for r in (await session.exec(select(PtbData))).all()]
     assert any(k.startswith("conv:") and "5001" in k for k in keys), keys
 
@@ -58,7 +58,7 @@ async def test_start_reads_no_dialog_data_and_a_user_gets_theirs_at_their_first_
     await asyncio.to_thread(upgrade, settings.database_url)
     office = make_office(settings)
     stored = {"dialog": "lapor", "ind": 7}
-    async with office.db.transaction() as session:
+    async with office.db.transaction(OPD1) as session:
         session.add(PtbData(key="user:5001", value=json.dumps(stored)))
         session.add_all(PtbData(key=f"user:{9000 + i}", value="{}") for i in range(50))
     await office.db.dispose()

@@ -11,7 +11,7 @@ from core import outbox
 from storage.db import DEFAULT_CONNECTIONS, Database, updates_in_flight
 from storage.models import Outbox
 from tests import test_cycle_e2e
-from tests.conftest import Bot, Clock
+from tests.conftest import OPD1, Bot, Clock
 
 TERMINATE_OTHERS = (
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -28,7 +28,7 @@ async def test_two_claimers_never_take_the_same_row(bot_pg: Bot, clock: Clock):
     db = bot_pg.office.db
     # Stop this bot's own sender from taking the rows.
     await bot_pg.app.bot_data["sender"].stop()
-    async with db.transaction() as session:
+    async with db.transaction(OPD1) as session:
         for i in range(200):
             await outbox.enqueue(
                 session, key=f"uji:{i}", chat_id=1, kind="error", payload={}, now=clock()
@@ -37,7 +37,7 @@ async def test_two_claimers_never_take_the_same_row(bot_pg: Bot, clock: Clock):
     async def claim_all() -> list[int]:
         taken: list[int] = []
         while True:
-            async with db.transaction() as session:
+            async with db.transaction(OPD1) as session:
                 rows = await outbox.claim(session, clock(), 7)
             if not rows:
                 return taken
@@ -47,7 +47,7 @@ async def test_two_claimers_never_take_the_same_row(bot_pg: Bot, clock: Clock):
     first, second = await asyncio.gather(claim_all(), claim_all())
     assert not set(first) & set(second)
     assert len(first) + len(second) == 200
-    async with db.session() as session:
+    async with db.session(OPD1) as session:
         statuses = {r.status for r in (await session.exec(select(Outbox))).all()}
     assert statuses == {"diklaim"}
 

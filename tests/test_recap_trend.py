@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from core import recap
+from tests.conftest import OPD1
 from tests.kinerja_core import ASN1, ASN2, Period, make
 from tests.test_cycle_e2e import KERTAS_KERJA
 
@@ -22,9 +23,9 @@ async def test_trend_over_two_triwulan(tmp_path, clock) -> None:
             await period.report(ASN2, "1.02.01", "50")
             await period.validate_all()
             periods.append(period)
-        first_only = await recap.prepare(office, periods[0].id, "Tono")
+        first_only = await recap.prepare(office, periods[0].id, "Tono", opd_id=OPD1)
         assert first_only.trend is None  # TW I alone: nothing to draw
-        data = await recap.prepare(office, periods[1].id, "Tono")
+        data = await recap.prepare(office, periods[1].id, "Tono", opd_id=OPD1)
     finally:
         await office.db.dispose()
     trend = data.trend

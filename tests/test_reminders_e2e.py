@@ -15,7 +15,7 @@ from bot import scheduler
 from core.reminders import ReminderRules
 from fakeapi import FakeTelegram
 from storage.models import Outbox, StepRun, User
-from tests.conftest import ADMIN_ID, Bot, Clock, make_settings, register, running_bot
+from tests.conftest import ADMIN_ID, OPD1, Bot, Clock, make_settings, register, running_bot
 
 SEK_ID, KD_ID, TIM_ID = 102, 101, 103
 
@@ -29,7 +29,7 @@ async def run_job(bot_app) -> None:
 async def outbox_row(office, kind: str, status: str) -> Outbox:
     """The one row of `kind`, once the sender has marked it (it marks right after Telegram's OK)."""
     for _ in range(100):
-        async with office.db.session() as session:
+        async with office.db.session(OPD1) as session:
             row = (await session.exec(select(Outbox).where(Outbox.kind == kind))).one()
         if row.status == status:
             return row
@@ -102,7 +102,7 @@ async def test_step_2_overdue_reminds_the_sekretaris_then_the_kepala_dinas(
     await run_job(bot.app)
     await kd.expect_silence(0.3)
     await sek.expect_silence(0.1)
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         keys = sorted(r.key for r in (await session.exec(select(Outbox))).all())
     assert sum(k.startswith("reminder:") for k in keys) == 3
     assert sum(k.startswith("escalation:") for k in keys) == 1
@@ -143,7 +143,7 @@ async def test_a_user_who_blocked_the_bot_is_recorded_and_reported_once(
     tg.block(SEK_ID)
     report = await tim.expect("memblokir bot")
     assert "Siti Aminah" in report.plain
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         siti = (await session.exec(select(User).where(User.telegram_id == SEK_ID))).one()
     assert siti.blocked_at == blocked_at
 
@@ -159,7 +159,7 @@ async def test_a_user_who_blocked_the_bot_is_recorded_and_reported_once(
     clock.advance(hours=1)
     await run_job(bot.app)
     await sek.expect("Pengingat 3 dari 3")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         siti = (await session.exec(select(User).where(User.telegram_id == SEK_ID))).one()
     assert siti.blocked_at is None
 
@@ -173,14 +173,14 @@ async def test_a_403_records_the_block_when_telegram_did_not_say(
     await tim.expect_silence(0.2)
     tg.block(SEK_ID)
     await tim.expect("memblokir bot")
-    async with bot.office.db.transaction() as session:
+    async with bot.office.db.transaction(OPD1) as session:
         siti = (await session.exec(select(User).where(User.telegram_id == SEK_ID))).one()
         siti.blocked_at = None
         session.add(siti)
     clock.advance(hours=1)
     await run_job(bot.app)
     await outbox_row(bot.office, "reminder", "diblokir")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         siti = (await session.exec(select(User).where(User.telegram_id == SEK_ID))).one()
     assert siti.blocked_at == clock.now
 
@@ -201,7 +201,7 @@ async def test_a_restart_between_due_time_and_reminder_sends_it_once(
     async with running_bot(settings, clock) as (app, office):
         await run_job(app)
         await sek.expect_silence(0.3)
-        async with office.db.session() as session:
+        async with office.db.session(OPD1) as session:
             run = (await session.exec(select(StepRun).where(StepRun.step_no == 2))).one()
     assert run.reminders_sent == 1
     assert sum(m.chat_id == SEK_ID and "Pengingat" in m.plain for m in tg.bot_messages) == 1

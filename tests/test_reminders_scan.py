@@ -23,6 +23,7 @@ from storage.db import Database
 from storage.files import FileStore
 from storage.migrate import upgrade
 from storage.models import AuditLog, Outbox, Period, StepRun, User
+from tests.conftest import OPD1
 
 JKT = ZoneInfo("Asia/Jakarta")
 # Monday 14 April 2025, 09:00 WIB: step 2 (60 menit) opened now is due at 10:00.
@@ -52,7 +53,7 @@ async def seeded(url: str, files: Path) -> Office:
     """A migrated database with the five duties, and an office on it at Monday 09:00."""
     await asyncio.to_thread(upgrade, url)
     o = make_office(url, files, Clock(MONDAY_9))
-    async with o.db.transaction() as session:
+    async with o.db.transaction(OPD1) as session:
         for tid, nama, role in (
             (KD, "Bambang", "kepala_dinas"),
             (SEK, "Siti", "sekretaris"),
@@ -84,19 +85,19 @@ async def pg_office(pg_url: str, tmp_path: Path) -> AsyncIterator[Office]:
 async def start(office: Office) -> int:
     """The Kepala Dinas starts a period: step 2 opens for the Sekretaris."""
     await workflow.start_period(office, KD, "Triwulan I 2025", NOTA)
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         run = (await session.exec(select(StepRun).where(StepRun.step_no == 2))).one()
         return run.id
 
 
 async def rows(office: Office, prefix: str = "") -> list[Outbox]:
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         q = select(Outbox).where(col(Outbox.key).startswith(prefix)).order_by(col(Outbox.id))
         return list((await session.exec(q)).all())
 
 
 async def run_row(office: Office, run_id: int) -> StepRun:
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         return await session.get(StepRun, run_id)
 
 
@@ -160,7 +161,7 @@ async def test_a_late_last_rung_says_how_near_the_escalation_is(office: Office) 
     payload = json.loads(sent.payload)
     assert (payload["rung"], payload["skipped"]) == (3, [1, 2])
     assert payload["superior"]["in_minutes"] == 10 and not payload["superior"]["told"]
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         text = render("reminder", payload, await office.calendar(session))
     assert "Bila 10 menit lagi (dihitung dalam jam kerja) belum selesai" in text
 
@@ -178,7 +179,7 @@ async def test_two_overlapping_scans_send_once(office: Office) -> None:
     assert len(await rows(office, "escalation")) == 1
     run = await run_row(office, run_id)
     assert (run.reminders_sent, run.reminders_skipped, run.escalated) == (3, 2, True)
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         moves = (await session.exec(select(AuditLog).where(AuditLog.action == "pengingat"))).all()
     assert len(moves) == 1
     assert json.loads(moves[0].detail) == {
@@ -263,7 +264,7 @@ async def test_blocked_users_are_recorded_once_and_skipped_by_the_scan(office: O
 
 async def test_a_one_day_step_gets_its_half_time_heads_up(office: Office) -> None:
     """Step 4 (1 hari) opened Monday 09:00 is due Tuesday 09:00: the heads-up comes at 13:15."""
-    async with office.db.transaction() as session:
+    async with office.db.transaction(OPD1) as session:
         period = Period(name="Triwulan II 2025", year=2025)
         session.add(period)
         await session.flush()
@@ -287,7 +288,7 @@ async def test_a_one_day_step_gets_its_half_time_heads_up(office: Office) -> Non
     assert sorted(chats(heads)) == [TIM1, TIM2]
     payload = json.loads(heads[0].payload)
     assert payload["left_minutes"] == 255
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         text = render("headsup", payload, await office.calendar(session))
     assert "sisa waktu <b>4 jam 15 menit</b>" in text and "Selasa, 15 April 2025 09:00" in text
     run = await run_row(office, run_id)

@@ -22,7 +22,7 @@ from storage.migrate import upgrade
 from storage.models import AuditLog, Figure, Outbox, Period, PtbData
 from tests import kinerja_core
 from tests import test_draft_unit as draft_unit
-from tests.conftest import ADMIN_ID, Clock, make_settings
+from tests.conftest import ADMIN_ID, OPD1, Clock, make_settings
 from tests.kinerja_flow import kertas_kerja, kk_row
 
 KD, SEK = 101, 102
@@ -95,7 +95,7 @@ async def seeded(tg: FakeTelegram, tmp_path: Path):
     ):
         registered = await users.register(office, tid, None, nama, nip, "Pejabat")
         await users.set_role(office, ADMIN_ID, registered.user_id, role)
-    async with office.db.transaction() as session:
+    async with office.db.transaction(OPD1) as session:
         # The approval notices are not part of these tests.
         for row in (await session.exec(select(Outbox))).all():
             row.status = "terkirim"
@@ -126,7 +126,7 @@ async def test_dialog_resumes_after_sigkill(tg: FakeTelegram, seeded):
     await kd.expect("Kirim <b>Nota Dinas</b>")
 
     async def dialog_saved() -> bool:
-        async with office.db.session() as session:
+        async with office.db.session(OPD1) as session:
             rows = (
                 await session.exec(select(PtbData).where(col(PtbData.key).startswith("conv:mulai")))
             ).all()
@@ -142,7 +142,7 @@ async def test_dialog_resumes_after_sigkill(tg: FakeTelegram, seeded):
     await sek.expect("Langkah 2: tugas baru")
     assert (await sek.next_message()).document.file_name == "Nota.pdf"
     await sek.expect_silence(0.5)
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         assert [p.name for p in (await session.exec(select(Period))).all()] == ["Triwulan II 2025"]
 
 
@@ -162,7 +162,7 @@ async def test_notice_claimed_but_unsent_goes_out_once_after_sigkill(tg: FakeTel
     await kd.expect("dimulai")
 
     async def claimed() -> bool:
-        async with office.db.session() as session:
+        async with office.db.session(OPD1) as session:
             rows = (await session.exec(select(Outbox).where(Outbox.chat_id == SEK))).all()
             held = any(r.status == "diklaim" and r.kind == "step_opened" for r in rows)
             return held and tg.stats["429s"] == 1
@@ -176,7 +176,7 @@ async def test_notice_claimed_but_unsent_goes_out_once_after_sigkill(tg: FakeTel
     nota = await sek.next_message()
     assert nota.document is not None
     await sek.expect_silence(1.0)
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         rows = (await session.exec(select(Outbox).where(Outbox.kind == "step_opened"))).all()
         assert [(r.status, r.progress) for r in rows] == [("terkirim", 1)]
     assert "dikirim ulang" in proc.log.read_text()
@@ -216,7 +216,7 @@ async def test_draft_unit_killed_mid_way_finishes_with_the_buttons_last(tg: Fake
 
 
 async def dialog_rows(office) -> dict[str, str]:
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         return {r.key: r.value for r in (await session.exec(select(PtbData))).all()}
 
 
@@ -273,7 +273,7 @@ async def test_lapor_dialog_resumes_after_sigkill(tg: FakeTelegram, tmp_path: Pa
         await asn.expect("tersimpan")
     finally:
         proc.stop()
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         (figure,) = (await session.exec(select(Figure))).all()
     assert figure.realisasi == Decimal("85.5")
     assert figure.faktor_penghambat == "Pelatihan berjalan sesuai jadwal"
@@ -295,7 +295,7 @@ async def test_kirim_again_after_a_crash_between_commit_and_dialog_save_stores_n
         await asn.expect("tersimpan")
         proc.kill()
         # As if the kill had come between the commit and the dialog's save.
-        async with office.db.transaction() as session:
+        async with office.db.transaction(OPD1) as session:
             for row in (await session.exec(select(PtbData))).all():
                 await session.delete(row)
             for key, value in before_kirim.items():
@@ -308,7 +308,7 @@ async def test_kirim_again_after_a_crash_between_commit_and_dialog_save_stores_n
         assert "tidak ada yang diubah" in again.plain
     finally:
         proc.stop()
-    async with office.db.session() as session:
+    async with office.db.session(OPD1) as session:
         (figure,) = (await session.exec(select(Figure))).all()
         audits = (
             await session.exec(select(AuditLog).where(AuditLog.action == "lapor_realisasi"))

@@ -23,7 +23,7 @@ from storage.files import FileStore
 from storage.migrate import upgrade
 from storage.models import Period
 from tests import kinerja_core
-from tests.conftest import Clock, fresh_pg_database, make_settings, register, running_bot
+from tests.conftest import OPD1, Clock, fresh_pg_database, make_settings, register, running_bot
 from tests.kinerja_flow import open_to_step4, pdf
 from tests.test_periods_e2e import pair
 
@@ -106,7 +106,7 @@ async def check_round_trip(
     settings = make_settings(tg, tmp_path / "data", original)
     async with running_bot(settings, clock) as (_, office):
         kd = await play(tg)
-        async with office.db.session() as session:
+        async with office.db.session(OPD1) as session:
             running_id = (await session.exec(select(Period.id).where(Period.name == RUNNING))).one()
         before = await look(kd, running_id)
         use(monkeypatch, settings.data_dir, original)
@@ -237,4 +237,4 @@ def test_an_older_backup_is_upgraded_after_restore(tmp_path, monkeypatch, capsys
     renamed = old.rename(tmp_path / "kinerja-20250101-000000.db")
     assert main(["restore", str(renamed)]) == 0
     with sqlite3.connect(target / "kinerja.db") as conn:
-        assert conn.execute("select version_num from alembic_version").fetchall() == [("0004",)]
+        assert conn.execute("select version_num from alembic_version").fetchall() == [("0005",)]

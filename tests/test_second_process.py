@@ -13,7 +13,7 @@ from sqlmodel import select
 from bot.cli import main
 from fakeapi import FakeTelegram
 from storage.models import Outbox
-from tests.conftest import ADMIN_ID, Bot
+from tests.conftest import ADMIN_ID, OPD1, Bot
 from tests.test_restart import BotProcess, wait_for
 
 ROOT = Path(__file__).parent.parent
@@ -110,6 +110,6 @@ async def test_a_polling_conflict_is_logged_once_and_never_alerts_the_admins(
     await stranger.expect("Anda belum terdaftar", timeout=15)
     conflicts = [r for r in caplog.records if "getUpdates conflict" in r.getMessage()]
     assert len(conflicts) == 1
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         alerts = (await session.exec(select(Outbox).where(Outbox.chat_id == ADMIN_ID))).all()
     assert alerts == []

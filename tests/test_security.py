@@ -21,7 +21,7 @@ from storage.backup import backup
 from storage.migrate import upgrade
 from storage.models import Document, Outbox, Period
 from tests import kinerja_core
-from tests.conftest import ADMIN_ID, Bot, Clock, register
+from tests.conftest import ADMIN_ID, OPD1, Bot, Clock, register
 from tests.kinerja_flow import kertas_kerja, kk_row
 from tests.test_cycle_e2e import register_pending
 from tests.test_periods_e2e import pair, start_period
@@ -87,7 +87,7 @@ async def test_a_failure_in_a_loop_alerts_the_admin_once_an_hour_with_a_count(
     await kd.expect(messages.SOMETHING_WRONG[:40])
     second = await admin.expect("Galat di bot")
     assert "jam sebelumnya: 5 kali" in second.plain
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         rows = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
     assert len(rows) == 2
 
@@ -96,7 +96,7 @@ async def test_alerts_to_an_admin_are_capped_per_hour(tg: FakeTelegram, bot: Bot
     """Forty different failing places in one hour: at most MAX_ALERTS_PER_HOUR alerts."""
     for n in range(40):
         await report_failure(bot.office, f"RuntimeError di /perintah{n}")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         rows = (await session.exec(select(Outbox).where(Outbox.kind == "error"))).all()
     assert len(rows) == MAX_ALERTS_PER_HOUR
 
@@ -120,11 +120,11 @@ async def test_delivered_messages_lose_their_payload_after_the_retention_period(
     await pair(tg)  # the registration requests to the admin carry NIPs
 
     async def all_sent() -> bool:
-        async with bot.office.db.session() as session:
+        async with bot.office.db.session(OPD1) as session:
             return all(r.status == "terkirim" for r in (await session.exec(select(Outbox))).all())
 
     await wait_for(all_sent)
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         rows = (await session.exec(select(Outbox))).all()
     assert any("196909211996021001" in r.payload for r in rows)
 
@@ -132,7 +132,7 @@ async def test_delivered_messages_lose_their_payload_after_the_retention_period(
     assert await outbox.clear_delivered(bot.office, clock()) == 0
     clock.advance(days=2)
     assert await outbox.clear_delivered(bot.office, clock()) == len(rows)
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         after = (await session.exec(select(Outbox))).all()
     assert {r.key for r in after} == {r.key for r in rows}
     assert all(r.payload == "{}" for r in after)
@@ -174,7 +174,7 @@ async def test_a_notice_longer_than_a_message_arrives_in_parts_and_never_fails(
     """No outbox row may end 'gagal' because of its own length, whatever a template adds."""
     _, _, sek = await pair(tg)
     note = "1. Perbaiki data realisasi IKU sesuai dokumen sumber.\n" * 120
-    async with bot.office.db.transaction() as session:
+    async with bot.office.db.transaction(OPD1) as session:
         await outbox.enqueue(
             session,
             key="uji-panjang",
@@ -190,7 +190,7 @@ async def test_a_notice_longer_than_a_message_arrives_in_parts_and_never_fails(
     assert len(first.text) <= 4096 and "Perbaiki data" in rest.plain
 
     async def delivered() -> bool:
-        async with bot.office.db.session() as session:
+        async with bot.office.db.session(OPD1) as session:
             row = (await session.exec(select(Outbox).where(Outbox.key == "uji-panjang"))).one()
         return row.status == "terkirim"
 
@@ -205,7 +205,7 @@ async def test_a_running_periods_documents_are_for_its_participants_only(
     await register(admin, asn, "Ani Wijaya", "199003032015032005", "ASN")
     await start_period(kd, "Triwulan I 2025")
     await sek.expect("Langkah 2: tugas baru")
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         (period,) = (await session.exec(select(Period))).all()
         (nota,) = (await session.exec(select(Document))).all()
     # Hand-built presses of the archive's buttons, by an ASN who has no part in this period.
@@ -258,7 +258,7 @@ async def test_the_longest_name_and_note_reach_tim_sakip_whole(tg: FakeTelegram,
     await tim.expect("dikembalikan oleh", timeout=10)
 
     async def all_delivered() -> bool:
-        async with bot.office.db.session() as session:
+        async with bot.office.db.session(OPD1) as session:
             rows = (await session.exec(select(Outbox))).all()
         return all(r.status == "terkirim" for r in rows)
 

@@ -17,7 +17,7 @@ from core.outbox import SENT, enqueue
 from fakeapi import FakeTelegram
 from storage.migrate import upgrade
 from storage.models import Outbox
-from tests.conftest import Clock, make_settings, running_bot
+from tests.conftest import OPD1, Clock, make_settings, running_bot
 
 CHATS, PER_CHAT = 6, 4
 
@@ -31,7 +31,7 @@ async def test_bulk_sending_paces_each_chat_without_429s(tmp_path: Path) -> None
         await asyncio.to_thread(upgrade, settings.database_url)
         office = make_office(settings)
         office.clock = lambda: now
-        async with office.db.transaction() as session:
+        async with office.db.transaction(OPD1) as session:
             for n in range(PER_CHAT):
                 for i in range(CHATS):
                     await enqueue(
@@ -49,7 +49,7 @@ async def test_bulk_sending_paces_each_chat_without_429s(tmp_path: Path) -> None
             await sender.drain(timeout=20)
             await sender.stop()
             task.cancel()
-        async with office.db.session() as session:
+        async with office.db.session(OPD1) as session:
             sent = (await session.exec(select(func.count()).where(Outbox.status == SENT))).one()
         await office.db.dispose()
     assert tg.stats["429s"] == 0
@@ -69,7 +69,7 @@ async def test_replies_and_notices_to_one_chat_take_turns(tmp_path: Path, clock:
         async with running_bot(settings, clock) as (app, office):
             await user.send("/start")  # the chat exists
             await user.expect("belum terdaftar")
-            async with office.db.transaction() as session:
+            async with office.db.transaction(OPD1) as session:
                 for n in range(PER_CHAT):
                     payload = {"summary": f"pemberitahuan {n}"}
                     await enqueue(

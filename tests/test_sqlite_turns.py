@@ -14,6 +14,7 @@ from sqlmodel import select
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import DayOff
+from tests.conftest import OPD1
 
 
 async def test_writers_that_await_mid_transaction_take_turns(tmp_path: Path) -> None:
@@ -23,7 +24,7 @@ async def test_writers_that_await_mid_transaction_take_turns(tmp_path: Path) -> 
     order: list[str] = []
 
     async def writer(name: str, day: int) -> None:
-        async with db.transaction() as session:
+        async with db.transaction(OPD1) as session:
             session.add(DayOff(day=date(2030, 1, day), keterangan=name))
             await session.flush()  # holds SQLite's write lock from here to the commit
             order.append(f"{name} wrote")
@@ -32,7 +33,7 @@ async def test_writers_that_await_mid_transaction_take_turns(tmp_path: Path) -> 
 
     async def reader() -> int:
         await asyncio.sleep(0.01)
-        async with db.session() as session:  # WAL: reads never wait for the writer
+        async with db.session(OPD1) as session:  # WAL: reads never wait for the writer
             return len((await session.exec(select(DayOff))).all())
 
     *_, seen = await asyncio.wait_for(
@@ -40,7 +41,7 @@ async def test_writers_that_await_mid_transaction_take_turns(tmp_path: Path) -> 
     )
     assert order == ["a wrote", "a done", "b wrote", "b done"]
     assert seen == 0  # neither had committed when the reader looked
-    async with db.session() as session:
+    async with db.session(OPD1) as session:
         assert len((await session.exec(select(DayOff))).all()) == 2
     await db.dispose()
 
@@ -49,8 +50,8 @@ async def test_a_unit_of_work_inside_another_is_refused_not_hung(tmp_path: Path)
     url = f"sqlite+aiosqlite:///{tmp_path}/kinerja.db"
     await asyncio.to_thread(upgrade, url)
     db = Database(url)
-    async with db.transaction():
+    async with db.transaction(OPD1):
         with pytest.raises(RuntimeError, match="inside another"):
-            async with db.transaction():
+            async with db.transaction(OPD1):
                 pass
     await db.dispose()

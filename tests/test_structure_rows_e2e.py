@@ -13,7 +13,7 @@ from core.kertas_kerja import GUIDE_SHEET
 from fakeapi import FakeTelegram
 from storage.models import Indicator, IndicatorUnit
 from tests import kinerja_flow
-from tests.conftest import Bot
+from tests.conftest import OPD1, Bot
 from tests.kinerja_flow import XLSX, kertas_kerja, kk_row, kk_structure
 from tests.test_cycle_e2e import people
 from tests.test_golden import analysis_counts, rekap_rows
@@ -71,7 +71,7 @@ async def test_structure_rows_own_indicators_and_a_missing_figure_by_chat(
 
     imported = await kinerja_flow.upload_kertas_kerja(tim2, kertas_kerja(ROWS))
     assert "5 indikator, 2 program, 2 PIC; 3 baris struktur (tanpa indikator)" in imported.plain
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         units = (await session.exec(select(IndicatorUnit))).all()
         assert len(units) == 6
         assert len((await session.exec(select(Indicator))).all()) == 5

@@ -9,7 +9,7 @@ from sqlmodel import select
 from core import workflow
 from fakeapi import FakeTelegram
 from storage.models import Document
-from tests.conftest import Bot
+from tests.conftest import OPD1, Bot
 from tests.test_periods_e2e import pair, start_period
 
 
@@ -40,7 +40,7 @@ async def test_a_slow_upload_then_selesai_finishes_with_that_upload(
     assert "mengganti dokumen sebelumnya" in replaced.plain
     done = await sek.next_message(timeout=5)
     assert "selesai" in done.plain
-    async with bot.office.db.session() as session:
+    async with bot.office.db.session(OPD1) as session:
         final = (await session.exec(select(Document).where(Document.status == "final"))).all()
     names = {d.file_name for d in final}
     assert "Notulen-baru.pdf" in names and "Notulen-lama.pdf" not in names

@@ -43,7 +43,7 @@ async def _decided(
         )
         return
     kick(context)
-    cal = await calendar(context)
+    cal = await calendar(update, context)
     if approve:
         text = (
             f"✅ Draft laporan periode <b>{escape(result.period)}</b> <b>disetujui</b> dan menjadi "

@@ -122,9 +122,10 @@ def _remember_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     presses[update.effective_user.id] = (_press_key(update), time.monotonic())
 
 
-async def calendar(context: ContextTypes.DEFAULT_TYPE) -> WorkingCalendar:
-    """The office calendar with the days off admins added, for showing due times."""
-    return await office(context).calendar()
+async def calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> WorkingCalendar:
+    """The calendar of the user's OPD with the days off its admins added, for showing due
+    times."""
+    return await office(context).user_calendar(update.effective_user.id)
 
 
 def text_after_command(update: Update) -> str:

@@ -34,7 +34,7 @@ def _removable(view: libur.DaysView) -> list[tuple[str, str]]:
 async def _show_days(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     o = office(context)
     view = await libur.list_days(o, update.effective_user.id)
-    cal = await calendar(context)
+    cal = await calendar(update, context)
     items = _removable(view) if view.can_edit else []
     markup = keyboards.paged(items, 0, "lbp") if items else None
     await _send_paged(update, messages.days_off(view, cal), markup)

@@ -47,7 +47,7 @@ def card_markup(c: Card) -> InlineKeyboardMarkup:
 
 async def _step_done(update: Update, context: ContextTypes.DEFAULT_TYPE, done: Done) -> None:
     kick(context)
-    cal = await calendar(context)
+    cal = await calendar(update, context)
     await reply(
         update,
         f"✅ Semua angka periode <b>{escape(done.period)}</b> valid: Langkah 6 selesai.\n"
@@ -96,7 +96,7 @@ async def _after_decision(
 ) -> None:
     """Edit the card to record the decision, then show the next one (or the step's end)."""
     kick(context)
-    cal = await calendar(context)
+    cal = await calendar(update, context)
     text = (
         messages_data.card_text(decided.card)
         + "\n\n"

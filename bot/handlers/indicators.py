@@ -92,7 +92,7 @@ async def close_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     o = office(context)
     done = await indicators.close_reporting(o, update.effective_user.id, int(period_id))
     kick(context)
-    cal = await calendar(context)
+    cal = await calendar(update, context)
     await update.callback_query.edit_message_reply_markup(None)
     await reply(
         update,

@@ -40,13 +40,13 @@ async def _send_paged(
 async def tugas(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     items = await views.my_tasks(office(context), update.effective_user.id)
     await _send_paged(
-        update, messages.tasks(items, await calendar(context)), keyboards.tasks(items)
+        update, messages.tasks(items, await calendar(update, context)), keyboards.tasks(items)
     )
 
 
 async def _timeline(update: Update, context: ContextTypes.DEFAULT_TYPE, period_id: int) -> None:
     t = await views.timeline(office(context), update.effective_user.id, period_id)
-    await _send_paged(update, messages.timeline(t, await calendar(context)))
+    await _send_paged(update, messages.timeline(t, await calendar(update, context)))
 
 
 @guarded
@@ -99,7 +99,7 @@ async def _latest_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     latest, *others = entries
     t = await views.timeline(office(context), update.effective_user.id, latest.period_id)
     names = [e.name for e in others[:RECENT]]
-    await _send_paged(update, messages.latest_timeline(t, await calendar(context), names))
+    await _send_paged(update, messages.latest_timeline(t, await calendar(update, context), names))
 
 
 @guarded

@@ -298,7 +298,7 @@ async def _tell_submitted(
     """The stored figure; the next indicator of this PIC one tap away, if any is left."""
     opened = ""
     if result.done is not None:
-        opened = opened_text(result.done, await calendar(context))
+        opened = opened_text(result.done, await calendar(update, context))
     markup = None
     if result.done is None and result.next_indicator_id is not None:
         markup = keyboards.column([("📝 Indikator berikutnya", f"lp:{result.next_indicator_id}")])

@@ -63,7 +63,7 @@ async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE, nota: DocIn
         o, update.effective_user.id, context.user_data["period"], nota
     )
     kick(context)
-    cal = await calendar(context)
+    cal = await calendar(update, context)
     await reply(
         update,
         f"✅ Periode <b>{escape(done.period)}</b> dimulai dan Nota Dinas tersimpan.\n"

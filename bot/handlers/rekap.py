@@ -93,7 +93,9 @@ async def _build_and_send(
     started = time.monotonic()
     status, progress = await _progress(update, found.period)
     user, _ = await lookup(o, update.effective_user.id)
-    files = await recap.build(o, found.period_id, user.nama if user else "Tim SAKIP", progress)
+    files = await recap.build(
+        o, found.period_id, user.nama if user else "Tim SAKIP", progress, opd_id=found.opd_id
+    )
     stored = None
     if found.stores:
         stored = await recap.store(o, update.effective_user.id, files)

@@ -79,7 +79,7 @@ async def _finished(
         )
         return
     kick(context)
-    cal = await calendar(context)
+    cal = await calendar(update, context)
     s = step(result.step_no)
     text = f"✅ {s.title} periode <b>{escape(result.period)}</b> selesai."
     if result.finished:

@@ -59,12 +59,14 @@ async def import_kertas_kerja(
         raise SopError(format_errors(result.errors))
     for table in (Figure, Indicator, IndicatorUnit):
         await session.exec(delete(table).where(col(table.period_id) == period.id))
-    # Core bulk inserts: up to 5,000 rows, where ORM objects would cost seconds.
+    # Core bulk inserts: up to 5,000 rows, where ORM objects would cost seconds. They bypass
+    # the session, so they carry the period's OPD themselves.
     conn = await session.connection()
     await conn.execute(
         insert(IndicatorUnit.__table__),
         [
             {
+                "opd_id": period.opd_id,
                 "period_id": period.id,
                 "level": unit.level,
                 "kode": unit.kode,
@@ -82,6 +84,7 @@ async def import_kertas_kerja(
         tws = [target_to_text(parse_target(t)) if t else None for t in row.target_tw]
         rows.append(
             {
+                "opd_id": period.opd_id,
                 "period_id": period.id,
                 "year": period.year,
                 "ikode": row.ikode,

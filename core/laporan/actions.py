@@ -77,9 +77,11 @@ async def render(
     prepared_by: Person,
     tim: Sequence[Person],
     progress: recap.Progress | None = None,
+    *,
+    opd_id: int,
 ) -> tuple[bytes, str]:
     """The Draft Laporan's bytes and file name, from the figures the recap workbook shows."""
-    data = await recap.prepare(office, period_id, prepared_by.nama, progress)
+    data = await recap.prepare(office, period_id, prepared_by.nama, progress, opd_id=opd_id)
     if progress is not None:
         await progress("menyusun Draft Laporan (.docx)")
     laporan = LaporanInput(
@@ -102,7 +104,7 @@ async def draft(
         user = await recap.tim_user(session, office, telegram_id)
         tim = await queries.active_users(session=session, role=Role.TIM_SAKIP.value)
     content, name = await render(
-        office, period_id, _person(user), [_person(u) for u in tim], progress
+        office, period_id, _person(user), [_person(u) for u in tim], progress, opd_id=user.opd_id
     )
     stored, attached = await recap.carry_to_draft(
         office, telegram_id, period_id, (content, name, DOCX_MIME, DRAFT_KIND)

@@ -12,13 +12,22 @@ target_metadata = SQLModel.metadata
 
 
 def _run(connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a table by dropping it, which the other tables' foreign keys to
+        # it would refuse; SQLite ignores this pragma inside a transaction, so it comes first.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
     context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        connection=connection, target_metadata=target_metadata, render_as_batch=sqlite
     )
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+            raise RuntimeError("a migration left rows whose foreign keys point nowhere")
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 async def _online() -> None:
