@@ -8,6 +8,7 @@ can forget it. A regency-wide reader (the scheduler, the sender, the CLI) says s
 from __future__ import annotations
 
 from functools import cache
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Table, event
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
@@ -90,6 +91,27 @@ def _opd_models(statement) -> tuple[type, ...]:
     return found
 
 
+# Each statement's scoped form per OPD, kept while the statement lives: the statements built
+# once (storage/queries.py) are scoped once per OPD, not copied and keyed on every execution.
+_SCOPED: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _scoped(statement, opd_id: int):
+    per_opd = _SCOPED.get(statement)
+    if per_opd is None:
+        per_opd = _SCOPED[statement] = {}
+    found = per_opd.get(opd_id)
+    if found is None:
+        if isinstance(statement, Insert):
+            in_opd = statement.table.name in _OPD_TABLES
+            found = statement.values(opd_id=opd_id) if in_opd else statement
+        else:
+            criteria = _criteria(opd_id)
+            found = statement.options(*(criteria[m] for m in _opd_models(statement)))
+        per_opd[opd_id] = found
+    return found
+
+
 @event.listens_for(OpdSession, "do_orm_execute")
 def _scope_statement(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load:
@@ -100,14 +122,8 @@ def _scope_statement(state: ORMExecuteState) -> None:
     opd_id = info.get(OPD_KEY)
     statement = state.statement
     if opd_id is not None:
-        if isinstance(statement, Insert):
-            if statement.table.name in _OPD_TABLES:
-                state.statement = statement.values(opd_id=opd_id)
-        elif state.is_select or state.is_update or state.is_delete:
-            models = _opd_models(statement)
-            if models:
-                criteria = _criteria(opd_id)
-                state.statement = statement.options(*(criteria[m] for m in models))
+        if isinstance(statement, Insert) or state.is_select or state.is_update or state.is_delete:
+            state.statement = _scoped(statement, opd_id)
         return
     if info.get(REGENCY_KEY):
         return
