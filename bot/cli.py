@@ -42,20 +42,21 @@ Bila memang itu yang dimaksud, cadangkan dulu (kinerja-bot backup), lalu ulangi 
 """
 
 
-def upgrade(url: str) -> None:
+def upgrade(settings: Settings) -> None:
     """The schema brought to this code's version. Alembic (with Mako and Pygments, about 8 MB)
-    is imported here, by the commands that migrate, and by `run` only in a child process."""
+    is imported here, by the commands that migrate, and by `run` only in a child process.
+    The migration that makes the office its first OPD names it OFFICE_NAME, from `.env` too."""
     from storage.migrate import upgrade as alembic_upgrade
 
-    alembic_upgrade(url)
+    alembic_upgrade(settings.database_url, office_name=settings.office_name)
 
 
-def _upgrade_in_child(url: str) -> bool:
+def _upgrade_in_child(settings: Settings) -> bool:
     """`upgrade` in a forked child, so Alembic never stays in the long-running bot's memory.
     Fork: the child starts at once with this process's imports, and no thread runs yet. It
     exits without closing what it inherited (the data folder's lock, the poller's connection).
     False if it failed; it printed why."""
-    child = multiprocessing.get_context("fork").Process(target=upgrade, args=(url,))
+    child = multiprocessing.get_context("fork").Process(target=upgrade, args=(settings,))
     child.start()
     child.join()
     return child.exitcode == 0
@@ -79,7 +80,7 @@ def _run(settings: Settings) -> int:
         return 3
     poller = service.wait_for_poller_lock(settings)
     try:
-        if not _upgrade_in_child(settings.database_url):
+        if not _upgrade_in_child(settings):
             return 1
         app = build(settings)
         if settings.webhook_url:
@@ -99,7 +100,7 @@ def _admin_add(settings: Settings, telegram_id: int) -> int:
     from bot.app import make_office
     from core.users import add_admin
 
-    upgrade(settings.database_url)
+    upgrade(settings)
 
     async def go() -> None:
         office = make_office(settings)
@@ -146,7 +147,7 @@ def _restore(settings: Settings, sources: list[str], force: bool) -> int:
             print(f"Dokumen dipulihkan: {count} file → {settings.files_dir}")
         backup.restore_database(settings.database_url, database)
         print(f"Basis data dipulihkan dari {database.name}.")
-        upgrade(settings.database_url)
+        upgrade(settings)
         print("Basis data sudah versi terbaru.")
     except backup.RestoreRefused as refused:
         print(refused, file=sys.stderr)
@@ -187,7 +188,7 @@ def _rekap(settings: Settings, periode: str, output: str) -> int:
     from core import recap
     from core.engine import SopError
 
-    upgrade(settings.database_url)
+    upgrade(settings)
 
     async def go() -> int:
         office = make_office(settings)
@@ -263,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         return _run(settings)
     if args.command == "db":
-        upgrade(settings.database_url)
+        upgrade(settings)
         print("Basis data sudah versi terbaru.")
         return 0
     if args.command == "admin":

@@ -46,9 +46,12 @@ def _one_migrator(url: str) -> Iterator[None]:
             conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head", office_name: str | None = None) -> None:
+    """`office_name` (OFFICE_NAME, from `.env` too) names the OPD an existing office becomes."""
+    cfg = alembic_config(url)
+    cfg.attributes["office_name"] = office_name
     with _one_migrator(url):
-        command.upgrade(alembic_config(url), revision)
+        command.upgrade(cfg, revision)
 
 
 def head_revision() -> str:

@@ -11,6 +11,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select, update
 
+from bot import cli
+from bot.config import Settings
 from core import indicators, users, views, workflow
 from core.engine import SopError
 from core.libur import add_day_off
@@ -220,5 +222,21 @@ async def test_an_install_of_0004_becomes_opd1_with_every_row(
         # The kept rows are the office's: a scoped session sees them.
         async with db.session(opd.id) as session:
             assert (await session.exec(select(User.role))).all() == ["kepala_dinas"]
+    finally:
+        await db.dispose()
+
+
+async def test_the_office_name_of_dotenv_names_the_first_opd(tmp_path: Path):
+    """`kinerja-bot db upgrade` (and `run`) read OFFICE_NAME from `.env` as well: the setting
+    reaches the migration, not only the process environment."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/old.db"
+    await asyncio.to_thread(upgrade, url, "0004")
+    settings = Settings(_env_file=None, database_url=url, office_name="Badan Kepegawaian Daerah")
+    await asyncio.to_thread(cli.upgrade, settings)
+    db = Database(url)
+    try:
+        async with db.session(across=True) as session:
+            (opd,) = (await session.exec(select(Opd))).all()
+        assert opd.office_name == "Badan Kepegawaian Daerah"
     finally:
         await db.dispose()

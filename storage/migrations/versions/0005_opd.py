@@ -87,7 +87,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("kode"),
     )
-    name = os.environ.get("OFFICE_NAME") or DEFAULT_OFFICE_NAME
+    given = op.get_context().config.attributes.get("office_name")
+    name = given or os.environ.get("OFFICE_NAME") or DEFAULT_OFFICE_NAME
     bind = op.get_bind()
     bind.execute(
         sa.text(
