@@ -42,6 +42,18 @@ def _proxy(scheme: str, host: str) -> str | None:
     return None if proxy_bypass(host) else getproxies().get(scheme)
 
 
+def _upload_time(files: dict, write_timeout: float | None) -> float | None:
+    """aiohttp has no write timeout, so an upload is bounded as a whole: the write timeout for
+    every started MiB (at least 50 kB/s: a workbook on an office's slow uplink still goes),
+    unbounded when a part's size is not known in advance (a file handle)."""
+    per_mib = _or_default(write_timeout, MEDIA_WRITE_TIMEOUT)
+    parts = [content for _name, content, _mime in files.values()]
+    if per_mib is None or not all(isinstance(p, bytes) for p in parts):
+        return None
+    started_mib = -(-sum(len(p) for p in parts) // 2**20)
+    return per_mib * max(1, started_mib)
+
+
 class AiohttpRequest(BaseRequest):
     """One aiohttp session with a pool of `connection_pool_size` connections."""
 
@@ -94,15 +106,7 @@ class AiohttpRequest(BaseRequest):
             connect=_sum(pool, connect),  # aiohttp's "connect" covers waiting for the pool
             sock_connect=connect,
             sock_read=read,
-            # aiohttp has no write timeout: an upload is bounded as a whole instead.
-            total=_sum(
-                pool,
-                connect,
-                _or_default(write_timeout, MEDIA_WRITE_TIMEOUT),
-                read,
-            )
-            if files
-            else None,
+            total=_sum(pool, connect, read, _upload_time(files, write_timeout)) if files else None,
         )
         # Names as UTF-8, as httpx and Telegram's own clients send them, not percent-encoded.
         form = aiohttp.FormData(

@@ -10,8 +10,9 @@ import pytest
 from aiohttp import web
 from telegram import Bot
 from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest
 
-from bot.telegram_http import AiohttpRequest
+from bot.telegram_http import AiohttpRequest, _upload_time
 
 TOKEN = "123:TEST"
 
@@ -75,3 +76,13 @@ async def test_upload_names_and_fields_arrive_as_utf8(server) -> None:
         with pytest.raises(Exception, match="stop"):
             await bot.send_document(1, b"PK\x03\x04 isi", filename=name, caption="Catatan: ✓ é")
     assert seen["upload"] == (name, b"PK\x03\x04 isi", "Catatan: ✓ é")
+
+
+def test_an_upload_is_given_time_by_its_size() -> None:
+    """A slow uplink still sends a large workbook: the write timeout counts per started MiB."""
+    default = BaseRequest.DEFAULT_NONE
+    assert _upload_time({"document": ("a.xlsx", b"x" * 10, None)}, default) == 20.0
+    five_mib = {"document": ("a.xlsx", b"x" * (5 * 2**20 + 1), None)}
+    assert _upload_time(five_mib, 10.0) == 60.0
+    assert _upload_time(five_mib, default) == 120.0
+    assert _upload_time(five_mib, None) is None  # no write timeout asked: none given
