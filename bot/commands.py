@@ -43,6 +43,8 @@ _BY_ROLE = {
         _COMPLIANCE,
     ],
     Role.ASN: [],
+    Role.BAPPEDA: [],
+    Role.INSPEKTORAT: [],
 }
 _ADMIN = [
     ("pengguna", "Kelola pengguna dan peran"),

@@ -16,6 +16,9 @@ class Role(str, Enum):
     SEKRETARIS = "sekretaris"
     TIM_SAKIP = "tim_sakip"
     ASN = "asn"
+    # The regency's readers across every OPD (issue 12): they hold no step of any OPD's SOP.
+    BAPPEDA = "bappeda"
+    INSPEKTORAT = "inspektorat"
 
     @property
     def label(self) -> str:
@@ -27,7 +30,11 @@ ROLE_LABELS = {
     Role.SEKRETARIS: "Sekretaris",
     Role.TIM_SAKIP: "Tim SAKIP",
     Role.ASN: "ASN",
+    Role.BAPPEDA: "Bappeda",
+    Role.INSPEKTORAT: "Inspektorat",
 }
+# Duties that read across the regency; only a regency admin (ADMIN_IDS) gives them.
+REGENCY_ROLES = (Role.BAPPEDA, Role.INSPEKTORAT)
 
 # Who is told when the holder of a step ignores its reminders.
 SUPERIOR = {
