@@ -27,7 +27,6 @@ from core.indicators.common import (
     open_run,
     pick_period,
     return_to_pic,
-    user_names,
 )
 from core.office import Office
 from core.sop import step
@@ -37,6 +36,7 @@ from core.transitions import (
     Done,
 )
 from core.users import active_user, audit, to_actor
+from storage import queries
 from storage.models import Document, Figure, Indicator, Period, User
 
 
@@ -142,7 +142,9 @@ async def _refuse_stale(session: AsyncSession, fig: Figure, version: int) -> Non
     await session.refresh(fig)
     if fig.version != version and fig.status == REPORTED:
         raise SopError("Angka ini baru saja diperbaiki ASN; periksa versi terbarunya (/evaluasi).")
-    who = (await user_names(session)).get(fig.decided_by or 0, "anggota Tim lain")
+    deciders = select(Figure.decided_by).where(Figure.id == fig.id)
+    names = await queries.user_names(session=session, among=deciders)
+    who = names.get(fig.decided_by or 0, "anggota Tim lain")
     label = {VALID: "dinyatakan valid", RETURNED: "dikembalikan"}.get(fig.status, "diputuskan")
     raise SopError(f"Angka ini sudah {label} oleh {who}{full_stop(who)}")
 
