@@ -261,16 +261,19 @@ async def chosen_opd(office: Office, choice: int | str) -> Opd:
         return await opd_by_kode(session, choice, UNKNOWN_CHOICE)
 
 
-async def _registering(session: AsyncSession, telegram_id: int, opd_id: int | None) -> User | None:
-    """The person's row (any status), the session acting for the OPD they register into: the
-    one they chose, or, when nothing was asked, their own or the only one."""
+async def _registering(
+    session: AsyncSession, telegram_id: int, opd_id: int | None
+) -> tuple[User | None, Opd | None]:
+    """The person's row (any status) and the OPD they chose, the session acting for it; when
+    nothing was asked, for their own OPD or the only one."""
     if opd_id is None:
-        return await acting_user(session, telegram_id)
+        return await acting_user(session, telegram_id), None
     user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
-    if await session.get(Opd, opd_id) is None:
+    opd = await session.get(Opd, opd_id)
+    if opd is None:
         raise SopError(UNKNOWN_CHOICE)
     scope(session, opd_id)
-    return user
+    return user, opd
 
 
 async def _request_chats(office: Office, session: AsyncSession) -> set[int]:
@@ -296,16 +299,16 @@ async def register(
     regency's only one) and tell that OPD's admins."""
     now = office.clock()
     async with _unique_guarded(office, NIP_TAKEN) as session:
-        user = await _registering(session, telegram_id, opd_id)
+        user, opd = await _registering(session, telegram_id, opd_id)
         _require_unregistered(user)
         await _require_free_nip(session, nip, telegram_id)
         resubmitted = user is not None
         if user is None:
             user = User(telegram_id=telegram_id, nama=nama, nip=nip, jabatan=jabatan)
-        elif opd_id is not None and user.opd_id != opd_id:
+        elif opd is not None and user.opd_id != opd.id:
             # A refused or admin-only row renewed into another OPD: the admin duty was that
             # OPD's, and stays there.
-            user.opd_id, user.is_admin = opd_id, False
+            user.opd_id, user.is_admin = opd.id, False
         user.nama, user.nip, user.jabatan, user.username = nama, nip, jabatan, username
         user.status, user.created_at = PENDING, now
         session.add(user)
@@ -313,6 +316,8 @@ async def register(
         act = await audit(session, "daftar", now, user.id, nama=nama, jabatan=jabatan)
         payload = {"user_id": user.id, "nama": nama, "nip": nip, "jabatan": jabatan}
         payload["username"] = username
+        if opd is not None:
+            payload["opd"] = opd.nama
         for chat_id in sorted(await _request_chats(office, session)):
             await enqueue(
                 session,
