@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Select, bindparam
 from sqlmodel import col, select
@@ -94,10 +94,15 @@ async def user_names(*, session: AsyncSession, among: Select) -> dict[int, str]:
     people in it, and never loads every registered user (10,000 of them cost tens of MB).
     The ids come from the session's OPD; the names do not: someone who moved to another OPD
     is still named in what they did here."""
-    ids = [i for i in (await session.exec(among)).all() if i is not None]
-    if not ids:
+    return await names_of(session=session, ids=(await session.exec(among)).all())
+
+
+async def names_of(*, session: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:
+    """Names of these users wherever they are now: the ids come from the session's OPD."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
         return {}
-    q = select(User.id, User.nama).where(col(User.id).in_(ids)).execution_options(**IDENTITY)
+    q = select(User.id, User.nama).where(col(User.id).in_(wanted)).execution_options(**IDENTITY)
     return dict((await session.exec(q)).all())
 
 

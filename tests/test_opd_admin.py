@@ -16,7 +16,7 @@ from core import indicators, opd_admin, recap, views
 from fakeapi import FakeTelegram, FakeUser
 from storage.models import AuditLog, Figure, Opd, Outbox, Period, StepRun, User
 from tests.conftest import ADMIN_ID, OPD1, Bot, Clock, make_settings, register, running_bot
-from tests.kinerja_core import ASN1, NAMES, NIP, TIM1, make
+from tests.kinerja_core import ASN1, NAMES, NIP, TIM1, TIM2, make
 from tests.kinerja_core import Period as Flow
 from tests.kinerja_flow import kertas_kerja, kk_row
 from tests.test_cycle_e2e import people
@@ -343,7 +343,8 @@ async def test_pindah_moves_a_person_and_keeps_their_history(tg: FakeTelegram, b
 
 
 async def test_a_moved_pic_stays_named_in_the_old_opd(tmp_path: Path, clock: Clock):
-    """Progress, the timeline and the recap of the old OPD join to users outside its scope."""
+    """Progress, the evaluation card, the timeline and the recap of the old OPD name people
+    who moved out of its scope."""
     office = await make(tmp_path, clock)
     a = await Flow(office, clock).start("Triwulan I 2025")
     row = kk_row("Program", "1.02", "Penempatan", "Persentase ditempatkan", NIP[ASN1])
@@ -359,6 +360,8 @@ async def test_a_moved_pic_stays_named_in_the_old_opd(tmp_path: Path, clock: Clo
 
     shown = await indicators.progress(office, 102)  # the Sekretaris of OPD1
     assert [line.nama for line in shown.per_pic] == [NAMES[ASN1]]
+    card = await indicators.next_card(office, TIM2, a.id)  # Tim SAKIP's /evaluasi card
+    assert card.pic == NAMES[ASN1]
     timeline = await views.timeline(office, 102, a.id)
     assert NAMES[TIM1] in {line.done_by for line in timeline.runs}
     async with office.db.session(OPD1) as session:

@@ -37,7 +37,7 @@ from core.transitions import (
 )
 from core.users import active_user, audit, to_actor
 from storage import queries
-from storage.models import Document, Figure, Indicator, Period, User
+from storage.models import Document, Figure, Indicator, Period
 
 
 def _own(fig: Figure, ind: Indicator, actor: Actor) -> bool:
@@ -47,12 +47,7 @@ def _own(fig: Figure, ind: Indicator, actor: Actor) -> bool:
 async def _card(
     office: Office, session: AsyncSession, fig: Figure, ind: Indicator, period: Period
 ) -> Card:
-    names = {
-        u.id: u.nama
-        for u in (
-            await session.exec(select(User).where(col(User.id).in_([ind.pic_user_id or 0])))
-        ).all()
-    }
+    names = await queries.names_of(session=session, ids=[ind.pic_user_id])
     earlier = await earlier_figures(session, period, [ind.ikode])
     pending = (
         await session.exec(
