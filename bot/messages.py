@@ -650,7 +650,7 @@ def moved(nama: str, source: str, target: str, indicators: int) -> str:
     text = f"✅ {escape(nama)} dipindahkan dari {escape(source)} ke <b>{escape(target)}</b>."
     if indicators:
         text += (
-            f" Indikator yang dia pegang di OPD lama perlu dialihkan ({indicators} indikator "
-            "di periode berjalan): minta Tim SAKIP OPD itu mengganti PIC-nya."
+            f" Indikator yang dia pegang di OPD lama perlu dialihkan: {indicators} indikator "
+            "di periode berjalan masih atas namanya."
         )
     return text
