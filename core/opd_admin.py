@@ -197,7 +197,7 @@ async def plan_move(office: Office, telegram_id: int, text: str) -> Move:
 async def move_user(office: Office, telegram_id: int, user_id: int, opd_id: int) -> Move:
     """The confirmed move: the person's row goes to the other OPD as an ASN, no longer an admin;
     what they did stays with the old OPD (figures, documents and audit rows keep its id), and
-    the indicators they hold there stay theirs until that OPD hands them over."""
+    the indicators they hold there stay as they are (counted, for the admin to hear)."""
     require_regency(office, telegram_id)
     now = office.clock()
     async with office.db.transaction(across=True) as session:

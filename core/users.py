@@ -46,6 +46,15 @@ class Registered:
 
 
 @dataclass(frozen=True)
+class OpdChoice:
+    """An OPD as a newcomer picks it."""
+
+    id: int
+    kode: str
+    nama: str
+
+
+@dataclass(frozen=True)
 class RoleSet:
     user: User
     replaced: User | None
@@ -242,23 +251,24 @@ async def free_nip(office: Office, text: str, telegram_id: int) -> str:
     return nip
 
 
-async def registration_opds(office: Office) -> list[Opd]:
+async def registration_opds(office: Office) -> list[OpdChoice]:
     """The OPD a newcomer picks from, by name; one OPD (a single office) means nothing to ask."""
     async with office.db.session() as session:
         opds = await all_opds(session)
-    return list(opds) if len(opds) > 1 else []
+    return [OpdChoice(o.id, o.kode, o.nama) for o in opds] if len(opds) > 1 else []
 
 
-async def chosen_opd(office: Office, choice: int | str) -> Opd:
+async def chosen_opd(office: Office, choice: int | str) -> OpdChoice:
     """The OPD a newcomer pressed (an id) or typed (a kode): any OPD of the regency, since a
     person may register into any; an id or kode that is none of them is asked again."""
     async with office.db.session() as session:
         if isinstance(choice, int):
             opd = await session.get(Opd, choice)
-            if opd is None:
-                raise SopError(UNKNOWN_CHOICE)
-            return opd
-        return await opd_by_kode(session, choice, UNKNOWN_CHOICE)
+        else:
+            opd = await opd_by_kode(session, choice, UNKNOWN_CHOICE)
+    if opd is None:
+        raise SopError(UNKNOWN_CHOICE)
+    return OpdChoice(opd.id, opd.kode, opd.nama)
 
 
 async def _registering(

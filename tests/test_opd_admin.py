@@ -208,7 +208,9 @@ async def test_registration_asks_the_opd_and_reaches_its_admins(tg: FakeTelegram
     await admin.press("ASN", request)
     await admin.expect_edit("Dewi Lestari")
     await dewi.expect("disetujui")
-    assert (await _user(bot, 301)).opd_id == dinkes.id
+    dewi_row = await _user(bot, 301)
+    assert dewi_row.opd_id == dinkes.id
+    assert await _requests_to(bot, dewi_row.id) == {ADMIN_ID}
 
     # Dewi becomes Dinas Kesehatan's admin; Eko registers there by its kode, typed.
     await admin.send("/opd admin DINKES 199205052018012001")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import commands, keyboards, messages
@@ -14,7 +16,7 @@ from core.sop import Role
 _USAGE = f"{opd_admin.OPD_USAGE}\n{opd_admin.ADMIN_USAGE}"
 
 
-def _opd_buttons(opds: list[opd_admin.OpdSummary], page: int):
+def _opd_buttons(opds: Sequence[opd_admin.OpdSummary], page: int) -> InlineKeyboardMarkup | None:
     items = [(f"{o.kode} — {o.nama} ({o.users} pengguna)", f"od:{o.id}") for o in opds]
     return keyboards.paged(items, page, "odp")
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -52,7 +53,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-def _opd_buttons(opds: list, page: int):
+def _opd_buttons(opds: Sequence[users.OpdChoice], page: int) -> InlineKeyboardMarkup | None:
     items = [(f"{o.nama} ({o.kode})", f"ro:{o.id}") for o in opds]
     return keyboards.paged(items, page, "rop")
 
