@@ -288,6 +288,14 @@ async def test_the_chosen_opd_survives_a_restart(tg: FakeTelegram, tmp_path: Pat
 
 
 async def test_pindah_moves_a_person_and_keeps_their_history(tg: FakeTelegram, bot: Bot):
+    await _pindah(tg, bot)
+
+
+async def test_pindah_on_postgresql(tg: FakeTelegram, bot_pg: Bot):
+    await _pindah(tg, bot_pg)
+
+
+async def _pindah(tg: FakeTelegram, bot: Bot) -> None:
     admin, kd, sek, _tim1, _tim2, asn1, _asn2 = await people(tg)
     await start_period(kd, "Triwulan I 2025")  # step 1 done by the Kepala Dinas
     dinkes = await opd_admin.add_opd(bot.office, "DINKES", "Dinas Kesehatan")
