@@ -34,6 +34,12 @@ VERBS: dict[str, tuple[str | tuple[str, ...], ...]] = {
     "role": (ID, ROLE),
     "on": (ID,),
     "off": (ID,),
+    # the regency's OPD: registration's choice, /opd, /pindah
+    "ro": (ID,),
+    "rop": (NUM,),
+    "od": (ID,),
+    "odp": (NUM,),
+    "pnd": (ID, ID),
     # periods, steps, documents, approval
     "cx": (ID,),
     "fin": (ID,),

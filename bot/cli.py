@@ -1,5 +1,5 @@
-"""`kinerja-bot`: run the bot, migrate the database, add an admin, back up and restore, check
-the setup, play the demo."""
+"""`kinerja-bot`: run the bot, migrate the database, add an admin or an OPD, back up and
+restore, check the setup, play the demo."""
 
 from __future__ import annotations
 
@@ -96,20 +96,64 @@ def _run(settings: Settings) -> int:
     return 0
 
 
-def _admin_add(settings: Settings, telegram_id: int) -> int:
+def _office_command(settings: Settings, act) -> int:
+    """A one-shot command on the office's data: migrated first, a refusal printed as the bot
+    would say it (exit code 1)."""
     from bot.app import make_office
-    from core.users import add_admin
+    from core.engine import SopError
 
     upgrade(settings)
 
-    async def go() -> None:
+    async def go() -> int:
         office = make_office(settings)
-        user = await add_admin(office, telegram_id)
-        await office.db.dispose()
-        print(f"Admin ditambahkan: {user.nama} (id Telegram {telegram_id}).")
+        try:
+            print(await act(office))
+        except SopError as err:
+            print(err, file=sys.stderr)
+            return 1
+        finally:
+            await office.db.dispose()
+        return 0
 
-    asyncio.run(go())
-    return 0
+    return asyncio.run(go())
+
+
+def _admin_add(settings: Settings, telegram_id: int, kode: str | None) -> int:
+    from core.users import add_admin
+
+    async def act(office) -> str:
+        user = await add_admin(office, telegram_id, kode)
+        return f"Admin ditambahkan: {user.nama} (id Telegram {telegram_id})."
+
+    return _office_command(settings, act)
+
+
+def _opd(settings: Settings, args: argparse.Namespace) -> int:
+    """`opd add` and `opd list`; one function per action in `_OPD_ACTIONS`."""
+    return _office_command(settings, lambda office: _OPD_ACTIONS[args.opd_action](office, args))
+
+
+async def _opd_add(office, args: argparse.Namespace) -> str:
+    from core.opd_admin import add_opd
+
+    opd = await add_opd(
+        office, args.kode, args.nama, args.office_name, admin_telegram_id=args.admin
+    )
+    admin = f", admin: id Telegram {args.admin}" if args.admin is not None else ""
+    return f"OPD ditambahkan: {opd.kode} — {opd.nama}{admin}."
+
+
+async def _opd_list(office, args: argparse.Namespace) -> str:
+    from core.opd_admin import opd_list
+
+    lines = [f"{'KODE':<16} {'PENGGUNA':>8}  NAMA — ADMIN"]
+    for o in await opd_list(office):
+        admins = ", ".join(o.admins) or "belum ada admin"
+        lines.append(f"{o.kode:<16} {o.users:>8}  {o.nama} — {admins}")
+    return "\n".join(lines)
+
+
+_OPD_ACTIONS = {"add": _opd_add, "list": _opd_list}
 
 
 def _backup(settings: Settings, output: str) -> int:
@@ -184,32 +228,20 @@ def _doctor(loaded: Settings | ValidationError) -> int:
 
 def _rekap(settings: Settings, periode: str, output: str) -> int:
     """The same recap workbook (and chart, beside it as .png) that /rekap builds."""
-    from bot.app import make_office
     from core import recap
-    from core.engine import SopError
 
-    upgrade(settings)
-
-    async def go() -> int:
-        office = make_office(settings)
-        try:
-            period = await recap.period_by_name(office, periode)
-            files = await recap.build(
-                office, period.id, "kinerja-bot rekap (baris perintah)", opd_id=period.opd_id
-            )
-        except SopError as err:
-            print(err, file=sys.stderr)
-            return 1
-        finally:
-            await office.db.dispose()
+    async def act(office) -> str:
+        period = await recap.period_by_name(office, periode)
+        files = await recap.build(
+            office, period.id, "kinerja-bot rekap (baris perintah)", opd_id=period.opd_id
+        )
         target = Path(output or files.file_name)
         target.write_bytes(files.workbook)
         chart = target.with_suffix(".png")
         chart.write_bytes(files.chart)
-        print(f"Rekap {files.period}: {files.indicators} indikator → {target} (grafik: {chart})")
-        return 0
+        return f"Rekap {files.period}: {files.indicators} indikator → {target} (grafik: {chart})"
 
-    return asyncio.run(go())
+    return _office_command(settings, act)
 
 
 def _demo(settings: Settings, output: str) -> int:
@@ -239,6 +271,15 @@ def main(argv: list[str] | None = None) -> int:
     admin = sub.add_parser("admin", help="admin bot")
     admin.add_argument("action", choices=["add"])
     admin.add_argument("telegram_id", type=int)
+    admin.add_argument("--opd", default=None, help="kode OPD (bawaan: OPD pertama)")
+    opd = sub.add_parser("opd", help="OPD kabupaten: tambah, daftar")
+    opd_sub = opd.add_subparsers(dest="opd_action", required=True)
+    opd_add = opd_sub.add_parser("add", help="menambah OPD")
+    opd_add.add_argument("--kode", required=True, help="2–16 huruf/angka/titik/strip, mis. DINKES")
+    opd_add.add_argument("--nama", required=True, help='mis. "Dinas Kesehatan"')
+    opd_add.add_argument("--office-name", default=None, help="nama di dokumen (bawaan: --nama)")
+    opd_add.add_argument("--admin", type=int, default=None, help="id Telegram admin OPD")
+    opd_sub.add_parser("list", help="daftar OPD dengan jumlah pengguna dan adminnya")
     backup = sub.add_parser("backup", help="cadangan basis data dan dokumen")
     backup.add_argument("-o", "--output", default="backups")
     rekap = sub.add_parser("rekap", help="Rekapitulasi Hasil Pengukuran Data Kinerja (.xlsx)")
@@ -268,7 +309,9 @@ def main(argv: list[str] | None = None) -> int:
         print("Basis data sudah versi terbaru.")
         return 0
     if args.command == "admin":
-        return _admin_add(settings, args.telegram_id)
+        return _admin_add(settings, args.telegram_id, args.opd)
+    if args.command == "opd":
+        return _opd(settings, args)
     if args.command == "backup":
         return _backup(settings, args.output)
     if args.command == "restore":

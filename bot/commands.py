@@ -51,13 +51,17 @@ _ADMIN = [
     ("batalkan", "Batalkan periode"),
     ("libur", "Hari libur: lihat, tambah, hapus"),
 ]
+# Regency admins (ADMIN_IDS) only.
+_REGENCY = [("opd", "Kelola OPD kabupaten"), ("pindah", "Pindahkan pegawai ke OPD lain")]
 STRANGER = [("daftar", "Daftar sebagai pengguna"), ("bantuan", "Daftar perintah")]
 
 
-def commands_for(role: Role | None, admin: bool) -> list[BotCommand]:
+def commands_for(role: Role | None, admin: bool, regency: bool = False) -> list[BotCommand]:
     pairs = [] if role is None else _BY_ROLE[role] + _BASE
     if admin:
         pairs += _ADMIN
+    if regency:
+        pairs += _REGENCY
     if role is None:
         pairs += STRANGER
     return [BotCommand(c, d) for c, d in dict(pairs).items()]
@@ -67,9 +71,13 @@ async def set_default(bot: Bot) -> None:
     await bot.set_my_commands(commands_for(None, False), scope=BotCommandScopeAllPrivateChats())
 
 
-async def set_for_user(bot: Bot, telegram_id: int, role: Role | None, admin: bool) -> None:
+async def set_for_user(
+    bot: Bot, telegram_id: int, role: Role | None, admin: bool, regency: bool = False
+) -> None:
     """A failure here only costs the menu, never the action that caused it."""
     try:
-        await bot.set_my_commands(commands_for(role, admin), scope=BotCommandScopeChat(telegram_id))
+        await bot.set_my_commands(
+            commands_for(role, admin, regency), scope=BotCommandScopeChat(telegram_id)
+        )
     except TelegramError as exc:
         log.warning("could not set commands for %s: %s", telegram_id, exc)

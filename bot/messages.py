@@ -42,6 +42,10 @@ STALE_BUTTON = "Tombol ini sudah tidak berlaku. Ketik /tugas untuk melihat tugas
 ASK_NAMA = (
     "Pendaftaran pengguna baru. Ketik <b>nama lengkap</b> Anda (atau /batal untuk membatalkan)."
 )
+ASK_OPD = (
+    "Pendaftaran pengguna baru. <b>Anda dari OPD mana?</b> Pilih dari tombol di bawah, atau "
+    "ketik kode OPD Anda (/batal untuk membatalkan)."
+)
 ASK_NIP = "Ketik <b>NIP</b> Anda (18 digit)."
 ASK_JABATAN = "Ketik <b>jabatan</b> Anda, misalnya: Analis Kebijakan Ahli Muda."
 
@@ -62,6 +66,13 @@ def registration_sent(nama: str) -> str:
     return (
         f"Terima kasih, {name}{full_stop(name)} Permintaan pendaftaran Anda sudah dikirim ke "
         "admin. Anda akan diberi tahu setelah disetujui."
+    )
+
+
+def opd_chosen(nama: str) -> str:
+    return (
+        f"OPD Anda: <b>{escape(nama)}</b>. Ketik <b>nama lengkap</b> Anda "
+        "(atau /batal untuk membatalkan)."
     )
 
 
@@ -129,9 +140,10 @@ def render(kind: str, p: dict, cal: WorkingCalendar) -> str:
         )
     if kind == "registration_request":
         user = f" (@{escape(p['username'])})" if p.get("username") else ""
+        opd = f"OPD: {escape(p['opd'])}\n" if p.get("opd") else ""
         return (
             "🆕 <b>Permintaan pendaftaran</b>\n"
-            f"Nama: {escape(p['nama'])}{user}\nNIP: {escape(p['nip'])}\n"
+            f"{opd}Nama: {escape(p['nama'])}{user}\nNIP: {escape(p['nip'])}\n"
             f"Jabatan: {escape(p['jabatan'])}\n\nPilih peran untuk menyetujui, atau tolak."
         )
     if kind == "registration_approved":
@@ -143,6 +155,16 @@ def render(kind: str, p: dict, cal: WorkingCalendar) -> str:
         return "Maaf, pendaftaran Anda tidak disetujui admin. Hubungi admin bila ini keliru."
     if kind == "error":
         return error_alert(p)
+    if kind == "opd_admin":
+        return (
+            f"🛡 Anda sekarang <b>admin {escape(p['opd'])}</b>. Permintaan pendaftaran di OPD ini "
+            "akan dikirim kepada Anda; ketik /pengguna untuk mengelola pengguna."
+        )
+    if kind == "moved":
+        return (
+            f"🔀 Anda dipindahkan dari {escape(p['dari'])} ke <b>{escape(p['opd'])}</b>. Peran "
+            "Anda sekarang ASN; periode dan tugas Anda mengikuti OPD baru. Ketik /bantuan."
+        )
     if kind == "role_changed":
         return f"Peran Anda sekarang: <b>{escape(p['role'])}</b>. Ketik /bantuan."
     if kind in DEADLINE_KINDS:
@@ -303,7 +325,7 @@ def waiting_now(count: int) -> str:
     return f"Saat ini <b>{count} langkah</b> menunggu Anda — ketik /tugas untuk rinciannya."
 
 
-def help_text(role: Role | None, admin: bool, registered: bool) -> str:
+def help_text(role: Role | None, admin: bool, registered: bool, regency: bool = False) -> str:
     lines = ["<b>Perintah yang bisa Anda pakai</b>"]
     if not registered:
         lines.append("/daftar — mendaftar sebagai pengguna")
@@ -344,6 +366,11 @@ def help_text(role: Role | None, admin: bool, registered: bool) -> str:
     if admin:
         lines += ["/pengguna — kelola pengguna dan peran", "/batalkan — membatalkan periode"]
         lines.append("/libur tambah|masuk|hapus &lt;tanggal&gt; — ubah hari libur")
+    if regency:
+        lines += [
+            "/opd — daftar OPD kabupaten; /opd tambah KODE Nama OPD; /opd admin KODE NIP",
+            "/pindah NIP KODE — memindahkan pegawai ke OPD lain",
+        ]
     lines += ["/batal — membatalkan isian yang sedang berjalan", "/bantuan — daftar ini"]
     return "\n".join(dict.fromkeys(lines))
 
@@ -575,3 +602,55 @@ def compliance(view, cal: WorkingCalendar) -> str:
         ]
         lines.append("<b>Hambatan utama:</b> " + "; ".join(parts) + ".")
     return "\n".join(lines)
+
+
+# --- The regency's OPD: /opd, /pindah --------------------------------------------------------
+
+
+def opd_list(count: int) -> str:
+    if not count:
+        return "Belum ada OPD. Tambahkan dengan <code>/opd tambah KODE Nama OPD</code>."
+    return (
+        f"<b>OPD kabupaten</b> ({count}) — pilih untuk melihat rinciannya.\n"
+        "Tambah: <code>/opd tambah KODE Nama OPD</code> · "
+        "admin OPD: <code>/opd admin KODE NIP</code>"
+    )
+
+
+def opd_detail(kode: str, nama: str, office_name: str, users: int, admins: Sequence[str]) -> str:
+    named = ", ".join(escape(a) for a in admins) or (
+        f"belum ada — tunjuk dengan <code>/opd admin {escape(kode)} NIP</code>"
+    )
+    return (
+        f"<b>{escape(nama)}</b> ({escape(kode)})\nNama kantor di dokumen: {escape(office_name)}\n"
+        f"Pengguna aktif: {users}\nAdmin OPD: {named}"
+    )
+
+
+def opd_created(kode: str, nama: str) -> str:
+    return (
+        f"✅ OPD <b>{escape(nama)}</b> ({escape(kode)}) ditambahkan. Tunjuk admin OPD-nya setelah "
+        f"ia mendaftar: <code>/opd admin {escape(kode)} NIP</code>."
+    )
+
+
+def opd_admin_granted(nama: str, opd: str) -> str:
+    return f"✅ {escape(nama)} sekarang admin {escape(opd)}. Ia sudah diberi tahu."
+
+
+def move_question(nama: str, role: str, source: str, target: str) -> str:
+    return (
+        f"Pindahkan <b>{escape(nama)}</b> ({escape(role)}) dari {escape(source)} ke "
+        f"<b>{escape(target)}</b>? Di OPD baru ia menjadi ASN dan bukan admin; riwayatnya tetap "
+        "tercatat di OPD lama."
+    )
+
+
+def moved(nama: str, source: str, target: str, indicators: int) -> str:
+    text = f"✅ {escape(nama)} dipindahkan dari {escape(source)} ke <b>{escape(target)}</b>."
+    if indicators:
+        text += (
+            f" Indikator yang dia pegang di OPD lama perlu dialihkan: {indicators} indikator "
+            "di periode berjalan masih atas namanya."
+        )
+    return text

@@ -102,6 +102,11 @@ class Office:
             self._opd_of[telegram_id] = (now, opd_of(session))
             return await self.calendar(session)
 
+    def forget_user(self, telegram_id: int) -> None:
+        """A person moved to another OPD: their next reply reads their OPD (and its calendar)
+        afresh. Another process's copy ages out within CALENDAR_TTL."""
+        self._opd_of.pop(telegram_id, None)
+
     @asynccontextmanager
     async def changing_calendar(self) -> AsyncIterator[AsyncSession]:
         """A unit of work that changes the days off: the kept calendar is dropped once it has

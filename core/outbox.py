@@ -55,8 +55,12 @@ async def enqueue(
     payload: dict,
     now: datetime,
     not_before: datetime | None = None,
+    opd_id: int | None = None,
 ) -> None:
+    """`opd_id` only in a regency-wide session (an act that spans two OPD); a scoped session
+    stamps its own."""
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    own = {} if opd_id is None else {"opd_id": opd_id}
     stmt = (
         insert(Outbox)
         .values(
@@ -68,6 +72,7 @@ async def enqueue(
             attempts=0,
             not_before=not_before or now,
             created_at=now,
+            **own,
         )
         .on_conflict_do_nothing(index_elements=["key"])
     )

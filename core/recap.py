@@ -62,6 +62,7 @@ from core.sop import step
 from core.transitions import DRAFT, REPLACED, Choice, previous_output
 from core.users import active_user, audit, to_actor
 from storage.models import Document, Figure, Indicator, IndicatorUnit, Period, StepRun, User
+from storage.scope import IDENTITY
 
 RECAP_STEP, DRAFT_STEP = 7, 8
 CHART_KIND = "Grafik Capaian Kinerja"
@@ -201,11 +202,14 @@ async def _load_own(office: Office, session: AsyncSession, period: Period) -> Re
         f.indicator_id: f
         for f in (await session.exec(_rows(Figure, Figure.period_id == period.id))).all()
     }
-    # Only the PICs named in the report (their name and, for the analysis, their jabatan).
-    pics = select(Indicator.pic_user_id).where(Indicator.period_id == period.id)
+    # Only the PICs named in the report (their name and, for the analysis, their jabatan),
+    # found across the regency: a PIC who moved to another OPD is still named here.
+    pics = {i.pic_user_id for i in indicators if i.pic_user_id is not None}
     users = (
         await session.exec(
-            sa_select(User.id, User.nama, User.jabatan).where(col(User.id).in_(pics))
+            sa_select(User.id, User.nama, User.jabatan)
+            .where(col(User.id).in_(pics))
+            .execution_options(**IDENTITY)
         )
     ).all()
     names = {u.id: u.nama for u in users}

@@ -7,6 +7,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -14,13 +15,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.engine import Actor, SopError
 from core.office import Office
-from core.opd import act_for
+from core.opd import act_for, all_opds, first_opd, opd_by_kode, opd_count
 from core.outbox import enqueue, enqueue_users
 from core.sop import Role
 from core.text import ascii_digits, strip_invisible
 from storage import queries
-from storage.models import AuditLog, User
-from storage.scope import IDENTITY
+from storage.models import AuditLog, Opd, User
+from storage.scope import IDENTITY, scope
 
 PENDING, ACTIVE, INACTIVE, REFUSED = "menunggu", "aktif", "nonaktif", "ditolak"
 # Added with `kinerja-bot admin add` before registering: an admin, not (yet) an ASN.
@@ -31,6 +32,8 @@ NOT_REGISTERED = "Anda belum terdaftar. Ketik /daftar untuk mendaftar."
 AWAITING_APPROVAL = "Pendaftaran Anda masih menunggu persetujuan admin."
 ALREADY_REGISTERED = "Anda sudah terdaftar. Ketik /profil untuk melihat data Anda."
 _NIP = re.compile(r"^[0-9]{18}$")
+REGENCY_ONLY = "Perintah ini hanya untuk admin kabupaten."
+UNKNOWN_CHOICE = "OPD itu tidak ada dalam daftar. Pilih OPD Anda dari tombol, atau ketik kodenya."
 NIP_TAKEN = (
     "NIP ini sudah terdaftar atau sedang menunggu persetujuan. Hubungi admin bila ini keliru."
 )
@@ -40,6 +43,15 @@ NIP_TAKEN = (
 class Registered:
     user_id: int
     resubmitted: bool
+
+
+@dataclass(frozen=True)
+class OpdChoice:
+    """An OPD as a newcomer picks it."""
+
+    id: int
+    kode: str
+    nama: str
 
 
 @dataclass(frozen=True)
@@ -94,15 +106,33 @@ def is_admin(office: Office, user: User | None, telegram_id: int) -> bool:
     )
 
 
+def is_regency_admin(office: Office, telegram_id: int) -> bool:
+    """A regency admin is a Telegram id in ADMIN_IDS; `is_admin` on a row is its OPD's admin."""
+    return telegram_id in office.admin_ids
+
+
+def require_regency(office: Office, telegram_id: int) -> None:
+    if not is_regency_admin(office, telegram_id):
+        raise SopError(REGENCY_ONLY)
+
+
 def to_actor(user: User, office: Office) -> Actor:
     return Actor(user.id, Role(user.role), is_admin(office, user, user.telegram_id), user.nama)
 
 
 async def audit(
-    session: AsyncSession, action: str, now, user_id: int | None, period_id=None, **detail
+    session: AsyncSession,
+    action: str,
+    now,
+    user_id: int | None,
+    period_id=None,
+    opd_id: int | None = None,
+    **detail,
 ) -> AuditLog:
-    """Append to the audit log; the row's id also names the messages this act sends."""
+    """Append to the audit log; the row's id also names the messages this act sends. `opd_id`
+    only in a regency-wide session: a scoped one stamps its own."""
     row = AuditLog(
+        opd_id=opd_id,
         at=now,
         user_id=user_id,
         action=action,
@@ -139,6 +169,31 @@ async def require_admin(office: Office, session: AsyncSession, telegram_id: int)
     if not is_admin(office, user, telegram_id):
         raise SopError("Perintah ini hanya untuk admin.")
     return user
+
+
+async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
+    """A person by id across the regency: the target a regency admin acts on names its OPD."""
+    q = select(User).where(User.id == user_id).execution_options(**IDENTITY)
+    return (await session.exec(q)).first()
+
+
+async def _admin_on(
+    office: Office, session: AsyncSession, admin_telegram_id: int, user_id: int
+) -> tuple[User | None, User | None]:
+    """The admin and the user they act on, with the session acting for that user's OPD: an
+    OPD's admin reaches the users of their own OPD only; a regency admin reaches any, the OPD
+    taken from the target's row, never from the button."""
+    if not is_regency_admin(office, admin_telegram_id):
+        admin = await require_admin(office, session, admin_telegram_id)
+        target = await session.get(User, user_id)
+        return admin, target if target is not None and target.opd_id == admin.opd_id else None
+    admin = await queries.user_by_telegram(session=session, telegram_id=admin_telegram_id)
+    target = await user_by_id(session, user_id)
+    if target is None:
+        await act_for(session, admin)
+    else:
+        scope(session, target.opd_id)
+    return admin, target
 
 
 async def lookup(office: Office, telegram_id: int) -> tuple[User | None, bool]:
@@ -196,6 +251,51 @@ async def free_nip(office: Office, text: str, telegram_id: int) -> str:
     return nip
 
 
+async def registration_opds(office: Office) -> list[OpdChoice]:
+    """The OPD a newcomer picks from, by name; one OPD (a single office) means nothing to ask."""
+    async with office.db.session() as session:
+        opds = await all_opds(session)
+    return [OpdChoice(o.id, o.kode, o.nama) for o in opds] if len(opds) > 1 else []
+
+
+async def chosen_opd(office: Office, choice: int | str) -> OpdChoice:
+    """The OPD a newcomer pressed (an id) or typed (a kode): any OPD of the regency, since a
+    person may register into any; an id or kode that is none of them is asked again."""
+    async with office.db.session() as session:
+        if isinstance(choice, int):
+            opd = await session.get(Opd, choice)
+        else:
+            opd = await opd_by_kode(session, choice, UNKNOWN_CHOICE)
+    if opd is None:
+        raise SopError(UNKNOWN_CHOICE)
+    return OpdChoice(opd.id, opd.kode, opd.nama)
+
+
+async def _registering(
+    session: AsyncSession, telegram_id: int, opd_id: int | None
+) -> tuple[User | None, Opd | None]:
+    """The person's row (any status) and the OPD they chose, the session acting for it; when
+    nothing was asked, for their own OPD or the only one."""
+    if opd_id is None:
+        return await acting_user(session, telegram_id), None
+    user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
+    opd = await session.get(Opd, opd_id)
+    if opd is None:
+        raise SopError(UNKNOWN_CHOICE)
+    scope(session, opd_id)
+    return user, opd
+
+
+async def _request_chats(office: Office, session: AsyncSession) -> set[int]:
+    """Who hears of a request: its OPD's admins; the regency admins when it has none, or when
+    the regency is one office (its ADMIN_IDS admins are that office's admins, as always)."""
+    admins = await queries.admin_users(session=session)
+    chats = {a.telegram_id for a in admins}
+    if not chats or await opd_count(session) == 1:
+        chats |= office.admin_ids
+    return chats
+
+
 async def register(
     office: Office,
     telegram_id: int,
@@ -203,39 +303,36 @@ async def register(
     nama: str,
     nip: str,
     jabatan: str,
+    opd_id: int | None = None,
 ) -> Registered:
-    """File a registration request (or renew a refused one) and tell the admins."""
+    """File a registration request (or renew a refused one) into the chosen OPD (`None`: the
+    regency's only one) and tell that OPD's admins."""
     now = office.clock()
     async with _unique_guarded(office, NIP_TAKEN) as session:
-        user = await acting_user(session, telegram_id)
+        user, opd = await _registering(session, telegram_id, opd_id)
         _require_unregistered(user)
         await _require_free_nip(session, nip, telegram_id)
         resubmitted = user is not None
         if user is None:
             user = User(telegram_id=telegram_id, nama=nama, nip=nip, jabatan=jabatan)
+        elif opd is not None and user.opd_id != opd.id:
+            # A refused or admin-only row renewed into another OPD: the admin duty was that
+            # OPD's, and stays there.
+            user.opd_id, user.is_admin = opd.id, False
         user.nama, user.nip, user.jabatan, user.username = nama, nip, jabatan, username
         user.status, user.created_at = PENDING, now
         session.add(user)
         await session.flush()
         act = await audit(session, "daftar", now, user.id, nama=nama, jabatan=jabatan)
-        admins = await queries.admin_users(session=session, admin_ids=office.admin_ids)
         payload = {"user_id": user.id, "nama": nama, "nip": nip, "jabatan": jabatan}
         payload["username"] = username
-        known = {a.telegram_id for a in admins}
-        for admin in admins:
+        if opd is not None:
+            payload["opd"] = opd.nama
+        for chat_id in sorted(await _request_chats(office, session)):
             await enqueue(
                 session,
-                key=f"daftar:{act.id}:{admin.telegram_id}",
-                chat_id=admin.telegram_id,
-                kind="registration_request",
-                payload=payload,
-                now=now,
-            )
-        for admin_id in office.admin_ids - known:
-            await enqueue(
-                session,
-                key=f"daftar:{act.id}:{admin_id}",
-                chat_id=admin_id,
+                key=f"daftar:{act.id}:{chat_id}",
+                chat_id=chat_id,
                 kind="registration_request",
                 payload=payload,
                 now=now,
@@ -250,8 +347,7 @@ async def set_role(
     now = office.clock()
     busy = "Peran ini baru saja diberikan kepada orang lain. Buka /pengguna untuk melihatnya."
     async with _unique_guarded(office, busy) as session:
-        admin = await require_admin(office, session, admin_telegram_id)
-        user = await session.get(User, user_id)
+        admin, user = await _admin_on(office, session, admin_telegram_id, user_id)
         if user is None or user.status == REFUSED:
             raise SopError("Pengguna tidak ditemukan atau permintaannya sudah ditolak.")
         if user.status == INACTIVE:
@@ -307,8 +403,7 @@ async def set_role(
 async def refuse(office: Office, admin_telegram_id: int, user_id: int) -> User:
     now = office.clock()
     async with office.db.transaction() as session:
-        admin = await require_admin(office, session, admin_telegram_id)
-        user = await session.get(User, user_id)
+        admin, user = await _admin_on(office, session, admin_telegram_id, user_id)
         if user is None or user.status != PENDING:
             raise SopError("Permintaan ini sudah diproses.")
         user.status = REFUSED
@@ -332,8 +427,7 @@ async def set_active(office: Office, admin_telegram_id: int, user_id: int, activ
     now = office.clock()
     taken = "NIP pengguna ini sudah dipakai pengguna aktif lain; nonaktifkan dulu yang keliru."
     async with _unique_guarded(office, taken) as session:
-        admin = await require_admin(office, session, admin_telegram_id)
-        user = await session.get(User, user_id)
+        admin, user = await _admin_on(office, session, admin_telegram_id, user_id)
         if user is None or user.status not in (ACTIVE, INACTIVE):
             raise SopError("Pengguna tidak ditemukan.")
         if not active and user.role in (r.value for r in SINGLE_HOLDER):
@@ -359,30 +453,42 @@ async def list_users(office: Office, admin_telegram_id: int) -> list[User]:
 
 async def get_user(office: Office, admin_telegram_id: int, user_id: int) -> User:
     async with office.db.session() as session:
-        await require_admin(office, session, admin_telegram_id)
-        user = await session.get(User, user_id)
+        _, user = await _admin_on(office, session, admin_telegram_id, user_id)
         if user is None:
             raise SopError("Pengguna tidak ditemukan.")
         return user
 
 
-async def add_admin(office: Office, telegram_id: int) -> User | None:
-    """The CLI's `admin add`: a known user gets the admin duty; an unknown id is kept as admin only."""
-    now = office.clock()
+async def add_admin(office: Office, telegram_id: int, kode: str | None = None) -> User:
+    """The CLI's `admin add`: a known user gets their OPD's admin duty; an unknown id is kept
+    as admin only, of the OPD of `kode` (default: the first)."""
     async with office.db.transaction() as session:
-        user = await acting_user(session, telegram_id)
-        if user is None:
-            user = User(
-                telegram_id=telegram_id,
-                nama=f"Admin {telegram_id}",
-                nip="-",
-                jabatan="Admin",
-                status=ADMIN_ONLY,
-                is_admin=True,
-                created_at=now,
-            )
-        user.is_admin = True
-        session.add(user)
-        await session.flush()
-        await audit(session, "tambah_admin", now, None, target=user.id)
-        return user
+        opd_id = (await opd_by_kode(session, kode)).id if kode else None
+        return await make_admin(session, telegram_id, opd_id, office.clock())
+
+
+async def make_admin(
+    session: AsyncSession, telegram_id: int, opd_id: int | None, now: datetime
+) -> User:
+    """`telegram_id` becomes an admin of `opd_id` (`None`: of their own OPD, or the first), in
+    the caller's transaction; someone registered in another OPD is moved first, not here."""
+    user = await queries.user_by_telegram(session=session, telegram_id=telegram_id)
+    if user is not None and opd_id is not None and user.opd_id != opd_id:
+        raise SopError(
+            f"{user.nama} terdaftar di OPD lain. Pindahkan dulu dengan /pindah, lalu ulangi."
+        )
+    scope(session, user.opd_id if user is not None else opd_id or await first_opd(session))
+    if user is None:
+        user = User(
+            telegram_id=telegram_id,
+            nama=f"Admin {telegram_id}",
+            nip="-",
+            jabatan="Admin",
+            status=ADMIN_ONLY,
+            created_at=now,
+        )
+    user.is_admin = True
+    session.add(user)
+    await session.flush()
+    await audit(session, "tambah_admin", now, None, target=user.id)
+    return user

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Select, bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Document, Period, StepRun, User
+from storage.models import Document, Indicator, Period, StepRun, User
 from storage.scope import IDENTITY
 
 ACTIVE = "aktif"
@@ -33,10 +33,9 @@ async def active_users(*, session: AsyncSession, role: str | None = None) -> Seq
     return (await session.exec(q.order_by(col(User.nama)))).all()
 
 
-async def admin_users(*, session: AsyncSession, admin_ids: frozenset[int]) -> Sequence[User]:
-    q = select(User).where(
-        (col(User.is_admin) & (User.status != "nonaktif")) | col(User.telegram_id).in_(admin_ids)
-    )
+async def admin_users(*, session: AsyncSession) -> Sequence[User]:
+    """The session's OPD's admins (the regency's, ADMIN_IDS, are settings, not rows)."""
+    q = select(User).where(col(User.is_admin), User.status != "nonaktif")
     return (await session.exec(q)).all()
 
 
@@ -92,9 +91,24 @@ async def drafts_of_run(*, session: AsyncSession, run_id: int) -> Sequence[Docum
 
 async def user_names(*, session: AsyncSession, among: Select) -> dict[int, str]:
     """Names of the users whose ids `among` selects: a timeline or a report names the few
-    people in it, and never loads every registered user (10,000 of them cost tens of MB)."""
-    q = select(User.id, User.nama).where(col(User.id).in_(among))
+    people in it, and never loads every registered user (10,000 of them cost tens of MB).
+    The ids come from the session's OPD; the names do not: someone who moved to another OPD
+    is still named in what they did here."""
+    return await names_of(session=session, ids=(await session.exec(among)).all())
+
+
+async def names_of(*, session: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:
+    """Names of these users wherever they are now: the ids come from the session's OPD."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    q = select(User.id, User.nama).where(col(User.id).in_(wanted)).execution_options(**IDENTITY)
     return dict((await session.exec(q)).all())
+
+
+def pics_of(period_id: int) -> Select:
+    """The PICs of a period's indicators, for `user_names`."""
+    return select(Indicator.pic_user_id).where(Indicator.period_id == period_id)
 
 
 def run_doers(period_id: int) -> Select:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -22,13 +23,21 @@ from core.sop import Role
 from core.text import full_stop
 from core.users import NeedsReplaceConfirmation
 
-NAMA, NIP, JABATAN = range(3)
+# The states are stored with the dialog: OPD came later, so it is the last number.
+NAMA, NIP, JABATAN, OPD = range(4)
 
 
 @guarded
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user, admin = await users.lookup(office(context), update.effective_user.id)
-    if admin and (user is None or user.status != users.ACTIVE):
+    telegram_id = update.effective_user.id
+    user, admin = await users.lookup(office(context), telegram_id)
+    regency = users.is_regency_admin(office(context), telegram_id)
+    active = user is not None and user.status == users.ACTIVE
+    if regency:
+        # A regency admin's menu has /opd and /pindah: set here, as no role change sets it.
+        role = Role(user.role) if active else None
+        await commands.set_for_user(context.bot, telegram_id, role, True, regency=True)
+    if admin and not active:
         await reply(update, messages.ADMIN_WELCOME)
         return
     if user is None or user.status in (users.REFUSED, users.ADMIN_ONLY):
@@ -40,16 +49,55 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(
         update,
         f"Halo, {escape(user.nama)}{full_stop(user.nama)} "
-        + messages.help_text(Role(user.role), admin, True),
+        + messages.help_text(Role(user.role), admin, True, regency),
     )
+
+
+def _opd_buttons(opds: Sequence[users.OpdChoice], page: int) -> InlineKeyboardMarkup | None:
+    items = [(f"{o.nama} ({o.kode})", f"ro:{o.id}") for o in opds]
+    return keyboards.paged(items, page, "rop")
 
 
 @guarded
 async def daftar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """With several OPD the first question is which one; with one, nothing is asked."""
     await users.check_can_register(office(context), update.effective_user.id)
     fresh_dialog(context, "daftar")
-    await reply(update, messages.ASK_NAMA)
+    opds = await users.registration_opds(office(context))
+    if not opds:
+        await reply(update, messages.ASK_NAMA)
+        return NAMA
+    await reply(update, messages.ASK_OPD, _opd_buttons(opds, 0))
+    return OPD
+
+
+async def _opd_chosen(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, choice: int | str
+) -> int | None:
+    if await expired(update, context):
+        return ConversationHandler.END
+    opd = await users.chosen_opd(office(context), choice)
+    context.user_data["opd"] = opd.id
+    await reply(update, messages.opd_chosen(opd.nama))
     return NAMA
+
+
+@guarded
+async def opd_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    (opd_id,) = callback_args(update)
+    return await _opd_chosen(update, context, int(opd_id))
+
+
+@guarded
+async def opd_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    return await _opd_chosen(update, context, update.message.text)
+
+
+@guarded
+async def opd_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    (page,) = callback_args(update)
+    opds = await users.registration_opds(office(context))
+    await update.callback_query.edit_message_reply_markup(_opd_buttons(opds, int(page)))
 
 
 @guarded
@@ -86,6 +134,7 @@ async def got_jabatan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
             data["nama"],
             data["nip"],
             jabatan,
+            data.get("opd"),
         )
     except users.AlreadyIn as already:
         # Filed already, by a process that died before the dialog's end was saved (the answer
@@ -174,6 +223,11 @@ def handlers() -> list:
         "daftar",
         [CommandHandler("daftar", daftar)],
         {
+            OPD: [
+                CallbackQueryHandler(opd_pressed, pattern=r"^ro:\d+$"),
+                CallbackQueryHandler(opd_page, pattern=r"^rop:\d+$"),
+                MessageHandler(TYPED, opd_typed),
+            ],
             NAMA: [MessageHandler(TYPED, got_nama)],
             NIP: [MessageHandler(TYPED, got_nip)],
             JABATAN: [MessageHandler(TYPED, got_jabatan)],

@@ -332,10 +332,6 @@ async def figure_of(session: AsyncSession, indicator_id: int) -> Figure | None:
     return (await session.exec(_FIGURE_OF, params={"indicator_id": indicator_id})).first()
 
 
-async def user_names(session: AsyncSession) -> dict[int, str]:
-    return {u.id: u.nama for u in (await session.exec(select(User))).all()}
-
-
 _ITEMS_OF = (
     select(Indicator, Figure, same_kode(Indicator) > 1)
     .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)

@@ -27,7 +27,6 @@ from core.indicators.common import (
     open_run,
     pick_period,
     return_to_pic,
-    user_names,
 )
 from core.office import Office
 from core.sop import step
@@ -37,7 +36,8 @@ from core.transitions import (
     Done,
 )
 from core.users import active_user, audit, to_actor
-from storage.models import Document, Figure, Indicator, Period, User
+from storage import queries
+from storage.models import Document, Figure, Indicator, Period
 
 
 def _own(fig: Figure, ind: Indicator, actor: Actor) -> bool:
@@ -47,12 +47,7 @@ def _own(fig: Figure, ind: Indicator, actor: Actor) -> bool:
 async def _card(
     office: Office, session: AsyncSession, fig: Figure, ind: Indicator, period: Period
 ) -> Card:
-    names = {
-        u.id: u.nama
-        for u in (
-            await session.exec(select(User).where(col(User.id).in_([ind.pic_user_id or 0])))
-        ).all()
-    }
+    names = await queries.names_of(session=session, ids=[ind.pic_user_id])
     earlier = await earlier_figures(session, period, [ind.ikode])
     pending = (
         await session.exec(
@@ -142,7 +137,9 @@ async def _refuse_stale(session: AsyncSession, fig: Figure, version: int) -> Non
     await session.refresh(fig)
     if fig.version != version and fig.status == REPORTED:
         raise SopError("Angka ini baru saja diperbaiki ASN; periksa versi terbarunya (/evaluasi).")
-    who = (await user_names(session)).get(fig.decided_by or 0, "anggota Tim lain")
+    deciders = select(Figure.decided_by).where(Figure.id == fig.id)
+    names = await queries.user_names(session=session, among=deciders)
+    who = names.get(fig.decided_by or 0, "anggota Tim lain")
     label = {VALID: "dinyatakan valid", RETURNED: "dikembalikan"}.get(fig.status, "diputuskan")
     raise SopError(f"Angka ini sudah {label} oleh {who}{full_stop(who)}")
 

@@ -19,7 +19,6 @@ from core.indicators.common import (
     PicLine,
     Progress,
     items_of,
-    user_names,
 )
 from core.office import Office
 from core.sop import step
@@ -56,7 +55,7 @@ async def progress(office: Office, telegram_id: int, period_id: int | None = Non
                     .where(Indicator.period_id == period.id)
                 )
             ).all()
-            names = await user_names(session)
+            names = await queries.user_names(session=session, among=queries.pics_of(period.id))
             counts: dict[int | None, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
             for pic, status in rows:
                 counts[pic][status] += 1

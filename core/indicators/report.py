@@ -45,7 +45,6 @@ from core.indicators.common import (
     pick_period,
     same_kode,
     shared_in_period,
-    user_names,
 )
 from core.numbers import AmbiguousScale, NumberError, check_for_unit, parse_number
 from core.office import Office
@@ -420,7 +419,7 @@ async def closing_preview(office: Office, telegram_id: int, period_id: int) -> C
             )
         ).one()
         shared = await shared_in_period(session, period.id)
-        names = await user_names(session)
+        names = await queries.user_names(session=session, among=queries.pics_of(period.id))
         missing = tuple(
             MissingLine(
                 display_code(ind, ind.kode in shared),

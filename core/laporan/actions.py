@@ -143,13 +143,6 @@ async def replace_draft_laporan(session: AsyncSession, run: StepRun) -> bool:
 # ------------------------------------------------------------------------ the Laporan Hasil
 
 
-async def _names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = (await session.exec(select(User).where(col(User.id).in_(ids)))).all()
-    return {u.id: u.nama for u in rows}
-
-
 async def approval_record(office: Office, session: AsyncSession, period: Period) -> Approval:
     """Every step 9 decision of the period in order, each /tolak with the Tim SAKIP member who
     reported the corrected draft (step 8 of the next round), and the signatories."""
@@ -164,7 +157,7 @@ async def approval_record(office: Office, session: AsyncSession, period: Period)
             .order_by(col(StepRun.id))
         )
     ).all()
-    names = await _names(session, {r.done_by for r in runs if r.done_by is not None})
+    names = await queries.names_of(session=session, ids=(r.done_by for r in runs))
     answers = {r.round: r for r in runs if r.step_no == DRAFT_STEP}
     decisions = []
     for r in runs:
