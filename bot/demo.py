@@ -68,6 +68,19 @@ KECAMATAN_PEOPLE = (
     Person(7204, "Lina Marpaung", "199405172019022006", "ASN"),
     Person(7205, "Heri Setiawan", "199501092020121007", "ASN"),
 )
+
+
+@dataclass(frozen=True)
+class Report:
+    """A figure an ASN reports in step 5, after `minutes` of work."""
+
+    nama: str
+    code: str
+    value: str
+    minutes: int
+    penghambat: str = ""
+
+
 # Registered in the first OPD and given the regency's Bappeda duty by the regency admin.
 READER = Person(7301, "Wulan Sari", "198701152010012001", "Bappeda")
 
@@ -143,6 +156,8 @@ class Cast:
     people: tuple[Person, ...]
     rows: tuple[tuple, ...]
     sumber: str
+    # What its ASN report in step 5, in this order.
+    figures: tuple[Report, ...]
     # The install's own OPD exists already; the others are added with /opd tambah.
     new: bool = True
     # The one the regency admin names the OPD's admin, who then approves the rest; without
@@ -150,21 +165,49 @@ class Cast:
     admin: str | None = None
 
 
-DISNAKER = Cast("OPD1", "Dinas Tenaga Kerja", PEOPLE, _KERTAS_KERJA, "Laporan UPT Pelatihan", False)
+DISNAKER = Cast(
+    "OPD1",
+    "Dinas Tenaga Kerja",
+    PEOPLE,
+    _KERTAS_KERJA,
+    "Laporan UPT Pelatihan",
+    (
+        Report("Ani Wijaya", "2.07.03#1", "14,2%", 120),
+        Report(
+            "Ani Wijaya",
+            "2.07.03#2",
+            "5,1",
+            30,
+            "PHK di dua pabrik alas kaki pada Februari menambah pencari kerja.",
+        ),
+        Report("Budi Santoso", "2.07.03.2.01", "1.180", 200),
+        Report("Budi Santoso", "2.07.03.2.01.0001", "330", 60),
+        Report("Budi Santoso", "2.07.03.2.02.0001", "2", 30),
+        Report("Ani Wijaya", "2.07.04.2.01.0001", "70", 30),
+    ),
+    new=False,
+)
 DINKES = Cast(
     "DINKES",
     "Dinas Kesehatan",
     DINKES_PEOPLE,
     _KERTAS_KERJA_DINKES,
     "Laporan puskesmas",
+    (
+        Report("Dewi Kurniasih", "1.02.02", "96", 60),
+        Report("Agus Salim", "1.02.02.2.02", "27", 45),
+        Report("Agus Salim", "2.07.03", "28", 30),
+    ),
     admin="Rina Marlina",
 )
+# Heri Setiawan never reports: the kecamatan stays in step 5, late.
 KECAMATAN = Cast(
     "KEC-TRW",
     "Kecamatan Trowulan",
     KECAMATAN_PEOPLE,
     _KERTAS_KERJA_KECAMATAN,
     "Laporan seksi pemerintahan",
+    (Report("Lina Marpaung", "7.01.02", "92", 90),),
     admin="Endang Wahyuni",
 )
 CASTS = (DISNAKER, DINKES, KECAMATAN)
@@ -250,12 +293,19 @@ class Demo:
     """The people of every OPD, the regency admin and the Bappeda reader, acting by chat."""
 
     def __init__(
-        self, tg: FakeTelegram, office: Office, clock: DemoClock, log: Transcript, app: Application
+        self,
+        tg: FakeTelegram,
+        office: Office,
+        clock: DemoClock,
+        log: Transcript,
+        app: Application,
+        casts: tuple[Cast, ...] = CASTS,
     ) -> None:
         self.tg, self.office, self.clock, self.log, self.app = tg, office, clock, log, app
+        self.casts = casts
         self.sender: Sender = app.bot_data["sender"]
         self.admin = tg.user(ADMIN_ID, "Admin")
-        everyone = [p for cast in CASTS for p in cast.people] + [READER]
+        everyone = [p for cast in casts for p in cast.people] + [READER]
         self.users = {p.nama: tg.user(p.telegram_id, p.nama.split()[0]) for p in everyone}
         self.scanning = False
 
@@ -301,10 +351,10 @@ class Demo:
     async def set_up_regency(self) -> None:
         """The regency admin adds the OPD; everyone registers into theirs and is approved."""
         await self.say(self.admin, "/start", "Halo, Admin")
-        for cast in CASTS:
+        for cast in self.casts:
             if cast.new:
                 await self.say(self.admin, f"/opd tambah {cast.kode} {cast.nama}", "ditambahkan")
-        for cast in CASTS:
+        for cast in self.casts:
             await self.register(cast)
 
     async def register(self, cast: Cast) -> None:
@@ -368,17 +418,16 @@ class Demo:
         clean = await tari.expect("Kertas Kerja bersih", timeout=20)
         await self.press(tari, "✅ Selesaikan langkah", clean, "Langkah 4 periode")
 
-    async def report(
-        self, user: FakeUser, code: str, value: str, minutes: int, penghambat: str = ""
-    ) -> BotMessage:
-        await self.work(minutes)
+    async def report(self, figure: Report) -> BotMessage:
+        user = self.who(figure.nama)
+        await self.work(figure.minutes)
         listing = await self.say(user, "/lapor", "Lapor realisasi")
-        label = next(t for row in listing.buttons for t, _ in row if f" {code} " in f"{t} ")
+        label = next(t for row in listing.buttons for t, _ in row if f" {figure.code} " in f"{t} ")
         await self.press(user, label, listing, "Ketik realisasi")
-        check = await self.say(user, value, "Periksa sebelum dikirim")
-        if penghambat:
+        check = await self.say(user, figure.value, "Periksa sebelum dikirim")
+        if figure.penghambat:
             await self.press(user, "➕ Faktor penghambat", check, "faktor penghambat")
-            check = await self.say(user, penghambat, "Periksa sebelum dikirim")
+            check = await self.say(user, figure.penghambat, "Periksa sebelum dikirim")
         return await self.press(user, "✅ Kirim", check, "Realisasi")
 
     async def evaluate(self, tono: FakeUser, minutes: int) -> None:
@@ -438,23 +487,13 @@ class Demo:
 
     async def play_disnaker(self) -> None:
         await self.working_in(DISNAKER)
-        kd, sek, tono, tari, ani, budi = self.cast(DISNAKER)
+        kd, sek, tono, tari, *_asn = self.cast(DISNAKER)
         await self.start(kd)
         await self.finish_with(sek, 2, "Notulen Rapat Arahan", 50)
         await self.finish_with(tono, 3, "Rencana Kegiatan Pengukuran", 100)
         await self.kertas_kerja(tari, 300, DISNAKER)
-        await self.report(ani, "2.07.03#1", "14,2%", 120)
-        await self.report(
-            ani,
-            "2.07.03#2",
-            "5,1",
-            30,
-            penghambat="PHK di dua pabrik alas kaki pada Februari menambah pencari kerja.",
-        )
-        await self.report(budi, "2.07.03.2.01", "1.180", 200)
-        await self.report(budi, "2.07.03.2.01.0001", "330", 60)
-        await self.report(budi, "2.07.03.2.02.0001", "2", 30)
-        await self.report(ani, "2.07.04.2.01.0001", "70", 30)
+        for figure in DISNAKER.figures:
+            await self.report(figure)
         await self.evaluate(tono, 240)
         await self.recap(tono, 110)
         await self.draft(tari, 45)
@@ -473,27 +512,27 @@ class Demo:
     async def leave_late(self, cast: Cast) -> None:
         """Steps 1-4, then one ASN reports and the other does not."""
         await self.working_in(cast)
-        camat, sekcam, tim, lina, _heri = self.cast(cast)
+        camat, sekcam, tim, *_asn = self.cast(cast)
         await self.start(camat)
         await self.finish_with(sekcam, 2, "Notulen Rapat Arahan", 45)
         await self.finish_with(tim, 3, "Rencana Kegiatan Pengukuran", 110)
         await self.kertas_kerja(tim, 200, cast)
-        await self.report(lina, "7.01.02", "92", 90)
+        for figure in cast.figures:
+            await self.report(figure)
         await self.sender.drain()
         self.scanning = True
 
     async def play_dinkes(self) -> None:
         await self.working_in(DINKES)
-        kd, sek, yusuf, dewi, agus = self.cast(DINKES)
+        kd, sek, yusuf, *_asn = self.cast(DINKES)
         await self.start(kd)
         await self.finish_with(sek, 2, "Notulen Rapat Arahan", 40)
         await self.finish_with(yusuf, 3, "Rencana Kegiatan Pengukuran", 90)
         # Set before step 5 opens, the day off moves that step's due time by a day.
         await self.day_off(sek, DINKES, "Rapat Kerja Kesehatan Daerah")
         await self.kertas_kerja(yusuf, 150, DINKES)
-        await self.report(dewi, "1.02.02", "96", 60)
-        await self.report(agus, "1.02.02.2.02", "27", 45)
-        await self.report(agus, "2.07.03", "28", 30)
+        for figure in DINKES.figures:
+            await self.report(figure)
         await self.evaluate(yusuf, 120)
         await self.recap(yusuf, 90)
         await self.draft(yusuf, 40)
@@ -539,6 +578,22 @@ def edited_report(content: bytes, recommendation: str) -> bytes:
     return out.getvalue()
 
 
+def demo_settings(tg: FakeTelegram, data: Path) -> Settings:
+    """The demo's bot on the fake Bot API, its database and files under `data`."""
+    return Settings(
+        _env_file=None,
+        bot_token="123456:DEMO",
+        telegram_base_url=tg.base_url,
+        telegram_base_file_url=tg.base_file_url,
+        database_url=f"sqlite+aiosqlite:///{data}/kinerja.db",
+        data_dir=data,
+        admin_ids=frozenset({ADMIN_ID}),
+        office_name="Dinas Tenaga Kerja Kabupaten Mojokerto",
+        send_rate=1000,
+        per_chat_interval=0,
+    )
+
+
 def transcript_names() -> dict[int, str]:
     """Who is who in the transcript: the duty, and the OPD for all but the first."""
     names = {ADMIN_ID: "Admin (kabupaten)", READER.telegram_id: f"{READER.nama} (Bappeda)"}
@@ -554,18 +609,7 @@ async def run_demo(output: str) -> int:
         shutil.rmtree(out)
     data = out / "data"
     async with FakeTelegram() as tg:
-        settings = Settings(
-            _env_file=None,
-            bot_token="123456:DEMO",
-            telegram_base_url=tg.base_url,
-            telegram_base_file_url=tg.base_file_url,
-            database_url=f"sqlite+aiosqlite:///{data}/kinerja.db",
-            data_dir=data,
-            admin_ids=frozenset({ADMIN_ID}),
-            office_name="Dinas Tenaga Kerja Kabupaten Mojokerto",
-            send_rate=1000,
-            per_chat_interval=0,
-        )
+        settings = demo_settings(tg, data)
         await asyncio.to_thread(upgrade, settings.database_url)
         clock = DemoClock(WorkingCalendar(settings.calendar))
         office = make_office(settings)
