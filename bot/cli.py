@@ -112,6 +112,75 @@ def _admin_add(settings: Settings, telegram_id: int) -> int:
     return 0
 
 
+DEFAULT = "default"
+# `opd set` options of the reminder ladder and the Opd column each one sets.
+LADDER_OPTIONS = {
+    "reminder_interval": "reminder_interval_minutes",
+    "reminder_max": "reminder_max",
+    "reminder_escalate_after": "reminder_escalate_after",
+    "reminder_headsup": "reminder_headsup",
+}
+
+
+def _count_or_default(text: str) -> int | str:
+    """A whole number, or `default` for the environment's value."""
+    if text == DEFAULT:
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bukan bilangan bulat atau 'default': {text!r}") from None
+
+
+def _opd_changes(args: argparse.Namespace) -> dict[str, object]:
+    """The columns `opd set` was asked to change; `default` (and headsup `default`) puts the
+    environment's value back."""
+    changes: dict[str, object] = {}
+    if args.office_name is not None:
+        changes["office_name"] = args.office_name
+    for option, column in LADDER_OPTIONS.items():
+        value = getattr(args, option)
+        if value is None:
+            continue
+        if option == "reminder_headsup":
+            value = {"yes": True, "no": False}.get(value)
+        changes[column] = None if value == DEFAULT else value
+    return changes
+
+
+def _opd_set(settings: Settings, args: argparse.Namespace) -> int:
+    """One OPD's office name and reminder ladder; what is not given stays as it is."""
+    from bot.app import make_office
+    from core.opd import OpdSettingError, change_settings
+
+    changes = _opd_changes(args)
+    if not changes:
+        print("Tidak ada yang diubah: sebutkan misalnya --office-name atau --reminder-max.")
+        return 2
+    upgrade(settings)
+
+    async def go() -> int:
+        office = make_office(settings)
+        try:
+            async with office.db.transaction(across=True) as session:
+                found = await change_settings(session, args.kode, changes, settings.reminders)
+        except OpdSettingError as err:
+            print(err, file=sys.stderr)
+            return 1
+        finally:
+            await office.db.dispose()
+        r = found.reminders
+        print(
+            f"OPD {found.kode} ({found.nama}): nama kantor {found.office_name!r}; pengingat "
+            f"tiap {r.interval_minutes} menit kerja, {r.max_reminders}×, eskalasi setelah "
+            f"pengingat {r.escalate_after}, peringatan separuh waktu "
+            f"{'ya' if r.headsup else 'tidak'}. Bot yang berjalan memakainya dalam 1 menit."
+        )
+        return 0
+
+    return asyncio.run(go())
+
+
 def _backup(settings: Settings, output: str) -> int:
     from storage.backup import backup
 
@@ -239,6 +308,17 @@ def main(argv: list[str] | None = None) -> int:
     admin = sub.add_parser("admin", help="admin bot")
     admin.add_argument("action", choices=["add"])
     admin.add_argument("telegram_id", type=int)
+    opd = sub.add_parser("opd", help="perangkat daerah (OPD)").add_subparsers(
+        dest="opd_action", required=True
+    )
+    opd_set = opd.add_parser(
+        "set", help="nama kantor dan pengingat satu OPD ('default': nilai dari .env)"
+    )
+    opd_set.add_argument("kode", help="kode OPD, mis. OPD1")
+    opd_set.add_argument("--office-name", help="nama kantor pada dokumen dan /start")
+    for option in ("interval", "max", "escalate-after"):
+        opd_set.add_argument(f"--reminder-{option}", type=_count_or_default, metavar="N")
+    opd_set.add_argument("--reminder-headsup", choices=["yes", "no", DEFAULT])
     backup = sub.add_parser("backup", help="cadangan basis data dan dokumen")
     backup.add_argument("-o", "--output", default="backups")
     rekap = sub.add_parser("rekap", help="Rekapitulasi Hasil Pengukuran Data Kinerja (.xlsx)")
@@ -269,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "admin":
         return _admin_add(settings, args.telegram_id)
+    if args.command == "opd":
+        return _opd_set(settings, args)
     if args.command == "backup":
         return _backup(settings, args.output)
     if args.command == "restore":

@@ -22,7 +22,12 @@ async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A stranger gets the polite welcome; a user, a pointer to /bantuan."""
     user, _ = await users.lookup(office(context), update.effective_user.id)
     if user is None or user.status in (users.REFUSED, users.ADMIN_ONLY):
-        await reply(update, messages.STRANGER.format(office=escape(office(context).name)))
+        await reply(
+            update,
+            messages.STRANGER.format(
+                office=escape(await users.office_name(office(context), update.effective_user.id))
+            ),
+        )
         return
     await reply(update, messages.FREE_TEXT)
 

@@ -32,7 +32,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, messages.ADMIN_WELCOME)
         return
     if user is None or user.status in (users.REFUSED, users.ADMIN_ONLY):
-        await reply(update, messages.STRANGER.format(office=escape(office(context).name)))
+        await reply(
+            update,
+            messages.STRANGER.format(
+                office=escape(await users.office_name(office(context), update.effective_user.id))
+            ),
+        )
         return
     if user.status == users.PENDING:
         await reply(update, users.AWAITING_APPROVAL)
