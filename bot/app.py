@@ -176,7 +176,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
         app.bot_data["sender"] = sender
         app.bot_data["sender_task"] = asyncio.create_task(sender.run())
         # Every minute: reminders, escalations and heads-ups that are due, from the database.
-        scheduler.schedule(app, settings.reminder_scan_seconds)
+        scheduler.schedule(app, settings.reminder_scan_seconds, settings.digest)
         await commands.set_default(app.bot)
 
     async def post_stop(app: Application) -> None:

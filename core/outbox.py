@@ -58,11 +58,16 @@ async def enqueue(
     payload: dict,
     now: datetime,
     not_before: datetime | None = None,
+    opd_id: int | None = None,
 ) -> None:
+    """`opd_id` only from a regency-wide session (storage.scope.regency); a session of one
+    OPD writes its own."""
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    own = {} if opd_id is None else {"opd_id": opd_id}
     stmt = (
         insert(Outbox)
         .values(
+            **own,
             key=key,
             chat_id=chat_id,
             kind=kind,
