@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from core import engine
 from core.calendar import WorkingCalendar, format_duration
 from core.office import Office
-from core.opd import first_opd
+from core.opd import first_opd, opd_ids
 from core.outbox import enqueue
 from core.sop import REGENCY_ROLES
 from storage.models import Opd, Period, StepRun, User
@@ -111,18 +111,20 @@ async def late_steps(office: Office, now: datetime) -> list[LateStep]:
 
 async def _recipients(office: Office, session) -> dict[int, int]:
     """Chat id → the OPD its outbox row belongs to: the active holders of the regency roles
-    and the ADMIN_IDS admins (one without an account counts as the first OPD's), leaving out
-    whoever blocked the bot."""
+    and, in a regency of several OPD, the ADMIN_IDS admins (one without an account counts as
+    the first OPD's); whoever blocked the bot is left out. A single office is no regency:
+    its admins get no digest, as before there were OPD."""
+    admins = office.admin_ids if len(await opd_ids(session)) > 1 else frozenset()
     rows = (
         await session.exec(
             select(User.telegram_id, User.opd_id, User.blocked_at).where(
                 (User.status == "aktif") & col(User.role).in_([r.value for r in REGENCY_ROLES])
-                | col(User.telegram_id).in_(office.admin_ids)
+                | col(User.telegram_id).in_(admins)
             )
         )
     ).all()
     chats = {chat: opd for chat, opd, blocked in rows if blocked is None}
-    unknown = office.admin_ids - {chat for chat, _, _ in rows}
+    unknown = admins - {chat for chat, _, _ in rows}
     if unknown:
         first = await first_opd(session)
         chats.update(dict.fromkeys(unknown, first))

@@ -63,7 +63,7 @@ def test_the_text_lists_the_late_opd_or_says_none_is() -> None:
     assert "Langkah 2: terlambat 1 jam 30 menit" in shown
 
 
-async def other_opd_late(bot: Bot, due: datetime) -> None:
+async def other_opd(bot: Bot, due: datetime) -> None:
     """OPD2 with a step 3 due at `due` and Tuesday 15 April a day off of its own."""
     office = bot.office
     async with office.db.transaction(across=True) as session:
@@ -95,6 +95,7 @@ async def test_the_weekly_digest_by_chat(tg: FakeTelegram, bot: Bot, clock: Cloc
     kd, sek, _ = await setup_period(tg)  # Monday 14 April 09:00: step 2 due at 10:00
     await register(admin, bappeda, "Bayu Bappeda", "198502022010011004", "ASN")
     await give_role(bot, bappeda.id, "bappeda")
+    await other_opd(bot, wib(4, 14, 10))  # a regency: the admins get the digest too
 
     # Monday 09:00, an hour after this week's moment: nothing is late yet.
     assert await scheduler.run_digest(bot.app, MONDAY) == 2
@@ -110,7 +111,6 @@ async def test_the_weekly_digest_by_chat(tg: FakeTelegram, bot: Bot, clock: Cloc
     # The bot is down over next Monday's moment and comes back at 11:00: the digest goes
     # once, late. Step 2 of OPD1 has been late since Monday 10:00: 35 working hours (Good
     # Friday off); OPD2's step, due at the same time, 8.5 hours less (its own day off).
-    await other_opd_late(bot, wib(4, 14, 10))
     clock.now = wib(4, 21, 11)
     assert await scheduler.run_digest(bot.app, MONDAY) == 2
     assert await scheduler.run_digest(bot.app, MONDAY) == 0
@@ -127,6 +127,19 @@ async def test_the_weekly_digest_by_chat(tg: FakeTelegram, bot: Bot, clock: Cloc
     assert await digest_rows(bot) == 4
     for holder in (kd, sek):
         assert not [m for m in holder.messages if "Ringkasan mingguan" in m.plain]
+
+
+async def test_a_single_office_has_no_digest_but_for_its_regency_readers(
+    tg: FakeTelegram, bot: Bot
+) -> None:
+    admin, bappeda = tg.user(ADMIN_ID, "Admin"), tg.user(301, "Bayu")
+    await register(admin, bappeda, "Bayu Bappeda", "198502022010011004", "ASN")
+    assert await scheduler.run_digest(bot.app, MONDAY) == 0
+    bot.app.bot_data.pop(scheduler.DIGEST_WRITTEN)
+    await give_role(bot, bappeda.id, "inspektorat")
+    assert await scheduler.run_digest(bot.app, MONDAY) == 1
+    await bappeda.expect("Tidak ada OPD yang terlambat")
+    await admin.expect_silence()
 
 
 async def test_the_digest_job_is_scheduled(bot: Bot) -> None:
