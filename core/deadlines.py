@@ -85,7 +85,8 @@ def ladder_of(run: StepRun) -> Ladder:
 
 
 async def due_runs(session: AsyncSession, now: datetime, limit: int) -> Sequence[StepRun]:
-    """Open runs whose next action has come: served by the index on (status, next_action_at)."""
+    """One OPD's open runs whose next action has come: served by the index on (opd_id,
+    status, next_action_at)."""
     q = (
         select(StepRun)
         .where(StepRun.status == engine.OPEN, col(StepRun.next_action_at) <= now)
