@@ -25,6 +25,12 @@ from core.users import NeedsReplaceConfirmation
 NAMA, NIP, JABATAN = range(3)
 
 
+async def welcome_stranger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """How to register, naming the office the person would join (core.users.office_name)."""
+    name = await users.office_name(office(context), update.effective_user.id)
+    await reply(update, messages.STRANGER.format(office=escape(name)))
+
+
 @guarded
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, admin = await users.lookup(office(context), update.effective_user.id)
@@ -32,12 +38,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, messages.ADMIN_WELCOME)
         return
     if user is None or user.status in (users.REFUSED, users.ADMIN_ONLY):
-        await reply(
-            update,
-            messages.STRANGER.format(
-                office=escape(await users.office_name(office(context), update.effective_user.id))
-            ),
-        )
+        await welcome_stranger(update, context)
         return
     if user.status == users.PENDING:
         await reply(update, users.AWAITING_APPROVAL)
