@@ -68,7 +68,8 @@ async def make(tmp_path: Path, clock: Clock, **settings) -> Office:
         office_name="Dinas Tenaga Kerja Kabupaten Mojokerto",
         **settings,
     )
-    await asyncio.to_thread(upgrade, s.database_url)
+    # As `kinerja-bot run` migrates: OFFICE_NAME names the first OPD.
+    await asyncio.to_thread(upgrade, s.database_url, office_name=s.office_name)
     office = make_office(s)
     office.clock = clock
     await register_staff(office)
