@@ -30,7 +30,8 @@ from telegram.ext import CommandHandler, ConversationHandler
 
 from bot import messages
 from bot.callbacks import MAX_ID
-from core import users
+from bot.scheduler import run_scan
+from core import outbox, users
 from core.libur import add_day_off
 from core.sop import Role
 from fakeapi import FakeTelegram, FakeUser
@@ -63,6 +64,7 @@ from tests.kinerja_core import (
 from tests.kinerja_core import Period as Flow
 from tests.kinerja_flow import kertas_kerja, kk_row
 from tests.test_forged_buttons import _patterns
+from tests.test_restart import wait_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -175,6 +177,7 @@ class World:
     b: Side
     people: dict[int, FakeUser]  # B's people by duty
     pending: int  # A's registration request
+    clock: Clock
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -215,7 +218,7 @@ async def _build(bot: Bot, tg: FakeTelegram, clock: Clock) -> World:
     for user in people.values():
         await user.send("/profil")
         await user.expect("Profil Anda")
-    return World(bot, tg, a, b, people, pending.user_id)
+    return World(bot, tg, a, b, people, pending.user_id, clock)
 
 
 # --- what B's people are shown ------------------------------------------------------------------
@@ -313,6 +316,26 @@ async def snapshot(bot: Bot, opd_id: int | None = None) -> dict[str, list]:
     return out
 
 
+async def delivered(world: World) -> None:
+    """Wait until the sender has delivered every message that is due, so no notice arrives in
+    the middle of the replies a test compares."""
+
+    async def done() -> bool:
+        now = world.clock()
+        async with world.bot.office.db.session(across=True) as session:
+            rows = select(Outbox).where(col(Outbox.status).in_([outbox.NEW, outbox.CLAIMED]))
+            waiting = (await session.exec(rows)).all()
+        return all(r.not_before is not None and r.not_before > now for r in waiting)
+
+    await wait_for(done)
+
+
+@pytest_asyncio.fixture(autouse=True, loop_scope="module")
+async def quiet(world: World) -> None:
+    """Each test starts with the notices of the earlier ones delivered."""
+    await delivered(world)
+
+
 async def outbox_ids(bot: Bot) -> set[int]:
     async with bot.office.db.session(across=True) as session:
         return set((await session.exec(select(Outbox.id))).all())
@@ -329,31 +352,32 @@ async def assert_outbox_to_b_only(world: World, before: set[int]) -> None:
 
 # --- the commands -------------------------------------------------------------------------------
 
-# Every command, as B's people type it.
+# Every command, as B's people type it; with arguments that name what A has too (the same
+# period names, indicator codes and A's day off).
 COMMANDS = {
-    "start": "/start",
-    "daftar": "/daftar",
-    "profil": "/profil",
-    "bantuan": "/bantuan",
-    "help": "/help",
-    "tugas": "/tugas",
-    "status": "/status",
-    "arsip": "/arsip",
-    "lapor": "/lapor",
-    "progres": "/progres",
-    "template": "/template",
-    "evaluasi": "/evaluasi",
-    "tutup_lapor": "/tutup_lapor",
-    "rekap": "/rekap",
-    "kepatuhan": "/kepatuhan",
-    "libur": "/libur",
-    "pengguna": "/pengguna",
-    "mulai": "/mulai",
-    "batalkan": "/batalkan",
-    "selesai": "/selesai",
-    "setuju": "/setuju",
-    "tolak": "/tolak Data BRAVO belum lengkap",
-    "batal": "/batal",
+    "start": ("/start",),
+    "daftar": ("/daftar",),
+    "profil": ("/profil",),
+    "bantuan": ("/bantuan",),
+    "help": ("/help",),
+    "tugas": ("/tugas",),
+    "status": ("/status", "/status Triwulan I 2025", "/status Triwulan I 2030"),
+    "arsip": ("/arsip",),
+    "lapor": ("/lapor",),
+    "progres": ("/progres",),
+    "template": ("/template",),
+    "evaluasi": ("/evaluasi",),
+    "tutup_lapor": ("/tutup_lapor",),
+    "rekap": ("/rekap",),
+    "kepatuhan": ("/kepatuhan",),
+    "libur": ("/libur", "/libur hapus 2025-04-22", "/libur masuk 2025-04-22 Rapat BRAVO"),
+    "pengguna": ("/pengguna",),
+    "mulai": ("/mulai",),
+    "batalkan": ("/batalkan",),
+    "selesai": ("/selesai",),
+    "setuju": ("/setuju",),
+    "tolak": ("/tolak [1.01] Data BRAVO belum lengkap",),
+    "batal": ("/batal",),
 }
 # Commands of the other parts of issue 12 (phase 2: /opd, /pindah, /kabupaten): the lead adds
 # their cases here when they land.
@@ -382,13 +406,13 @@ async def test_every_command_has_a_cross_opd_case(world: World):
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 async def test_a_command_shows_b_its_own_data_only(world: World, command: str):
     a_before, outbox_before = await snapshot(world.bot, OPD1), await outbox_ids(world.bot)
-    text = COMMANDS[command]
-    for user in world.people.values():
-        shown = await acted(user, lambda u=user: u.send(text), 1 + (command == "profil"))
-        if command == "rekap" and not shown:  # answered beside the other updates (block=False)
-            shown.append(await user.next_message(timeout=20))
-        shown += await acted(user, lambda u=user: u.send("/batal"))
-        assert_only_b(world, shown)
+    for text in COMMANDS[command]:
+        for user in world.people.values():
+            shown = await acted(user, lambda u=user, t=text: u.send(t), 1 + (command == "profil"))
+            if command == "rekap" and not shown:  # answered beside the others (block=False)
+                shown.append(await user.next_message(timeout=20))
+            shown += await acted(user, lambda u=user: u.send("/batal"))
+            assert_only_b(world, shown)
     assert await snapshot(world.bot, OPD1) == a_before
     await assert_outbox_to_b_only(world, outbox_before)
 
@@ -500,12 +524,18 @@ async def test_a_button_forged_with_a_ids_is_refused_and_changes_nothing(
     assert await snapshot(world.bot) == before
 
 
-async def pressed(user: FakeUser, data: str) -> list[BotMessage]:
-    """A forged press on the user's latest message with buttons, as a modified client sends it
-    (a fresh /status choice when the buttons are gone)."""
+async def keyboard(user: FakeUser) -> BotMessage:
+    """The user's latest message with buttons (a fresh /status choice when none is left), where
+    a modified client may send any callback data."""
     here = next((m for m in reversed(user.messages) if m.buttons and not m.deleted), None)
     if here is None:
         (here,) = await acted(user, lambda: user.send("/status"))
+    return here
+
+
+async def pressed(user: FakeUser, data: str) -> list[BotMessage]:
+    """A press with any data, as a modified client sends it."""
+    here = await keyboard(user)
     shown = await acted(user, lambda: user.press_data(data, here))
     if data.startswith("rk:") and not shown:  # answered beside the other updates (block=False)
         shown.append(await user.next_message(timeout=20))
@@ -513,16 +543,90 @@ async def pressed(user: FakeUser, data: str) -> list[BotMessage]:
 
 
 async def test_what_b_does_is_told_to_b_people_only(world: World):
-    """Returning a figure of B tells its PIC; the message goes to B's people, never to A's (who
-    hold the same duties)."""
+    """B's acts (a figure returned to its PIC, a document for B's step, a user who blocks the
+    bot) tell B's people, never A's who hold the same duties; A's rows stay as they were."""
     before, a_before = await outbox_ids(world.bot), await snapshot(world.bot, OPD1)
-    tim = world.people[TIM1]
+    tim, sek = world.people[TIM1], world.people[SEK]
     figure, version = world.b.figures[0]
     asked = await pressed(tim, f"ek:{figure}:{version}")
     assert any("catatan" in m.plain.lower() for m in asked), [m.plain for m in asked]
     shown = await acted(tim, lambda: tim.send("Lampirkan data dukung BRAVO"))
     assert any("Dikembalikan ke" in m.plain for m in shown), [m.plain for m in shown]
+    shown += await acted(
+        sek, lambda: sek.send_document(b"%PDF-1.4 notulen", "Notulen BRAVO.pdf", "application/pdf")
+    )
+    choice = next(m for m in shown if m.buttons)
+    assert any("Triwulan IV 2025" in _shown(m) for m in shown), [m.plain for m in shown]
     assert_only_b(world, shown)
-    assert len(await outbox_ids(world.bot) - before) >= 1
-    await assert_outbox_to_b_only(world, before)
+    # B's own unplaced document, forged into A's step: refused as a step of no OPD is.
+    await delivered(world)
+    doc = choice.buttons[0][0][1].split(":")[1]
+    forged = await pressed(sek, f"att:{doc}:{world.a.runs['tw4']}")
+    assert [m.plain for m in forged] == [m.plain for m in await pressed(sek, f"att:{doc}:{MAX_ID}")]
     assert await snapshot(world.bot, OPD1) == a_before
+
+    world.tg.block(B_TIDS[ASN2])
+
+    async def told() -> bool:
+        async with world.bot.office.db.session(across=True) as session:
+            blocked = select(Outbox.id).where(Outbox.kind == "user_blocked")
+            return bool((await session.exec(blocked)).all())
+
+    await wait_for(told)
+    world.tg.unblock(B_TIDS[ASN2])
+    await assert_outbox_to_b_only(world, before)
+    assert len(await outbox_ids(world.bot) - before) >= 2
+    assert await snapshot(world.bot, OPD1) == a_before
+
+
+# B's own buttons, pressed by the duty each serves: they show B's records, files included.
+OWN = [
+    Forged("st:{tw1}", KD, "Status periode Triwulan I 2025"),
+    Forged("ar:{tw1}", KD, "Triwulan I 2025"),
+    Forged("doc:{doc}", KD, "Nota Dinas"),
+    Forged("kp:{tw1}", KD, "Kepatuhan"),
+    Forged("pg:{tw3}", TIM1, "Triwulan III 2025"),
+    Forged("evgo:{tw2}", TIM1, "Evaluasi"),
+    Forged("eb:{evidence}", TIM1, None),
+    Forged("lp:{ind}", ASN1, "Ketik realisasi"),
+]
+
+
+@pytest.mark.parametrize("press", OWN, ids=lambda p: p.data.split(":")[0])
+async def test_b_own_buttons_show_b_records_only(world: World, press: Forged):
+    user = world.people[press.duty]
+    shown = await pressed(user, press.data.format(**world.b.ids()))
+    assert shown, press
+    if press.refusal is not None:
+        assert any(press.refusal in m.plain for m in shown), [m.plain for m in shown]
+    assert_only_b(world, shown)
+    await acted(user, lambda: user.send("/batal"))
+
+
+async def test_b_recap_workbook_and_chart_hold_b_records_only(world: World):
+    tim = world.people[TIM1]
+    here = await keyboard(tim)
+    await acted(tim, lambda: tim.press_data(f"rk:{world.b.periods['tw2']}", here))
+    workbook = await tim.expect("Rekapitulasi Hasil Pengukuran Data Kinerja —", timeout=30)
+    chart = await tim.next_message(timeout=30)
+    last = await tim.next_message(timeout=30)
+    assert workbook.document is not None and chart.photo is not None
+    assert "Indikator BRAVO 1" in _shown(workbook)
+    assert_only_b(world, [workbook, chart, last])
+
+
+async def test_reminders_of_each_opd_go_to_its_own_people(world: World):
+    """A week later every open step of both OPD is overdue: each reminder and escalation goes
+    to a person of the step's OPD and names nothing of the other."""
+    before = await outbox_ids(world.bot)
+    world.clock.advance(days=7)
+    await run_scan(world.bot.app)
+    async with world.bot.office.db.session(across=True) as session:
+        opd_of = dict((await session.exec(select(User.telegram_id, User.opd_id))).all())
+        rows = (await session.exec(select(Outbox).where(col(Outbox.id).not_in(before)))).all()
+    assert {r.opd_id for r in rows} == {OPD1, world.b.opd_id}
+    b_secrets = (*B_NAMES.values(), *B_NIPS.values(), "BRAVO")
+    for row in rows:
+        assert opd_of.get(row.chat_id, OPD1) == row.opd_id, row
+        secrets = A_SECRETS if row.opd_id == world.b.opd_id else b_secrets
+        assert not [s for s in secrets if s in row.payload], row
