@@ -602,6 +602,9 @@ OWN = [
     Forged("evgo:{tw2}", TIM1, "Evaluasi"),
     Forged("eb:{evidence}", TIM1, None),
     Forged("lp:{ind}", ASN1, "Ketik realisasi"),
+    Forged("usr:{user}", ADMIN, B_NAMES[KD]),
+    Forged("tla:{tw3}", TIM1, "Tutup pelaporan"),
+    Forged("es:{tw2}:0", TIM1, "Evaluasi"),
 ]
 
 
