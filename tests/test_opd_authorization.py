@@ -244,14 +244,16 @@ def _shown(message: BotMessage) -> str:
     return "\n".join(parts)
 
 
-# The kind of id each verb's arguments carry, to find A's ids in B's buttons.
+# The kind of id in each position of a verb's arguments, to find A's ids behind B's buttons.
+_PERIOD_VERBS = ("st", "ar", "adp", "kp", "pg", "tla", "tl", "rk", "evgo", "es", "ok", "no", "cx")
 ID_KINDS = {
-    "period": ("st", "ar", "adp", "kp", "pg", "tla", "tl", "rk", "evgo", "es", "ok", "no", "cx"),
-    "run": ("fin",),
-    "doc": ("doc", "att"),
-    "user": ("usr", "role", "reg", "regc", "regx", "on", "off"),
-    "ind": ("lp",),
-    "fig": ("ev", "ek", "eb"),
+    **{verb: ("period",) for verb in _PERIOD_VERBS},
+    **{verb: ("user",) for verb in ("usr", "role", "reg", "regc", "regx", "on", "off")},
+    **{verb: ("fig",) for verb in ("ev", "ek", "eb")},
+    "fin": ("run",),
+    "doc": ("doc",),
+    "att": ("doc", "run"),
+    "lp": ("ind",),
 }
 
 
@@ -276,11 +278,9 @@ def assert_only_b(world: World, shown: list[BotMessage]) -> None:
         assert messages.SOMETHING_WRONG[:40] not in text, message.describe()
         for row in message.buttons:
             for _, data in row:
-                verb, _, first = (data or "").partition(":")
-                kind = next((k for k, verbs in ID_KINDS.items() if verb in verbs), None)
-                number = first.split(":")[0]
-                if kind and number.isdigit():
-                    assert int(number) not in a_ids[kind], f"A's {kind} behind {data}"
+                verb, *args = (data or "").split(":")
+                for kind, arg in zip(ID_KINDS.get(verb, ()), args, strict=False):
+                    assert int(arg) not in a_ids[kind], f"A's {kind} behind {data}"
 
 
 async def acted(
