@@ -89,11 +89,9 @@ PERIODS = {
     "tw3": "Triwulan III 2025",
     "tw4": "Triwulan IV 2025",
 }
-# What of A must never reach B: its people, NIPs, and every name A's records carry (ALFA).
-# A's office name is left out: on this branch every OPD's recap and draft are titled with
-# OFFICE_NAME, A's; the per-OPD office name (issue 12, per-OPD settings) makes it A's own, and
-# then "Dinas Tenaga Kerja" belongs here.
-A_SECRETS = (*NAMES.values(), *NIP.values(), "ALFA")
+# What of A must never reach B: its people, NIPs, its office name (each OPD's documents carry
+# its own) and every name A's records carry (ALFA).
+A_SECRETS = (*NAMES.values(), *NIP.values(), "Dinas Tenaga Kerja", "ALFA")
 
 
 def _kertas_kerja(tag: str, pics: tuple[str, str]) -> bytes:
@@ -132,6 +130,7 @@ class Side:
             "evidence": self.evidence,
             "ind": self.indicators[0],
             "user": self.users[0],
+            "opd": self.opd_id,
         }
 
 
@@ -382,11 +381,13 @@ COMMANDS = {
     "setuju": ("/setuju",),
     "tolak": ("/tolak [1.01] Data BRAVO belum lengkap",),
     "batal": ("/batal",),
+    "opd": ("/opd", "/opd admin OPD1 196909211996021001"),
+    "pindah": ("/pindah 196909211996021001 OPD2", "/pindah 198801012010001101 OPD1"),
 }
 # Allow-list: commands of the other parts of issue 12, not on this branch: /opd and /pindah
 # (OPD administration, helper A), /kabupaten (the regency level, helper B). Their cross-OPD
 # cases are the lead's to add when they land; then they leave this list.
-COMMANDS_ELSEWHERE = {"opd", "pindah", "kabupaten"}
+COMMANDS_ELSEWHERE = {"kabupaten"}
 
 
 def _commands(handlers) -> set[str]:
@@ -494,11 +495,18 @@ PRESSES = [
     Forged("ek:{fig}:{ver}", TIM1, NOT_FOUND),
     Forged("es:{tw2}:0", TIM1, NO_EVALUATION),
     Forged("eb:{evidence}", TIM1, "tidak memiliki bukti"),
+    # the regency's OPD: registration's choice (a dialog's buttons: stale outside it), /opd and
+    # /pindah (a regency admin's: refused to an admin OPD)
+    Forged("ro:{opd}", ASN1, messages.STALE_BUTTON[:30]),
+    Forged("rop:1", ASN1, messages.STALE_BUTTON[:30]),
+    Forged("od:{opd}", ADMIN, "admin kabupaten"),
+    Forged("odp:0", ADMIN, "admin kabupaten"),
+    Forged("pnd:{user}:{opd}", ADMIN, "admin kabupaten"),
 ]  # fmt: skip
 # Allow-list: buttons of the other parts of issue 12, not on this branch: registration's OPD
 # choice and its pages, /opd and /pindah (ro, rop, od, odp, pnd: helper A), /kabupaten's pages
 # (kb: helper B). The lead adds their cases to PRESSES when they land; then they leave here.
-VERBS_ELSEWHERE = {"ro", "rop", "od", "odp", "pnd", "kb"}
+VERBS_ELSEWHERE = {"kb"}
 
 
 async def test_every_button_pattern_has_a_cross_opd_case(world: World):
