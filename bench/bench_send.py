@@ -6,7 +6,12 @@ the timing is the bot's. The floor is the larger of total/R and the per-chat 10 
 intervals of 1 s after the first message are the true minimum: 9 s). Reported: time against
 the floor, 429s received (target 0), messages lost (must be 0) and doubled.
 
+With `--other-opd N`, a second OPD writes N reminders (one to each of N other chats) after the
+broadcast: where they arrive among all messages shows the rate shared between OPD (the first
+OPD's backlog must not come before them; two OPD in turn put them within the first 2N or so).
+
     .venv/bin/python bench/bench_send.py [--chats 300] [--per-chat 10] [--rate 300]
+        [--other-opd 0]
 """
 
 from __future__ import annotations
@@ -31,14 +36,14 @@ FIRST_CHAT = 10_000
 # --------------------------------------------------------------------------- fake server process
 
 
-def serve(conn, chats: int, rate: float) -> None:
+def serve(conn, chats: int, rate: float, other: int = 0) -> None:
     """Child process: the fake Bot API with flood limits; answers 'stats' on the pipe."""
     sys.path.insert(0, str(ROOT))
     from fakeapi import FakeTelegram
 
     async def main() -> None:
         async with FakeTelegram(global_rate=rate, per_chat_rate=1) as tg:
-            for i in range(chats):
+            for i in range(chats + other):
                 user = tg.user(FIRST_CHAT + i, f"U{i}")
                 tg._known_chats.add(user.chat_id)  # the user wrote to the bot earlier
             arrivals: list[float] = []
@@ -58,6 +63,12 @@ def serve(conn, chats: int, rate: float) -> None:
                             "doubled": sum(n - 1 for n in texts.values() if n > 1),
                             "span": arrivals[-1] - arrivals[0] if arrivals else 0.0,
                             "per_second": _per_second(arrivals),
+                            # Positions of the second OPD's messages (its chats come last).
+                            "other": [
+                                i
+                                for i, m in enumerate(tg.bot_messages)
+                                if m.chat_id >= FIRST_CHAT + chats
+                            ],
                         }
                     )
                 elif request == "stop":
@@ -98,7 +109,7 @@ async def run(args: argparse.Namespace, base_url: str, base_file_url: str) -> di
         office = make_office(settings)
         now = datetime(2025, 8, 4, 3, 0, tzinfo=timezone.utc)
         office.clock = lambda: now
-        total = args.chats * args.per_chat
+        total = args.chats * args.per_chat + args.other_opd
         async with office.db.transaction(OPD1) as session:
             await enqueue_reminders(
                 session,
@@ -108,6 +119,23 @@ async def run(args: argparse.Namespace, base_url: str, base_file_url: str) -> di
                 now=now,
                 key="reminder",
             )
+        if args.other_opd:
+            from storage.models import Opd
+
+            async with office.db.transaction(across=True) as session:
+                other = Opd(kode="OPD2", nama="OPD lain", office_name="OPD lain")
+                session.add(other)
+                await session.flush()
+                other_id = other.id
+            async with office.db.transaction(other_id) as session:
+                await enqueue_reminders(
+                    session,
+                    chats=args.other_opd,
+                    per_chat=1,
+                    first_chat=FIRST_CHAT + args.chats,
+                    now=now,
+                    key="other",
+                )
         app = build(settings, office)  # the bot's own HTTP client and rate limiter
         async with app:
             sender = Sender(office, app.bot, rate=args.rate, per_chat_interval=1.0)
@@ -134,7 +162,9 @@ def once(args: argparse.Namespace) -> tuple[dict, dict]:
     """One run against a fresh fake server process (full flood buckets)."""
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
-    server = ctx.Process(target=serve, args=(child, args.chats, args.rate), daemon=True)
+    server = ctx.Process(
+        target=serve, args=(child, args.chats, args.rate, args.other_opd), daemon=True
+    )
     server.start()
     _, base_url, base_file_url = parent.recv()
     try:
@@ -153,12 +183,15 @@ def main() -> int:
     parser.add_argument("--per-chat", type=int, default=10)
     parser.add_argument("--rate", type=float, default=300)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--other-opd", type=int, default=0, help="reminders of a second OPD")
     args = parser.parse_args()
 
-    total = args.chats * args.per_chat
+    total = args.chats * args.per_chat + args.other_opd
     floor = max(total / args.rate, float(args.per_chat))
     print(
-        f"{args.chats} chats x {args.per_chat} messages = {total:,} at R = {args.rate:g}/s, "
+        f"{args.chats} chats x {args.per_chat} messages"
+        + (f" + {args.other_opd} of a second OPD" if args.other_opd else "")
+        + f" = {total:,} at R = {args.rate:g}/s, "
         f"1/s per chat; floor {floor:.1f} s (true minimum {args.per_chat - 1} s)"
     )
     times, ok = [], True
@@ -176,6 +209,13 @@ def main() -> int:
             f"         sent per second {stats['per_second']}",
             flush=True,
         )
+        if args.other_opd:
+            other = stats["other"]
+            print(
+                f"         second OPD's {args.other_opd} reminders: first at message "
+                f"{other[0] + 1}, last at {other[-1] + 1} of {stats['sent']:,}",
+                flush=True,
+            )
     median = statistics.median(times)
     print(f"  median {median:.2f} s, best {min(times):.2f} s (ratio {median / floor:.3f})")
     ok = ok and median <= floor * 1.1

@@ -38,7 +38,7 @@ from bot.handlers import (
     steps,
 )
 from bot.metrics import Metrics
-from bot.pacing import ChatPacing, PacedRateLimiter
+from bot.pacing import ChatPacing, Lanes, PacedRateLimiter
 from bot.persistence import DatabasePersistence
 from bot.sender import Sender
 from bot.telegram_http import AiohttpRequest
@@ -160,14 +160,16 @@ def build(settings: Settings, office: Office | None = None) -> Application:
     metrics = Metrics()
     # One turn per chat for replies and notices alike: together they keep Telegram's 1/s.
     pacing = ChatPacing(settings.per_chat_interval)
+    # One overall rate: a reply takes the next slot, the outbox's OPD take the others in turn.
+    lanes = Lanes(settings.send_rate)
 
     async def post_init(app: Application) -> None:
         app.bot_data["office"] = office
         sender = Sender(
             office,
             app.bot,
-            rate=settings.send_rate,
             pacing=pacing,
+            lanes=lanes,
             # 403: record the user as blocked and tell Tim SAKIP, once.
             on_blocked=lambda chat_id: deadline_actions.record_blocked(office, chat_id),
             metrics=metrics,
@@ -175,7 +177,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
         app.bot_data["sender"] = sender
         app.bot_data["sender_task"] = asyncio.create_task(sender.run())
         # Every minute: reminders, escalations and heads-ups that are due, from the database.
-        scheduler.schedule(app, settings.reminder_scan_seconds)
+        scheduler.schedule(app, settings.reminder_scan_seconds, settings.digest)
         await commands.set_default(app.bot)
 
     async def post_stop(app: Application) -> None:
@@ -207,7 +209,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
                 on_handled=metrics.updates.inc,
             )
         )
-        .rate_limiter(PacedRateLimiter(pacing, settings.send_rate, max_retries=0))
+        .rate_limiter(PacedRateLimiter(pacing, lanes, max_retries=0))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)

@@ -153,7 +153,64 @@ async def _opd_list(office, args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-_OPD_ACTIONS = {"add": _opd_add, "list": _opd_list}
+DEFAULT = "default"
+# `opd set` options of the reminder ladder and the Opd column each one sets.
+LADDER_OPTIONS = {
+    "reminder_interval": "reminder_interval_minutes",
+    "reminder_max": "reminder_max",
+    "reminder_escalate_after": "reminder_escalate_after",
+    "reminder_headsup": "reminder_headsup",
+}
+
+
+def _count_or_default(text: str) -> int | str:
+    """A whole number, or `default` for the environment's value."""
+    if text == DEFAULT:
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bukan bilangan bulat atau 'default': {text!r}") from None
+
+
+def _opd_changes(args: argparse.Namespace) -> dict[str, object]:
+    """The columns `opd set` was asked to change; `default` (and headsup `default`) puts the
+    environment's value back."""
+    changes: dict[str, object] = {}
+    if args.office_name is not None:
+        changes["office_name"] = args.office_name
+    for option, column in LADDER_OPTIONS.items():
+        value = getattr(args, option)
+        if value is None:
+            continue
+        if option == "reminder_headsup":
+            value = {"yes": True, "no": False}.get(value)
+        changes[column] = None if value == DEFAULT else value
+    return changes
+
+
+async def _opd_set(office, args: argparse.Namespace) -> str:
+    """One OPD's office name and reminder ladder; what is not given stays as it is."""
+    from core.engine import SopError
+    from core.opd import change_settings
+
+    changes = _opd_changes(args)
+    if not changes:
+        raise SopError(
+            "Tidak ada yang diubah: sebutkan misalnya --office-name atau --reminder-max."
+        )
+    async with office.db.transaction(across=True) as session:
+        found = await change_settings(session, args.kode, changes, office.reminders)
+    r = found.reminders
+    return (
+        f"OPD {found.kode} ({found.nama}): nama kantor {found.office_name!r}; pengingat "
+        f"tiap {r.interval_minutes} menit kerja, {r.max_reminders}×, eskalasi setelah "
+        f"pengingat {r.escalate_after}, peringatan separuh waktu "
+        f"{'ya' if r.headsup else 'tidak'}. Bot yang berjalan memakainya dalam 1 menit."
+    )
+
+
+_OPD_ACTIONS = {"add": _opd_add, "list": _opd_list, "set": _opd_set}
 
 
 def _backup(settings: Settings, output: str) -> int:
@@ -272,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("action", choices=["add"])
     admin.add_argument("telegram_id", type=int)
     admin.add_argument("--opd", default=None, help="kode OPD (bawaan: OPD pertama)")
-    opd = sub.add_parser("opd", help="OPD kabupaten: tambah, daftar")
+    opd = sub.add_parser("opd", help="OPD kabupaten: tambah, daftar, atur")
     opd_sub = opd.add_subparsers(dest="opd_action", required=True)
     opd_add = opd_sub.add_parser("add", help="menambah OPD")
     opd_add.add_argument("--kode", required=True, help="2–16 huruf/angka/titik/strip, mis. DINKES")
@@ -280,6 +337,14 @@ def main(argv: list[str] | None = None) -> int:
     opd_add.add_argument("--office-name", default=None, help="nama di dokumen (bawaan: --nama)")
     opd_add.add_argument("--admin", type=int, default=None, help="id Telegram admin OPD")
     opd_sub.add_parser("list", help="daftar OPD dengan jumlah pengguna dan adminnya")
+    opd_set = opd_sub.add_parser(
+        "set", help="nama kantor dan pengingat satu OPD ('default': nilai dari .env)"
+    )
+    opd_set.add_argument("kode", help="kode OPD, mis. OPD1")
+    opd_set.add_argument("--office-name", help="nama kantor pada dokumen dan /start")
+    for option in ("interval", "max", "escalate-after"):
+        opd_set.add_argument(f"--reminder-{option}", type=_count_or_default, metavar="N")
+    opd_set.add_argument("--reminder-headsup", choices=["yes", "no", DEFAULT])
     backup = sub.add_parser("backup", help="cadangan basis data dan dokumen")
     backup.add_argument("-o", "--output", default="backups")
     rekap = sub.add_parser("rekap", help="Rekapitulasi Hasil Pengukuran Data Kinerja (.xlsx)")

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.calendar import CalendarConfig
 from core.capaian import CapaianRules
+from core.digest import DigestRules
 from core.reminders import ReminderRules
 from storage.db import DEFAULT_CONNECTIONS
 
@@ -82,6 +83,8 @@ class Settings(BaseSettings):
     reminder_escalate_after: int = 3
     reminder_headsup: bool = True
     reminder_scan_seconds: float = 60.0
+    digest_day: int = Field(default=1, ge=1, le=7)
+    digest_hour: time = time(8, 0)
     clock_offset_seconds: float = 0.0
     outbox_retention_days: int = Field(default=30, ge=0)
 
@@ -145,6 +148,11 @@ class Settings(BaseSettings):
             escalate_after=self.reminder_escalate_after,
             headsup=self.reminder_headsup,
         )
+
+    @property
+    def digest(self) -> DigestRules:
+        """When the weekly regency digest goes out."""
+        return DigestRules(self.digest_day, self.digest_hour)
 
     @cached_property
     def calendar(self) -> CalendarConfig:

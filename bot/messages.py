@@ -9,6 +9,7 @@ from html import escape
 from bot.dates import short_day, when
 from bot.messages_data import DATA_KINDS, STEP_HINTS, TOLAK_SYNTAX
 from bot.step_lines import docs_line, standard_lines
+from core import digest
 from core.calendar import WorkingCalendar, format_duration
 from core.sop import Output, Role, Step, step
 from core.text import full_stop
@@ -167,6 +168,8 @@ def render(kind: str, p: dict, cal: WorkingCalendar) -> str:
         )
     if kind == "role_changed":
         return f"Peran Anda sekarang: <b>{escape(p['role'])}</b>. Ketik /bantuan."
+    if kind == digest.KIND:
+        return digest.text(p)
     if kind in DEADLINE_KINDS:
         return DEADLINE_KINDS[kind](p, cal)
     if kind in DATA_KINDS:

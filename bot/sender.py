@@ -11,14 +11,13 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from aiolimiter import AsyncLimiter
 from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot import keyboards, messages
 from bot.metrics import Metrics
-from bot.pacing import ChatPacing, overall_limit
+from bot.pacing import ChatPacing, Lanes
 from core import outbox
 from core.office import Office
 from core.outbox import Message
@@ -49,6 +48,7 @@ class Sender:
         rate: float = 30.0,
         per_chat_interval: float = 1.0,
         pacing: ChatPacing | None = None,
+        lanes: Lanes | None = None,
         batch: int = 500,
         on_blocked: Callable[[int], Awaitable[object]] | None = None,
         metrics: Metrics | None = None,
@@ -56,7 +56,9 @@ class Sender:
         self.office, self.bot = office, bot
         # Tests and benchmarks that build a Sender alone count into a registry of their own.
         self.metrics = metrics or Metrics()
-        self.limiter = AsyncLimiter(*overall_limit(rate)) if rate > 0 else None
+        # The overall rate, shared with the replies in the bot (which go first) and between
+        # the OPD (in turn); a Sender built alone keeps its own.
+        self.lanes = lanes or Lanes(rate)
         # Shared with the replies' rate limiter in the bot (bot/pacing.py); a Sender built alone
         # paces its own notices.
         self.pacing = pacing or ChatPacing(per_chat_interval)
@@ -190,9 +192,7 @@ class Sender:
                 continue
             while True:
                 try:
-                    async with self.pacing.turn(msg.chat_id):
-                        if self.limiter is not None:
-                            await self.limiter.acquire()
+                    async with self.pacing.turn(msg.chat_id), self.lanes.outbox_turn(msg.opd_id):
                         if kind == "text":
                             await self.bot.send_message(
                                 msg.chat_id,

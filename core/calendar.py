@@ -234,6 +234,10 @@ class WorkingCalendar:
             datetime.combine(d, closing, self._zone).astimezone(UTC),
         )
 
+    def working_day_from(self, d: date) -> date:
+        """d if it is a working day, else the first working day after it."""
+        return d if self.is_working_day(d) else self._next_working_day(d)
+
     def _next_working_day(self, d: date) -> date:
         """First working day after d; bounded so a calendar without working days fails loudly."""
         for offset in range(1, MAX_SEARCH_DAYS + 1):

@@ -85,7 +85,8 @@ def ladder_of(run: StepRun) -> Ladder:
 
 
 async def due_runs(session: AsyncSession, now: datetime, limit: int) -> Sequence[StepRun]:
-    """Open runs whose next action has come: served by the index on (status, next_action_at)."""
+    """One OPD's open runs whose next action has come: served by the index on (opd_id,
+    status, next_action_at)."""
     q = (
         select(StepRun)
         .where(StepRun.status == engine.OPEN, col(StepRun.next_action_at) <= now)
@@ -131,7 +132,8 @@ async def _scan_opd(
             fresh = [r for r in rows if r.id not in seen]
             if not fresh:
                 break
-            batch_ctx = _Batch(session, office, now, await office.calendar(session))
+            rules = (await office.opd(session)).reminders
+            batch_ctx = _Batch(session, office, rules, now, await office.calendar(session))
             await batch_ctx.load_periods({r.period_id for r in fresh})
             for run in fresh:
                 seen.add(run.id)
@@ -142,10 +144,13 @@ async def _scan_opd(
 
 
 class _Batch:
-    """What one batch's runs share: the session, the calendar, users and periods read once."""
+    """What one batch's runs share: the session, the OPD's ladder and calendar, users and
+    periods read once."""
 
-    def __init__(self, session: AsyncSession, office: Office, now: datetime, cal) -> None:
-        self.session, self.office, self.now, self.cal = session, office, now, cal
+    def __init__(
+        self, session: AsyncSession, office: Office, rules: ReminderRules, now: datetime, cal
+    ) -> None:
+        self.session, self.office, self.rules, self.now, self.cal = session, office, rules, now, cal
         self._users: Sequence[User] | None = None
         self._periods: dict[int, Period] = {}
 
@@ -169,7 +174,7 @@ class _Batch:
         return self._periods[period_id]
 
     async def advance(self, run: StepRun, result: ScanResult) -> None:
-        p = plan(ladder_of(run), self.office.reminders, self.cal, self.now)
+        p = plan(ladder_of(run), self.rules, self.cal, self.now)
         won = await self._move_ladder(run, p)
         result.runs += 1
         if not won:
@@ -204,7 +209,7 @@ class _Batch:
             payload = {
                 **base,
                 "rung": p.reminder,
-                "of": self.office.reminders.max_reminders,
+                "of": self.rules.max_reminders,
                 "late_minutes": p.late_minutes,
                 "skipped": list(p.skipped),
                 "superior": await self._superior(run, p),
@@ -249,7 +254,7 @@ class _Batch:
         """For the reminder's last lines: the superior who has been told (the escalation went
         out, now or earlier), or who is told next and in how many working minutes (this is
         the rung the escalation follows). None otherwise, and when nobody holds that duty."""
-        rules = self.office.reminders
+        rules = self.rules
         superior = SUPERIOR.get(step(run.step_no).actor)
         told = p.after.escalated
         if superior is None or not (told or p.reminder == rules.escalate_after):

@@ -13,13 +13,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.calendar import CalendarConfig, WorkingCalendar
 from core.capaian import CapaianRules
-from core.opd import act_for
+from core.opd import OpdSettings, act_for, settings_of
 from core.reminders import ReminderRules
 from core.sop import Waktu
 from storage import queries
 from storage.db import Database
 from storage.files import FileStore
-from storage.models import DayOff, WorkingDay
+from storage.models import DayOff, Opd, WorkingDay
 from storage.scope import opd_of
 
 # How long a calendar read from the database is used before it is read again (seconds).
@@ -55,6 +55,10 @@ class Office:
     _calendars: dict[int, tuple[float, WorkingCalendar]] = field(
         default_factory=dict, init=False, repr=False
     )
+    # Each OPD's own settings as last read, with when (see `opd`).
+    _opds: dict[int, tuple[float, OpdSettings]] = field(
+        default_factory=dict, init=False, repr=False
+    )
     # The OPD a Telegram user acts for, with when it was read (see `user_calendar`).
     _opd_of: dict[int, tuple[float, int]] = field(default_factory=dict, init=False, repr=False)
 
@@ -70,14 +74,11 @@ class Office:
         days change only by /libur, which drops the copies kept here (`changing_calendar`); a
         change made by another process shows within CALENDAR_TTL. `fresh` reads it inside the
         caller's transaction, as /libur must."""
-        if session is not None:
-            opd_id = opd_of(session)
-        if opd_id is None:
-            raise TypeError("calendar of which OPD: give a scoped session or opd_id")
+        opd_id = _which(session, opd_id)
         now = time.monotonic()
-        kept = self._calendars.get(opd_id)
-        if not fresh and kept is not None and now - kept[0] < CALENDAR_TTL:
-            return kept[1]
+        kept = _kept(self._calendars, opd_id, now)
+        if not fresh and kept is not None:
+            return kept
         if session is None:
             async with self.db.session(opd_id) as own:
                 return await self.calendar(own, fresh=fresh)
@@ -87,6 +88,29 @@ class Office:
         if not fresh:
             self._calendars[opd_id] = (now, cal)
         return cal
+
+    async def opd(
+        self, session: AsyncSession | None = None, *, opd_id: int | None = None
+    ) -> OpdSettings:
+        """The session's OPD's (or `opd_id`'s) office name and reminder ladder, the environment
+        filling in what it leaves open. Read at every reminder and due time, changed only by
+        `kinerja-bot opd set`: kept like a calendar (`forget_opd` drops the copy here, another
+        process sees a change within CALENDAR_TTL)."""
+        opd_id = _which(session, opd_id)
+        now = time.monotonic()
+        kept = _kept(self._opds, opd_id, now)
+        if kept is not None:
+            return kept
+        if session is None:
+            async with self.db.session(opd_id) as own:
+                return await self.opd(own)
+        found = settings_of(await session.get(Opd, opd_id), self.reminders)
+        self._opds[opd_id] = (now, found)
+        return found
+
+    def forget_opd(self, opd_id: int) -> None:
+        """The OPD's settings changed: the next read takes them from the database."""
+        self._opds.pop(opd_id, None)
 
     async def user_calendar(self, telegram_id: int) -> WorkingCalendar:
         """The calendar of the OPD this Telegram user acts for, to show due times in a reply;
@@ -120,3 +144,17 @@ class Office:
     async def due_fn(self, session: AsyncSession) -> Callable[[datetime, Waktu], datetime]:
         cal = await self.calendar(session)
         return lambda opened, waktu: cal.due_at(opened, minutes=waktu.minutes, days=waktu.days)
+
+
+def _which(session: AsyncSession | None, opd_id: int | None) -> int:
+    if session is not None:
+        return opd_of(session)
+    if opd_id is None:
+        raise TypeError("which OPD: give a scoped session or opd_id")
+    return opd_id
+
+
+def _kept(cache: dict, opd_id: int, now: float):
+    """An OPD's copy in `cache` while it is younger than CALENDAR_TTL, else None."""
+    kept = cache.get(opd_id)
+    return kept[1] if kept is not None and now - kept[0] < CALENDAR_TTL else None

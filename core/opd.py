@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.engine import SopError
+from core.reminders import ReminderRules
 from core.text import strip_invisible
 from storage.models import Opd, User
 from storage.scope import scope
+
+log = logging.getLogger(__name__)
 
 
 async def first_opd(session: AsyncSession) -> int:
@@ -66,3 +71,64 @@ async def opd_count(session: AsyncSession) -> int:
 async def all_opds(session: AsyncSession) -> Sequence[Opd]:
     """Every OPD by name, as people look for theirs in a list."""
     return (await session.exec(select(Opd).order_by(col(Opd.nama), col(Opd.id)))).all()
+
+
+@dataclass(frozen=True)
+class OpdSettings:
+    """What an OPD sets for itself, the environment's values filling in what it leaves open."""
+
+    id: int
+    kode: str
+    nama: str
+    office_name: str
+    reminders: ReminderRules
+
+
+class OpdSettingError(SopError):
+    """A setting the operator gave that cannot be stored; the text says what to fix."""
+
+
+# The Opd columns of the reminder ladder and the ReminderRules field each one overrides.
+LADDER_FIELDS = {
+    "reminder_interval_minutes": "interval_minutes",
+    "reminder_max": "max_reminders",
+    "reminder_escalate_after": "escalate_after",
+    "reminder_headsup": "headsup",
+}
+
+
+def _ladder(opd: Opd, default: ReminderRules) -> ReminderRules:
+    """The OPD's overrides over the environment's ladder; ValueError if they cannot work."""
+    given = {f: getattr(opd, c) for c, f in LADDER_FIELDS.items() if getattr(opd, c) is not None}
+    return replace(default, **given)
+
+
+def settings_of(opd: Opd, default: ReminderRules) -> OpdSettings:
+    """The OPD's settings. An override that no longer fits the environment (REMINDER_MAX
+    lowered under an OPD's escalation rung) gives way to the environment's ladder, logged."""
+    try:
+        rules = _ladder(opd, default)
+    except ValueError as exc:
+        log.warning("OPD %s: its reminder settings are ignored (%s)", opd.kode, exc)
+        rules = default
+    return OpdSettings(opd.id, opd.kode, opd.nama, opd.office_name, rules)
+
+
+async def change_settings(
+    session: AsyncSession, kode: str, changes: dict[str, object], default: ReminderRules
+) -> OpdSettings:
+    """Store the operator's changes to one OPD (`office_name` and the LADDER_FIELDS columns,
+    None putting the environment's value back), refused whole when the resulting ladder could
+    not work with today's environment."""
+    opd = await opd_by_kode(session, kode)
+    if "office_name" in changes and not str(changes["office_name"] or "").strip():
+        raise OpdSettingError("Nama kantor tidak boleh kosong.")
+    for column, value in changes.items():
+        setattr(opd, column, value.strip() if isinstance(value, str) else value)
+    try:
+        _ladder(opd, default)
+    except ValueError as exc:
+        raise OpdSettingError(f"Pengaturan pengingat tidak dapat dipakai: {exc}.") from exc
+    session.add(opd)
+    await session.flush()
+    return settings_of(opd, default)

@@ -29,6 +29,9 @@ CLAIM_REFRESH = timedelta(seconds=5)
 STALE_CLAIM = timedelta(seconds=20)
 # Rows of one chat taken per claim: a chat with a backlog of hundreds never holds others back.
 PER_CHAT_CLAIM = 10
+# Rows of one OPD taken per claim, the OPD's rows interleaved: one OPD's broadcast never fills
+# a claim (or a process, with several on PostgreSQL) while another OPD's reminders wait.
+PER_OPD_CLAIM = 100
 TAKEN_OVER = "dikirim ulang: klaim sebelumnya tidak selesai"
 MAX_ATTEMPTS = 5
 CLEARED = "{}"
@@ -64,6 +67,7 @@ async def enqueue(
     stmt = (
         insert(Outbox)
         .values(
+            **own,
             key=key,
             chat_id=chat_id,
             kind=kind,
@@ -72,7 +76,6 @@ async def enqueue(
             attempts=0,
             not_before=not_before or now,
             created_at=now,
-            **own,
         )
         .on_conflict_do_nothing(index_elements=["key"])
     )
@@ -126,25 +129,37 @@ async def claim(
         ),
         or_(col(Outbox.not_before).is_(None), col(Outbox.not_before) <= now),
     )
-    ranked = (
+    per_chat = (
         select(
             Outbox.id,
+            Outbox.opd_id,
             func.row_number().over(partition_by=Outbox.chat_id, order_by=col(Outbox.id)).label("n"),
         )
         .where(*takeable)
         .subquery()
     )
-    fair = select(ranked.c.id).where(ranked.c.n <= PER_CHAT_CLAIM)
+    per_opd = (
+        select(
+            per_chat.c.id,
+            func.row_number()
+            .over(partition_by=per_chat.c.opd_id, order_by=per_chat.c.id)
+            .label("turn"),
+        )
+        .where(per_chat.c.n <= PER_CHAT_CLAIM)
+        .subquery()
+    )
     # The conditions again on the rows themselves: PostgreSQL re-checks them on a row another
-    # claimer committed meanwhile (the subquery's snapshot would still call it free).
+    # claimer committed meanwhile (the subquery's snapshot would still call it free). Ordered
+    # by each OPD's turn: the first row of every OPD, then the second of every OPD, …
     due = (
         select(Outbox)
-        .where(col(Outbox.id).in_(fair), *takeable)
-        .order_by(col(Outbox.id))
+        .join(per_opd, per_opd.c.id == Outbox.id)
+        .where(per_opd.c.turn <= PER_OPD_CLAIM, *takeable)
+        .order_by(per_opd.c.turn, col(Outbox.id))
         .limit(limit)
     )
     if session.bind.dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+        due = due.with_for_update(of=Outbox, skip_locked=True)
     rows = (await session.exec(due)).all()
     claimed = []
     for row in rows:

@@ -215,7 +215,7 @@ async def _load_own(office: Office, session: AsyncSession, period: Period) -> Re
     names = {u.id: u.nama for u in users}
     earlier = await earlier_figures(session, period, [i.ikode for i in indicators])
     return RecapSource(
-        office=office.name,
+        office=(await office.opd(session)).office_name,
         period=period,
         units=units,
         indicators=indicators,

@@ -233,9 +233,10 @@ async def apply_transition(
         )
     opened: list[Opened] = []
     cal = await office.calendar(session) if tr.opened else None
+    rules = (await office.opd(session)).reminders if tr.opened else None
     for o in tr.opened:
         # The reminder ladder's first event: the half-time heads-up or the due time.
-        first = opening_action_at(o.step_no, o.opened_at, o.due_at, office.reminders, cal)
+        first = opening_action_at(o.step_no, o.opened_at, o.due_at, rules, cal)
         session.add(_run(period, o, next_action_at=first))
         opened.append(Opened(period.name, o.step_no, o.due_at))
     period.round = tr.round

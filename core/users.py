@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.engine import Actor, SopError
 from core.office import Office
-from core.opd import act_for, all_opds, first_opd, opd_by_kode, opd_count
+from core.opd import act_for, all_opds, first_opd, opd_by_kode, opd_count, opd_ids
 from core.outbox import enqueue, enqueue_users
 from core.sop import Role
 from core.text import ascii_digits, strip_invisible
@@ -201,6 +201,16 @@ async def lookup(office: Office, telegram_id: int) -> tuple[User | None, bool]:
     async with office.db.session() as session:
         user = await acting_user(session, telegram_id)
         return user, is_admin(office, user, telegram_id)
+
+
+async def office_name(office: Office, telegram_id: int) -> str:
+    """The office a /start speaks for: the user's OPD's; for a stranger the one OPD's, or in a
+    regency of several the deployment's OFFICE_NAME (registration asks which OPD)."""
+    async with office.db.session() as session:
+        user = await acting_user(session, telegram_id)
+        if user is None and len(await opd_ids(session)) > 1:
+            return office.name
+        return (await office.opd(session)).office_name
 
 
 class AlreadyIn(SopError):

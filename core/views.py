@@ -88,6 +88,7 @@ async def my_tasks(office: Office, telegram_id: int) -> list[Task]:
     async with office.db.session() as session:
         actor = to_actor(await active_user(session, telegram_id), office)
         cal = await office.calendar(session)
+        rules = (await office.opd(session)).reminders
         kinds = (Output.DOCUMENT, Output.FORWARD, Output.DECISION, Output.DATA)
         out = []
         for run, period in await waiting_runs(session, actor, kinds):
@@ -108,7 +109,7 @@ async def my_tasks(office: Office, telegram_id: int) -> list[Task]:
                     run.due_at,
                     late,
                     tuple(d.file_name for d in drafts),
-                    pending_reminder(run, office.reminders, cal, now),
+                    pending_reminder(run, rules, cal, now),
                 )
             )
         return out

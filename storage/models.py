@@ -52,6 +52,11 @@ class Opd(SQLModel, table=True):
     # The name its documents and workbooks carry.
     office_name: str
     created_at: datetime | None = _when()
+    # Its own reminder ladder where it differs from the environment's; NULL takes REMINDER_*.
+    reminder_interval_minutes: int | None = None
+    reminder_max: int | None = None
+    reminder_escalate_after: int | None = None
+    reminder_headsup: bool | None = None
 
 
 def _opd(primary_key: bool = False):
@@ -126,7 +131,8 @@ class Period(SQLModel, table=True):
 
 
 class StepRun(SQLModel, table=True):
-    __table_args__ = (Index("ix_steprun_open_next", "status", "next_action_at"),)
+    # The overdue scan works one OPD at a time: its filter leads the index.
+    __table_args__ = (Index("ix_steprun_opd_open_next", "opd_id", "status", "next_action_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     opd_id: int | None = _opd()
@@ -274,6 +280,8 @@ class Indicator(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("period_id", "ikode", name="uq_indicator_ikode"),
         Index("ix_indicator_year_ikode", "year", "ikode"),
+        # The indicators that share a kode in a period (core.indicators.common.same_kode).
+        Index("ix_indicator_period_kode", "period_id", "kode"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -80,7 +80,8 @@ async def running_bot(
     settings: Settings, clock: Callable[[], datetime]
 ) -> AsyncIterator[tuple[Application, Office]]:
     """Migrate, build the real application and poll the fake server, as `kinerja-bot run`."""
-    await asyncio.to_thread(upgrade, settings.database_url)
+    # As `kinerja-bot run` migrates: OFFICE_NAME names the first OPD.
+    await asyncio.to_thread(upgrade, settings.database_url, office_name=settings.office_name)
     office = make_office(settings)
     office.clock = clock
     app = build(settings, office)

@@ -4,7 +4,7 @@ driven to a given step through the same actions the handlers call (no Telegram).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -68,7 +68,8 @@ async def make(tmp_path: Path, clock: Clock, **settings) -> Office:
         office_name="Dinas Tenaga Kerja Kabupaten Mojokerto",
         **settings,
     )
-    await asyncio.to_thread(upgrade, s.database_url)
+    # As `kinerja-bot run` migrates: OFFICE_NAME names the first OPD.
+    await asyncio.to_thread(upgrade, s.database_url, office_name=s.office_name)
     office = make_office(s)
     office.clock = clock
     await register_staff(office)
@@ -84,20 +85,33 @@ async def register_staff(office: Office) -> None:
 
 @dataclass
 class Period:
+    """A period of one OPD (OPD1 unless told), its people named by the duties' ids above:
+    `people` maps those ids to another OPD's Telegram ids (tests/test_opd_authorization.py)."""
+
     office: Office
     clock: Clock
     id: int = 0
     name: str = ""
+    opd_id: int = OPD1
+    people: dict[int, int] = field(default_factory=dict)
+    tag: str = ""
+
+    def who(self, telegram_id: int) -> int:
+        return self.people.get(telegram_id, telegram_id)
+
+    def pdf(self, name: str) -> DocInput:
+        return pdf(f"{name}{self.tag}")
 
     async def start(self, name: str) -> Period:
-        done = await workflow.start_period(self.office, KD, name, pdf("nota"))
+        done = await workflow.start_period(self.office, self.who(KD), name, self.pdf("nota"))
         self.name = done.period
-        async with self.office.db.session(OPD1) as session:
+        async with self.office.db.session(self.opd_id) as session:
             self.id = (await session.exec(select(Row).where(Row.open_name == done.period))).one().id
         return self
 
     async def upload_and_finish(self, telegram_id: int, doc: DocInput) -> Done:
         self.clock.advance(minutes=10)
+        telegram_id = self.who(telegram_id)
         attached = await workflow.attach_document(
             self.office, telegram_id, doc, await self.open_run_id()
         )
@@ -105,18 +119,18 @@ class Period:
         return await workflow.finish_step(self.office, telegram_id, attached.run_id)
 
     async def open_run_id(self) -> int:
-        async with self.office.db.session(OPD1) as session:
+        async with self.office.db.session(self.opd_id) as session:
             q = select(StepRun).where(StepRun.period_id == self.id, StepRun.status == "terbuka")
             return (await session.exec(q)).one().id
 
     async def to_reporting(self, kertas_kerja: bytes) -> None:
         """Steps 2-4: minutes, plan, then the Kertas Kerja; step 5 opens."""
-        await self.upload_and_finish(SEK, pdf("notulen"))
-        await self.upload_and_finish(TIM1, pdf("rencana"))
+        await self.upload_and_finish(SEK, self.pdf("notulen"))
+        await self.upload_and_finish(TIM1, self.pdf("rencana"))
         await self.upload_and_finish(TIM2, xlsx(kertas_kerja))
 
     async def item(self, telegram_id: int, code: str) -> indicators.ReportItem:
-        items = await indicators.my_indicators(self.office, telegram_id)
+        items = await indicators.my_indicators(self.office, self.who(telegram_id))
         found = [i for i in items if i.code == code and i.period_id == self.id]
         assert found, f"{code} not among {[i.code for i in items]}"
         return found[0]
@@ -124,6 +138,7 @@ class Period:
     async def report(self, telegram_id: int, code: str, text: str, **kw) -> indicators.Submitted:
         self.clock.advance(minutes=5)
         item = await self.item(telegram_id, code)
+        telegram_id = self.who(telegram_id)
         pv = await indicators.preview(self.office, telegram_id, item.indicator_id, text)
         return await indicators.submit(
             self.office, telegram_id, item.indicator_id, pv.value, version=pv.version, **kw
@@ -132,6 +147,7 @@ class Period:
     async def validate_all(self, telegram_id: int = TIM1) -> list[Card]:
         """Every card this member is shown, declared valid, until nothing is left."""
         cards = []
+        telegram_id = self.who(telegram_id)
         while True:
             card = await indicators.next_card(self.office, telegram_id, self.id)
             if not isinstance(card, Card):

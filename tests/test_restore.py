@@ -237,4 +237,4 @@ def test_an_older_backup_is_upgraded_after_restore(tmp_path, monkeypatch, capsys
     renamed = old.rename(tmp_path / "kinerja-20250101-000000.db")
     assert main(["restore", str(renamed)]) == 0
     with sqlite3.connect(target / "kinerja.db") as conn:
-        assert conn.execute("select version_num from alembic_version").fetchall() == [("0005",)]
+        assert conn.execute("select version_num from alembic_version").fetchall() == [("0006",)]

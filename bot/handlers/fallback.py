@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot import messages
 from bot.handlers.common import guarded, office, reply
+from bot.handlers.registration import welcome_stranger
 from core import users
 
 
@@ -22,7 +21,7 @@ async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A stranger gets the polite welcome; a user, a pointer to /bantuan."""
     user, _ = await users.lookup(office(context), update.effective_user.id)
     if user is None or user.status in (users.REFUSED, users.ADMIN_ONLY):
-        await reply(update, messages.STRANGER.format(office=escape(office(context).name)))
+        await welcome_stranger(update, context)
         return
     await reply(update, messages.FREE_TEXT)
 

@@ -27,6 +27,12 @@ from core.users import NeedsReplaceConfirmation
 NAMA, NIP, JABATAN, OPD = range(4)
 
 
+async def welcome_stranger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """How to register, naming the office the person would join (core.users.office_name)."""
+    name = await users.office_name(office(context), update.effective_user.id)
+    await reply(update, messages.STRANGER.format(office=escape(name)))
+
+
 @guarded
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     telegram_id = update.effective_user.id
@@ -41,7 +47,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, messages.ADMIN_WELCOME)
         return
     if user is None or user.status in (users.REFUSED, users.ADMIN_ONLY):
-        await reply(update, messages.STRANGER.format(office=escape(office(context).name)))
+        await welcome_stranger(update, context)
         return
     if user.status == users.PENDING:
         await reply(update, users.AWAITING_APPROVAL)
