@@ -283,12 +283,12 @@ def _doctor(loaded: Settings | ValidationError) -> int:
     return code
 
 
-def _rekap(settings: Settings, periode: str, output: str) -> int:
+def _rekap(settings: Settings, periode: str, output: str, kode: str | None) -> int:
     """The same recap workbook (and chart, beside it as .png) that /rekap builds."""
     from core import recap
 
     async def act(office) -> str:
-        period = await recap.period_by_name(office, periode)
+        period = await recap.period_by_name(office, periode, kode)
         files = await recap.build(
             office, period.id, "kinerja-bot rekap (baris perintah)", opd_id=period.opd_id
         )
@@ -350,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     rekap = sub.add_parser("rekap", help="Rekapitulasi Hasil Pengukuran Data Kinerja (.xlsx)")
     rekap.add_argument("--periode", required=True, help='nama periode, mis. "Triwulan I 2025"')
     rekap.add_argument("-o", "--output", default="", help="file .xlsx (grafik .png di sampingnya)")
+    rekap.add_argument("--opd", default=None, help="kode OPD, bila periode itu ada di beberapa OPD")
     restore = sub.add_parser("restore", help="memulihkan cadangan ke basis data dan folder data")
     restore.add_argument("files", nargs="+", help="kinerja-*.db atau .sql, dan dokumen-*.tar.gz")
     restore.add_argument(
@@ -384,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "doctor":
         return _doctor(settings)
     if args.command == "rekap":
-        return _rekap(settings, args.periode, args.output)
+        return _rekap(settings, args.periode, args.output, args.opd)
     return _demo(settings, args.output)
 
 

@@ -61,7 +61,16 @@ from core.rekap_workbook import (
 from core.sop import step
 from core.transitions import DRAFT, REPLACED, Choice, previous_output
 from core.users import active_user, audit, to_actor
-from storage.models import Document, Figure, Indicator, IndicatorUnit, Period, StepRun, User
+from storage.models import (
+    Document,
+    Figure,
+    Indicator,
+    IndicatorUnit,
+    Opd,
+    Period,
+    StepRun,
+    User,
+)
 from storage.scope import IDENTITY
 
 RECAP_STEP, DRAFT_STEP = 7, 8
@@ -755,17 +764,26 @@ async def _documents(session: AsyncSession, ids: Sequence[int]) -> Sequence[Docu
     return (await session.exec(q)).all()
 
 
-async def period_by_name(office: Office, name: str) -> Period:
-    """For the command line: the latest period of that name (any spelling /mulai accepts)."""
+async def period_by_name(office: Office, name: str, kode: str | None = None) -> Period:
+    """For the command line: the latest period of that name (any spelling /mulai accepts) of
+    the OPD `kode`; without it, of the one OPD that has such a period, as OPD share names."""
+    from core.opd import opd_by_kode
     from core.periode import parse_period_name
 
     canonical = parse_period_name(name).name
     async with office.db.session(across=True) as session:
-        period = (
-            await session.exec(
-                select(Period).where(Period.name == canonical).order_by(col(Period.id).desc())
-            )
-        ).first()
-        if period is None:
+        query = select(Period).where(Period.name == canonical)
+        if kode is not None:
+            query = query.where(Period.opd_id == (await opd_by_kode(session, kode)).id)
+        found = (await session.exec(query.order_by(col(Period.id).desc()))).all()
+        if not found:
             raise SopError(f"Periode {canonical} tidak ditemukan.")
-        return period
+        opds = {p.opd_id for p in found}
+        if len(opds) > 1:
+            having = select(Opd.kode).where(col(Opd.id).in_(opds)).order_by(col(Opd.kode))
+            kodes = (await session.exec(having)).all()
+            raise SopError(
+                f"Periode {canonical} ada di beberapa OPD: sebutkan OPD-nya dengan --opd KODE "
+                f"({', '.join(kodes)})."
+            )
+        return found[0]

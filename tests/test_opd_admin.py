@@ -128,7 +128,7 @@ async def test_opd_command_is_for_regency_admins(tg: FakeTelegram, bot: Bot):
     labels = [b[0] for row in listed.buttons for b in row]
     assert labels == [
         "DINKES — Dinas Kesehatan (0 pengguna)",
-        "OPD1 — Dinas Tenaga Kerja (2 pengguna)",
+        "OPD1 — Dinas Tenaga Kerja Kabupaten Mojokerto (2 pengguna)",
     ]
     await admin.press(labels[1], listed)
     detail = await admin.expect("Admin OPD: Siti Aminah")
@@ -320,7 +320,7 @@ async def _pindah(tg: FakeTelegram, bot: Bot) -> None:
     await admin.press("✅ Ya, pindahkan", question)
     done = await admin.expect_edit("dipindahkan dari Dinas Tenaga Kerja")
     assert "Dinas Kesehatan" in done.text
-    await kd.expect("Anda dipindahkan dari Dinas Tenaga Kerja ke")
+    await kd.expect("Anda dipindahkan dari Dinas Tenaga Kerja Kabupaten Mojokerto ke")
     await admin.send(f"/pindah {KD_NIP} DINKES")
     await admin.expect("sudah berada di Dinas Kesehatan")
 

@@ -13,7 +13,7 @@ from sqlmodel import col, select, update
 
 from bot import cli
 from bot.config import Settings
-from core import indicators, users, views, workflow
+from core import indicators, recap, users, views, workflow
 from core.engine import SopError
 from core.libur import add_day_off
 from core.office import Office
@@ -139,6 +139,11 @@ async def test_two_opd_never_see_each_other(tmp_path: Path, clock: Clock):
     assert [e.period_id for e in await views.all_periods(office, KD)] == [a.id]
     assert [e.period_id for e in await views.all_periods(office, B[KD])] == [period_b]
     assert [p for p, _ in await views.running(office, TIM1)] == [a.id]
+    # The command line's recap names the OPD when both have a period of that name.
+    with pytest.raises(SopError, match=r"ada di beberapa OPD.*--opd KODE \(OPD1, OPD2\)"):
+        await recap.period_by_name(office, "TW I 2025")
+    assert (await recap.period_by_name(office, "TW I 2025", "opd2")).id == period_b
+    assert (await recap.period_by_name(office, "Triwulan I 2025", "OPD1")).id == a.id
 
     # A figure reported in A is A's; B's Tim SAKIP has no card for it.
     await a.report(ASN1, "1.02", "75")
