@@ -24,6 +24,7 @@ _BASE = [
     ("batal", "Batalkan isian"),
 ]
 _COMPLIANCE = ("kepatuhan", "Kepatuhan SOP: waktu standar vs aktual")
+_REGENCY = ("kabupaten", "Rekap seluruh OPD kabupaten")
 _BY_ROLE = {
     Role.KEPALA_DINAS: [
         ("mulai", "Mulai periode pengukuran"),
@@ -43,8 +44,8 @@ _BY_ROLE = {
         _COMPLIANCE,
     ],
     Role.ASN: [],
-    Role.BAPPEDA: [],
-    Role.INSPEKTORAT: [],
+    Role.BAPPEDA: [_REGENCY],
+    Role.INSPEKTORAT: [_REGENCY],
 }
 _ADMIN = [
     ("pengguna", "Kelola pengguna dan peran"),

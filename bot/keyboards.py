@@ -16,7 +16,13 @@ ROLE_CODES = {
     "sek": Role.SEKRETARIS,
     "tim": Role.TIM_SAKIP,
     "asn": Role.ASN,
+    "bap": Role.BAPPEDA,
+    "ins": Role.INSPEKTORAT,
 }
+# The role buttons in rows; the regency's duties only on a regency admin's keyboard (core
+# refuses them to anyone else all the same).
+_OPD_ROWS = (("kd", "sek"), ("tim", "asn"))
+_REGENCY_ROW = ("bap", "ins")
 CODE_OF = {role: code for code, role in ROLE_CODES.items()}
 # The faktor a /lapor card adds: `lpf:d` pendukung, `lpf:h` penghambat (user_data keys).
 FAKTOR_CODES = {"d": "pendukung", "h": "penghambat"}
@@ -75,26 +81,31 @@ def decision(period_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def roles(user_id: int, verb: str = "reg") -> list[list[InlineKeyboardButton]]:
+def roles(
+    user_id: int, verb: str = "reg", regency: bool = False
+) -> list[list[InlineKeyboardButton]]:
+    rows = [*_OPD_ROWS, _REGENCY_ROW] if regency else _OPD_ROWS
     return [
-        [button(r.label, f"{verb}:{user_id}:{code}") for code, r in list(ROLE_CODES.items())[:2]],
-        [button(r.label, f"{verb}:{user_id}:{code}") for code, r in list(ROLE_CODES.items())[2:]],
+        [button(ROLE_CODES[code].label, f"{verb}:{user_id}:{code}") for code in row] for row in rows
     ]
 
 
-def registration(user_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([*roles(user_id), [button("❌ Tolak", f"regx:{user_id}")]])
+def registration(user_id: int, regency: bool = False) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [*roles(user_id, regency=regency), [button("❌ Tolak", f"regx:{user_id}")]]
+    )
 
 
-def manage_user(user_id: int, active: bool) -> InlineKeyboardMarkup:
+def manage_user(user_id: int, active: bool, regency: bool = False) -> InlineKeyboardMarkup:
     toggle = ("🚫 Nonaktifkan", f"off:{user_id}") if active else ("♻️ Aktifkan", f"on:{user_id}")
-    return InlineKeyboardMarkup([*roles(user_id, "role"), [button(*toggle)]])
+    return InlineKeyboardMarkup([*roles(user_id, "role", regency), [button(*toggle)]])
 
 
-def for_outbox(kind: str, payload: dict) -> InlineKeyboardMarkup | None:
-    """Buttons that travel with a notification, so the reader can act from the message."""
+def for_outbox(kind: str, payload: dict, regency: bool = False) -> InlineKeyboardMarkup | None:
+    """Buttons that travel with a notification, so the reader can act from the message;
+    `regency`: the reader is a regency admin (the regency's duties among the roles)."""
     if kind == "registration_request":
-        return registration(payload["user_id"])
+        return registration(payload["user_id"], regency)
     if kind in ("reminder", "headsup"):
         return open_step(payload["step_no"], payload["period_id"], payload["run_id"])
     if kind in ("step_opened", "rejected"):

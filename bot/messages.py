@@ -10,7 +10,7 @@ from bot.dates import short_day, when
 from bot.messages_data import DATA_KINDS, STEP_HINTS, TOLAK_SYNTAX
 from bot.step_lines import docs_line, standard_lines
 from core.calendar import WorkingCalendar, format_duration
-from core.sop import Output, Role, Step, step
+from core.sop import REGENCY_ROLES, Output, Role, Step, step
 from core.text import full_stop
 from core.views import ArchivedPeriod, ArchiveEntry, RunLine, Task, Timeline
 
@@ -303,7 +303,8 @@ def waiting_now(count: int) -> str:
     return f"Saat ini <b>{count} langkah</b> menunggu Anda — ketik /tugas untuk rinciannya."
 
 
-def help_text(role: Role | None, admin: bool, registered: bool) -> str:
+def help_text(role: Role | None, admin: bool, registered: bool, regency: bool = False) -> str:
+    """The commands this person may use; `regency`: a regency admin (ADMIN_IDS)."""
     lines = ["<b>Perintah yang bisa Anda pakai</b>"]
     if not registered:
         lines.append("/daftar — mendaftar sebagai pengguna")
@@ -339,6 +340,12 @@ def help_text(role: Role | None, admin: bool, registered: bool) -> str:
         lines.append("/progres — indikator yang belum dilaporkan")
     if role in (Role.KEPALA_DINAS, Role.SEKRETARIS, Role.TIM_SAKIP):
         lines.append("/kepatuhan — kepatuhan SOP: waktu standar dan waktu aktual tiap langkah")
+    if role in REGENCY_ROLES or regency:
+        lines += [
+            "/kabupaten [periode] — seluruh OPD: langkah, keterlambatan, kelengkapan laporan "
+            "dan capaian",
+            "/kabupaten rekap &lt;periode&gt; — workbook Rekapitulasi Kabupaten (.xlsx)",
+        ]
     if registered or admin:
         lines.append("/libur — daftar hari libur dan cuti bersama")
     if admin:

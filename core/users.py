@@ -16,7 +16,7 @@ from core.engine import Actor, SopError
 from core.office import Office
 from core.opd import act_for
 from core.outbox import enqueue, enqueue_users
-from core.sop import Role
+from core.sop import REGENCY_ROLES, Role
 from core.text import ascii_digits, strip_invisible
 from storage import queries
 from storage.models import AuditLog, User
@@ -92,6 +92,16 @@ def is_admin(office: Office, user: User | None, telegram_id: int) -> bool:
     return telegram_id in office.admin_ids or bool(
         user and user.is_admin and user.status != INACTIVE
     )
+
+
+def is_regency_admin(office: Office, telegram_id: int) -> bool:
+    """A regency admin is named in ADMIN_IDS; an OPD's own admins are not."""
+    return telegram_id in office.admin_ids
+
+
+REGENCY_DUTY = (
+    "Peran Bappeda dan Inspektorat hanya dapat diberikan atau dicabut oleh admin kabupaten."
+)
 
 
 def to_actor(user: User, office: Office) -> Actor:
@@ -256,6 +266,9 @@ async def set_role(
             raise SopError("Pengguna tidak ditemukan atau permintaannya sudah ditolak.")
         if user.status == INACTIVE:
             raise SopError(f"{user.nama} nonaktif. Aktifkan dulu sebelum mengubah peran.")
+        regency_duty = role in REGENCY_ROLES or user.role in (r.value for r in REGENCY_ROLES)
+        if regency_duty and not is_regency_admin(office, admin_telegram_id):
+            raise SopError(REGENCY_DUTY)
         replaced = None
         if role in SINGLE_HOLDER:
             holders = await queries.active_users(session=session, role=role.value)

@@ -191,7 +191,8 @@ async def bantuan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, admin = await users.lookup(office(context), update.effective_user.id)
     registered = user is not None and user.status == users.ACTIVE
     role = Role(user.role) if registered else None
-    text = messages.help_text(role, admin, registered)
+    regency = users.is_regency_admin(office(context), update.effective_user.id)
+    text = messages.help_text(role, admin, registered, regency)
     if registered:
         waiting = await views.my_tasks(office(context), update.effective_user.id)
         text += "\n\n" + messages.waiting_now(len(waiting))

@@ -40,7 +40,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(
         update,
         f"Halo, {escape(user.nama)}{full_stop(user.nama)} "
-        + messages.help_text(Role(user.role), admin, True),
+        + messages.help_text(
+            Role(user.role), admin, True, users.is_regency_admin(office(context), user.telegram_id)
+        ),
     )
 
 
