@@ -52,6 +52,21 @@ from storage.models import (
     WorkingDay,
 )
 
+# What measuring an indicator reads (core.indicator_notices.spec_of), and no long texts.
+_MEASURED = (
+    Indicator.id,
+    Indicator.period_id,
+    Indicator.ikode,
+    Indicator.kode,
+    Indicator.satuan,
+    Indicator.polaritas,
+    Indicator.konsolidasi,
+    Indicator.target_tahunan,
+    Indicator.target_tw1,
+    Indicator.target_tw2,
+    Indicator.target_tw3,
+    Indicator.target_tw4,
+)
 REFUSED = (
     "Rekap kabupaten hanya untuk Bappeda, Inspektorat dan admin kabupaten. "
     "Hubungi admin kabupaten bila Anda memerlukannya."
@@ -166,7 +181,9 @@ async def _load(office: Office, session: AsyncSession, typed: str | None) -> _So
     indicators = _by(
         (
             await session.exec(
-                plain_rows(Indicator, col(Indicator.period_id).in_(ids), order=Indicator.position)
+                sa_select(*_MEASURED)
+                .where(col(Indicator.period_id).in_(ids))
+                .order_by(col(Indicator.position))
             )
         ).all(),
         "period_id",
@@ -234,7 +251,7 @@ def _line(src: _Source, opd: tuple[int, str, str], rules: CapaianRules, now: dat
     values = src.values.get(period.id, {})
     earlier = {i.ikode: src.earlier.get((opd_id, i.ikode), {}) for i in indicators}
     _, tree = measured_tree(
-        src.triwulan, src.units.get(period.id, []), indicators, values, earlier, rules
+        src.triwulan, src.units.get(period.id, []), indicators, values, earlier, rules, True
     )
     total = tree_overall(tree, rules)
     return OpdLine(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,11 +16,6 @@ async def first_opd(session: AsyncSession) -> int:
     if opd_id is None:
         raise RuntimeError("no OPD in the database: run `kinerja-bot db upgrade`")
     return opd_id
-
-
-async def opd_ids(session: AsyncSession) -> Sequence[int]:
-    """Every OPD, for the regency-wide jobs that work one OPD at a time."""
-    return (await session.exec(select(Opd.id).order_by(col(Opd.id)))).all()
 
 
 async def act_for(session: AsyncSession, user: User | None) -> None:

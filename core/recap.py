@@ -339,7 +339,9 @@ async def _measure_earlier(office: Office, session: AsyncSession, period: Period
 
 def _earlier_capaian(period, units, indicators, figures, earlier, rules) -> _Earlier:
     values = {i: f.realisasi for i, f in figures.items() if f.status == VALID}
-    capaian, tree = measured_tree(period.triwulan, units, indicators, values, earlier, rules)
+    capaian, tree = measured_tree(
+        period.triwulan, units, indicators, values, earlier, rules, roots_only=True
+    )
     return _Earlier(capaian, {n.kode: (n.nama, n.capaian) for n in tree if n.depth == 0})
 
 
@@ -350,10 +352,12 @@ def measured_tree(
     values: Mapping[int, Decimal | None],
     earlier: Mapping[str, Mapping[int, Decimal]],
     rules: CapaianRules,
+    roots_only: bool = False,
 ) -> tuple[dict[str, Decimal | None], list[TreeNode]]:
     """Each indicator's capped capaian (by ikode) for the realisations in `values` (by
-    indicator id), and the tree built from them: what a comparison with an earlier period and
-    the regency's view (core.kabupaten) need of a period, without the recap's rows."""
+    indicator id), and the tree built from them (its programs alone with `roots_only`): what a
+    comparison with an earlier period and the regency's view (core.kabupaten) need of a
+    period, without the recap's rows."""
     capaian: dict[str, Decimal | None] = {}
     by_unit: dict[str, list[_Measured]] = defaultdict(list)
     for ind in indicators:
@@ -362,7 +366,7 @@ def measured_tree(
         by_unit[ind.kode].append(
             _Measured(m.capaian.capped, m.capaian.na_reason == NA_NO_REALISASI)
         )
-    return capaian, _tree(units, by_unit, rules)
+    return capaian, _tree(units, by_unit, rules, roots_only)
 
 
 def counted(status: str, realisasi: Decimal | None) -> Decimal | None:
@@ -475,9 +479,11 @@ def _tree(
     units: Sequence[IndicatorUnit],
     by_unit: Mapping[str, list[_Measured]],
     rules: CapaianRules,
+    roots_only: bool = False,
 ) -> list[TreeNode]:
     """Program → Kegiatan → Sub Kegiatan: a node's capaian is its own indicators' mean, or
-    without them its children's (core.capaian.unit_capaian); counts and budgets add up."""
+    without them its children's (core.capaian.unit_capaian); counts and budgets add up.
+    `roots_only` lists the programs alone (computed from the whole tree all the same)."""
     nodes = {u.kode: _Node(u) for u in units}
     roots: list[_Node] = []
     for u in units:
@@ -531,7 +537,7 @@ def _tree(
                 n_missing=node.missing,
             )
         )
-        for child in node.children:
+        for child in () if roots_only else node.children:
             flatten(child, depth + 1)
 
     for root in roots:
