@@ -17,7 +17,7 @@ from core.text import shorten
 # OPD blocks on one page: each is at most about 330 characters (the name shortened), so a
 # page stays well within Telegram's 4,096.
 PAGE = 10
-NAME = 70
+NAME, KODE = 70, 20
 
 USAGE = (
     "Ketik /kabupaten untuk periode terbaru, /kabupaten &lt;periode&gt; (misalnya "
@@ -58,7 +58,7 @@ def _data(line: OpdLine) -> str:
 
 
 def block(number: int, line: OpdLine) -> str:
-    head = f"<b>{number}. {escape(line.kode)}</b> {escape(shorten(line.nama, NAME))}"
+    head = f"<b>{number}. {escape(shorten(line.kode, KODE))}</b> {escape(shorten(line.nama, NAME))}"
     lines = [head, _state(line)]
     if line.status is not None:
         lines.append(_data(line))

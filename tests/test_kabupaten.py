@@ -3,19 +3,23 @@ read it, who may give its duties, and the Rekapitulasi Kabupaten workbook read b
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from decimal import Decimal
 from io import BytesIO
 
 from openpyxl import load_workbook
 from sqlmodel import select, update
 
+from bot.messages_kabupaten import page, pages
 from core import users, workflow
 from core.capaian import predikat
 from core.kabupaten import REFUSED
+from core.kabupaten_workbook import OpdLine, Regency
 from core.office import Office
 from core.sop import Role
 from core.users import REGENCY_DUTY
 from fakeapi import FakeTelegram, FakeUser
+from fakeapi.entities import parse_html
 from storage.models import Opd, User
 from tests.conftest import ADMIN_ID, Bot, Clock, register
 from tests.kinerja_core import (
@@ -262,3 +266,23 @@ async def test_the_regency_workbook_has_every_opd_program_and_step(
     assert ("DINKES", 2) in steps and ("OPD1", 5) in steps and ("BKD", 4) in steps
     assert not any(kode.startswith("X") for kode, _ in steps)
     assert wb["Grafik"]._images  # the bar chart of capaian per OPD
+
+
+def test_a_page_of_the_longest_blocks_fits_one_message():
+    worst = OpdLine(
+        kode="K" * 40,
+        nama="Dinas <Pemberdayaan> & " * 20,
+        status="berjalan",
+        step_no=5,
+        late_minutes=99_999,
+        late_steps=11,
+        indicators=5_000,
+        reported=4_321,
+        capaian=Decimal("119.999"),
+        predikat="Sangat Tinggi",
+    )
+    regency = Regency("Triwulan III 2026", (worst,) * 95, datetime.now(timezone.utc))
+    for number in range(pages(regency)):
+        text, _ = parse_html(page(regency, number))
+        assert len(text) <= 4096
+    assert "Halaman 10 dari 10" in page(regency, 99)
