@@ -233,20 +233,12 @@ def _line(src: _Source, opd: tuple[int, str, str], rules: CapaianRules, now: dat
         return OpdLine(kode, nama, None, None, 0, 0, 0, 0, None, None)
     cal = src.calendars[opd_id]
     runs = src.runs.get(period.id, [])
-    measured = [run_compliance(r, cal, now, src.names) for r in runs]
-    timed = tuple(m for m in measured if m is not None)
+    measured = {r.id: run_compliance(r, cal, now, src.names) for r in runs}
+    timed = tuple(m for m in measured.values() if m is not None)
     open_runs = [r for r in runs if r.status == engine.OPEN]
     current = open_runs[-1] if open_runs and period.status == engine.RUNNING else None
-    late_now = 0
-    if current is not None:
-        late_now = next(
-            (
-                m.late_minutes
-                for m in timed
-                if m.open and m.round == current.round and m.step_no == current.step_no
-            ),
-            0,
-        )
+    now_measured = measured.get(current.id) if current is not None else None
+    late_now = now_measured.late_minutes if now_measured is not None else 0
     indicators = src.indicators.get(period.id, [])
     values = src.values.get(period.id, {})
     earlier = {i.ikode: src.earlier.get((opd_id, i.ikode), {}) for i in indicators}
