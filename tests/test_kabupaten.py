@@ -286,3 +286,19 @@ def test_a_page_of_the_longest_blocks_fits_one_message():
         text, _ = parse_html(page(regency, number))
         assert len(text) <= 4096
     assert "Halaman 10 dari 10" in page(regency, 99)
+
+
+async def test_the_regency_reads_the_same_on_postgresql(
+    tg: FakeTelegram, bot_pg: Bot, clock: Clock
+):
+    reader = await regency(tg, bot_pg, clock)
+    await reader.send("/kabupaten")
+    first = await reader.expect("Rekap Kabupaten — Triwulan I 2025")
+    assert "1. DINKES" in first.text and "terlambat 1 jam" in first.text
+    await reader.press("Berikutnya ▶", first)
+    second = await reader.expect_edit("Halaman 2 dari 2")
+    assert f"capaian 75,00% ({predikat(Decimal(75))})" in second.text
+    await reader.send("/kabupaten rekap")
+    sent = await reader.expect("Rekapitulasi Kabupaten — Triwulan I 2025")
+    wb = load_workbook(BytesIO(sent.document.content))
+    assert wb.sheetnames == ["Ringkasan", "Program 1.02", "Kepatuhan SOP", "Grafik"]
