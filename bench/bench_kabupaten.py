@@ -179,7 +179,7 @@ async def fill(db: Database, n_opd: int, asn: int, per_opd: int) -> None:
                          "realisasi": Decimal(20 + (i * 37 + n) % 90), "version": 1,
                          "status": "valid" if last > 6 or tw == 1 else "dilaporkan"}
                         for i, ind in enumerate(ids)
-                        if share == 1 or i % share
+                        if share == 1 or i % share != 1
                     ],
                 )  # fmt: skip
     async with db.engine.connect() as conn:
