@@ -206,7 +206,9 @@ async def _load(office: Office, session: AsyncSession, typed: str | None) -> _So
         values[f.period_id][f.indicator_id] = counted(f.status, f.realisasi)
     parsed = parse_period_name(name)
     # TW I has no earlier triwulan to sum; any other period reads the year's once for all OPD.
-    earlier = await earlier_across(session, parsed.year) if parsed.triwulan != 1 else {}
+    earlier = (
+        await earlier_across(session, parsed.year, parsed.triwulan) if parsed.triwulan != 1 else {}
+    )
     doers = select(StepRun.done_by).where(col(StepRun.period_id).in_(ids))
     return _Source(
         period=name,
