@@ -53,17 +53,24 @@ def paged(
     the end (a forged or stale button) shows the last one; no items, no keyboard."""
     if not items:
         return None
-    page = min(page, (len(items) - 1) // PAGE)
+    pages = (len(items) - 1) // PAGE + 1
+    page = min(page, pages - 1)
     start = page * PAGE
     rows = [[button(shorten(t, LABEL), d)] for t, d in items[start : start + PAGE]]
-    nav = []
-    if page > 0:
-        nav.append(button("◀ Sebelumnya", f"{page_data}:{page - 1}"))
-    if start + PAGE < len(items):
-        nav.append(button("Berikutnya ▶", f"{page_data}:{page + 1}"))
+    nav = nav_row(page, pages, page_data)
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows)
+
+
+def nav_row(page: int, pages: int, page_data: str) -> list[InlineKeyboardButton]:
+    """◀/▶ to the pages beside this one; `page_data` gets the page number appended."""
+    nav = []
+    if page > 0:
+        nav.append(button("◀ Sebelumnya", f"{page_data}:{page - 1}"))
+    if page + 1 < pages:
+        nav.append(button("Berikutnya ▶", f"{page_data}:{page + 1}"))
+    return nav
 
 
 def choices(choice: Choice, verb: str) -> InlineKeyboardMarkup:

@@ -22,14 +22,9 @@ REKAP = "rekap"
 
 
 def _nav(regency: Regency, page: int) -> InlineKeyboardMarkup | None:
+    """The page buttons carry the page and the period's key, never an OPD."""
     total = messages_kabupaten.pages(regency)
-    page = min(page, total - 1)
-    key = period_key(regency.period)
-    row = []
-    if page > 0:
-        row.append(keyboards.button("◀ Sebelumnya", f"kb:{key}:{page - 1}"))
-    if page + 1 < total:
-        row.append(keyboards.button("Berikutnya ▶", f"kb:{key}:{page + 1}"))
+    row = keyboards.nav_row(min(page, total - 1), total, f"kb:{period_key(regency.period)}")
     return InlineKeyboardMarkup([row]) if row else None
 
 
