@@ -121,6 +121,21 @@ def _indicator(i: int, unit: dict, by_kode: dict) -> dict:
     }
 
 
+def indicator_rows(slots: list[dict], by_kode: dict, **fixed) -> list[dict]:
+    """An indicator on each slot (a unit), ikode numbered within its kode; `fixed` columns
+    (period, year, OPD) on every row."""
+    seen: dict[str, int] = {}
+    rows = []
+    for i, unit in enumerate(slots):
+        seen[unit["kode"]] = seen.get(unit["kode"], 0) + 1
+        row = _indicator(i, unit, by_kode)
+        row.update(
+            position=i, excel_row=i + 2, ikode=f"{unit['kode']}#{seen[unit['kode']]}", **fixed
+        )
+        rows.append(row)
+    return rows
+
+
 async def fill(url: str, n: int, programs: int) -> None:
     import warnings
     from datetime import datetime, timedelta, timezone
@@ -184,17 +199,9 @@ async def fill(url: str, n: int, programs: int) -> None:
                     for pos, u in enumerate(units)
                 ],
             )  # fmt: skip
-            seen: dict[str, int] = {}
-            rows = []
-            for i, unit in enumerate(slots):
-                seen[unit["kode"]] = seen.get(unit["kode"], 0) + 1
-                row = _indicator(i, unit, by_kode)
-                row.update(
-                    period_id=period.id, year=2025, ikode=f"{unit['kode']}#{seen[unit['kode']]}",
-                    position=i, excel_row=i + 2, pic_nip=pics[i % 200].nip,
-                    pic_user_id=pics[i % 200].id,
-                )  # fmt: skip
-                rows.append(row)
+            rows = indicator_rows(slots, by_kode, period_id=period.id, year=2025)
+            for i, row in enumerate(rows):
+                row.update(pic_nip=pics[i % 200].nip, pic_user_id=pics[i % 200].id)
             await session.execute(insert(Indicator), rows)
             ids = (
                 await session.execute(

@@ -30,6 +30,7 @@ from bot.handlers import (
     fallback,
     indicators,
     info,
+    kabupaten,
     lapor,
     opd,
     period,
@@ -221,7 +222,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
     # Group 0, in order: dialogs before the plain document handler, the fallback last.
     # The /lapor dialog takes its evidence before the plain document handler of `steps`.
     flows = (registration, period, approval, lapor, evaluasi, indicators, rekap, steps)
-    for module in (*flows, info, admin, opd, deadlines, fallback):
+    for module in (*flows, info, kabupaten, admin, opd, deadlines, fallback):
         app.add_handlers(module.handlers())
     # Group 99 runs after every update, so a dialog's state is on disk before the next one.
     app.add_handler(TypeHandler(Update, flush_persistence), group=99)

@@ -15,8 +15,11 @@ from datetime import date
 from bot.keyboards import ROLE_CODES
 from bot.messages import STALE_BUTTON
 from core.engine import SopError
+from core.periode import name_of_key
 
 ID, NUM, ROLE, DAY = "id", "num", "role", "day"
+# A period name's short key (core.periode.period_key): `2026-1`, `2026-T`.
+PERIOD = "period"
 # Which faktor a /lapor card adds: pendukung or penghambat.
 FAKTOR = ("d", "h")
 # Which reading of `1,5 m` the reporter meant: juta or miliar.
@@ -58,6 +61,8 @@ VERBS: dict[str, tuple[str | tuple[str, ...], ...]] = {
     "lbp": (NUM,),
     "kp": (ID,),
     "kpp": (NUM,),
+    # the regency: /kabupaten's pages
+    "kb": (PERIOD, NUM),
     # indicators: template, progress, closing, recap
     "tpl": (),
     "pg": (ID,),
@@ -110,6 +115,11 @@ def _value(kind: str | tuple[str, ...], text: str) -> int | str:
         if text not in ROLE_CODES:
             raise StaleButton
         return text
+    if kind == PERIOD:
+        try:
+            return name_of_key(text)
+        except SopError as exc:
+            raise StaleButton from exc
     try:
         date.fromisoformat(text)
     except ValueError as exc:

@@ -24,6 +24,7 @@ _BASE = [
     ("batal", "Batalkan isian"),
 ]
 _COMPLIANCE = ("kepatuhan", "Kepatuhan SOP: waktu standar vs aktual")
+_KABUPATEN = ("kabupaten", "Rekap seluruh OPD kabupaten")
 _BY_ROLE = {
     Role.KEPALA_DINAS: [
         ("mulai", "Mulai periode pengukuran"),
@@ -43,8 +44,8 @@ _BY_ROLE = {
         _COMPLIANCE,
     ],
     Role.ASN: [],
-    Role.BAPPEDA: [],
-    Role.INSPEKTORAT: [],
+    Role.BAPPEDA: [_KABUPATEN],
+    Role.INSPEKTORAT: [_KABUPATEN],
 }
 _ADMIN = [
     ("pengguna", "Kelola pengguna dan peran"),
@@ -52,7 +53,11 @@ _ADMIN = [
     ("libur", "Hari libur: lihat, tambah, hapus"),
 ]
 # Regency admins (ADMIN_IDS) only.
-_REGENCY = [("opd", "Kelola OPD kabupaten"), ("pindah", "Pindahkan pegawai ke OPD lain")]
+_REGENCY = [
+    _KABUPATEN,
+    ("opd", "Kelola OPD kabupaten"),
+    ("pindah", "Pindahkan pegawai ke OPD lain"),
+]
 STRANGER = [("daftar", "Daftar sebagai pengguna"), ("bantuan", "Daftar perintah")]
 
 

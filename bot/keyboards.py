@@ -16,7 +16,13 @@ ROLE_CODES = {
     "sek": Role.SEKRETARIS,
     "tim": Role.TIM_SAKIP,
     "asn": Role.ASN,
+    "bap": Role.BAPPEDA,
+    "ins": Role.INSPEKTORAT,
 }
+# The role buttons in rows; the regency's duties only on a regency admin's keyboard (core
+# refuses them to anyone else all the same).
+_OPD_ROWS = (("kd", "sek"), ("tim", "asn"))
+_REGENCY_ROW = ("bap", "ins")
 CODE_OF = {role: code for code, role in ROLE_CODES.items()}
 # The faktor a /lapor card adds: `lpf:d` pendukung, `lpf:h` penghambat (user_data keys).
 FAKTOR_CODES = {"d": "pendukung", "h": "penghambat"}
@@ -47,17 +53,24 @@ def paged(
     the end (a forged or stale button) shows the last one; no items, no keyboard."""
     if not items:
         return None
-    page = min(page, (len(items) - 1) // PAGE)
+    pages = (len(items) - 1) // PAGE + 1
+    page = min(page, pages - 1)
     start = page * PAGE
     rows = [[button(shorten(t, LABEL), d)] for t, d in items[start : start + PAGE]]
-    nav = []
-    if page > 0:
-        nav.append(button("◀ Sebelumnya", f"{page_data}:{page - 1}"))
-    if start + PAGE < len(items):
-        nav.append(button("Berikutnya ▶", f"{page_data}:{page + 1}"))
+    nav = nav_row(page, pages, page_data)
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows)
+
+
+def nav_row(page: int, pages: int, page_data: str) -> list[InlineKeyboardButton]:
+    """◀/▶ to the pages beside this one; `page_data` gets the page number appended."""
+    nav = []
+    if page > 0:
+        nav.append(button("◀ Sebelumnya", f"{page_data}:{page - 1}"))
+    if page + 1 < pages:
+        nav.append(button("Berikutnya ▶", f"{page_data}:{page + 1}"))
+    return nav
 
 
 def choices(choice: Choice, verb: str) -> InlineKeyboardMarkup:
@@ -75,26 +88,31 @@ def decision(period_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def roles(user_id: int, verb: str = "reg") -> list[list[InlineKeyboardButton]]:
+def roles(
+    user_id: int, verb: str = "reg", regency: bool = False
+) -> list[list[InlineKeyboardButton]]:
+    rows = [*_OPD_ROWS, _REGENCY_ROW] if regency else _OPD_ROWS
     return [
-        [button(r.label, f"{verb}:{user_id}:{code}") for code, r in list(ROLE_CODES.items())[:2]],
-        [button(r.label, f"{verb}:{user_id}:{code}") for code, r in list(ROLE_CODES.items())[2:]],
+        [button(ROLE_CODES[code].label, f"{verb}:{user_id}:{code}") for code in row] for row in rows
     ]
 
 
-def registration(user_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([*roles(user_id), [button("❌ Tolak", f"regx:{user_id}")]])
+def registration(user_id: int, regency: bool = False) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [*roles(user_id, regency=regency), [button("❌ Tolak", f"regx:{user_id}")]]
+    )
 
 
-def manage_user(user_id: int, active: bool) -> InlineKeyboardMarkup:
+def manage_user(user_id: int, active: bool, regency: bool = False) -> InlineKeyboardMarkup:
     toggle = ("🚫 Nonaktifkan", f"off:{user_id}") if active else ("♻️ Aktifkan", f"on:{user_id}")
-    return InlineKeyboardMarkup([*roles(user_id, "role"), [button(*toggle)]])
+    return InlineKeyboardMarkup([*roles(user_id, "role", regency), [button(*toggle)]])
 
 
-def for_outbox(kind: str, payload: dict) -> InlineKeyboardMarkup | None:
-    """Buttons that travel with a notification, so the reader can act from the message."""
+def for_outbox(kind: str, payload: dict, regency: bool = False) -> InlineKeyboardMarkup | None:
+    """Buttons that travel with a notification, so the reader can act from the message;
+    `regency`: the reader is a regency admin (the regency's duties among the roles)."""
     if kind == "registration_request":
-        return registration(payload["user_id"])
+        return registration(payload["user_id"], regency)
     if kind in ("reminder", "headsup"):
         return open_step(payload["step_no"], payload["period_id"], payload["run_id"])
     if kind in ("step_opened", "rejected"):

@@ -11,7 +11,7 @@ from bot.messages_data import DATA_KINDS, STEP_HINTS, TOLAK_SYNTAX
 from bot.step_lines import docs_line, standard_lines
 from core import digest
 from core.calendar import WorkingCalendar, format_duration
-from core.sop import Output, Role, Step, step
+from core.sop import REGENCY_ROLES, Output, Role, Step, step
 from core.text import full_stop
 from core.views import ArchivedPeriod, ArchiveEntry, RunLine, Task, Timeline
 
@@ -329,6 +329,7 @@ def waiting_now(count: int) -> str:
 
 
 def help_text(role: Role | None, admin: bool, registered: bool, regency: bool = False) -> str:
+    """The commands this person may use; `regency`: a regency admin (ADMIN_IDS)."""
     lines = ["<b>Perintah yang bisa Anda pakai</b>"]
     if not registered:
         lines.append("/daftar — mendaftar sebagai pengguna")
@@ -364,6 +365,12 @@ def help_text(role: Role | None, admin: bool, registered: bool, regency: bool = 
         lines.append("/progres — indikator yang belum dilaporkan")
     if role in (Role.KEPALA_DINAS, Role.SEKRETARIS, Role.TIM_SAKIP):
         lines.append("/kepatuhan — kepatuhan SOP: waktu standar dan waktu aktual tiap langkah")
+    if role in REGENCY_ROLES or regency:
+        lines += [
+            "/kabupaten [periode] — seluruh OPD: langkah, keterlambatan, kelengkapan laporan "
+            "dan capaian",
+            "/kabupaten rekap &lt;periode&gt; — workbook Rekapitulasi Kabupaten (.xlsx)",
+        ]
     if registered or admin:
         lines.append("/libur — daftar hari libur dan cuti bersama")
     if admin:

@@ -436,8 +436,10 @@ ASK_RETURN_NOTE = (
 # ------------------------------------------------------------------------------- /rekap
 
 
-def recap_progress(period: str, phase: str, done: Sequence[str]) -> str:
-    lines = [f"⏳ <b>Menyusun rekap periode {escape(period)}</b>"]
+def recap_progress(
+    period: str, phase: str, done: Sequence[str], what: str = "rekap periode"
+) -> str:
+    lines = [f"⏳ <b>Menyusun {what} {escape(period)}</b>"]
     lines += [f"✔️ {escape(d)}" for d in done]
     lines.append(f"… {escape(phase)}")
     return "\n".join(lines)

@@ -18,7 +18,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot import keyboards, messages
 from bot.metrics import Metrics
 from bot.pacing import ChatPacing, Lanes
-from core import outbox
+from core import outbox, users
 from core.office import Office
 from core.outbox import Message
 from core.recap import CHART_KIND
@@ -182,7 +182,9 @@ class Sender:
     async def _deliver(self, msg: Message) -> None:
         # Texts show times in the OPD's calendar, kept by the office between reads.
         cal = await self.office.calendar(opd_id=msg.opd_id)
-        markup = keyboards.for_outbox(msg.kind, msg.payload)
+        markup = keyboards.for_outbox(
+            msg.kind, msg.payload, users.is_regency_admin(self.office, msg.chat_id)
+        )
         # A text built from long user input goes in several messages rather than failing.
         texts = html_pages(messages.render(msg.kind, msg.payload, cal), TEXT_LIMIT)
         parts = _unit(msg.payload.get("documents", []), len(texts), has_buttons=markup is not None)

@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from core import engine
 from core.calendar import WorkingCalendar, format_duration
 from core.office import Office
-from core.opd import first_opd, opd_ids
+from core.opd import first_opd, opd_count
 from core.outbox import enqueue
 from core.sop import REGENCY_ROLES
 from storage.models import Opd, Period, StepRun, User
@@ -114,7 +114,7 @@ async def _recipients(office: Office, session) -> dict[int, int]:
     and, in a regency of several OPD, the ADMIN_IDS admins (one without an account counts as
     the first OPD's); whoever blocked the bot is left out. A single office is no regency:
     its admins get no digest, as before there were OPD."""
-    admins = office.admin_ids if len(await opd_ids(session)) > 1 else frozenset()
+    admins = office.admin_ids if await opd_count(session) > 1 else frozenset()
     rows = (
         await session.exec(
             select(User.telegram_id, User.opd_id, User.blocked_at).where(

@@ -29,11 +29,6 @@ async def first_opd(session: AsyncSession) -> int:
     return opd_id
 
 
-async def opd_ids(session: AsyncSession) -> Sequence[int]:
-    """Every OPD, for the regency-wide jobs that work one OPD at a time."""
-    return (await session.exec(select(Opd.id).order_by(col(Opd.id)))).all()
-
-
 async def act_for(session: AsyncSession, user: User | None) -> None:
     """The session acts for the user's OPD; for nobody known (an ADMIN_IDS admin without an
     account, a new registration), for the first OPD."""

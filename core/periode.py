@@ -36,3 +36,20 @@ def parse_period_name(text: str) -> PeriodName:
     number = int(tw) if tw.isdigit() else _ROMAN[tw]
     roman = next(k for k, v in _ROMAN.items() if v == number)
     return PeriodName(f"Triwulan {roman} {year}", year, number)
+
+
+_KEY_PARTS = ("1", "2", "3", "4", "T")
+
+
+def period_key(name: str) -> str:
+    """A short key of a canonical period name for a button's data: `2026-1`, `2026-T`."""
+    p = parse_period_name(name)
+    return f"{p.year}-{p.triwulan or 'T'}"
+
+
+def name_of_key(key: str) -> str:
+    """The canonical period name of a button's key; anything else is refused."""
+    year, _, part = key.partition("-")
+    if not (year.isascii() and year.isdigit() and len(year) == 4) or part not in _KEY_PARTS:
+        raise SopError("Kunci periode tidak dikenali.")
+    return parse_period_name(f"Tahunan {year}" if part == "T" else f"TW {part} {year}").name

@@ -154,7 +154,7 @@ def file_names(period: str) -> tuple[str, str]:
 # ---------------------------------------------------------------------------------- load
 
 
-def _rows(model, *where, order=None):
+def plain_rows(model, *where, order=None):
     """Plain rows of a table (attribute access like the model): no ORM instances, which cost
     most of the load time for 10,000 indicators."""
     q = sa_select(*model.__table__.columns).where(*where)
@@ -195,7 +195,7 @@ async def _load_own(office: Office, session: AsyncSession, period: Period) -> Re
     """The period's own rows: units, indicators, figures, users, the year's earlier figures."""
     units = (
         await session.exec(
-            _rows(
+            plain_rows(
                 IndicatorUnit,
                 IndicatorUnit.period_id == period.id,
                 order=col(IndicatorUnit.position),
@@ -204,12 +204,12 @@ async def _load_own(office: Office, session: AsyncSession, period: Period) -> Re
     ).all()
     indicators = (
         await session.exec(
-            _rows(Indicator, Indicator.period_id == period.id, order=col(Indicator.position))
+            plain_rows(Indicator, Indicator.period_id == period.id, order=col(Indicator.position))
         )
     ).all()
     figures = {
         f.indicator_id: f
-        for f in (await session.exec(_rows(Figure, Figure.period_id == period.id))).all()
+        for f in (await session.exec(plain_rows(Figure, Figure.period_id == period.id))).all()
     }
     # Only the PICs named in the report (their name and, for the analysis, their jabatan),
     # found across the regency: a PIC who moved to another OPD is still named here.
@@ -330,8 +330,10 @@ class _Earlier:
 
 
 async def _measure_earlier(office: Office, session: AsyncSession, period: Period) -> _Earlier:
-    units = (await session.exec(_rows(IndicatorUnit, IndicatorUnit.period_id == period.id))).all()
-    indicators = (await session.exec(_rows(Indicator, Indicator.period_id == period.id))).all()
+    units = (
+        await session.exec(plain_rows(IndicatorUnit, IndicatorUnit.period_id == period.id))
+    ).all()
+    indicators = (await session.exec(plain_rows(Indicator, Indicator.period_id == period.id))).all()
     figures = {
         f.indicator_id: f
         for f in (
@@ -349,18 +351,40 @@ async def _measure_earlier(office: Office, session: AsyncSession, period: Period
 
 
 def _earlier_capaian(period, units, indicators, figures, earlier, rules) -> _Earlier:
+    values = {i: f.realisasi for i, f in figures.items() if f.status == VALID}
+    capaian, tree = measured_tree(
+        period.triwulan, units, indicators, values, earlier, rules, roots_only=True
+    )
+    return _Earlier(capaian, {n.kode: (n.nama, n.capaian) for n in tree if n.depth == 0})
+
+
+def measured_tree(
+    triwulan: int | None,
+    units: Sequence[IndicatorUnit],
+    indicators: Sequence[Indicator],
+    values: Mapping[int, Decimal | None],
+    earlier: Mapping[str, Mapping[int, Decimal]],
+    rules: CapaianRules,
+    roots_only: bool = False,
+) -> tuple[dict[str, Decimal | None], list[TreeNode]]:
+    """Each indicator's capped capaian (by ikode) for the realisations in `values` (by
+    indicator id), and the tree built from them (its programs alone with `roots_only`): what a
+    comparison with an earlier period and the regency's view (core.kabupaten) need of a
+    period, without the recap's rows."""
     capaian: dict[str, Decimal | None] = {}
     by_unit: dict[str, list[_Measured]] = defaultdict(list)
     for ind in indicators:
-        fig = figures.get(ind.id)
-        value = fig.realisasi if fig is not None and fig.status == VALID else None
-        m = measure(spec_of(ind), period.triwulan, value, earlier.get(ind.ikode, {}), rules)
+        m = measure(spec_of(ind), triwulan, values.get(ind.id), earlier.get(ind.ikode, {}), rules)
         capaian[ind.ikode] = m.capaian.capped
         by_unit[ind.kode].append(
             _Measured(m.capaian.capped, m.capaian.na_reason == NA_NO_REALISASI)
         )
-    tree = _tree(units, by_unit, rules)
-    return _Earlier(capaian, {n.kode: (n.nama, n.capaian) for n in tree if n.depth == 0})
+    return capaian, _tree(units, by_unit, rules, roots_only)
+
+
+def counted(status: str, realisasi: Decimal | None) -> Decimal | None:
+    """The realisation a recap measures: any reported figure, not one closed as missing."""
+    return realisasi if status != MISSING else None
 
 
 # ------------------------------------------------------------------------------- compute
@@ -388,7 +412,7 @@ def compute(src: RecapSource, rules: CapaianRules, generated_by: str) -> RecapIn
     counts = {name: 0 for _, name in rules.bands}
     for ind in src.indicators:
         fig = src.figures.get(ind.id)
-        reported = fig.realisasi if fig is not None and fig.status != MISSING else None
+        reported = counted(fig.status, fig.realisasi) if fig is not None else None
         m = measure(spec_of(ind), period.triwulan, reported, src.earlier.get(ind.ikode, {}), rules)
         c = m.capaian
         if m.predikat is not None:
@@ -468,9 +492,11 @@ def _tree(
     units: Sequence[IndicatorUnit],
     by_unit: Mapping[str, list[_Measured]],
     rules: CapaianRules,
+    roots_only: bool = False,
 ) -> list[TreeNode]:
     """Program → Kegiatan → Sub Kegiatan: a node's capaian is its own indicators' mean, or
-    without them its children's (core.capaian.unit_capaian); counts and budgets add up."""
+    without them its children's (core.capaian.unit_capaian); counts and budgets add up.
+    `roots_only` lists the programs alone (computed from the whole tree all the same)."""
     nodes = {u.kode: _Node(u) for u in units}
     roots: list[_Node] = []
     for u in units:
@@ -524,7 +550,7 @@ def _tree(
                 n_missing=node.missing,
             )
         )
-        for child in node.children:
+        for child in () if roots_only else node.children:
             flatten(child, depth + 1)
 
     for root in roots:

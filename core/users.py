@@ -15,9 +15,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.engine import Actor, SopError
 from core.office import Office
-from core.opd import act_for, all_opds, first_opd, opd_by_kode, opd_count, opd_ids
+from core.opd import act_for, all_opds, first_opd, opd_by_kode, opd_count
 from core.outbox import enqueue, enqueue_users
-from core.sop import Role
+from core.sop import REGENCY_ROLES, Role
 from core.text import ascii_digits, strip_invisible
 from storage import queries
 from storage.models import AuditLog, Opd, User
@@ -116,6 +116,11 @@ def require_regency(office: Office, telegram_id: int) -> None:
         raise SopError(REGENCY_ONLY)
 
 
+REGENCY_DUTY = (
+    "Peran Bappeda dan Inspektorat hanya dapat diberikan atau dicabut oleh admin kabupaten."
+)
+
+
 def to_actor(user: User, office: Office) -> Actor:
     return Actor(user.id, Role(user.role), is_admin(office, user, user.telegram_id), user.nama)
 
@@ -208,7 +213,7 @@ async def office_name(office: Office, telegram_id: int) -> str:
     regency of several the deployment's OFFICE_NAME (registration asks which OPD)."""
     async with office.db.session() as session:
         user = await acting_user(session, telegram_id)
-        if user is None and len(await opd_ids(session)) > 1:
+        if user is None and await opd_count(session) > 1:
             return office.name
         return (await office.opd(session)).office_name
 
@@ -362,6 +367,9 @@ async def set_role(
             raise SopError("Pengguna tidak ditemukan atau permintaannya sudah ditolak.")
         if user.status == INACTIVE:
             raise SopError(f"{user.nama} nonaktif. Aktifkan dulu sebelum mengubah peran.")
+        regency_duty = role in REGENCY_ROLES or user.role in (r.value for r in REGENCY_ROLES)
+        if regency_duty and not is_regency_admin(office, admin_telegram_id):
+            raise SopError(REGENCY_DUTY)
         replaced = None
         if role in SINGLE_HOLDER:
             holders = await queries.active_users(session=session, role=role.value)

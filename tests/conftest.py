@@ -151,12 +151,18 @@ async def bot_pg(tg: FakeTelegram, tmp_path: Path, clock: Clock, pg_url: str) ->
         yield Bot(app, office, settings)
 
 
-async def register(admin: FakeUser, user: FakeUser, nama: str, nip: str, role_button: str) -> None:
-    """The whole /daftar dialog, then the admin's approval with a role."""
+async def register(
+    admin: FakeUser, user: FakeUser, nama: str, nip: str, role_button: str, opd: str = ""
+) -> None:
+    """The whole /daftar dialog (answering which OPD with its kode when several exist), then
+    the admin's approval with a role."""
     if not admin.messages:
         await admin.send("/start")
         await admin.expect("Halo, Admin")
     await user.send("/daftar")
+    if opd:
+        await user.expect("OPD mana")
+        await user.send(opd)
     await user.expect("nama lengkap")
     await user.send(nama)
     await user.expect("NIP")

@@ -49,7 +49,8 @@ async def show_user(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         f"<b>{escape(u.nama)}</b>\nNIP: {escape(u.nip)}\nJabatan: {escape(u.jabatan)}\n"
         f"Peran: {escape(Role(u.role).label)}\nStatus: {escape(u.status)}\n\nPilih peran baru:"
     )
-    await reply(update, text, keyboards.manage_user(u.id, u.status == users.ACTIVE))
+    regency = users.is_regency_admin(office(context), update.effective_user.id)
+    await reply(update, text, keyboards.manage_user(u.id, u.status == users.ACTIVE, regency))
 
 
 @guarded

@@ -44,15 +44,17 @@ async def _run(update: Update, context: ContextTypes.DEFAULT_TYPE, period_id=Non
     await _build_and_send(update, context, found)
 
 
-async def _progress(update: Update, period: str) -> tuple[Message, recap.Progress]:
-    """A status message edited as the build goes through its phases."""
+async def progress_message(
+    update: Update, period: str, what: str = "rekap periode"
+) -> tuple[Message, recap.Progress]:
+    """A status message edited as the build goes through its phases (/rekap, /kabupaten)."""
     done: list[str] = []
     status = await update.effective_message.reply_text(
-        messages_data.recap_progress(period, "mulai", done), parse_mode=ParseMode.HTML
+        messages_data.recap_progress(period, "mulai", done, what), parse_mode=ParseMode.HTML
     )
 
     async def progress(phase: str) -> None:
-        text = messages_data.recap_progress(period, phase, done)
+        text = messages_data.recap_progress(period, phase, done, what)
         done.append(phase)
         try:
             await status.edit_text(text, parse_mode=ParseMode.HTML)
@@ -67,7 +69,7 @@ async def _draft_and_send(
 ) -> None:
     """Step 8: the Draft Laporan (.docx) built and stored beside the step 7 workbook and chart,
     all three sent back so Tim SAKIP can check, edit and send the .docx again."""
-    status, progress = await _progress(update, found.period)
+    status, progress = await progress_message(update, found.period)
     files = await laporan.draft(
         office(context), update.effective_user.id, found.period_id, progress
     )
@@ -91,7 +93,7 @@ async def _build_and_send(
 ) -> None:
     o = office(context)
     started = time.monotonic()
-    status, progress = await _progress(update, found.period)
+    status, progress = await progress_message(update, found.period)
     user, _ = await lookup(o, update.effective_user.id)
     files = await recap.build(
         o, found.period_id, user.nama if user else "Tim SAKIP", progress, opd_id=found.opd_id

@@ -316,6 +316,22 @@ async def earlier_figures(session: AsyncSession, period: Period, ikodes: Sequenc
     return out
 
 
+_EARLIER_ACROSS = _EARLIER_ALL.add_columns(Indicator.opd_id).where(
+    Period.triwulan < bindparam("before")
+)
+
+
+async def earlier_across(session: AsyncSession, year: int, before: int | None) -> dict:
+    """The same for every OPD of the regency at once (a regency-wide session), by OPD and
+    ikode: {(opd_id, ikode): {tw: value}}, the triwulan `before` this one only (all four for
+    a Tahunan period); kode are an OPD's own, so they are kept apart."""
+    out: dict[tuple[int, str], dict[int, Decimal]] = defaultdict(dict)
+    params = {"year": year, "period_id": 0, "before": before or 5}
+    for ikode, tw, _pid, value, opd_id in await session.exec(_EARLIER_ACROSS, params=params):
+        out[(opd_id, ikode)][tw] = value  # a later period of the same triwulan wins
+    return out
+
+
 def measure_figure(
     office: Office, ind: Indicator, period: Period, value, earlier: dict
 ) -> Measured:

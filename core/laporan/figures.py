@@ -26,7 +26,12 @@ class Overall:
 
 
 def overall(recap: RecapInput, rules: CapaianRules) -> Overall:
-    programs = [n for n in recap.tree if n.depth == 0]
+    return tree_overall(recap.tree, rules)
+
+
+def tree_overall(tree: Sequence[TreeNode], rules: CapaianRules) -> Overall:
+    """The same mean from a period's tree alone (the regency's view of each OPD)."""
+    programs = [n for n in tree if n.depth == 0]
     mean = aggregate([(n.capaian, n.pagu) for n in programs], rules)
     return Overall(mean.value, predikat(mean.value, rules), len(programs))
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from io import BytesIO
-from typing import Any
+from typing import Any, Protocol
 
 from core.lazy import load
 from core.rekap_workbook.colors import UNKNOWN_PREDIKAT_COLOR, predikat_color
 from core.rekap_workbook.layout import fmt
-from core.rekap_workbook.model import RecapInput, TreeNode
+from core.rekap_workbook.model import RecapInput
 
 
 def _label(text: str, limit: int = 48) -> str:
@@ -35,7 +36,7 @@ def build_chart(data: RecapInput) -> bytes:
     fig = Figure(figsize=(13, height), dpi=100, layout="constrained")
     canvas = FigureCanvasAgg(fig)
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.3, 1]})
-    _draw_programs(left, programs, data)
+    draw_bars(left, programs, data, "Capaian per Program (garis putus = 100%)", "Belum ada program")
     _draw_predikat(right, data)
     fig.suptitle(_label(f"{data.office} — Periode {data.period}", 110), fontsize=13)
     buffer = BytesIO()
@@ -44,7 +45,21 @@ def build_chart(data: RecapInput) -> bytes:
     return buffer.getvalue()
 
 
-def _draw_programs(ax: Any, programs: Sequence[TreeNode], data: RecapInput) -> None:
+class Bar(Protocol):
+    kode: str
+    nama: str
+    capaian: Decimal | None
+    predikat: str | None
+
+
+class Colored(Protocol):
+    cap: Decimal
+    predikat_colors: Mapping[str, str] | None
+
+
+def draw_bars(ax: Any, programs: Sequence[Bar], data: Colored, title: str, empty: str) -> None:
+    """Capaian bars in predikat colours with the 100 line: a recap's programs, or the regency
+    rekap's OPD (core.kabupaten_workbook)."""
     names = [_label(f"{node.kode} {node.nama}") for node in programs]
     values = [float(node.capaian) if node.capaian is not None else 0.0 for node in programs]
     colors = [
@@ -63,9 +78,9 @@ def _draw_programs(ax: Any, programs: Sequence[TreeNode], data: RecapInput) -> N
         shown = "N/A" if node.capaian is None else fmt(node.capaian, 2)
         ax.text(value + top * 0.01, position, shown, va="center", fontsize=8)
     ax.set_xlabel("Capaian (%)")
-    ax.set_title("Capaian per Program (garis putus = 100%)")
+    ax.set_title(title)
     if not programs:
-        ax.text(0.5, 0.5, "Belum ada program", transform=ax.transAxes, ha="center")
+        ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha="center")
 
 
 def _draw_predikat(ax: Any, data: RecapInput) -> None:

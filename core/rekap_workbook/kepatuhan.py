@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from core.rekap_workbook.layout import Row, fit, headers, local, title_rows
-from core.rekap_workbook.model import ComplianceTable, RecapInput
+from core.rekap_workbook.layout import Row, Titled, fit, headers, local, title_rows
+from core.rekap_workbook.model import ComplianceTable
 from core.rekap_workbook.styles import Cell, Styles
 
 TITLE = "Kepatuhan SOP"
@@ -21,7 +22,13 @@ _DATETIME_CHARS = len("dd/mm/yyyy hh:mm")
 _NARROWEST, _WIDEST = 6.0, 28.0
 
 
-def widths(data: RecapInput) -> list[float]:
+class WithCompliance(Titled, Protocol):
+    """A recap, or the regency rekap whose table has every OPD's steps (core.kabupaten)."""
+
+    compliance: ComplianceTable
+
+
+def widths(data: WithCompliance) -> list[float]:
     """Each column as wide as its longest value or header word: headers wrap, values rarely."""
     table = data.compliance
     return [
@@ -40,7 +47,9 @@ def _width(header: str, values: Sequence[object]) -> float:
     return min(max(longest + 2.0, _NARROWEST), _WIDEST)
 
 
-def rows(data: RecapInput, st: Styles, zone: ZoneInfo, widths: Sequence[float]) -> Iterator[Row]:
+def rows(
+    data: WithCompliance, st: Styles, zone: ZoneInfo, widths: Sequence[float]
+) -> Iterator[Row]:
     table: ComplianceTable = data.compliance
     yield from title_rows(
         st,

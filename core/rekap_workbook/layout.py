@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -70,8 +71,18 @@ def zone_label(zone: str) -> str:
     return {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(zone, zone)
 
 
+class Titled(Protocol):
+    """What a sheet's title lines name: a recap, or the regency rekap (core.kabupaten_workbook)."""
+
+    office: str
+    period: str
+    generated_at: datetime
+    generated_by: str
+    timezone: str
+
+
 def title_rows(
-    st: Styles, title: str, data: RecapInput, zone: ZoneInfo, note: str = ""
+    st: Styles, title: str, data: Titled, zone: ZoneInfo, note: str = ""
 ) -> Iterator[Row]:
     """Title, office and period, who made it when (and `note`), then a blank line."""
     made = local(data.generated_at, zone).strftime("%d/%m/%Y %H:%M")
