@@ -44,6 +44,8 @@ class Person:
     nip: str
     # The duty the admin gives, as the approval button names it.
     role: str
+    # As they type it when registering; by default the duty and the OPD.
+    jabatan: str = ""
 
 
 PEOPLE = (
@@ -82,7 +84,9 @@ class Report:
 
 
 # Registered in the first OPD and given the regency's Bappeda duty by the regency admin.
-READER = Person(7301, "Wulan Sari", "198701152010012001", "Bappeda")
+READER = Person(
+    7301, "Wulan Sari", "198701152010012001", "Bappeda", "Perencana Ahli Muda, Bappeda Kabupaten"
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -308,6 +312,8 @@ class Demo:
         everyone = [p for cast in casts for p in cast.people] + [READER]
         self.users = {p.nama: tg.user(p.telegram_id, p.nama.split()[0]) for p in everyone}
         self.scanning = False
+        # The regency workbook as the Bappeda reader received it (`play`).
+        self.rekap: BotMessage | None = None
 
     def who(self, name: str) -> FakeUser:
         return self.users[name]
@@ -375,7 +381,8 @@ class Demo:
         await self.press(user, label, question, "nama lengkap")
         await self.say(user, person.nama, "NIP")
         await self.say(user, person.nip, "jabatan")
-        await self.say(user, f"{person.role} {cast.nama}", "dikirim ke admin")
+        jabatan = person.jabatan or f"{person.role} {cast.nama}"
+        await self.say(user, jabatan, "dikirim ke admin")
         request = await approver.expect(person.nama, timeout=20)
         self.log.said(approver, f"[menyetujui {person.nama} sebagai {person.role}]")
         await approver.press(person.role, request)
@@ -478,12 +485,14 @@ class Demo:
 
     async def play(self) -> None:
         """Dinas Tenaga Kerja plays the whole period with a rejection round; the kecamatan
-        stops in step 5 with a figure missing; Dinas Kesehatan plays its period with a day off
-        of its own; the overdue scan then reminds the kecamatan's late ASN."""
+        stops in step 5 with a figure missing, and the overdue scan reminds its late ASN while
+        Dinas Kesehatan plays its period with a day off of its own; Bappeda then reads them
+        all."""
         await self.set_up_regency()
         await self.play_disnaker()
         await self.leave_late(KECAMATAN)
         await self.play_dinkes()
+        _, self.rekap = await self.regency_view()
 
     async def play_disnaker(self) -> None:
         await self.working_in(DISNAKER)
@@ -541,6 +550,18 @@ class Demo:
 
     # --- the regency's view and the output folder ---------------------------------------------
 
+    async def regency_view(self) -> tuple[BotMessage, BotMessage]:
+        """The Bappeda reader registers in the first OPD and is given the duty by the regency
+        admin; she reads /kabupaten and builds the regency rekap. Returns both answers."""
+        reader = self.who(READER.nama)
+        await self.enrol(self.casts[0], READER, self.admin)
+        listing = await self.say(reader, "/kabupaten", f"Rekap Kabupaten — {PERIOD}")
+        self.log.said(reader, f"/kabupaten rekap {PERIOD}")
+        await reader.send(f"/kabupaten rekap {PERIOD}")
+        rekap = await reader.expect(f"Rekapitulasi Kabupaten — {PERIOD}", timeout=30)
+        await reader.expect("Rata-rata capaian per OPD", timeout=30)
+        return listing, rekap
+
     async def write(self, out: Path, cast: Cast) -> None:
         """The cast's archived documents, its timeline and its Laporan under their names."""
         kd_id = cast.people[0].telegram_id
@@ -561,9 +582,12 @@ class Demo:
 
     async def write_all(self, out: Path) -> None:
         """Dinas Tenaga Kerja's files in the folder itself, as the one-office demo wrote them;
-        Dinas Kesehatan's in a folder of its kode; one transcript of everything."""
+        Dinas Kesehatan's in a folder of its kode; the regency workbook beside them; one
+        transcript of everything."""
         await self.write(out, DISNAKER)
         await self.write(out / DINKES.kode, DINKES)
+        if self.rekap is not None and self.rekap.document is not None:
+            (out / self.rekap.document.file_name).write_bytes(self.rekap.document.content)
         (out / "transkrip.txt").write_text("\n".join(self.log.lines) + "\n", encoding="utf-8")
 
 

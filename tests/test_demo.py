@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from bot.demo import DINKES, KECAMATAN, run_demo
 
@@ -48,3 +49,10 @@ async def test_the_demo_plays_a_regency_of_three_opd(tmp_path: Path, capsys):
     assert f"/opd tambah {DINKES.kode} {DINKES.nama}" in transcript
     assert "sekarang hari libur: Rapat Kerja Kesehatan Daerah" in transcript
     assert f"(ASN, {KECAMATAN.kode}): ⏰ Pengingat 3 dari 3: Langkah 5" in transcript
+    # Bappeda's /kabupaten is in the transcript, the regency workbook beside the rest.
+    assert "Wulan Sari (Bappeda): Rekap Kabupaten — Triwulan I 2025" in transcript
+    assert "3 OPD: 0 belum memulai, 1 terlambat, 2 selesai" in transcript
+    workbook = load_workbook(out / f"Rekapitulasi Kabupaten — {PERIOD}.xlsx")
+    kode = [r[1] for r in workbook["Ringkasan"].iter_rows(min_row=6, values_only=True) if r[1]]
+    assert kode == [KECAMATAN.kode, "OPD1", DINKES.kode]  # the late one first
+    assert "Program 2.07.03" in workbook.sheetnames  # shared by Disnaker and Dinas Kesehatan

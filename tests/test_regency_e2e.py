@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime, timezone
+from io import BytesIO
 from itertools import zip_longest
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot.demo import (
@@ -112,3 +114,33 @@ async def test_two_opd_play_whole_periods_at_once(tg: FakeTelegram, demo: Demo):
             )
         ).all()
     assert rows and all(sent_in == belongs_to for sent_in, belongs_to in rows)
+
+    # Bappeda sees both, finished, and builds the regency rekap: one row per OPD.
+    listing, rekap = await demo.regency_view()
+    assert "2 OPD: 0 belum memulai, 0 terlambat, 2 selesai" in listing.plain
+    assert "OPD1 Dinas Tenaga Kerja" in listing.plain and "DINKES Dinas Kesehatan" in listing.plain
+    sheet = load_workbook(BytesIO(rekap.document.content))["Ringkasan"]
+    header = [c.value for c in sheet[5]]
+    opd = {
+        r[1]: dict(zip(header, r, strict=True))
+        for r in sheet.iter_rows(min_row=6, values_only=True)
+        if r[1]
+    }
+    assert set(opd) == {"OPD1", DINKES.kode}
+    disnaker, dinkes = opd["OPD1"], opd[DINKES.kode]
+    for row, indicators in ((disnaker, 6), (dinkes, 3)):
+        assert (row["Status"], row["Langkah 10"], row["Langkah 11"]) == (
+            "Selesai",
+            "Tepat waktu",
+            "Selesai",
+        )
+        assert (row["Jumlah Indikator"], row["Sudah Dilaporkan"]) == (indicators, indicators)
+    # Step 4 was late in Disnaker only: Dinas Kesehatan's day off gave it one day more.
+    assert disnaker["Langkah 4"] == "Terlambat" and disnaker["Langkah Terlambat"] >= 1
+    assert (dinkes["Langkah 4"], dinkes["Langkah Terlambat"]) == ("Tepat waktu", 0)
+    # The mean of the programs' capaian. Disnaker: 2.07.03 by its two IKU (14,2 of 15: 94,67;
+    # 5,1 above the range 4,5-5: 98), 2.07.04 by its sub kegiatan (70 of 100): 83,17.
+    # Dinas Kesehatan: 1.02.02 96 of 100, 2.07.03 28 of 30: 94,67.
+    program_1 = (14.2 / 15 * 100 + 98) / 2
+    assert disnaker["Rata-rata Capaian (%)"] == pytest.approx((program_1 + 70) / 2)
+    assert dinkes["Rata-rata Capaian (%)"] == pytest.approx((96 + 280 / 3) / 2)
