@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -77,7 +77,7 @@ def make_settings(
 
 @asynccontextmanager
 async def running_bot(
-    settings: Settings, clock: Clock
+    settings: Settings, clock: Callable[[], datetime]
 ) -> AsyncIterator[tuple[Application, Office]]:
     """Migrate, build the real application and poll the fake server, as `kinerja-bot run`."""
     # As `kinerja-bot run` migrates: OFFICE_NAME names the first OPD.
