@@ -1,9 +1,8 @@
 """Overdue scan: 100,000 open step runs, 1 % of them due, on SQLite and PostgreSQL.
 
-Times the scan's own selection query (core.deadlines.due_runs in one OPD's session: opd_id = ?
-AND status = 'terbuka' AND next_action_at <= now, served by the index on (opd_id, status,
-next_action_at)), both for one batch
-(what one scan transaction reads) and for every due row at once, and shows the query plan.
+Times the scan's own selection query (core.deadlines.due_runs across the regency: status =
+'terbuka' AND next_action_at <= now, served by the index on (status, next_action_at)), both for
+one batch (what one scan transaction reads) and for every due row at once, and shows the query plan.
 Then one whole scan (ladder planning, conditional updates, outbox rows) over the 1,000 due runs.
 
     .venv/bin/python bench/bench_scan.py [--rows 100000] [--due 0.01] [--repeat 30]
@@ -100,7 +99,7 @@ async def _fill(db: Database, n: int, due_share: float) -> int:
 async def _time_select(db: Database, limit: int, repeat: int) -> tuple[float, float, int]:
     times, found = [], 0
     for _ in range(repeat):
-        async with db.session(OPD1) as session:
+        async with db.session(across=True) as session:
             started = time.perf_counter()
             found = len(await deadlines.due_runs(session, NOW, limit))
             times.append((time.perf_counter() - started) * 1000)
@@ -112,13 +111,13 @@ async def _plan(db: Database) -> str:
     async with db.engine.connect() as conn:
         if db.is_sqlite:
             sql = (
-                "EXPLAIN QUERY PLAN SELECT * FROM steprun WHERE opd_id = 1 AND status = 'terbuka' "
+                "EXPLAIN QUERY PLAN SELECT * FROM steprun WHERE status = 'terbuka' "
                 "AND next_action_at <= :now ORDER BY next_action_at, id LIMIT 100"
             )
             rows = (await conn.execute(text(sql), {"now": NOW.replace(tzinfo=None)})).all()
             return " | ".join(str(r[-1]) for r in rows)
         sql = (
-            "EXPLAIN SELECT * FROM steprun WHERE opd_id = 1 AND status = 'terbuka' "
+            "EXPLAIN SELECT * FROM steprun WHERE status = 'terbuka' "
             "AND next_action_at <= :now ORDER BY next_action_at, id LIMIT 100"
         )
         rows = (await conn.execute(text(sql), {"now": NOW.replace(tzinfo=None)})).all()

@@ -84,25 +84,13 @@ def ladder_of(run: StepRun) -> Ladder:
 
 
 async def due_runs(session: AsyncSession, now: datetime, limit: int) -> Sequence[StepRun]:
-    """One OPD's open runs whose next action has come: served by the index on (opd_id,
-    status, next_action_at)."""
+    """The open runs of every OPD whose next action has come, served by the index on (status,
+    next_action_at): one read whatever the number of OPD."""
     q = (
         select(StepRun)
         .where(StepRun.status == engine.OPEN, col(StepRun.next_action_at) <= now)
         .order_by(col(StepRun.next_action_at), col(StepRun.id))
         .limit(limit)
-    )
-    return (await session.exec(q)).all()
-
-
-async def opds_due(session: AsyncSession, now: datetime) -> Sequence[int]:
-    """The OPD with a run due, from one read of the same index across the regency: a scan
-    with nothing due costs one query whatever the number of OPD (bench_kabupaten.py)."""
-    q = (
-        select(StepRun.opd_id)
-        .where(StepRun.status == engine.OPEN, col(StepRun.next_action_at) <= now)
-        .distinct()
-        .order_by(col(StepRun.opd_id))
     )
     return (await session.exec(q)).all()
 
@@ -118,40 +106,34 @@ async def _scan_lock(session: AsyncSession) -> bool:
 async def scan(
     office: Office, now: datetime, *, batch: int = BATCH, max_batches: int = MAX_BATCHES
 ) -> ScanResult:
-    """Send what is due at `now` on every open run's ladder; one transaction per batch, each
-    inside one OPD (its people, its calendar)."""
+    """Send what is due at `now` on every open run's ladder: one transaction per batch of the
+    regency's due runs, each OPD's runs in a session of that OPD (its people, its calendar,
+    its ladder) on the batch's connection, so a due run costs the same with 50 OPD as with one."""
     result = ScanResult()
-    async with office.db.session(across=True) as session:
-        opds = await opds_due(session, now)
-    for opd_id in opds:
-        if not await _scan_opd(office, opd_id, now, result, batch, max_batches):
-            break
-    return result
-
-
-async def _scan_opd(
-    office: Office, opd_id: int, now: datetime, result: ScanResult, batch: int, max_batches: int
-) -> bool:
-    """One OPD's part of the scan; False when another process holds the scan."""
     seen: set[int] = set()
     for _ in range(max_batches):
-        async with office.db.transaction(opd_id) as session:
-            if not await _scan_lock(session):
+        async with office.db.transaction(across=True) as unit:
+            if not await _scan_lock(unit):
                 result.locked_out = True
-                return False
-            rows = await due_runs(session, now, batch)
-            fresh = [r for r in rows if r.id not in seen]
-            if not fresh:
                 break
-            rules = (await office.opd(session)).reminders
-            batch_ctx = _Batch(session, office, rules, now, await office.calendar(session))
-            await batch_ctx.load_periods({r.period_id for r in fresh})
-            for run in fresh:
-                seen.add(run.id)
-                await batch_ctx.advance(run, result)
+            rows = await due_runs(unit, now, batch)
+            by_opd: dict[int, list[StepRun]] = {}
+            for run in rows:
+                if run.id not in seen:
+                    by_opd.setdefault(run.opd_id, []).append(run)
+            if not by_opd:
+                break
+            for opd_id, runs in by_opd.items():
+                async with office.db.beside(unit, opd_id) as session:
+                    rules = (await office.opd(session)).reminders
+                    part = _Batch(session, office, rules, now, await office.calendar(session))
+                    await part.load_periods({r.period_id for r in runs})
+                    for run in runs:
+                        seen.add(run.id)
+                        await part.advance(run, result)
         if len(rows) < batch:
             break
-    return True
+    return result
 
 
 class _Batch:

@@ -132,7 +132,7 @@ class Period(SQLModel, table=True):
 
 class StepRun(SQLModel, table=True):
     # The overdue scan works one OPD at a time: its filter leads the index.
-    __table_args__ = (Index("ix_steprun_opd_open_next", "opd_id", "status", "next_action_at"),)
+    __table_args__ = (Index("ix_steprun_open_next", "status", "next_action_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     opd_id: int | None = _opd()

@@ -161,8 +161,8 @@ def _down_and_up(url: str) -> None:
     command.downgrade(alembic_config(url), "0005")
     with engine.connect() as conn:
         columns = {c["name"] for c in sa.inspect(conn).get_columns("opd")}
-        indexes = {i["name"] for i in sa.inspect(conn).get_indexes("steprun")}
-    assert "reminder_max" not in columns and "ix_steprun_open_next" in indexes
+        indexes = {i["name"] for i in sa.inspect(conn).get_indexes("indicator")}
+    assert "reminder_max" not in columns and "ix_indicator_period_kode" not in indexes
     upgrade(url)
     with engine.connect() as conn:
         assert conn.execute(select(Opd.reminder_max)).scalar_one() is None
