@@ -106,68 +106,62 @@ async def _scan_lock(session: AsyncSession) -> bool:
 async def scan(
     office: Office, now: datetime, *, batch: int = BATCH, max_batches: int = MAX_BATCHES
 ) -> ScanResult:
-    """Send what is due at `now` on every open run's ladder: one transaction per batch of the
-    regency's due runs, each OPD's runs in a session of that OPD (its people, its calendar,
-    its ladder) on the batch's connection, so a due run costs the same with 50 OPD as with one."""
+    """Send what is due at `now` on every open run's ladder: one regency-wide transaction per
+    batch of due runs, each run told to its own OPD's people on its OPD's calendar and ladder,
+    with what they need read once for the batch: a due run costs the same with 50 OPD as
+    with one."""
     result = ScanResult()
     seen: set[int] = set()
     for _ in range(max_batches):
-        async with office.db.transaction(across=True) as unit:
-            if not await _scan_lock(unit):
+        async with office.db.transaction(across=True) as session:
+            if not await _scan_lock(session):
                 result.locked_out = True
                 break
-            rows = await due_runs(unit, now, batch)
-            by_opd: dict[int, list[StepRun]] = {}
-            for run in rows:
-                if run.id not in seen:
-                    by_opd.setdefault(run.opd_id, []).append(run)
-            if not by_opd:
+            rows = await due_runs(session, now, batch)
+            fresh = [r for r in rows if r.id not in seen]
+            if not fresh:
                 break
-            for opd_id, runs in by_opd.items():
-                async with office.db.beside(unit, opd_id) as session:
-                    rules = (await office.opd(session)).reminders
-                    part = _Batch(session, office, rules, now, await office.calendar(session))
-                    await part.load_periods({r.period_id for r in runs})
-                    for run in runs:
-                        seen.add(run.id)
-                        await part.advance(run, result)
+            part = _Batch(session, office, now)
+            await part.load(fresh)
+            for run in fresh:
+                seen.add(run.id)
+                await part.advance(run, result)
         if len(rows) < batch:
             break
     return result
 
 
 class _Batch:
-    """What one batch's runs share: the session, the OPD's ladder and calendar, users and
-    periods read once."""
+    """What one batch's runs share, read once for every OPD in it: the session, each OPD's
+    ladder, calendar and active users, the periods."""
 
-    def __init__(
-        self, session: AsyncSession, office: Office, rules: ReminderRules, now: datetime, cal
-    ) -> None:
-        self.session, self.office, self.rules, self.now, self.cal = session, office, rules, now, cal
-        self._users: Sequence[User] | None = None
+    def __init__(self, session: AsyncSession, office: Office, now: datetime) -> None:
+        self.session, self.office, self.now = session, office, now
+        self._users: dict[int, list[User]] = {}
         self._periods: dict[int, Period] = {}
 
-    async def users(self, role: Role) -> list[User]:
-        """Active users holding `role` (every active user for ASN) who have not blocked the bot."""
-        if self._users is None:
-            self._users = await queries.active_users(session=self.session)
+    async def load(self, runs: Sequence[StepRun]) -> None:
+        opds = {r.opd_id for r in runs}
+        await self.office.keep_opds(self.session, opds)
+        self._users = {opd_id: [] for opd_id in opds}
+        for user in await queries.active_users_of(session=self.session, opd_ids=opds):
+            self._users[user.opd_id].append(user)
+        q = select(Period).where(col(Period.id).in_({r.period_id for r in runs}))
+        self._periods = {p.id: p for p in (await self.session.exec(q)).all()}
+
+    def users(self, run: StepRun, role: Role) -> list[User]:
+        """Active users of the run's OPD holding `role` (every active user for ASN) who have
+        not blocked the bot."""
         return [
             u
-            for u in self._users
+            for u in self._users[run.opd_id]
             if u.blocked_at is None and (role is Role.ASN or u.role == role.value)
         ]
 
-    async def load_periods(self, ids: set[int]) -> None:
-        q = select(Period).where(col(Period.id).in_(ids))
-        self._periods.update((p.id, p) for p in (await self.session.exec(q)).all())
-
-    async def period(self, period_id: int) -> Period:
-        if period_id not in self._periods:
-            self._periods[period_id] = await self.session.get(Period, period_id)
-        return self._periods[period_id]
-
     async def advance(self, run: StepRun, result: ScanResult) -> None:
-        p = plan(ladder_of(run), self.rules, self.cal, self.now)
+        rules = (await self.office.opd(opd_id=run.opd_id)).reminders
+        cal = await self.office.calendar(opd_id=run.opd_id)
+        p = plan(ladder_of(run), rules, cal, self.now)
         won = await self._move_ladder(run, p)
         result.runs += 1
         if not won:
@@ -177,7 +171,7 @@ class _Batch:
         if not p.sends and not p.skipped:
             return
         result.run_ids.append(run.id)
-        period = await self.period(run.period_id)
+        period = self._periods[run.period_id]
         base = {
             "period_id": period.id,
             "period": period.name,
@@ -187,7 +181,7 @@ class _Batch:
             "due_at": run.due_at.isoformat() if run.due_at else None,
         }
         s = step(run.step_no)
-        actors = await self.users(s.actor)
+        actors = self.users(run, s.actor)
         if s.output_kind is Output.DATA and s.actor is Role.ASN:
             # Reporting (step 5): only the PICs who still owe a figure are reminded.
             owing = await reporting_targets(self.session, run.period_id)
@@ -195,20 +189,20 @@ class _Batch:
         if p.headsup:
             result.headsups += 1
             result.messages += await self._send(
-                actors, f"headsup:{run.id}", "headsup", {**base, "left_minutes": p.left_minutes}
+                run, actors, "headsup", {**base, "left_minutes": p.left_minutes}
             )
         if p.reminder is not None:
             result.reminders += 1
             payload = {
                 **base,
                 "rung": p.reminder,
-                "of": self.rules.max_reminders,
+                "of": rules.max_reminders,
                 "late_minutes": p.late_minutes,
                 "skipped": list(p.skipped),
-                "superior": await self._superior(run, p),
+                "superior": self._superior(run, p, rules, cal),
             }
             result.messages += await self._send(
-                actors, f"reminder:{run.id}:{p.reminder}", "reminder", payload
+                run, actors, "reminder", payload, f"reminder:{run.id}:{p.reminder}"
             )
         result.skipped += len(p.skipped)
         if p.escalate:
@@ -222,12 +216,10 @@ class _Batch:
                 "superior_role": superior.label,
                 "actors": [u.nama for u in actors][:10],
             }
-            targets = await self.users(superior)
+            targets = self.users(run, superior)
             if not targets:
                 log.warning("no active %s to escalate run %s to", superior.label, run.id)
-            result.messages += await self._send(
-                targets, f"escalation:{run.id}", "escalation", payload
-            )
+            result.messages += await self._send(run, targets, "escalation", payload)
         # One record per ladder move, in the same transaction: a rung acted on twice (two scans,
         # two processes) would show as two rows.
         await audit(
@@ -236,6 +228,7 @@ class _Batch:
             self.now,
             None,
             period.id,
+            opd_id=run.opd_id,
             run=run.id,
             rung=p.reminder,
             skipped=list(p.skipped),
@@ -243,16 +236,17 @@ class _Batch:
             headsup=p.headsup,
         )
 
-    async def _superior(self, run: StepRun, p: Plan) -> dict | None:
+    def _superior(
+        self, run: StepRun, p: Plan, rules: ReminderRules, cal: WorkingCalendar
+    ) -> dict | None:
         """For the reminder's last lines: the superior who has been told (the escalation went
         out, now or earlier), or who is told next and in how many working minutes (this is
         the rung the escalation follows). None otherwise, and when nobody holds that duty."""
-        rules = self.rules
         superior = SUPERIOR.get(step(run.step_no).actor)
         told = p.after.escalated
         if superior is None or not (told or p.reminder == rules.escalate_after):
             return None
-        names = [u.nama for u in await self.users(superior)]
+        names = [u.nama for u in self.users(run, superior)]
         if not names:
             return None
         found = {
@@ -263,8 +257,8 @@ class _Batch:
         }
         if not told:
             # After downtime the escalation may be nearer than one interval away.
-            at = escalation_at(ladder_of(run), rules, self.cal)
-            found["in_minutes"] = self.cal.working_minutes_between(self.now, at)
+            at = escalation_at(ladder_of(run), rules, cal)
+            found["in_minutes"] = cal.working_minutes_between(self.now, at)
         return found
 
     async def _move_ladder(self, run: StepRun, p: Plan) -> bool:
@@ -289,9 +283,18 @@ class _Batch:
         )
         return res.rowcount == 1
 
-    async def _send(self, users: Sequence[User], key: str, kind: str, payload: dict) -> int:
+    async def _send(
+        self, run: StepRun, users: Sequence[User], kind: str, payload: dict, key: str = ""
+    ) -> int:
+        """Written as the run's OPD's messages (this session reads the whole regency)."""
         return await enqueue_users(
-            self.session, users, key=key, kind=kind, payload=payload, now=self.now
+            self.session,
+            users,
+            key=key or f"{kind}:{run.id}",
+            kind=kind,
+            payload=payload,
+            now=self.now,
+            opd_id=run.opd_id,
         )
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.calendar import CalendarConfig, WorkingCalendar
@@ -107,6 +107,29 @@ class Office:
         found = settings_of(await session.get(Opd, opd_id), self.reminders)
         self._opds[opd_id] = (now, found)
         return found
+
+    async def keep_opds(self, session: AsyncSession, opd_ids: Iterable[int]) -> None:
+        """Read the settings and calendars of these OPD not kept yet, in three queries of a
+        regency-wide session: the scan serves many OPD in one batch and reads none one by one."""
+        now = time.monotonic()
+        missing = {i for i in opd_ids if _kept(self._opds, i, now) is None}
+        missing |= {i for i in opd_ids if _kept(self._calendars, i, now) is None}
+        if not missing:
+            return
+        days: dict[int, list] = {i: [] for i in missing}
+        working: dict[int, list] = {i: [] for i in missing}
+        for opd_id, day in await session.exec(
+            select(DayOff.opd_id, DayOff.day).where(col(DayOff.opd_id).in_(missing))
+        ):
+            days[opd_id].append(day)
+        for opd_id, day in await session.exec(
+            select(WorkingDay.opd_id, WorkingDay.day).where(col(WorkingDay.opd_id).in_(missing))
+        ):
+            working[opd_id].append(day)
+        for opd in await session.exec(select(Opd).where(col(Opd.id).in_(missing))):
+            self._opds[opd.id] = (now, settings_of(opd, self.reminders))
+            cal = WorkingCalendar(self.calendar_config, days[opd.id], working[opd.id])
+            self._calendars[opd.id] = (now, cal)
 
     def forget_opd(self, opd_id: int) -> None:
         """The OPD's settings changed: the next read takes them from the database."""

@@ -90,8 +90,10 @@ async def enqueue_users(
     kind: str,
     payload: dict,
     now: datetime,
+    opd_id: int | None = None,
 ) -> int:
-    """The same message to several users; the key gets the recipient appended."""
+    """The same message to several users; the key gets the recipient appended. `opd_id` as
+    for `enqueue`."""
     for user in users:
         await enqueue(
             session,
@@ -100,6 +102,7 @@ async def enqueue_users(
             kind=kind,
             payload=payload,
             now=now,
+            opd_id=opd_id,
         )
     return len(users)
 

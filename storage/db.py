@@ -168,17 +168,6 @@ class Database:
                 self._turn_holder = None
 
     @asynccontextmanager
-    async def beside(self, unit: AsyncSession, opd_id: int) -> AsyncIterator[AsyncSession]:
-        """A session of one OPD inside `unit`'s transaction, on its connection: work for many
-        OPD commits once with `unit` (the overdue scan), each part still scoped to its OPD."""
-        connection = await unit.connection()
-        session = self._sessions(bind=connection, join_transaction_mode="rollback_only")
-        scope(session, opd_id)
-        async with session:
-            yield session
-            await session.flush()
-
-    @asynccontextmanager
     async def user_lock(self, user_id: int) -> AsyncIterator[None]:
         """One user's updates one at a time across processes (PostgreSQL); SQLite has one
         process. The lock lives on its own connection and dies with a killed process."""

@@ -33,6 +33,12 @@ async def active_users(*, session: AsyncSession, role: str | None = None) -> Seq
     return (await session.exec(q.order_by(col(User.nama)))).all()
 
 
+async def active_users_of(*, session: AsyncSession, opd_ids: Iterable[int]) -> Sequence[User]:
+    """The active users of several OPD, from a regency-wide session (the overdue scan)."""
+    q = select(User).where(User.status == ACTIVE, col(User.opd_id).in_(set(opd_ids)))
+    return (await session.exec(q.order_by(col(User.nama)))).all()
+
+
 async def admin_users(*, session: AsyncSession) -> Sequence[User]:
     """The session's OPD's admins (the regency's, ADMIN_IDS, are settings, not rows)."""
     q = select(User).where(col(User.is_admin), User.status != "nonaktif")
