@@ -179,6 +179,8 @@ def _opd_changes(args: argparse.Namespace) -> dict[str, object]:
     changes: dict[str, object] = {}
     if args.office_name is not None:
         changes["office_name"] = args.office_name
+    if args.office_hours is not None:
+        changes["office_hours"] = None if args.office_hours == DEFAULT else args.office_hours
     for option, column in LADDER_OPTIONS.items():
         value = getattr(args, option)
         if value is None:
@@ -197,17 +199,26 @@ async def _opd_set(office, args: argparse.Namespace) -> str:
     changes = _opd_changes(args)
     if not changes:
         raise SopError(
-            "Tidak ada yang diubah: sebutkan misalnya --office-name atau --reminder-max."
+            "Tidak ada yang diubah: sebutkan misalnya --office-name, --office-hours atau --reminder-max."
         )
     async with office.db.transaction(across=True) as session:
-        found = await change_settings(session, args.kode, changes, office.reminders)
+        found = await change_settings(
+            session, args.kode, changes, office.reminders, office.calendar_config
+        )
     r = found.reminders
+    hours = "; ".join(
+        f"{_DAYS[day]} {opening:%H:%M}-{closing:%H:%M}"
+        for day, (opening, closing) in sorted(found.calendar.office_hours.items())
+    )
     return (
-        f"OPD {found.kode} ({found.nama}): nama kantor {found.office_name!r}; pengingat "
-        f"tiap {r.interval_minutes} menit kerja, {r.max_reminders}×, eskalasi setelah "
-        f"pengingat {r.escalate_after}, peringatan separuh waktu "
+        f"OPD {found.kode} ({found.nama}): nama kantor {found.office_name!r}; jam kerja "
+        f"{hours}; pengingat tiap {r.interval_minutes} menit kerja, {r.max_reminders}×, "
+        f"eskalasi setelah pengingat {r.escalate_after}, peringatan separuh waktu "
         f"{'ya' if r.headsup else 'tidak'}. Bot yang berjalan memakainya dalam 1 menit."
     )
+
+
+_DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
 
 _OPD_ACTIONS = {"add": _opd_add, "list": _opd_list, "set": _opd_set}
@@ -342,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     opd_set.add_argument("kode", help="kode OPD, mis. OPD1")
     opd_set.add_argument("--office-name", help="nama kantor pada dokumen dan /start")
+    opd_set.add_argument(
+        "--office-hours", metavar="JAM", help="jam kerja, mis. '1-4 07:30-16:00; 5 07:30-16:30'"
+    )
     for option in ("interval", "max", "escalate-after"):
         opd_set.add_argument(f"--reminder-{option}", type=_count_or_default, metavar="N")
     opd_set.add_argument("--reminder-headsup", choices=["yes", "no", DEFAULT])

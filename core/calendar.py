@@ -30,6 +30,7 @@ Rules:
 """
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -257,3 +258,20 @@ def format_duration(minutes: int) -> str:
     if not rest:
         return f"{hours} jam"
     return f"{hours} jam {rest} menit"
+
+
+_HOURS = re.compile(r"^\s*([1-7])(?:-([1-7]))?\s+(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_office_hours(text: str) -> dict[int, tuple[time, time]]:
+    """`1-4 07:30-16:00; 5 07:30-16:30`: ISO weekdays (1 = Senin) and their opening hours."""
+    hours: dict[int, tuple[time, time]] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        m = _HOURS.match(part)
+        if not m:
+            raise ValueError(f"OFFICE_HOURS tidak dikenali: {part!r} (contoh: 1-4 07:30-16:00)")
+        first, last = int(m[1]), int(m[2] or m[1])
+        span = (time(int(m[3]), int(m[4])), time(int(m[5]), int(m[6])))
+        for day in range(first, last + 1):
+            hours[day - 1] = span
+    return hours

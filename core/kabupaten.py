@@ -42,14 +42,12 @@ from core.sop import REGENCY_ROLES, Role
 from core.users import is_regency_admin
 from storage import queries
 from storage.models import (
-    DayOff,
     Figure,
     Indicator,
     IndicatorUnit,
     Opd,
     Period,
     StepRun,
-    WorkingDay,
 )
 
 # What measuring an indicator reads (core.indicator_notices.spec_of), and no long texts.
@@ -142,17 +140,9 @@ async def _period_name(session: AsyncSession, typed: str | None) -> str:
 async def _calendars(
     office: Office, session: AsyncSession, opd_ids: Sequence[int]
 ) -> dict[int, WorkingCalendar]:
-    """Each OPD's working calendar with its admins' days off, from two reads for all."""
-    off = _by((await session.exec(select(DayOff.opd_id, DayOff.day))).all(), "opd_id")
-    on = _by((await session.exec(select(WorkingDay.opd_id, WorkingDay.day))).all(), "opd_id")
-    return {
-        opd_id: WorkingCalendar(
-            office.calendar_config,
-            [r.day for r in off.get(opd_id, ())],
-            [r.day for r in on.get(opd_id, ())],
-        )
-        for opd_id in opd_ids
-    }
+    """Each OPD's working calendar (its hours, its admins' days off), read for all at once."""
+    await office.keep_opds(session, opd_ids)
+    return {opd_id: await office.calendar(opd_id=opd_id) for opd_id in opd_ids}
 
 
 async def _load(office: Office, session: AsyncSession, typed: str | None) -> _Source:

@@ -84,7 +84,7 @@ class Office:
                 return await self.calendar(own, fresh=fresh)
         days = (await session.exec(select(DayOff.day))).all()
         working = (await session.exec(select(WorkingDay.day))).all()
-        cal = WorkingCalendar(self.calendar_config, days, working)
+        cal = WorkingCalendar((await self.opd(session)).calendar, days, working)
         if not fresh:
             self._calendars[opd_id] = (now, cal)
         return cal
@@ -104,7 +104,7 @@ class Office:
         if session is None:
             async with self.db.session(opd_id) as own:
                 return await self.opd(own)
-        found = settings_of(await session.get(Opd, opd_id), self.reminders)
+        found = settings_of(await session.get(Opd, opd_id), self.reminders, self.calendar_config)
         self._opds[opd_id] = (now, found)
         return found
 
@@ -127,13 +127,16 @@ class Office:
         ):
             working[opd_id].append(day)
         for opd in await session.exec(select(Opd).where(col(Opd.id).in_(missing))):
-            self._opds[opd.id] = (now, settings_of(opd, self.reminders))
-            cal = WorkingCalendar(self.calendar_config, days[opd.id], working[opd.id])
+            found = settings_of(opd, self.reminders, self.calendar_config)
+            self._opds[opd.id] = (now, found)
+            cal = WorkingCalendar(found.calendar, days[opd.id], working[opd.id])
             self._calendars[opd.id] = (now, cal)
 
     def forget_opd(self, opd_id: int) -> None:
-        """The OPD's settings changed: the next read takes them from the database."""
+        """The OPD's settings changed: the next read takes them, and its calendar, from the
+        database."""
         self._opds.pop(opd_id, None)
+        self._calendars.pop(opd_id, None)
 
     async def user_calendar(self, telegram_id: int) -> WorkingCalendar:
         """The calendar of the OPD this Telegram user acts for, to show due times in a reply;

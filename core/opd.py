@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.calendar import CalendarConfig, parse_office_hours
 from core.engine import SopError
 from core.reminders import ReminderRules
 from core.text import strip_invisible
@@ -77,6 +78,7 @@ class OpdSettings:
     nama: str
     office_name: str
     reminders: ReminderRules
+    calendar: CalendarConfig
 
 
 class OpdSettingError(SopError):
@@ -98,23 +100,43 @@ def _ladder(opd: Opd, default: ReminderRules) -> ReminderRules:
     return replace(default, **given)
 
 
-def settings_of(opd: Opd, default: ReminderRules) -> OpdSettings:
+def _hours(opd: Opd, default: CalendarConfig) -> CalendarConfig:
+    """The OPD's office hours over the environment's calendar; ValueError if they cannot work."""
+    if opd.office_hours is None:
+        return default
+    return replace(default, office_hours=parse_office_hours(opd.office_hours))
+
+
+def settings_of(
+    opd: Opd, default: ReminderRules, calendar: CalendarConfig | None = None
+) -> OpdSettings:
     """The OPD's settings. An override that no longer fits the environment (REMINDER_MAX
-    lowered under an OPD's escalation rung) gives way to the environment's ladder, logged."""
+    lowered under an OPD's escalation rung) gives way to the environment's value, logged."""
+    calendar = calendar or CalendarConfig()
     try:
         rules = _ladder(opd, default)
     except ValueError as exc:
         log.warning("OPD %s: its reminder settings are ignored (%s)", opd.kode, exc)
         rules = default
-    return OpdSettings(opd.id, opd.kode, opd.nama, opd.office_name, rules)
+    try:
+        hours = _hours(opd, calendar)
+    except ValueError as exc:
+        log.warning("OPD %s: its office hours are ignored (%s)", opd.kode, exc)
+        hours = calendar
+    return OpdSettings(opd.id, opd.kode, opd.nama, opd.office_name, rules, hours)
 
 
 async def change_settings(
-    session: AsyncSession, kode: str, changes: dict[str, object], default: ReminderRules
+    session: AsyncSession,
+    kode: str,
+    changes: dict[str, object],
+    default: ReminderRules,
+    calendar: CalendarConfig | None = None,
 ) -> OpdSettings:
-    """Store the operator's changes to one OPD (`office_name` and the LADDER_FIELDS columns,
-    None putting the environment's value back), refused whole when the resulting ladder could
-    not work with today's environment."""
+    """Store the operator's changes to one OPD (`office_name`, `office_hours` and the
+    LADDER_FIELDS columns, None putting the environment's value back), refused whole when the
+    resulting ladder or hours could not work with today's environment."""
+    calendar = calendar or CalendarConfig()
     opd = await opd_by_kode(session, kode)
     if "office_name" in changes and not str(changes["office_name"] or "").strip():
         raise OpdSettingError("Nama kantor tidak boleh kosong.")
@@ -124,6 +146,10 @@ async def change_settings(
         _ladder(opd, default)
     except ValueError as exc:
         raise OpdSettingError(f"Pengaturan pengingat tidak dapat dipakai: {exc}.") from exc
+    try:
+        _hours(opd, calendar)
+    except ValueError as exc:
+        raise OpdSettingError(f"Jam kerja tidak dapat dipakai: {exc}.") from exc
     session.add(opd)
     await session.flush()
-    return settings_of(opd, default)
+    return settings_of(opd, default, calendar)

@@ -57,6 +57,8 @@ class Opd(SQLModel, table=True):
     reminder_max: int | None = None
     reminder_escalate_after: int | None = None
     reminder_headsup: bool | None = None
+    # Its OFFICE_HOURS where they differ (`1-4 07:30-16:00; 5 07:30-16:30`); NULL: the .env's.
+    office_hours: str | None = None
 
 
 def _opd(primary_key: bool = False):

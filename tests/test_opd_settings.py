@@ -167,3 +167,35 @@ def _down_and_up(url: str) -> None:
     with engine.connect() as conn:
         assert conn.execute(select(Opd.reminder_max)).scalar_one() is None
     engine.dispose()
+
+
+async def test_an_opd_with_its_own_office_hours_has_its_own_due_times(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """A kecamatan open 08:00-14:00: a 60-minute step opened at 13:30 is due the next morning
+    there, and at 14:30 in an OPD on the .env's hours; `default` gives the .env's hours back."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/k.db"
+    office = await seeded(url, tmp_path / "files")
+    async with office.db.transaction(across=True) as session:
+        session.add(Opd(kode="KEC-SKO", nama="Kecamatan Sooko", office_name="Kecamatan Sooko"))
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    set_hours = ("opd", "set", "KEC-SKO", "--office-hours")
+    assert await asyncio.to_thread(cli.main, [*set_hours, "1-5 08:00-14:00"]) == 0
+    assert "jam kerja Senin 08:00-14:00;" in capsys.readouterr().out
+    assert await asyncio.to_thread(cli.main, [*set_hours, "1-5 08:00-25:00"]) == 1
+    assert "Jam kerja tidak dapat dipakai" in capsys.readouterr().err
+
+    async with office.db.session(across=True) as session:
+        kec = (await session.exec(select(Opd.id).where(Opd.kode == "KEC-SKO"))).one()
+    opened = wib(0, 13, 30)
+    own = await office.calendar(opd_id=kec)
+    env = await office.calendar(opd_id=OPD1)
+    assert own.due_at(opened, minutes=60) == wib(1, 8, 30)
+    assert env.due_at(opened, minutes=60) == wib(0, 14, 30)
+
+    assert await asyncio.to_thread(cli.main, [*set_hours, "default"]) == 0
+    office.forget_opd(kec)
+    assert (await office.calendar(opd_id=kec)).due_at(opened, minutes=60) == wib(0, 14, 30)
+    await office.db.dispose()

@@ -1,8 +1,9 @@
-"""each OPD's reminder ladder where it differs; an index for the kode OPD share
+"""each OPD's reminder ladder and office hours where they differ; an index for shared kode
 
-Written by hand (issue 12). NULL in a reminder column means the environment's REMINDER_*
-value, so every existing OPD keeps today's ladder. The overdue scan reads every OPD's due runs
-at once, so its index on (status, next_action_at) stays as it is.
+Written by hand (issue 12). NULL in a reminder or hours column means the environment's
+REMINDER_* or OFFICE_HOURS value, so every existing OPD keeps today's ladder and hours. The
+overdue scan reads every OPD's due runs at once, so its index on (status, next_action_at)
+stays as it is.
 
 Revision ID: 0006
 Revises: 0005
@@ -23,6 +24,7 @@ LADDER = (
     ("reminder_max", sa.Integer()),
     ("reminder_escalate_after", sa.Integer()),
     ("reminder_headsup", sa.Boolean()),
+    ("office_hours", sa.String()),
 )
 
 
