@@ -33,6 +33,7 @@ VERBS: dict[str, tuple[str | tuple[str, ...], ...]] = {
     "regc": (ID, ROLE),
     "regx": (ID,),
     "usp": (NUM,),
+    "uspo": (ID, NUM),
     "usr": (ID,),
     "role": (ID, ROLE),
     "on": (ID,),

@@ -379,6 +379,7 @@ def help_text(role: Role | None, admin: bool, registered: bool, regency: bool = 
     if regency:
         lines += [
             "/opd — daftar OPD kabupaten; /opd tambah KODE Nama OPD; /opd admin KODE NIP",
+            "/pengguna KODE — pengguna OPD lain: peran dan status",
             "/pindah NIP KODE — memindahkan pegawai ke OPD lain",
         ]
     lines += ["/batal — membatalkan isian yang sedang berjalan", "/bantuan — daftar ini"]

@@ -462,11 +462,30 @@ async def set_active(office: Office, admin_telegram_id: int, user_id: int, activ
         return user
 
 
+async def _listed(session: AsyncSession) -> list[User]:
+    rows = (await session.exec(select(User).order_by(User.status, User.nama))).all()
+    return [r for r in rows if r.status in (ACTIVE, INACTIVE, PENDING)]
+
+
 async def list_users(office: Office, admin_telegram_id: int) -> list[User]:
+    """The admin's own OPD's users."""
     async with office.db.session() as session:
         await require_admin(office, session, admin_telegram_id)
-        rows = (await session.exec(select(User).order_by(User.status, User.nama))).all()
-        return [r for r in rows if r.status in (ACTIVE, INACTIVE, PENDING)]
+        return await _listed(session)
+
+
+async def opd_users(
+    office: Office, admin_telegram_id: int, opd: int | str
+) -> tuple[OpdChoice, list[User]]:
+    """Another OPD's users, for a regency admin: named by its kode as typed, or by its id on
+    the list's page buttons (the admin's own choice, checked again at every press)."""
+    require_regency(office, admin_telegram_id)
+    async with office.db.session() as session:
+        found = await session.get(Opd, opd) if isinstance(opd, int) else None
+        if found is None:
+            found = await opd_by_kode(session, str(opd))
+        scope(session, found.id)
+        return OpdChoice(found.id, found.kode, found.nama), await _listed(session)
 
 
 async def get_user(office: Office, admin_telegram_id: int, user_id: int) -> User:

@@ -140,6 +140,20 @@ async def test_opd_command_is_for_regency_admins(tg: FakeTelegram, bot: Bot):
         dinkes = (await session.exec(select(Opd).where(Opd.kode == "DINKES"))).one()
         acts = (await session.exec(select(AuditLog.action, AuditLog.opd_id))).all()
     assert ("tambah_opd", dinkes.id) in acts and ("admin_opd", OPD1) in acts
+    # A regency admin manages another OPD's people with /pengguna KODE; an OPD's admin may not.
+    await admin.send("/pengguna opd1")
+    listed = await admin.expect("Pengguna Dinas Tenaga Kerja Kabupaten Mojokerto</b>")
+    await admin.press(next(t for row in listed.buttons for t, _ in row if "Siti" in t), listed)
+    await admin.expect("Pilih peran baru")
+    await admin.send("/pengguna DINKES")
+    await admin.expect("Belum ada pengguna terdaftar.")
+    await admin.send("/pengguna XX9")
+    await admin.expect("OPD dengan kode itu tidak ada")
+    await sek.send("/pengguna DINKES")
+    await sek.expect("Perintah ini hanya untuk admin kabupaten.")
+    await sek.send("/pengguna")
+    await sek.expect("<b>Pengguna</b> — pilih")
+
     # The regency admin's help and menu have the regency commands; an ASN's have not.
     await admin.send("/bantuan")
     assert "/pindah NIP KODE" in (await admin.expect("Perintah yang bisa")).text

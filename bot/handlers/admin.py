@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import commands, keyboards
-from bot.handlers.common import callback_args, guarded, office, reply
+from bot.handlers.common import callback_args, guarded, office, reply, text_after_command
 from bot.handlers.registration import approve
 from core import users
 from core.sop import Role
@@ -16,29 +17,47 @@ from core.sop import Role
 _STATUS = {"aktif": "🟢", "nonaktif": "⚪", "menunggu": "🕒"}
 
 
-async def _user_items(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[tuple[str, str]]:
-    rows = await users.list_users(office(context), update.effective_user.id)
+def _items(rows: Sequence) -> list[tuple[str, str]]:
+    """The users of a list as buttons (core's rows)."""
     return [(f"{_STATUS[u.status]} {u.nama} — {Role(u.role).label}", f"usr:{u.id}") for u in rows]
 
 
 @guarded
 async def pengguna(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    items = await _user_items(update, context)
-    if not items:
+    """The admin's own OPD's users; `/pengguna KODE`: another OPD's, for a regency admin."""
+    kode = text_after_command(update)
+    if kode:
+        opd, rows = await users.opd_users(office(context), update.effective_user.id, kode)
+        title, page_data = f"<b>Pengguna {escape(opd.nama)}</b>", f"uspo:{opd.id}"
+    else:
+        rows = await users.list_users(office(context), update.effective_user.id)
+        title, page_data = "<b>Pengguna</b>", "usp"
+    if not rows:
         await reply(update, "Belum ada pengguna terdaftar.")
         return
     await reply(
         update,
-        "<b>Pengguna</b> — pilih untuk mengubah peran atau status:",
-        keyboards.paged(items, 0, "usp"),
+        f"{title} — pilih untuk mengubah peran atau status:",
+        keyboards.paged(_items(rows), 0, page_data),
     )
 
 
 @guarded
 async def users_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     (page,) = callback_args(update)
-    items = await _user_items(update, context)
-    await update.callback_query.edit_message_reply_markup(keyboards.paged(items, int(page), "usp"))
+    rows = await users.list_users(office(context), update.effective_user.id)
+    await update.callback_query.edit_message_reply_markup(
+        keyboards.paged(_items(rows), int(page), "usp")
+    )
+
+
+@guarded
+async def opd_users_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    opd_id, page = callback_args(update)
+    opd, rows = await users.opd_users(office(context), update.effective_user.id, int(opd_id))
+    await update.callback_query.edit_message_reply_markup(
+        keyboards.paged(_items(rows), int(page), f"uspo:{opd.id}")
+    )
 
 
 @guarded
@@ -71,6 +90,7 @@ def handlers() -> list:
     return [
         CommandHandler("pengguna", pengguna),
         CallbackQueryHandler(users_page, pattern=r"^usp:\d+$"),
+        CallbackQueryHandler(opd_users_page, pattern=r"^uspo:\d+:\d+$"),
         CallbackQueryHandler(show_user, pattern=r"^usr:\d+$"),
         CallbackQueryHandler(approve, pattern=r"^role:\d+:\w+$"),
         CallbackQueryHandler(toggle_active, pattern=r"^(on|off):\d+$"),
