@@ -14,13 +14,14 @@ from bot import messages
 from bot.cli import main
 from core import indicators, opd_admin, recap, views
 from fakeapi import FakeTelegram, FakeUser
-from storage.models import AuditLog, Figure, Opd, Outbox, Period, StepRun, User
-from tests.conftest import ADMIN_ID, OPD1, Bot, Clock, make_settings, register, running_bot
+from storage.models import AuditLog, Figure, Opd, Outbox, Period, PtbData, StepRun, User
+from tests.conftest import ADMIN_ID, OPD1, Bot, Clock, register
 from tests.kinerja_core import ASN1, NAMES, NIP, TIM1, TIM2, make
 from tests.kinerja_core import Period as Flow
 from tests.kinerja_flow import kertas_kerja, kk_row
 from tests.test_cycle_e2e import people
 from tests.test_periods_e2e import start_period
+from tests.test_restart import BotProcess, wait_for
 
 KD_NIP = "196909211996021001"
 SEK_NIP = "197501012000032002"
@@ -280,22 +281,36 @@ async def test_registration_asks_the_opd_and_reaches_its_admins(tg: FakeTelegram
     assert await _requests_to(bot, (await _user(bot, 303)).id) == {102}
 
 
-async def test_the_chosen_opd_survives_a_restart(tg: FakeTelegram, tmp_path: Path, clock: Clock):
-    """The choice is an answer like the others, kept with the dialog (a SIGKILL is proved for
-    dialogs in test_restart.py; here a restart between the OPD and the name)."""
-    settings = make_settings(tg, tmp_path / "data")
+async def test_the_chosen_opd_survives_a_sigkill(tg: FakeTelegram, tmp_path: Path, clock: Clock):
+    """The choice is an answer like the others, kept with the dialog: a process killed between
+    the OPD and the name, and a fresh one files the request in the OPD chosen."""
+    data = tmp_path / "data"
+    office = await make(tmp_path, clock)
+    dinkes = await opd_admin.add_opd(office, "DINKES", "Dinas Kesehatan")
+    proc = BotProcess(tg, data)
     gita = tg.user(304, "Gita")
-    async with running_bot(settings, clock) as (_app, office):
-        dinkes = await opd_admin.add_opd(office, "DINKES", "Dinas Kesehatan")
+    try:
+        proc.start()
         await gita.send("/daftar")
-        await gita.expect("Anda dari OPD mana?")
+        await gita.expect("Anda dari OPD mana?", timeout=20)
         await gita.send("DINKES")
         await gita.expect("OPD Anda")
-    async with running_bot(settings, clock) as (_app, office):
+
+        async def choice_saved() -> bool:
+            async with office.db.session(across=True) as session:
+                row = await session.get(PtbData, "user:304")
+            return row is not None and '"opd"' in row.value
+
+        await wait_for(choice_saved)
+        proc.kill()
+        proc.start()
         await _daftar(gita, "Gita Permata", "199508082021042004")
         async with office.db.session(across=True) as session:
             row = (await session.exec(select(User).where(User.telegram_id == 304))).one()
-    assert (row.opd_id, row.status) == (dinkes.id, "menunggu")
+        assert (row.opd_id, row.status) == (dinkes.id, "menunggu")
+    finally:
+        proc.stop()
+        await office.db.dispose()
 
 
 # --- moving a person ----------------------------------------------------------------------------
