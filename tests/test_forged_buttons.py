@@ -9,6 +9,7 @@ as it was.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -135,22 +136,33 @@ async def test_a_press_answered_too_late_still_does_its_work_quietly(tg: FakeTel
     assert alerts == []
 
 
-def _patterns(handlers) -> set[str]:
-    """The callback patterns of every handler, dialogs' states and fallbacks included."""
-    out = set()
-    for handler in handlers:
-        if isinstance(handler, ConversationHandler):
-            nested = [*handler.entry_points, *handler.fallbacks]
-            for state in handler.states.values():
-                nested += state
-            out |= _patterns(nested)
-        elif isinstance(handler, CallbackQueryHandler) and handler.pattern is not None:
-            out.add(handler.pattern.pattern)
-    return out
+def every_handler(app) -> Iterator:
+    """Every handler of the application, dialogs' entry points, states and fallbacks included."""
+
+    def walk(handlers) -> Iterator:
+        for handler in handlers:
+            if isinstance(handler, ConversationHandler):
+                yield from walk(handler.entry_points)
+                for state in handler.states.values():
+                    yield from walk(state)
+                yield from walk(handler.fallbacks)
+            else:
+                yield handler
+
+    return walk(h for group in app.handlers.values() for h in group)
+
+
+def _patterns(app) -> set[str]:
+    """The callback patterns of every handler."""
+    return {
+        h.pattern.pattern
+        for h in every_handler(app)
+        if isinstance(h, CallbackQueryHandler) and h.pattern is not None
+    }
 
 
 def test_every_button_verb_is_declared_and_every_declared_verb_is_handled(bot: Bot):
-    patterns = _patterns(h for group in bot.app.handlers.values() for h in group)
+    patterns = _patterns(bot.app)
     handled = {re.match(r"\^\(?([a-z|]+)\)?", p)[1] for p in patterns}
     verbs = {v for alternatives in handled for v in alternatives.split("|")}
     assert verbs == set(VERBS)

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from sqlmodel import col, select
-from telegram.ext import CommandHandler, ConversationHandler
+from telegram.ext import CommandHandler
 
 from bot import messages
 from bot.callbacks import MAX_ID
@@ -64,7 +64,7 @@ from tests.kinerja_core import (
 )
 from tests.kinerja_core import Period as Flow
 from tests.kinerja_flow import kertas_kerja, kk_row
-from tests.test_forged_buttons import _patterns
+from tests.test_forged_buttons import _patterns, every_handler
 from tests.test_restart import wait_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -387,21 +387,10 @@ COMMANDS = {
 }
 
 
-def _commands(handlers) -> set[str]:
-    out = set()
-    for handler in handlers:
-        if isinstance(handler, ConversationHandler):
-            nested = [*handler.entry_points, *handler.fallbacks]
-            for state in handler.states.values():
-                nested += state
-            out |= _commands(nested)
-        elif isinstance(handler, CommandHandler):
-            out |= set(handler.commands)
-    return out
-
-
 async def test_every_command_has_a_cross_opd_case(world: World):
-    registered = _commands(h for group in world.bot.app.handlers.values() for h in group)
+    registered = {
+        c for h in every_handler(world.bot.app) if isinstance(h, CommandHandler) for c in h.commands
+    }
     assert registered <= set(COMMANDS)
     assert set(COMMANDS) <= registered
 
@@ -506,7 +495,7 @@ PRESSES = [
 
 
 async def test_every_button_pattern_has_a_cross_opd_case(world: World):
-    patterns = _patterns(h for group in world.bot.app.handlers.values() for h in group)
+    patterns = _patterns(world.bot.app)
     handled = {re.match(r"\^\(?([a-z|]+)\)?", p)[1] for p in patterns}
     registered = {v for alternatives in handled for v in alternatives.split("|")}
     covered = {p.data.split(":")[0] for p in PRESSES}
