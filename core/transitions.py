@@ -315,18 +315,20 @@ async def _notify(
         )
 
 
+# Built once: `/tugas` asks it on every update (storage/queries.py says why).
+_OPEN_RUNS = (
+    select(StepRun, Period)
+    .join(Period, col(Period.id) == StepRun.period_id)
+    .where(StepRun.status == engine.OPEN, Period.status == engine.RUNNING)
+    .order_by(col(Period.id), col(StepRun.step_no))
+)
+
+
 async def waiting_runs(
     session: AsyncSession, actor: Actor, kinds: tuple[Output, ...]
 ) -> list[tuple[StepRun, Period]]:
     """Open runs of running periods that this actor can finish, of the given output kinds."""
-    rows = (
-        await session.exec(
-            select(StepRun, Period)
-            .join(Period, col(Period.id) == StepRun.period_id)
-            .where(StepRun.status == engine.OPEN, Period.status == engine.RUNNING)
-            .order_by(col(Period.id), col(StepRun.step_no))
-        )
-    ).all()
+    rows = (await session.exec(_OPEN_RUNS)).all()
     return [
         (r, p)
         for r, p in rows

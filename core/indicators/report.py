@@ -75,6 +75,12 @@ def _owed(period_id: int):
     )
 
 
+# Built once: `/tugas` asks it of every PIC in step 5 (storage/queries.py says why).
+_OWED_BY = (
+    _owed(bindparam("period_id")).where(Indicator.pic_user_id == bindparam("user_id")).limit(1)
+)
+
+
 async def reporting_targets(session: AsyncSession, period_id: int) -> set[int]:
     """Users who still owe a figure in a period: PICs of indicators without one, or returned."""
     rows = (await session.exec(_owed(period_id).distinct())).all()
@@ -86,8 +92,8 @@ async def has_data_work(session: AsyncSession, actor: Actor, run: StepRun) -> bo
     (asked of this user alone: a period may hold thousands of indicators)."""
     if run.step_no != REPORT_STEP:
         return True
-    mine = _owed(run.period_id).where(Indicator.pic_user_id == actor.user_id).limit(1)
-    return (await session.exec(mine)).first() is not None
+    params = {"period_id": run.period_id, "user_id": actor.user_id}
+    return (await session.exec(_OWED_BY, params=params)).first() is not None
 
 
 async def my_indicators(office: Office, telegram_id: int) -> list[ReportItem]:
