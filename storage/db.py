@@ -83,8 +83,9 @@ def make_engine(url: str = DEFAULT_URL, connections: int = DEFAULT_CONNECTIONS) 
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    half = connections // 2
-    engine = create_async_engine(url, pool_size=half, max_overflow=connections - half)
+    # Every connection stays open once made: with an overflow, a busy process opened and closed
+    # one for nearly every update (a new server process each time).
+    engine = create_async_engine(url, pool_size=connections, max_overflow=0)
     event.listen(engine.sync_engine, "checkout", _replace_if_closed)
     return engine
 

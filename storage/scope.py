@@ -127,9 +127,10 @@ def _scope_statement(state: ORMExecuteState) -> None:
         return
     if info.get(REGENCY_KEY):
         return
-    touched = _tables(statement) & _OPD_TABLES
+    touched = _opd_models(statement)
     if touched:
-        raise UnscopedQuery(f"query on {', '.join(sorted(touched))} without an OPD scope")
+        names = ", ".join(sorted(m.__tablename__ for m in touched))
+        raise UnscopedQuery(f"query on {names} without an OPD scope")
 
 
 @event.listens_for(OpdSession, "before_flush")
