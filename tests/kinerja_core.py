@@ -3,7 +3,6 @@ driven to a given step through the same actions the handlers call (no Telegram).
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -17,10 +16,9 @@ from core.indicators import Card, Idle
 from core.office import Office
 from core.sop import Role
 from core.transitions import DocInput, Done
-from storage.migrate import upgrade
 from storage.models import Period as Row
 from storage.models import StepRun
-from tests.conftest import ADMIN_ID, OPD1, Clock
+from tests.conftest import ADMIN_ID, OPD1, Clock, migrate
 
 KD, SEK, TIM1, TIM2, ASN1, ASN2 = 101, 102, 103, 104, 105, 106
 NIP = {
@@ -68,8 +66,7 @@ async def make(tmp_path: Path, clock: Clock, **settings) -> Office:
         office_name="Dinas Tenaga Kerja Kabupaten Mojokerto",
         **settings,
     )
-    # As `kinerja-bot run` migrates: OFFICE_NAME names the first OPD.
-    await asyncio.to_thread(upgrade, s.database_url, office_name=s.office_name)
+    await migrate(s.database_url, s.office_name)
     office = make_office(s)
     office.clock = clock
     await register_staff(office)
