@@ -224,10 +224,16 @@ class Sender:
                     if msg.attempts >= outbox.MAX_ATTEMPTS:
                         await self._mark(msg, outbox.FAILED, error=str(exc))
                         return
-                    retry = self.office.clock() + timedelta(seconds=5 * msg.attempts)
-                    await self._mark(
-                        msg, outbox.NEW, error=str(exc), retry_at=retry, progress=index
+                    # Telegram may have taken it before the answer was lost: said so.
+                    log.warning(
+                        "outbox %s to chat %s: %s; sent again later, may arrive twice",
+                        msg.id,
+                        msg.chat_id,
+                        exc,
                     )
+                    retry = self.office.clock() + timedelta(seconds=5 * msg.attempts)
+                    error = f"{outbox.NO_ANSWER} ({exc})"
+                    await self._mark(msg, outbox.NEW, error=error, retry_at=retry, progress=index)
                     return
             if index + 1 < len(parts):
                 await self._mark(msg, outbox.CLAIMED, progress=index + 1)

@@ -33,6 +33,8 @@ PER_CHAT_CLAIM = 10
 # a claim (or a process, with several on PostgreSQL) while another OPD's reminders wait.
 PER_OPD_CLAIM = 100
 TAKEN_OVER = "dikirim ulang: klaim sebelumnya tidak selesai"
+# A send Telegram did not answer (timeout, network): it may have arrived, and goes again.
+NO_ANSWER = "dikirim ulang: Telegram tidak menjawab"
 MAX_ATTEMPTS = 5
 CLEARED = "{}"
 

@@ -107,6 +107,20 @@ class _Fault:
         return ApiError(self.status, description, retry_after)
 
 
+def _take_fault(faults: list[_Fault], name: str, params: Params) -> _Fault | None:
+    """The first of `faults` this call matches, used once."""
+    for fault in faults:
+        if fault.method != name.lower():
+            continue
+        if fault.chat_id is not None and _int_or_none(params.raw("chat_id")) != fault.chat_id:
+            continue
+        fault.times -= 1
+        if fault.times <= 0:
+            faults.remove(fault)
+        return fault
+    return None
+
+
 def _int_or_none(value: Any) -> int | None:
     try:
         return int(value)
@@ -200,6 +214,7 @@ class FakeTelegram:
         self._callback_counter = itertools.count(4_000_000_000_000_000)
         self._commands: dict[tuple[tuple, str], list[tuple[str, str]]] = {}
         self._faults: list[_Fault] = []
+        self._lost_answers: list[_Fault] = []
 
         self._updates: list[dict] = []
         # Telegram's update ids only grow: a fresh server for a bot whose database saw earlier
@@ -371,6 +386,13 @@ class FakeTelegram:
             _Fault(method.lower(), status, retry_after, description, times, chat_id)
         )
 
+    def lose_answer_next(self, method: str, *, times: int = 1, chat_id: int | None = None) -> None:
+        """Carry out the next `times` calls of `method` (to `chat_id`, if given), then drop the
+        connection before answering: the message is in the chat, the bot never hears so."""
+        if method.lower() not in self._methods:
+            raise ValueError(f"unknown Bot API method {method!r}")
+        self._lost_answers.append(_Fault(method.lower(), 0, 0, None, times, chat_id))
+
     async def download(self, file_id: str) -> bytes:
         stored = self.files.get(file_id)
         if stored is None:
@@ -454,6 +476,8 @@ class FakeTelegram:
         except ApiError as error:
             logger.debug("%s -> %s %s", name, error.status, error.description)
             return self._error_response(error)
+        if _take_fault(self._lost_answers, name, params) and request.transport is not None:
+            request.transport.close()
         return web.json_response({"ok": True, "result": result})
 
     def _error_response(self, error: ApiError) -> web.Response:
@@ -470,14 +494,8 @@ class FakeTelegram:
         return web.json_response(ApiError(404, "Not Found").payload(), status=404)
 
     def _check_faults(self, name: str, params: Params) -> None:
-        for fault in self._faults:
-            if fault.method != name.lower():
-                continue
-            if fault.chat_id is not None and _int_or_none(params.raw("chat_id")) != fault.chat_id:
-                continue
-            fault.times -= 1
-            if fault.times <= 0:
-                self._faults.remove(fault)
+        fault = _take_fault(self._faults, name, params)
+        if fault is not None:
             raise fault.error()
 
     def _check_flood(self, name: str, params: Params) -> None:

@@ -430,8 +430,9 @@ def _one_answer_per_step(asn: list[FakeUser], sent: list[BotMessage], retried: s
 
 
 async def _every_notice_once(office: Office, sent: list[BotMessage]) -> None:
-    """Every outbox row arrived in its chat exactly once, text for text; twice only where a
-    process died between Telegram's OK and the row's mark and the row says it was sent again."""
+    """Every outbox row arrived in its chat exactly once, text for text; twice only where the
+    row says it was sent again: a process died between Telegram's OK and the row's mark, or
+    Telegram's answer was lost (a loaded machine: the send timed out)."""
     async with office.db.session(OPD1) as session:
         rows = (await session.exec(select(Outbox))).all()
         cal = await office.calendar(session)
@@ -440,7 +441,7 @@ async def _every_notice_once(office: Office, sent: list[BotMessage]) -> None:
     for row in rows:
         for page in html_pages(render(row.kind, json.loads(row.payload), cal), TEXT_LIMIT):
             expected[(row.chat_id, page)] += 1
-            if row.error == outbox.TAKEN_OVER:
+            if row.error == outbox.TAKEN_OVER or (row.error or "").startswith(outbox.NO_ANSWER):
                 resent[(row.chat_id, page)] += 1
     arrived = Counter((m.chat_id, m.text) for m in sent if (m.chat_id, m.text) in expected)
     missing = expected - arrived

@@ -52,3 +52,36 @@ async def test_a_chats_backlog_never_holds_other_chats_back(bot_pg: Bot, clock: 
         rows = await outbox.claim(session, clock(), 50)
     by_chat = [r.chat_id for r in rows]
     assert by_chat.count(1) == outbox.PER_CHAT_CLAIM and by_chat.count(2) == 1
+
+
+async def test_a_send_whose_answer_is_lost_goes_again_and_says_it_may_be_twice(
+    tg: FakeTelegram, bot: Bot, clock: Clock, caplog
+):
+    """Telegram took the message but its answer never came back (a dropped connection): the
+    sender cannot know, so the row goes again a little later, and the log and the row say it
+    may have arrived twice (decisions.md: never lost, doubled only on record)."""
+    admin = tg.user(ADMIN_ID, "Admin")
+    await admin.send("/start")
+    await admin.expect("Halo, Admin")
+    tg.lose_answer_next("sendMessage", chat_id=ADMIN_ID)
+    user = tg.user(501, "Rina")
+    await user.send("/daftar")
+    await user.expect("nama lengkap")
+    await user.send("Rina Marlina")
+    await user.expect("NIP")
+    await user.send("199201012019032001")
+    await user.expect("jabatan")
+    await user.send("Pranata Komputer")
+    await user.expect("dikirim ke admin")
+    await admin.expect("Permintaan pendaftaran", timeout=10)
+    await admin.expect_silence(1.0)  # the retry waits out its own pause, in office time
+    clock.advance(seconds=10)
+    bot.app.bot_data["sender"].kick()
+    await admin.expect("Permintaan pendaftaran", timeout=10)
+    await bot.app.bot_data["sender"].drain()  # its mark is written a moment after the send
+    async with bot.office.db.session(OPD1) as session:
+        rows = (await session.exec(select(Outbox).where(Outbox.chat_id == ADMIN_ID))).all()
+    (row,) = [r for r in rows if r.kind == "registration_request"]
+    assert row.status == outbox.SENT and row.attempts == 2
+    assert row.error.startswith(outbox.NO_ANSWER)
+    assert any("may arrive twice" in r.getMessage() for r in caplog.records)
