@@ -50,9 +50,11 @@ async def users_by_status(*, session: AsyncSession, status: str) -> Sequence[Use
     return (await session.exec(q)).all()
 
 
+_RUNNING = select(Period).where(Period.status == "berjalan").order_by(col(Period.id))
+
+
 async def running_periods(*, session: AsyncSession) -> Sequence[Period]:
-    q = select(Period).where(Period.status == "berjalan").order_by(col(Period.id))
-    return (await session.exec(q)).all()
+    return (await session.exec(_RUNNING)).all()
 
 
 async def periods(*, session: AsyncSession, statuses: Sequence[str]) -> Sequence[Period]:
@@ -60,13 +62,15 @@ async def periods(*, session: AsyncSession, statuses: Sequence[str]) -> Sequence
     return (await session.exec(q)).all()
 
 
+_RUNS_OF = (
+    select(StepRun)
+    .where(StepRun.period_id == bindparam("period_id"))
+    .order_by(col(StepRun.opened_at), col(StepRun.id))
+)
+
+
 async def runs_of(*, session: AsyncSession, period_id: int) -> Sequence[StepRun]:
-    q = (
-        select(StepRun)
-        .where(StepRun.period_id == period_id)
-        .order_by(col(StepRun.opened_at), col(StepRun.id))
-    )
-    return (await session.exec(q)).all()
+    return (await session.exec(_RUNS_OF, params={"period_id": period_id})).all()
 
 
 async def open_runs(*, session: AsyncSession) -> Sequence[StepRun]:
@@ -103,13 +107,19 @@ async def user_names(*, session: AsyncSession, among: Select) -> dict[int, str]:
     return await names_of(session=session, ids=(await session.exec(among)).all())
 
 
+_NAMES_OF = (
+    select(User.id, User.nama)
+    .where(col(User.id).in_(bindparam("ids", expanding=True)))
+    .execution_options(**IDENTITY)
+)
+
+
 async def names_of(*, session: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:
     """Names of these users wherever they are now: the ids come from the session's OPD."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    q = select(User.id, User.nama).where(col(User.id).in_(wanted)).execution_options(**IDENTITY)
-    return dict((await session.exec(q)).all())
+    return dict((await session.exec(_NAMES_OF, params={"ids": list(wanted)})).all())
 
 
 def pics_of(period_id: int) -> Select:

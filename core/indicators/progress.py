@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -76,10 +77,18 @@ async def progress(office: Office, telegram_id: int, period_id: int | None = Non
         return Progress(period.name, step_no, tuple(mine), tuple(lines), team, period.id, can_close)
 
 
+# Built once: `/progres` asks these at every press (storage/queries.py says why).
+_ANY_INDICATOR = select(Indicator.id).where(Indicator.period_id == bindparam("period_id")).limit(1)
+_OPEN_RUN = (
+    select(StepRun)
+    .where(StepRun.period_id == bindparam("period_id"), StepRun.status == engine.OPEN)
+    .order_by(col(StepRun.step_no))
+)
+
+
 async def has_indicators(session: AsyncSession, period_id: int) -> bool:
     """Whether the period's Kertas Kerja was imported: progress and the recap need it."""
-    q = select(Indicator.id).where(Indicator.period_id == period_id).limit(1)
-    return (await session.exec(q)).first() is not None
+    return (await session.exec(_ANY_INDICATOR, params={"period_id": period_id})).first() is not None
 
 
 async def periods_with_indicators(
@@ -92,12 +101,6 @@ async def periods_with_indicators(
             continue
         if not await has_indicators(session, p.id):
             continue
-        run = (
-            await session.exec(
-                select(StepRun)
-                .where(StepRun.period_id == p.id, StepRun.status == engine.OPEN)
-                .order_by(col(StepRun.step_no))
-            )
-        ).first()
+        run = (await session.exec(_OPEN_RUN, params={"period_id": p.id})).first()
         out.append((p, run))
     return out
