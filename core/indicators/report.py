@@ -40,6 +40,7 @@ from core.indicators.common import (
     items_of,
     measure_figure,
     missing_count,
+    on_postgres,
     open_run,
     periods_with_open,
     pick_period,
@@ -133,7 +134,10 @@ class Reportable(NamedTuple):
 async def _reportable(
     session: AsyncSession, user: User, indicator_id: int, lock: bool = False
 ) -> Reportable:
-    """The indicator, if this user is its PIC and may (still) report or correct its figure."""
+    """The indicator, if this user is its PIC and may (still) report or correct its figure.
+    Only PostgreSQL locks (several processes): SQLite's writers take turns in one process, so
+    the figure comes in the first read there."""
+    lock = lock and on_postgres(session)
     q = _INDICATOR if lock else _INDICATOR_AND_FIGURE
     row = (await session.exec(q, params={"indicator_id": indicator_id})).first()
     if row is None:
