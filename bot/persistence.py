@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from copy import deepcopy
 from itertools import groupby
 
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, delete, select
@@ -29,6 +30,14 @@ SEEN_KEPT = 50
 
 # Writes asked for inside `DatabasePersistence.one_write`, by key (None: delete the key).
 _batch: ContextVar[dict[str, str | None] | None] = ContextVar("kinerja_ptb_batch", default=None)
+
+
+# PostgreSQL: several rows in one statement, inserted (and so locked) in key order.
+_UPSERT_SORTED = text(
+    "INSERT INTO ptbdata (key, value) SELECT k, v"
+    " FROM unnest(CAST(:keys AS text[]), CAST(:values AS text[])) AS t(k, v) ORDER BY k"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
 
 
 class DatabasePersistence(BasePersistence[dict, dict, dict]):
@@ -105,6 +114,13 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         deadlock (an update's batch may hold another user's dialog state PTB had pending)."""
         if not values:
             return
+        conn = self.db.lock_connection() if self.shared else None
+        if conn is not None and None not in values.values():
+            # Upserts only (an update's usual batch): one statement in key order on the user's
+            # lock connection, atomic without a transaction of its own.
+            keys = sorted(values)
+            await conn.execute(_UPSERT_SORTED, {"keys": keys, "values": [values[k] for k in keys]})
+            return
         async with self.db.transaction() as session:
             for upsert, run in groupby(sorted(values.items()), key=lambda kv: kv[1] is not None):
                 rows = list(run)
@@ -175,9 +191,16 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         two processes and finish newest first, and the older one is then no repeat."""
         seen, data = f"{_SEEN}{user_id}", f"{_USER}{user_id}"
         wanted = {f"{_CONV}{name}:{json.dumps(list(key))}": name for name in names}
-        async with self.db.session() as session:
-            query = select(PtbData).where(col(PtbData.key).in_([seen, data, *wanted]))
-            rows = {r.key: json.loads(r.value) for r in (await session.exec(query)).all()}
+        query = select(PtbData.key, PtbData.value).where(
+            col(PtbData.key).in_([seen, data, *wanted])
+        )
+        conn = self.db.lock_connection()
+        if conn is not None:  # read after the lock was taken, on its connection: no other one
+            found = (await conn.execute(query)).all()
+        else:
+            async with self.db.session() as session:
+                found = (await session.exec(query)).all()
+        rows = {key: json.loads(value) for key, value in found}
         states = {wanted[k]: v for k, v in rows.items() if k in wanted}
         handled = rows.get(seen, [])
         # Before the ids were kept as a list, the newest id alone was stored.

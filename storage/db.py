@@ -5,12 +5,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from functools import partial
 from pathlib import Path
 
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import sqlite_inline
@@ -20,6 +26,10 @@ DEFAULT_URL = "sqlite+aiosqlite:///./data/kinerja.db"
 # pg_advisory_lock(namespace, key) of one user's updates ("kinu" in ASCII); the two-key form
 # does not meet the one-key locks of the scan and the poller.
 USER_LOCK_NAMESPACE = 0x6B696E75
+# The connection holding the user's lock of the update this task handles, with that task.
+_lock_held: ContextVar[tuple[AsyncConnection, asyncio.Task | None] | None] = ContextVar(
+    "kinerja_user_lock", default=None
+)
 
 
 def async_url(url: str) -> str:
@@ -181,10 +191,21 @@ class Database:
             # round trips around it, for every update.
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text("SELECT pg_advisory_lock(:ns, :key)"), key)
+            token = _lock_held.set((conn, asyncio.current_task()))
             try:
                 yield
             finally:
+                _lock_held.reset(token)
                 await conn.execute(text("SELECT pg_advisory_unlock(:ns, :key)"), key)
+
+    def lock_connection(self) -> AsyncConnection | None:
+        """The autocommit connection holding the user's lock of the update this task handles
+        (PostgreSQL): a statement of that update's own may run on it instead of taking another
+        connection. Never to a task started from the update, which may outlive the lock."""
+        held = _lock_held.get()
+        if held is None or held[1] is not asyncio.current_task():
+            return None
+        return held[0]
 
     async def ping(self) -> None:
         """Raises unless the database answers a trivial query (the health check)."""

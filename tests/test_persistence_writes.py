@@ -70,3 +70,64 @@ async def test_start_reads_no_dialog_data_and_a_user_gets_theirs_at_their_first_
         await dedi.next_message()
         assert app.user_data[5001] == stored
         assert set(app.user_data) == {5001}
+
+
+async def test_on_postgresql_an_update_reads_and_writes_its_dialogs_on_its_lock_connection(
+    tg: FakeTelegram, bot_pg: Bot
+):
+    """Several processes: every update takes its user's lock on a connection of its own, and
+    reads and writes that user's dialog state and handled mark on it (one statement each, in
+    key order) instead of two more connections and a transaction. A dialog that ends (a
+    delete) still writes in a transaction; a task started by an update never gets the lock's
+    connection, which goes back to the pool when the update ends."""
+    db = bot_pg.office.db
+    # Only the updates take connections here: no notices to send, no scan.
+    await bot_pg.app.bot_data["sender"].stop()
+    bot_pg.app.job_queue.scheduler.pause()
+    checkouts: list[int] = []
+    event.listen(db.engine.sync_engine, "checkout", lambda *_: checkouts.append(1))
+    ptb_writes: list[str] = []
+    event.listen(
+        db.engine.sync_engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_: (
+            ptb_writes.append(statement.split()[0])
+            if "ptbdata" in statement and not statement.startswith("SELECT")
+            else None
+        ),
+    )
+    dedi = tg.user(5001, "Dedi")
+    await dedi.send("/bantuan")
+    await dedi.next_message()
+    await dedi.expect_silence(0.3)  # the handled mark is written after the reply
+    checkouts.clear()
+    ptb_writes.clear()
+    await dedi.send("/bantuan")
+    await dedi.next_message()
+    await dedi.expect_silence(0.3)
+    # The lock's connection and the session of the command's own reads: nothing for dialogs.
+    assert len(checkouts) == 1 + 1, checkouts
+    assert ptb_writes == ["INSERT"]
+    async with db.session(OPD1) as session:
+        rows = {r.key: json.loads(r.value) for r in (await session.exec(select(PtbData))).all()}
+    assert len(rows["seen:5001"]) == 2  # both updates marked handled
+
+    await dedi.send("/daftar")
+    await dedi.expect("nama lengkap")
+    ptb_writes.clear()
+    await dedi.send("/batal")
+    await dedi.next_message()
+    await dedi.expect_silence(0.3)
+    assert "DELETE" in ptb_writes  # the ended dialog's state is removed, in a transaction
+    async with db.session(OPD1) as session:
+        keys = [r.key for r in (await session.exec(select(PtbData))).all()]
+    assert not any(k.startswith("conv:") and "5001" in k for k in keys), keys
+
+    async with db.user_lock(5001):
+        assert db.lock_connection() is not None
+        assert await asyncio.create_task(_lock_connection_of(db)) is None
+    assert db.lock_connection() is None
+
+
+async def _lock_connection_of(db):
+    return db.lock_connection()
