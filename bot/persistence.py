@@ -109,9 +109,10 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             self._written.update(changed)
 
     async def _execute(self, values: dict[str, str | None]) -> None:
-        """One transaction; rows are locked in key order (one statement per run of upserts or
-        deletes), so two processes writing overlapping keys wait for each other, never
-        deadlock (an update's batch may hold another user's dialog state PTB had pending)."""
+        """Atomically, rows locked in key order, so two processes writing overlapping keys wait
+        for each other, never deadlock (an update's batch may hold another user's dialog state
+        PTB had pending): upserts alone in one statement on the user's lock connection (several
+        processes), else one transaction with a statement per run of upserts or deletes."""
         if not values:
             return
         conn = self.db.lock_connection() if self.shared else None

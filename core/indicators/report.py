@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import BindParameter, bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -64,7 +64,7 @@ from storage import queries
 from storage.models import Document, Figure, Indicator, Period, StepRun, User
 
 
-def _owed(period_id: int):
+def _owed(period_id: int | BindParameter[int]):
     """Indicators of a period still without a figure, or with one returned to its PIC."""
     return (
         select(Indicator.pic_user_id)
