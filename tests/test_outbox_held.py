@@ -5,17 +5,13 @@ from __future__ import annotations
 from sqlmodel import select
 
 from core import outbox
-from fakeapi import FakeTelegram
+from fakeapi import FakeTelegram, FakeUser
 from storage.models import Outbox
 from tests.conftest import ADMIN_ID, OPD1, Bot, Clock
 
 
-async def test_message_waiting_out_a_429_is_sent_once(tg: FakeTelegram, bot: Bot, clock: Clock):
-    admin = tg.user(ADMIN_ID, "Admin")
-    await admin.send("/start")
-    await admin.expect("Halo, Admin")
-    tg.fail_next("sendMessage", status=429, retry_after=2, chat_id=ADMIN_ID)
-    user = tg.user(500, "Rina")
+async def register(user: FakeUser) -> None:
+    """A registration by chat: its request is a notice to the admin."""
     await user.send("/daftar")
     await user.expect("nama lengkap")
     await user.send("Rina Marlina")
@@ -24,6 +20,14 @@ async def test_message_waiting_out_a_429_is_sent_once(tg: FakeTelegram, bot: Bot
     await user.expect("jabatan")
     await user.send("Pranata Komputer")
     await user.expect("dikirim ke admin")
+
+
+async def test_message_waiting_out_a_429_is_sent_once(tg: FakeTelegram, bot: Bot, clock: Clock):
+    admin = tg.user(ADMIN_ID, "Admin")
+    await admin.send("/start")
+    await admin.expect("Halo, Admin")
+    tg.fail_next("sendMessage", status=429, retry_after=2, chat_id=ADMIN_ID)
+    await register(tg.user(500, "Rina"))
     # While the sender waits out Telegram's 429, the office clock jumps far past a stale claim.
     clock.advance(hours=3)
     await admin.expect("Permintaan pendaftaran", timeout=10)
@@ -64,15 +68,7 @@ async def test_a_send_whose_answer_is_lost_goes_again_and_says_it_may_be_twice(
     await admin.send("/start")
     await admin.expect("Halo, Admin")
     tg.lose_answer_next("sendMessage", chat_id=ADMIN_ID)
-    user = tg.user(501, "Rina")
-    await user.send("/daftar")
-    await user.expect("nama lengkap")
-    await user.send("Rina Marlina")
-    await user.expect("NIP")
-    await user.send("199201012019032001")
-    await user.expect("jabatan")
-    await user.send("Pranata Komputer")
-    await user.expect("dikirim ke admin")
+    await register(tg.user(501, "Rina"))
     await admin.expect("Permintaan pendaftaran", timeout=10)
     await admin.expect_silence(1.0)  # the retry waits out its own pause, in office time
     clock.advance(seconds=10)
