@@ -74,15 +74,29 @@ async def flush_persistence(update: object, context: ContextTypes.DEFAULT_TYPE) 
     """A dialog's new state is written right after its handler, not at PTB's next timer tick.
     PTB marks this update's user_data for writing only after the last group, so it is written
     here at once: the user's next answer may reach another process. All of it in one
-    transaction (DatabasePersistence.one_write)."""
+    transaction (DatabasePersistence.one_write). With several processes the user's own dialog
+    states are written from here too, never by PTB, whose write may come after another process
+    moved the dialog on (another user's update here may take it)."""
     app = context.application
+    persistence = app.persistence
     user = update.effective_user if isinstance(update, Update) else None
-    async with app.persistence.one_write():
+    async with persistence.one_write():
         if user is not None:
-            await app.persistence.save_user_data(user.id, context.user_data)
-        await app.update_persistence()
-        if user is not None and app.persistence.shared:
-            await app.persistence.mark_handled(user.id, update.update_id)
+            await persistence.save_user_data(user.id, context.user_data)
+        if user is None or not persistence.shared:
+            await app.update_persistence()
+            return
+        dialogs, key = _dialogs_of(update, app)
+        if key is not None:
+            states = {d.name: d._conversations.get(key) for d in dialogs}
+            await persistence.save_dialogs(user.id, key, states)
+        await persistence.mark_handled(user.id, update.update_id)
+
+
+def _dialogs_of(update: Update, app: Application) -> tuple[list[ConversationHandler], tuple | None]:
+    """The dialogs, and the key of this update's chat and user in them (None: no chat)."""
+    dialogs = [h for h in app.handlers.get(0, ()) if isinstance(h, ConversationHandler)]
+    return dialogs, dialogs[0]._get_key(update) if dialogs and update.effective_chat else None
 
 
 async def load_dialogs(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -93,10 +107,7 @@ async def load_dialogs(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
     persistence = context.application.persistence
     if not (isinstance(update, Update) and persistence.shared and update.effective_user):
         return
-    dialogs = [
-        h for h in context.application.handlers.get(0, ()) if isinstance(h, ConversationHandler)
-    ]
-    key = dialogs[0]._get_key(update) if dialogs and update.effective_chat else None
+    dialogs, key = _dialogs_of(update, context.application)
     handled, data, states = await persistence.stored_dialogs(
         update.effective_user.id, [d.name for d in dialogs] if key else [], key or ()
     )

@@ -40,6 +40,10 @@ _UPSERT_SORTED = text(
 )
 
 
+def _conv_key(name: str, key: tuple) -> str:
+    return f"{_CONV}{name}:{json.dumps(list(key))}"
+
+
 class DatabasePersistence(BasePersistence[dict, dict, dict]):
     def __init__(self, db: Database, update_interval: float = 1.0) -> None:
         super().__init__(
@@ -56,6 +60,8 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         self._write_lock = asyncio.Lock()
         # The handled ids read for a user's update in flight, written back with its own id.
         self._seen: dict[int, list[int]] = {}
+        # Several processes: the dialog states read for a user's update in flight, by name.
+        self._states_read: dict[int, dict[str, object]] = {}
         # SQLite: the users whose dialog data this process has read (see refresh_user_data).
         self._loaded: set[int] = set()
         # Built once and run with a list of rows: a statement with the rows in its VALUES was
@@ -136,11 +142,25 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         return {tuple(json.loads(k)): v for k, v in stored}
 
     async def update_conversation(self, name: str, key: tuple, new_state: object | None) -> None:
-        full = f"{_CONV}{name}:{json.dumps(list(key))}"
-        if new_state is None:
-            await self._drop(full)
+        """PTB's own write, made at the next update of anyone in this process or at its timer:
+        with several processes the user may have moved on elsewhere by then, so their own
+        update writes the state instead (`save_dialogs`)."""
+        if not self.shared:
+            await self._set(_conv_key(name, key), new_state)
+
+    async def save_dialogs(self, user_id: int, key: tuple, states: dict[str, object]) -> None:
+        """Several processes: the states the user's update left in their dialogs (absent: none),
+        where they differ from what `stored_dialogs` read, before the user's lock is let go."""
+        read = self._states_read.pop(user_id, {})
+        for name, state in states.items():
+            if state != read.get(name):
+                await self._set(_conv_key(name, key), state)
+
+    async def _set(self, key: str, value: object | None) -> None:
+        if value is None:
+            await self._drop(key)
         else:
-            await self._put(full, new_state)
+            await self._put(key, value)
 
     async def get_user_data(self) -> dict[int, dict]:
         """Nothing at start: a user's dialog data is read before their first update in this
@@ -191,7 +211,7 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         (absent: no dialog). Ids, not the newest id: two quick updates of one user may reach
         two processes and finish newest first, and the older one is then no repeat."""
         seen, data = f"{_SEEN}{user_id}", f"{_USER}{user_id}"
-        wanted = {f"{_CONV}{name}:{json.dumps(list(key))}": name for name in names}
+        wanted = {_conv_key(name, key): name for name in names}
         query = select(PtbData.key, PtbData.value).where(
             col(PtbData.key).in_([seen, data, *wanted])
         )
@@ -203,6 +223,7 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
                 found = (await session.exec(query)).all()
         rows = {key: json.loads(value) for key, value in found}
         states = {wanted[k]: v for k, v in rows.items() if k in wanted}
+        self._states_read[user_id] = states
         handled = rows.get(seen, [])
         # Before the ids were kept as a list, the newest id alone was stored.
         self._seen[user_id] = handled if isinstance(handled, list) else [handled]

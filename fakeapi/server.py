@@ -765,12 +765,13 @@ class FakeTelegram:
             try:
                 async with session.post(self.webhook_url, json=update, headers=headers) as resp:
                     self.webhook_statuses.append(resp.status)
-                    if resp.status >= 300:
-                        self._webhook_failed(f"Wrong response from the webhook: {resp.status}")
-                    return
+                    if resp.status < 300:
+                        return
+                    # Telegram repeats an update the webhook did not take, then gives up.
+                    self._webhook_failed(f"Wrong response from the webhook: {resp.status}")
             except aiohttp.ClientConnectionError:
                 self._webhook_failed("Connection refused")
-                await asyncio.sleep(0.1)
+            await asyncio.sleep(0.1)
 
     def _webhook_failed(self, message: str) -> None:
         """Telegram reports the latest failed delivery in getWebhookInfo."""

@@ -10,6 +10,7 @@ import struct
 import time
 
 import pytest
+from aiohttp import web
 from telegram import (
     Bot,
     BotCommand,
@@ -449,3 +450,32 @@ def test_html_entities_use_utf16_offsets() -> None:
     assert command_entities("😀 /start@kinerja_bot x") == [
         {"type": "bot_command", "offset": 3, "length": 18}
     ]
+
+
+async def test_an_update_the_webhook_did_not_take_is_delivered_again(tg: FakeTelegram):
+    """As Telegram does: a 5xx answer (a bot that failed the update) is not the end of it."""
+    received: list[int] = []
+
+    async def receive(request: web.Request) -> web.Response:
+        received.append((await request.json())["update_id"])
+        return web.Response(status=500 if len(received) == 1 else 200)
+
+    server = web.Application()
+    server.router.add_post("/hook", receive)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        async with Bot(TOKEN, base_url=tg.base_url) as bot:
+            await bot.set_webhook(f"http://127.0.0.1:{port}/hook")
+        await tg.user(4242, "Tamu").send("halo")
+        for _ in range(50):
+            if len(received) == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert received[0] == received[1] and tg.webhook_statuses == [500, 200]
+        assert "500" in tg.webhook_last_error[1]
+    finally:
+        await runner.cleanup()

@@ -131,3 +131,31 @@ async def test_on_postgresql_an_update_reads_and_writes_its_dialogs_on_its_lock_
 
 async def _lock_connection_of(db):
     return db.lock_connection()
+
+
+async def test_on_postgresql_a_late_write_from_this_process_never_undoes_another_process(
+    tg: FakeTelegram, bot_pg: Bot
+):
+    """PTB writes a dialog's state at the next update of anyone in its process, or at its
+    timer, from that process's memory. With several processes the user may have gone on
+    elsewhere by then: here another process ended Dedi's /daftar (/batal there), and this
+    process's late write of the state it knew must not bring the dialog back."""
+    app, db = bot_pg.app, bot_pg.office.db
+    dedi = tg.user(5001, "Dedi")
+    await dedi.send("/daftar")
+    await dedi.expect("nama lengkap")
+    await dedi.expect_silence(0.3)  # the state is written after the reply
+    async with db.session(OPD1) as session:
+        stored = (await session.exec(select(PtbData).where(PtbData.key.startswith("conv:")))).one()
+    async with db.transaction(OPD1) as session:
+        await session.delete(await session.get(PtbData, stored.key))  # the other process
+
+    daftar = next(h for h in app.handlers[0] if getattr(h, "name", None) == "daftar")
+    key = (5001, 5001)
+    daftar._conversations[key] = daftar._conversations[key]  # as PTB's handler leaves it
+    await app.update_persistence()
+    async with db.session(OPD1) as session:
+        assert await session.get(PtbData, stored.key) is None
+
+    await dedi.send("Dedi Saputra")  # no dialog any more: not taken as the name
+    assert "NIP" not in (await dedi.next_message()).plain
