@@ -81,10 +81,10 @@ def make_settings(
 
 # A database migrated once per test worker and office name, copied for each test that starts
 # from nothing: Alembic's upgrade from nothing takes half a second, most of a short test's set-up.
-_MIGRATED: dict[str, Path] = {}
+_MIGRATED: dict[str | None, Path] = {}
 
 
-async def migrate(database_url: str, office_name: str) -> None:
+async def migrate(database_url: str, office_name: str | None = None) -> None:
     """As `kinerja-bot run` migrates (OFFICE_NAME names the first OPD); a new SQLite file is a
     copy of one migrated the same way (tests/test_migrations.py runs the migrations themselves)."""
     name = make_url(database_url).database if is_sqlite(database_url) else None

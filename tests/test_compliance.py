@@ -3,7 +3,6 @@ the plain table for the workbook, and /kepatuhan in chat."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
@@ -20,9 +19,8 @@ from core.rekap_workbook import ComplianceTable
 from fakeapi import FakeTelegram
 from storage.db import Database
 from storage.files import FileStore
-from storage.migrate import upgrade
 from storage.models import Period, StepRun, User
-from tests.conftest import ADMIN_ID, OPD1, Bot, Clock, register
+from tests.conftest import ADMIN_ID, OPD1, Bot, Clock, migrate, register
 from tests.test_periods_e2e import start_period
 
 JKT = ZoneInfo("Asia/Jakarta")
@@ -38,7 +36,7 @@ def wib(day: int, hour: int, minute: int = 0) -> datetime:
 @pytest.fixture
 async def office(tmp_path: Path) -> AsyncIterator[Office]:
     url = f"sqlite+aiosqlite:///{tmp_path}/kinerja.db"
-    await asyncio.to_thread(upgrade, url)
+    await migrate(url)
     o = Office(db=Database(url), files=FileStore(tmp_path / "files"))
     yield o
     await o.db.dispose()

@@ -15,7 +15,7 @@ from bot.doctor import FAIL, OK, WARN, clock_check
 from fakeapi import BOT_ID, BOT_USERNAME, FakeTelegram
 from storage.files import FileStore
 from storage.migrate import upgrade
-from tests.conftest import ADMIN_ID
+from tests.conftest import ADMIN_ID, migrate
 
 TOKEN = "123456:BENAR"
 
@@ -58,7 +58,7 @@ def line(lines: list[str], start: str) -> str:
 
 async def test_a_good_setup_passes_every_check(telegram, tmp_path, monkeypatch, capsys):
     url = configure(monkeypatch, tmp_path, telegram)
-    await asyncio.to_thread(upgrade, url)
+    await migrate(url)
     FileStore(tmp_path / "data" / "files").put(b"%PDF-1.4 nota")
 
     code, lines = await doctor(capsys)
@@ -118,7 +118,7 @@ def _closed_port() -> int:
 async def test_a_stale_webhook_and_an_unknown_time_zone(telegram, tmp_path, monkeypatch, capsys):
     """Polling mode, but Telegram still posts to an old webhook that does not answer."""
     url = configure(monkeypatch, tmp_path, telegram, TIMEZONE="Asia/Jakrta")
-    await asyncio.to_thread(upgrade, url)
+    await migrate(url)
     FileStore(tmp_path / "data" / "files").put(b"%PDF-1.4 nota")
     old_hook = f"http://127.0.0.1:{_closed_port()}/kinerja"
     telegram.webhook_url = old_hook

@@ -3,7 +3,6 @@ read it, who may give its duties, and the Rekapitulasi Kabupaten workbook read b
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timezone
 from decimal import Decimal
 from io import BytesIO
@@ -26,9 +25,8 @@ from core.users import REGENCY_DUTY
 from fakeapi import FakeTelegram, FakeUser
 from fakeapi.entities import parse_html
 from storage.db import Database
-from storage.migrate import upgrade
 from storage.models import Opd, Period, User
-from tests.conftest import ADMIN_ID, Bot, Clock, register
+from tests.conftest import ADMIN_ID, Bot, Clock, migrate, register
 from tests.kinerja_core import (
     ASN1,
     ASN2,
@@ -318,7 +316,7 @@ async def test_each_opd_line_agrees_with_its_own_recap(tmp_path: Path):
     the validated Triwulan I; an OPD still reporting): each OPD's capaian, predikat, programs and
     missing figures are what its own /rekap computes."""
     url = f"sqlite+aiosqlite:///{tmp_path}/regency.db"
-    await asyncio.to_thread(upgrade, url)
+    await migrate(url)
     db = Database(url)
     try:
         await bench.fill(db, 4, 3, 60)

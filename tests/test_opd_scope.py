@@ -22,7 +22,7 @@ from storage.db import Database, sync_url
 from storage.migrate import upgrade
 from storage.models import OPD_MODELS, Document, Opd, Outbox, Period, User
 from storage.scope import UnscopedQuery
-from tests.conftest import ADMIN_ID, OPD1, Clock
+from tests.conftest import ADMIN_ID, OPD1, Clock, migrate
 from tests.kinerja_core import ASN1, KD, NAMES, NIP, ROLES, SEK, TIM1, TIM2, make, pdf, xlsx
 from tests.kinerja_core import Period as Flow
 from tests.kinerja_flow import kertas_kerja, kk_row
@@ -39,7 +39,7 @@ ROWS_B = [kk_row("Program", "2.07", "Perizinan", "Izin terbit tepat waktu", B_NI
 
 async def test_an_unscoped_query_on_every_opd_table_raises(tmp_path: Path):
     url = f"sqlite+aiosqlite:///{tmp_path}/g.db"
-    await asyncio.to_thread(upgrade, url)
+    await migrate(url)
     db = Database(url)
     try:
         for model in OPD_MODELS:
@@ -66,7 +66,7 @@ async def test_an_unscoped_query_on_every_opd_table_raises(tmp_path: Path):
 
 async def test_a_new_row_of_another_opd_is_refused(tmp_path: Path):
     url = f"sqlite+aiosqlite:///{tmp_path}/r.db"
-    await asyncio.to_thread(upgrade, url)
+    await migrate(url)
     db = Database(url)
     try:
         async with db.transaction(across=True) as session:

@@ -19,9 +19,8 @@ from bot.sender import Sender
 from core import outbox
 from core.office import Office
 from fakeapi import FakeTelegram, FakeUser
-from storage.migrate import upgrade
 from storage.models import Opd, Outbox
-from tests.conftest import ADMIN_ID, OPD1, Clock, make_settings, register, running_bot
+from tests.conftest import ADMIN_ID, OPD1, Clock, make_settings, migrate, register, running_bot
 
 NOW = datetime(2025, 8, 4, 3, 0, tzinfo=timezone.utc)
 A_CHATS, A_PER_CHAT = 30, 10  # OPD A's broadcast: 300 rows
@@ -76,7 +75,7 @@ async def test_a_claim_interleaves_the_opd(tmp_path: Path, backend: str, request
         if backend == "sqlite"
         else request.getfixturevalue("pg_url")
     )
-    await asyncio.to_thread(upgrade, url)
+    await migrate(url)
     office = make_office(make_settings(FakeTelegram(), tmp_path / "data", url))
     opd_b = await second_opd(office)
     await fill(office, OPD1, list(range(1000, 1000 + A_CHATS)), A_PER_CHAT, "A")
@@ -102,7 +101,7 @@ async def test_another_opds_reminders_go_out_in_their_turn_during_a_broadcast(
         for chat in a_chats + b_chats:
             await tg.user(chat, f"U{chat}").send("/start")  # the chat exists
         settings = make_settings(tg, tmp_path / "data")
-        await asyncio.to_thread(upgrade, settings.database_url)
+        await migrate(settings.database_url)
         office = make_office(settings)
         office.clock = lambda: NOW
         opd_b = await second_opd(office)

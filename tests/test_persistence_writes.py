@@ -13,9 +13,8 @@ from sqlmodel import select
 
 from bot.app import make_office
 from fakeapi import FakeTelegram
-from storage.migrate import upgrade
 from storage.models import PtbData
-from tests.conftest import OPD1, Bot, Clock, make_settings, running_bot
+from tests.conftest import OPD1, Bot, Clock, make_settings, migrate, running_bot
 
 
 async def test_read_commands_write_no_dialog_state_and_a_dialog_step_does(
@@ -55,7 +54,7 @@ async def test_start_reads_no_dialog_data_and_a_user_gets_theirs_at_their_first_
     tg: FakeTelegram, tmp_path: Path, clock: Clock
 ):
     settings = make_settings(tg, tmp_path / "data")
-    await asyncio.to_thread(upgrade, settings.database_url)
+    await migrate(settings.database_url)
     office = make_office(settings)
     stored = {"dialog": "lapor", "ind": 7}
     async with office.db.transaction(OPD1) as session:

@@ -21,9 +21,8 @@ from core.office import Office
 from core.transitions import DocInput
 from storage.db import Database
 from storage.files import FileStore
-from storage.migrate import upgrade
 from storage.models import AuditLog, Outbox, Period, StepRun, User
-from tests.conftest import OPD1
+from tests.conftest import OPD1, migrate
 
 JKT = ZoneInfo("Asia/Jakarta")
 # Monday 14 April 2025, 09:00 WIB: step 2 (60 menit) opened now is due at 10:00.
@@ -51,7 +50,7 @@ def make_office(url: str, files: Path, clock: Clock) -> Office:
 
 async def seeded(url: str, files: Path) -> Office:
     """A migrated database with the five duties, and an office on it at Monday 09:00."""
-    await asyncio.to_thread(upgrade, url)
+    await migrate(url)
     o = make_office(url, files, Clock(MONDAY_9))
     async with o.db.transaction(OPD1) as session:
         for tid, nama, role in (

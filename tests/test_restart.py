@@ -18,11 +18,10 @@ from bot.app import make_office
 from core import users
 from core.sop import Role
 from fakeapi import FakeTelegram
-from storage.migrate import upgrade
 from storage.models import AuditLog, Figure, Outbox, Period, PtbData
 from tests import kinerja_core
 from tests import test_draft_unit as draft_unit
-from tests.conftest import ADMIN_ID, OPD1, Clock, make_settings
+from tests.conftest import ADMIN_ID, OPD1, Clock, make_settings, migrate
 from tests.kinerja_flow import kertas_kerja, kk_row
 
 KD, SEK = 101, 102
@@ -87,7 +86,7 @@ async def seeded(tg: FakeTelegram, tmp_path: Path):
     """A database with a Kepala Dinas and a Sekretaris, and the bot process around it."""
     data = tmp_path / "data"
     settings = make_settings(tg, data)
-    await asyncio.to_thread(upgrade, settings.database_url)
+    await migrate(settings.database_url)
     office = make_office(settings)
     for tid, nama, nip, role in (
         (KD, "Bambang Purwanto", "196909211996021001", Role.KEPALA_DINAS),

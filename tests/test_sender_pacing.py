@@ -15,9 +15,8 @@ from bot.app import build, make_office
 from bot.sender import Sender
 from core.outbox import SENT, enqueue
 from fakeapi import FakeTelegram
-from storage.migrate import upgrade
 from storage.models import Outbox
-from tests.conftest import OPD1, Clock, make_settings, running_bot
+from tests.conftest import OPD1, Clock, make_settings, migrate, running_bot
 
 CHATS, PER_CHAT = 6, 4
 
@@ -28,7 +27,7 @@ async def test_bulk_sending_paces_each_chat_without_429s(tmp_path: Path) -> None
         for i in range(CHATS):
             await tg.user(2000 + i, f"U{i}").send("/start")  # the chat exists
         settings = make_settings(tg, tmp_path / "data")
-        await asyncio.to_thread(upgrade, settings.database_url)
+        await migrate(settings.database_url)
         office = make_office(settings)
         office.clock = lambda: now
         async with office.db.transaction(OPD1) as session:

@@ -12,14 +12,13 @@ import pytest
 from sqlmodel import select
 
 from storage.db import Database
-from storage.migrate import upgrade
 from storage.models import DayOff
-from tests.conftest import OPD1
+from tests.conftest import OPD1, migrate
 
 
 async def test_writers_that_await_mid_transaction_take_turns(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/kinerja.db"
-    await asyncio.to_thread(upgrade, url)
+    await migrate(url)
     db = Database(url)
     order: list[str] = []
 
@@ -48,7 +47,7 @@ async def test_writers_that_await_mid_transaction_take_turns(tmp_path: Path) -> 
 
 async def test_a_unit_of_work_inside_another_is_refused_not_hung(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/kinerja.db"
-    await asyncio.to_thread(upgrade, url)
+    await migrate(url)
     db = Database(url)
     async with db.transaction(OPD1):
         with pytest.raises(RuntimeError, match="inside another"):
