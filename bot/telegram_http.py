@@ -54,6 +54,12 @@ def _upload_time(files: dict, write_timeout: float | None) -> float | None:
     return per_mib * max(1, started_mib)
 
 
+@cache
+def _tls() -> ssl.SSLContext:
+    """Loading the CA bundle takes tens of milliseconds: once per process, not per session."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 class AiohttpRequest(BaseRequest):
     """One aiohttp session with a pool of `connection_pool_size` connections."""
 
@@ -76,7 +82,7 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(
                     limit=self._pool_size,
-                    ssl=ssl.create_default_context(cafile=certifi.where()),
+                    ssl=_tls(),
                 ),
                 cookie_jar=aiohttp.DummyCookieJar(),
                 headers={"User-Agent": self.USER_AGENT},
