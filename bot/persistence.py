@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from copy import deepcopy
 from itertools import groupby
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, delete, select
@@ -31,6 +31,9 @@ SEEN_KEPT = 50
 # Writes asked for inside `DatabasePersistence.one_write`, by key (None: delete the key).
 _batch: ContextVar[dict[str, str | None] | None] = ContextVar("kinerja_ptb_batch", default=None)
 
+
+_TABLE = PtbData.__table__
+_DELETE = delete(_TABLE).where(_TABLE.c.key.in_(bindparam("keys", expanding=True)))
 
 # PostgreSQL: several rows in one statement, inserted (and so locked) in key order.
 _UPSERT_SORTED = text(
@@ -65,8 +68,9 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         # SQLite: the users whose dialog data this process has read (see refresh_user_data).
         self._loaded: set[int] = set()
         # Built once and run with a list of rows: a statement with the rows in its VALUES was
-        # compiled anew for every update (SQLAlchemy cannot cache it).
-        stmt = (pg_insert if self.shared else sqlite_insert)(PtbData)
+        # compiled anew for every update (SQLAlchemy cannot cache it). On the table, not the
+        # model: the ORM's bulk insert path cost more than the write itself.
+        stmt = (pg_insert if self.shared else sqlite_insert)(_TABLE)
         self._upsert = stmt.on_conflict_do_update(
             index_elements=["key"], set_={"value": stmt.excluded.value}
         )
@@ -132,8 +136,7 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             for upsert, run in groupby(sorted(values.items()), key=lambda kv: kv[1] is not None):
                 rows = list(run)
                 if not upsert:
-                    keys = [k for k, _ in rows]
-                    await session.exec(delete(PtbData).where(col(PtbData.key).in_(keys)))
+                    await session.exec(_DELETE, params={"keys": [k for k, _ in rows]})
                     continue
                 await session.exec(self._upsert, params=[{"key": k, "value": v} for k, v in rows])
 
