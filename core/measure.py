@@ -76,6 +76,13 @@ class IndicatorSpec:
             self.konsolidasi, triwulan, {}, dict(enumerate(self.target_tw, 1)), self.target_tahunan
         )[1]
 
+    def uses_earlier(self, triwulan: int | None) -> bool:
+        """Whether other triwulan's figures enter the measure (`consolidate`): never for TW I
+        nor for a triwulan's nilai akhir, so a figure there is measured without reading them."""
+        if triwulan is None:
+            return True
+        return triwulan > 1 and self.konsolidasi is not Konsolidasi.NILAI_AKHIR
+
     def period_target_text(self, triwulan: int | None) -> str:
         """The period's target with its unit as people read it (`0 %`, `80–90 %`); a summed
         one says it is kumulatif."""

@@ -27,6 +27,7 @@ from core.capaian import (
     target_to_text,
     unit_capaian,
 )
+from core.measure import IndicatorSpec, measure
 from core.numbers import NumberError
 
 D = Decimal
@@ -559,3 +560,19 @@ def test_aggregate_between_min_and_max(
     assume(present)
     assert agg.value is not None
     assert min(present) <= agg.value <= max(present)
+
+
+@given(
+    st.sampled_from(list(Konsolidasi)),
+    st.sampled_from([None, 1, 2, 3, 4]),
+    values,
+    st.dictionaries(st.integers(1, 4), values, max_size=4),
+    all_rules,
+)
+def test_a_measure_said_not_to_use_earlier_figures_is_the_same_without_them(
+    konsolidasi: Konsolidasi, tw: int | None, r: Decimal, earlier: dict, rules: CapaianRules
+) -> None:
+    """/lapor skips reading the other triwulan's figures where `uses_earlier` says so."""
+    spec = IndicatorSpec("%", POS, konsolidasi, D(80), (D(20), D(40), None, D(80)))
+    if not spec.uses_earlier(tw):
+        assert measure(spec, tw, r, earlier, rules) == measure(spec, tw, r, {}, rules)

@@ -285,7 +285,8 @@ async def confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int |
         data.clear()
         await reply(update, escape(str(stored)))
         return ConversationHandler.END
-    kick(context)
+    if result.notified:
+        kick(context)
     data.clear()
     await update.callback_query.edit_message_reply_markup(None)
     await _tell_submitted(update, context, result)

@@ -108,6 +108,8 @@ class Submitted:
     # the first of them, so the answer can offer it instead of a generic "type /lapor".
     mine_left: int = 0
     next_indicator_id: int | None = None
+    # Others were told (outbox rows queued): only then is the sender woken at once.
+    notified: bool = False
 
 
 @dataclass(frozen=True)
@@ -314,6 +316,13 @@ async def earlier_figures(session: AsyncSession, period: Period, ikodes: Sequenc
         if ikode in wanted:
             out[ikode][tw] = value  # a later period of the same triwulan wins
     return out
+
+
+async def earlier_of(session: AsyncSession, ind: Indicator, period: Period) -> dict:
+    """The same for one indicator, read only when its measure uses them (IndicatorSpec)."""
+    if not spec_of(ind).uses_earlier(period.triwulan):
+        return {}
+    return await earlier_figures(session, period, [ind.ikode])
 
 
 _EARLIER_ACROSS = _EARLIER_ALL.add_columns(Indicator.opd_id).where(

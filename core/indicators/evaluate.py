@@ -21,7 +21,7 @@ from core.indicators.common import (
     Decided,
     Idle,
     complete_step,
-    earlier_figures,
+    earlier_of,
     is_shared,
     measure_figure,
     open_run,
@@ -48,7 +48,7 @@ async def _card(
     office: Office, session: AsyncSession, fig: Figure, ind: Indicator, period: Period
 ) -> Card:
     names = await queries.names_of(session=session, ids=[ind.pic_user_id])
-    earlier = await earlier_figures(session, period, [ind.ikode])
+    earlier = await earlier_of(session, ind, period)
     pending = (
         await session.exec(
             select(func.count())

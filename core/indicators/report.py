@@ -34,7 +34,7 @@ from core.indicators.common import (
     ScaleQuestion,
     Submitted,
     complete_step,
-    earlier_figures,
+    earlier_of,
     editable,
     figure_of,
     items_of,
@@ -189,7 +189,7 @@ async def preview(
             if not check.ok:
                 raise SopError(check.message or "Angka tidak sesuai satuannya.")
             value, confirm, warning = parsed.value, check.needs_confirmation, check.message
-        earlier = await earlier_figures(session, period, [ind.ikode])
+        earlier = await earlier_of(session, ind, period)
         evidence = None
         if fig is not None and fig.evidence_document_id is not None:
             evidence = (await session.get(Document, fig.evidence_document_id)).file_name
@@ -236,7 +236,7 @@ async def submit(
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
         ind, period, fig, run, shared = await _reportable(session, user, indicator_id, lock=True)
-        earlier = await earlier_figures(session, period, [ind.ikode])
+        earlier = await earlier_of(session, ind, period)
         measured = measure_figure(office, ind, period, value, earlier)
         corrected = fig is not None
         was_returned = fig is not None and fig.status == RETURNED
@@ -289,7 +289,9 @@ async def submit(
             ind.id, period.name, code, ind.indikator, ind.satuan, value, False, None, measured,
             None, fig.version,
         )  # fmt: skip
-        return Submitted(prev, corrected, remaining, done, len(left), left[0] if left else None)
+        first_left = left[0] if left else None
+        notified = done is not None or run.step_no == EVAL_STEP
+        return Submitted(prev, corrected, remaining, done, len(left), first_left, notified)
 
 
 async def _write_figure(
