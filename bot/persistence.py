@@ -132,13 +132,13 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             keys = sorted(values)
             await conn.execute(_UPSERT_SORTED, {"keys": keys, "values": [values[k] for k in keys]})
             return
-        async with self.db.transaction() as session:
+        async with self.db.plain_transaction() as conn:
             for upsert, run in groupby(sorted(values.items()), key=lambda kv: kv[1] is not None):
                 rows = list(run)
                 if not upsert:
-                    await session.exec(_DELETE, params={"keys": [k for k, _ in rows]})
+                    await conn.execute(_DELETE, {"keys": [k for k, _ in rows]})
                     continue
-                await session.exec(self._upsert, params=[{"key": k, "value": v} for k, v in rows])
+                await conn.execute(self._upsert, [{"key": k, "value": v} for k, v in rows])
 
     async def get_conversations(self, name: str) -> dict:
         stored = (await self._get(_CONV + name + ":")).items()

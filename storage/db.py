@@ -163,9 +163,21 @@ class Database:
         self, opd_id: int | None = None, *, across: bool = False
     ) -> AsyncIterator[AsyncSession]:
         """A unit of work: commits on success, rolls back on any error."""
+        async with self._turn(), self._new(opd_id, across) as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def plain_transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A unit of work on a table outside the OPD (the dialog state) without an ORM session,
+        which cost more than the few statements such a write runs."""
+        async with self._turn(), self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """SQLite: this process's units of work one at a time (see `__init__`)."""
         if self._write_turn is None:
-            async with self._new(opd_id, across) as session, session.begin():
-                yield session
+            yield
             return
         task = asyncio.current_task()
         if task is not None and task is self._turn_holder:
@@ -173,8 +185,7 @@ class Database:
         async with self._write_turn:
             self._turn_holder = task
             try:
-                async with self._new(opd_id, across) as session, session.begin():
-                    yield session
+                yield
             finally:
                 self._turn_holder = None
 
