@@ -221,7 +221,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
                 on_handled=metrics.updates.inc,
             )
         )
-        .rate_limiter(PacedRateLimiter(pacing, lanes, max_retries=0))
+        .rate_limiter(PacedRateLimiter(pacing, lanes))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)

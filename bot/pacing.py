@@ -169,8 +169,9 @@ class PacedRateLimiter(AIORateLimiter):
     """PTB's limiter for groups, this process's `Lanes` for the overall rate (a reply ahead of
     any queued outbox message) and its turns for private chats."""
 
-    def __init__(self, pacing: ChatPacing, lanes: Lanes, **kwargs: Any) -> None:
-        super().__init__(overall_max_rate=0, **kwargs)
+    def __init__(self, pacing: ChatPacing, lanes: Lanes) -> None:
+        # No retries: a 429 goes back to the sender, which holds that chat (bot/sender.py).
+        super().__init__(overall_max_rate=0, max_retries=0)
         self.pacing, self.lanes = pacing, lanes
 
     async def process_request(
@@ -190,9 +191,9 @@ class PacedRateLimiter(AIORateLimiter):
             )
         async with self.pacing.turn(chat_id):
             await self._overall(chat_id)
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
+            # PTB's limiter adds nothing to a private chat here (no overall rate, no retries),
+            # only its layers around every reply.
+            return await callback(*args, **kwargs)
 
     async def _overall(self, chat_id: object) -> None:
         """A slot of the overall rate for a call to a chat (as PTB's overall limit counts),

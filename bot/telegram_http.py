@@ -9,6 +9,7 @@ failures, proxies from the environment and certifi's certificates.
 from __future__ import annotations
 
 import asyncio
+import json
 import ssl
 from functools import cache
 from urllib.parse import urlsplit
@@ -52,6 +53,9 @@ def _upload_time(files: dict, write_timeout: float | None) -> float | None:
         return None
     started_mib = -(-sum(len(p) for p in parts) // 2**20)
     return per_mib * max(1, started_mib)
+
+
+_JSON = {"Content-Type": "application/json"}
 
 
 @cache
@@ -114,17 +118,22 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,
             total=_sum(pool, connect, read, _upload_time(files, write_timeout)) if files else None,
         )
-        # Names as UTF-8, as httpx and Telegram's own clients send them, not percent-encoded.
-        form = aiohttp.FormData(
-            request_data.json_parameters if request_data else (), quote_fields=False
-        )
-        for name, (filename, content, mimetype) in files.items():
-            form.add_field(name, content, filename=filename, content_type=mimetype)
+        body: aiohttp.FormData | bytes | None = None
+        headers = None
+        if files:
+            # Names as UTF-8, as httpx and Telegram's own clients send them, not percent-encoded.
+            body = aiohttp.FormData(request_data.json_parameters, quote_fields=False)
+            for name, (filename, content, mimetype) in files.items():
+                body.add_field(name, content, filename=filename, content_type=mimetype)
+        elif request_data is not None:
+            # Telegram takes a JSON body for every call without a file: one encoding of the
+            # whole instead of a form field per parameter, each percent-encoded.
+            body, headers = json.dumps(request_data.parameters).encode(), _JSON
         parts = urlsplit(url)
         proxy = _proxy(parts.scheme, parts.hostname or "")
         try:
             async with self._session.request(
-                method, url, data=form, timeout=timeout, proxy=proxy
+                method, url, data=body, headers=headers, timeout=timeout, proxy=proxy
             ) as res:
                 return res.status, await res.read()
         except asyncio.TimeoutError as err:

@@ -1,5 +1,6 @@
 """The aiohttp client fails as PTB's httpx client did (TimedOut, NetworkError), keeps a
-long poll open past the plain read timeout, and uploads UTF-8 file names and fields as sent."""
+long poll open past the plain read timeout, sends a call without a file as one JSON body, and
+uploads UTF-8 file names and fields as sent."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import socket
 
 import pytest
 from aiohttp import web
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest
 
@@ -29,13 +30,19 @@ async def server():
 
     async def api(request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        form = await request.post()
+        json_body = request.content_type == "application/json"
+        form = await request.json() if json_body else await request.post()
         seen[method] = form
         if method == "getMe" and "slow" in form:
             await asyncio.sleep(2)
         if method == "getUpdates":
             await asyncio.sleep(float(form["timeout"]))
             return web.json_response({"ok": True, "result": []})
+        if method == "sendMessage":
+            seen["json"] = json_body
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": "stop"}, status=400
+            )
         if method == "sendDocument":
             doc = form["document"]
             seen["upload"] = (doc.filename, doc.file.read(), form["caption"])
@@ -76,6 +83,19 @@ async def test_upload_names_and_fields_arrive_as_utf8(server) -> None:
         with pytest.raises(Exception, match="stop"):
             await bot.send_document(1, b"PK\x03\x04 isi", filename=name, caption="Catatan: ✓ é")
     assert seen["upload"] == (name, b"PK\x03\x04 isi", "Catatan: ✓ é")
+
+
+async def test_a_call_without_a_file_is_one_json_body(server) -> None:
+    """As Telegram takes it: the parameters in one JSON object, a keyboard as an object."""
+    base, seen = server
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("✅ Kirim", callback_data="lpok")]])
+    async with Bot(TOKEN, base_url=base, request=AiohttpRequest()) as bot:
+        with pytest.raises(Exception, match="stop"):
+            await bot.send_message(7, "Realisasi <b>85</b> ✓", reply_markup=keyboard)
+    assert seen["json"] is True
+    sent = seen["sendMessage"]
+    assert (sent["chat_id"], sent["text"]) == (7, "Realisasi <b>85</b> ✓")
+    assert sent["reply_markup"] == keyboard.to_dict()
 
 
 def test_an_upload_is_given_time_by_its_size() -> None:
