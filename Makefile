@@ -21,7 +21,7 @@ run: install
 
 test: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q -n 2
+	$(VENV)/bin/pytest -q -n 3
 
 demo: install
 	$(VENV)/bin/kinerja-bot demo -o demo-output

@@ -33,7 +33,7 @@ hypothesis_settings.load_profile("kinerja")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked `longest` first: with two workers and work stealing (pyproject.toml) a long
+    """Tests marked `longest` first: with several workers and work stealing (pyproject.toml) a long
     test then runs beside the others instead of alone at the end."""
     items.sort(key=lambda item: item.get_closest_marker("longest") is None)
 
