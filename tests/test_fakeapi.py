@@ -38,6 +38,7 @@ from fakeapi import FakeTelegram
 from fakeapi.entities import command_entities, parse_html
 from fakeapi.ptb import polling
 from fakeapi.ratelimit import FloodControl
+from tests.test_restart import wait_for
 
 TOKEN = "123456:TEST-token"
 REPORT = b"PK\x03\x04" + bytes(range(256)) * 40  # stands in for an .xlsx
@@ -476,8 +477,11 @@ async def test_an_update_the_webhook_did_not_take_is_delivered_again(tg: FakeTel
             await bot.set_webhook(f"http://127.0.0.1:{port}/hook")
         await tg.user(4242, "Tamu").send("halo")
         await asyncio.wait_for(again.wait(), timeout=20)
-        while len(tg.webhook_statuses) < 2:  # its answer recorded
-            await asyncio.sleep(0.01)
+
+        async def answer_recorded() -> bool:
+            return len(tg.webhook_statuses) == 2
+
+        await wait_for(answer_recorded, timeout=20)
         assert received[0] == received[1] and tg.webhook_statuses == [500, 200]
         assert "500" in tg.webhook_last_error[1]
     finally:
