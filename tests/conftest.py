@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sqlite3
 import tempfile
@@ -112,6 +113,14 @@ async def running_bot(
     app = build(settings, office)
     async with polling(app):
         yield app, office
+
+
+@pytest.fixture(autouse=True)
+def _unfrozen() -> Iterator[None]:
+    """A bot started in this process froze what was alive then (bot/app.py); the next test's
+    garbage must stay collectable, so the test worker does not grow test after test."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture

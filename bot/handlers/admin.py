@@ -9,7 +9,14 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import commands, keyboards
-from bot.handlers.common import callback_args, guarded, office, reply, text_after_command
+from bot.handlers.common import (
+    callback_args,
+    guarded,
+    office,
+    reply,
+    set_buttons,
+    text_after_command,
+)
 from bot.handlers.registration import approve
 from core import users
 from core.sop import Role
@@ -46,18 +53,14 @@ async def pengguna(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def users_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     (page,) = callback_args(update)
     rows = await users.list_users(office(context), update.effective_user.id)
-    await update.callback_query.edit_message_reply_markup(
-        keyboards.paged(_items(rows), int(page), "usp")
-    )
+    await set_buttons(update, keyboards.paged(_items(rows), int(page), "usp"))
 
 
 @guarded
 async def opd_users_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     opd_id, page = callback_args(update)
     opd, rows = await users.opd_users(office(context), update.effective_user.id, int(opd_id))
-    await update.callback_query.edit_message_reply_markup(
-        keyboards.paged(_items(rows), int(page), f"uspo:{opd.id}")
-    )
+    await set_buttons(update, keyboards.paged(_items(rows), int(page), f"uspo:{opd.id}"))
 
 
 @guarded

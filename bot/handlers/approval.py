@@ -21,6 +21,7 @@ from bot.handlers.common import (
     kick,
     office,
     reply,
+    set_buttons,
     text_after_command,
 )
 from bot.handlers.dialog import TYPED, dialog, expired, fresh_dialog
@@ -78,7 +79,7 @@ async def approve_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     result = await workflow.decide(
         office(context), update.effective_user.id, True, None, int(period_id)
     )
-    await update.callback_query.edit_message_reply_markup(None)
+    await set_buttons(update)
     await _decided(update, context, result, True)
 
 

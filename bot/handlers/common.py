@@ -8,14 +8,16 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from html import escape
+from typing import cast
 
 from telegram import ForceReply, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import callbacks, messages
 from bot.sender import Sender
+from bot.telegram_bot import KinerjaBot
 from bot.updates import after_update
 from core.calendar import WorkingCalendar
 from core.engine import SopError
@@ -42,12 +44,22 @@ def kick(context: ContextTypes.DEFAULT_TYPE) -> None:
         after_update(sender.kick)
 
 
+def _bot(update: Update) -> KinerjaBot:
+    return cast(KinerjaBot, update.get_bot())
+
+
 async def reply(
     update: Update, text: str, markup: InlineKeyboardMarkup | ForceReply | None = None
 ) -> None:
     """Answer the user who acted, wherever they acted from (a message or a button)."""
-    message = update.effective_message
-    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    await _bot(update).send_html(update.effective_chat.id, text, markup)
+
+
+async def set_buttons(update: Update, markup: InlineKeyboardMarkup | None = None) -> None:
+    """The pressed button's message gets this keyboard (another page of it), or none: a
+    button that has done its work is taken away."""
+    message = update.callback_query.message
+    await _bot(update).set_keyboard(message.chat.id, message.message_id, markup)
 
 
 async def answer(update: Update, text: str | None = None, *, show_alert: bool = False) -> None:

@@ -8,7 +8,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes
 
 from bot import keyboards, messages
-from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
+from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply, set_buttons
 from core import compliance, deadlines, libur
 from core.libur import ADDED, WORKING
 from core.text import pages
@@ -77,7 +77,7 @@ async def libur_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     (page,) = callback_args(update)
     view = await libur.list_days(office(context), update.effective_user.id)
     items = _removable(view) if view.can_edit else []
-    await update.callback_query.edit_message_reply_markup(keyboards.paged(items, int(page), "lbp"))
+    await set_buttons(update, keyboards.paged(items, int(page), "lbp"))
 
 
 async def _show_compliance(
@@ -113,7 +113,7 @@ async def kepatuhan_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     (page,) = callback_args(update)
     choices = await compliance.report_choices(office(context), update.effective_user.id)
     items = [(name, f"kp:{pid}") for pid, name in choices]
-    await update.callback_query.edit_message_reply_markup(keyboards.paged(items, int(page), "kpp"))
+    await set_buttons(update, keyboards.paged(items, int(page), "kpp"))
 
 
 async def member_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

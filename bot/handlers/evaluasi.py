@@ -21,7 +21,7 @@ from telegram.ext import (
 )
 
 from bot import keyboards, messages_data
-from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
+from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply, set_buttons
 from bot.handlers.dialog import TYPED, dialog, expired, fresh_dialog
 from bot.handlers.period import opened_text
 from core import indicators
@@ -87,7 +87,7 @@ async def evaluasi_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 @guarded
 async def skip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     period_id, position = callback_args(update)
-    await update.callback_query.edit_message_reply_markup(None)
+    await set_buttons(update)
     await _show_next(update, context, int(period_id), int(position))
 
 

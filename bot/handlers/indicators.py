@@ -10,7 +10,7 @@ from telegram import InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import keyboards, messages_data
-from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
+from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply, set_buttons
 from bot.handlers.period import opened_text
 from core import indicators, users
 from core.kertas_kerja import build_template
@@ -93,7 +93,7 @@ async def close_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     done = await indicators.close_reporting(o, update.effective_user.id, int(period_id))
     kick(context)
     cal = await calendar(update, context)
-    await update.callback_query.edit_message_reply_markup(None)
+    await set_buttons(update)
     await reply(
         update,
         f"🔒 Pelaporan realisasi periode <b>{escape(done.period)}</b> ditutup.\n"
@@ -103,7 +103,7 @@ async def close_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 @guarded
 async def keep_open(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.callback_query.edit_message_reply_markup(None)
+    await set_buttons(update)
     await reply(update, "Pelaporan tetap dibuka. Tidak ada yang diubah.")
 
 

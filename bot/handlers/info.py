@@ -14,6 +14,7 @@ from bot.handlers.common import (
     guarded,
     office,
     reply,
+    set_buttons,
     text_after_command,
 )
 from core import users, views
@@ -106,9 +107,7 @@ async def _latest_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def all_periods_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     (page,) = callback_args(update)
     entries = await views.all_periods(office(context), update.effective_user.id)
-    await update.callback_query.edit_message_reply_markup(
-        keyboards.paged(_period_items(entries), int(page), "sta")
-    )
+    await set_buttons(update, keyboards.paged(_period_items(entries), int(page), "sta"))
 
 
 @guarded
@@ -122,7 +121,7 @@ async def status_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     (page,) = callback_args(update)
     running = await views.running(office(context), update.effective_user.id)
     items = [(name, f"st:{pid}") for pid, name in running]
-    await update.callback_query.edit_message_reply_markup(keyboards.paged(items, int(page), "stp"))
+    await set_buttons(update, keyboards.paged(items, int(page), "stp"))
 
 
 def _archive_items(entries: list[views.ArchiveEntry]) -> list[tuple[str, str]]:
@@ -140,9 +139,7 @@ async def arsip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def archive_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     (page,) = callback_args(update)
     entries = await views.archive(office(context), update.effective_user.id)
-    await update.callback_query.edit_message_reply_markup(
-        keyboards.paged(_archive_items(entries), int(page), "arp")
-    )
+    await set_buttons(update, keyboards.paged(_archive_items(entries), int(page), "arp"))
 
 
 def _document_items(docs: Sequence[views.ArchivedDoc]) -> list[tuple[str, str]]:
@@ -172,9 +169,7 @@ async def archive_period(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def archive_docs_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     period_id, page = callback_args(update)
     docs = await views.archived_documents(office(context), update.effective_user.id, int(period_id))
-    await update.callback_query.edit_message_reply_markup(
-        keyboards.paged(_document_items(docs), int(page), f"adp:{period_id}")
-    )
+    await set_buttons(update, keyboards.paged(_document_items(docs), int(page), f"adp:{period_id}"))
 
 
 @guarded

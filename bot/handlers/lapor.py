@@ -26,7 +26,7 @@ from telegram.ext import (
 )
 
 from bot import keyboards, messages_data
-from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
+from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply, set_buttons
 from bot.handlers.dialog import TYPED, dialog, expired, fresh_dialog
 from bot.handlers.period import opened_text
 from core import indicators
@@ -70,7 +70,7 @@ async def lapor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 async def page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     (number,) = callback_args(update)
     editable = [i for i in await _items(update, context) if i.editable]
-    await update.callback_query.edit_message_reply_markup(_pick_markup(editable, int(number)))
+    await set_buttons(update, _pick_markup(editable, int(number)))
     return PICK
 
 
@@ -104,7 +104,7 @@ async def scale_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     """`1,5 m` was asked back: the pressed reading is taken as if typed."""
     (choice,) = callback_args(update)
     choices = context.user_data.pop("scales", None)
-    await update.callback_query.edit_message_reply_markup(None)
+    await set_buttons(update)
     if not choices:
         await reply(update, "Ketik ulang angka realisasinya.")
         return VALUE
@@ -141,13 +141,13 @@ async def _take_value(update: Update, context: ContextTypes.DEFAULT_TYPE, text: 
 
 @guarded
 async def odd_yes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    await update.callback_query.edit_message_reply_markup(None)
+    await set_buttons(update)
     return await _show_card(update, context)
 
 
 @guarded
 async def odd_no(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    await update.callback_query.edit_message_reply_markup(None)
+    await set_buttons(update)
     context.user_data.pop("value", None)
     await reply(update, "Ketik ulang angka realisasinya.")
     return VALUE
@@ -195,7 +195,7 @@ async def _show_card(
 @guarded
 async def ask_faktor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     (code,) = callback_args(update)
-    await update.callback_query.edit_message_reply_markup(None)
+    await set_buttons(update)
     context.user_data["asking"] = keyboards.FAKTOR_CODES[code]
     await reply(update, messages_data.ASK_FAKTOR[code], BACK)
     return FAKTOR
@@ -212,14 +212,14 @@ async def got_faktor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int 
 
 @guarded
 async def ask_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    await update.callback_query.edit_message_reply_markup(None)
+    await set_buttons(update)
     await reply(update, messages_data.ASK_EVIDENCE, BACK)
     return EVIDENCE
 
 
 @guarded
 async def back_to_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    await update.callback_query.edit_message_reply_markup(None)
+    await set_buttons(update)
     context.user_data.pop("asking", None)
     return await _show_card(update, context)
 
@@ -288,7 +288,7 @@ async def confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int |
     if result.notified:
         kick(context)
     data.clear()
-    await update.callback_query.edit_message_reply_markup(None)
+    await set_buttons(update)
     await _tell_submitted(update, context, result)
     return ConversationHandler.END
 
@@ -308,7 +308,7 @@ async def _tell_submitted(
 
 @guarded
 async def change_value(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    await update.callback_query.edit_message_reply_markup(None)
+    await set_buttons(update)
     await reply(update, "Ketik angka realisasi yang benar.")
     return VALUE
 
@@ -316,7 +316,7 @@ async def change_value(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 @guarded
 async def abort(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     context.user_data.clear()
-    await update.callback_query.edit_message_reply_markup(None)
+    await set_buttons(update)
     await reply(update, "Dibatalkan. Realisasi tidak dikirim.")
     return ConversationHandler.END
 

@@ -8,7 +8,15 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import commands, keyboards, messages
-from bot.handlers.common import callback_args, guarded, kick, office, reply, text_after_command
+from bot.handlers.common import (
+    callback_args,
+    guarded,
+    kick,
+    office,
+    reply,
+    set_buttons,
+    text_after_command,
+)
 from core import opd_admin
 from core.engine import SopError
 from core.sop import Role
@@ -48,7 +56,7 @@ async def opd(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def opd_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     (page,) = callback_args(update)
     opds = await opd_admin.regency_opds(office(context), update.effective_user.id)
-    await update.callback_query.edit_message_reply_markup(_opd_buttons(opds, int(page)))
+    await set_buttons(update, _opd_buttons(opds, int(page)))
 
 
 @guarded

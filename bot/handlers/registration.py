@@ -16,7 +16,7 @@ from telegram.ext import (
 )
 
 from bot import commands, keyboards, messages
-from bot.handlers.common import callback_args, guarded, kick, office, reply
+from bot.handlers.common import callback_args, guarded, kick, office, reply, set_buttons
 from bot.handlers.dialog import TYPED, dialog, expired, fresh_dialog
 from core import users
 from core.sop import Role
@@ -103,7 +103,7 @@ async def opd_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int |
 async def opd_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     (page,) = callback_args(update)
     opds = await users.registration_opds(office(context))
-    await update.callback_query.edit_message_reply_markup(_opd_buttons(opds, int(page)))
+    await set_buttons(update, _opd_buttons(opds, int(page)))
 
 
 @guarded

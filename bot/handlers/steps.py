@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import keyboards, messages
-from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply
+from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply, set_buttons
 from bot.handlers.files import download
 from bot.handlers.period import opened_text
 from core import workflow
@@ -59,7 +59,7 @@ async def place(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     result = await workflow.place_document(
         office(context), update.effective_user.id, int(doc_id), int(run_id)
     )
-    await update.callback_query.edit_message_reply_markup(None)
+    await set_buttons(update)
     await _attached(update, result)
 
 
@@ -87,7 +87,7 @@ async def _finished(
     else:
         text += "\n" + opened_text(result, cal)
     if update.callback_query:
-        await update.callback_query.edit_message_reply_markup(None)
+        await set_buttons(update)
     await reply(update, text)
 
 

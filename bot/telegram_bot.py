@@ -1,0 +1,38 @@
+"""The bot's Bot API client: PTB's `ExtBot`, with replies that skip parsing Telegram's answer.
+
+Telegram answers a sent or edited message with the whole `Message` (its keyboard and text
+entities included), and PTB turns it into objects. A reply's answer is never read here, and
+under a rush that parse was about a twelfth of a `/lapor` figure's CPU (bench/README.md). These
+calls take PTB's own path otherwise: its defaults, the rate limiter, the HTTP client.
+"""
+
+from __future__ import annotations
+
+from telegram import ForceReply, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.ext import ExtBot
+
+
+class KinerjaBot(ExtBot[None]):
+    async def send_html(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | ForceReply | None = None
+    ) -> None:
+        """`send_message` in HTML, without the parse of the message sent."""
+        await self._post(
+            "sendMessage",
+            {
+                "chat_id": chat_id,
+                "text": text,
+                "parse_mode": ParseMode.HTML,
+                "reply_markup": markup,
+            },
+        )
+
+    async def set_keyboard(
+        self, chat_id: int, message_id: int, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        """`edit_message_reply_markup` (None: the keyboard removed), without the parse."""
+        await self._post(
+            "editMessageReplyMarkup",
+            {"chat_id": chat_id, "message_id": message_id, "reply_markup": markup},
+        )
