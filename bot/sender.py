@@ -11,13 +11,13 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from telegram import Bot, InputFile
-from telegram.constants import ParseMode
+from telegram import InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot import keyboards, messages
 from bot.metrics import Metrics
 from bot.pacing import ChatPacing, Lanes
+from bot.telegram_bot import KinerjaBot
 from core import outbox, users
 from core.office import Office
 from core.outbox import Message
@@ -43,7 +43,7 @@ class Sender:
     def __init__(
         self,
         office: Office,
-        bot: Bot,
+        bot: KinerjaBot,
         *,
         rate: float = 30.0,
         per_chat_interval: float = 1.0,
@@ -196,11 +196,10 @@ class Sender:
                 try:
                     async with self.pacing.turn(msg.chat_id), self.lanes.outbox_turn(msg.opd_id):
                         if kind == "text":
-                            await self.bot.send_message(
+                            await self.bot.send_html(
                                 msg.chat_id,
                                 texts[ref],
-                                parse_mode=ParseMode.HTML,
-                                reply_markup=markup if ref == len(texts) - 1 else None,
+                                markup if ref == len(texts) - 1 else None,
                             )
                         else:
                             await self._send_document(msg.chat_id, ref)
