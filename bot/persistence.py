@@ -16,7 +16,6 @@ from itertools import groupby
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, delete, select
 from telegram.ext import BasePersistence, PersistenceInput
 
@@ -34,11 +33,26 @@ _batch: ContextVar[dict[str, str | None] | None] = ContextVar("kinerja_ptb_batch
 
 _TABLE = PtbData.__table__
 _DELETE = delete(_TABLE).where(_TABLE.c.key.in_(bindparam("keys", expanding=True)))
+# Built once and run with a list of rows: a statement with the rows in its VALUES was compiled
+# anew for every update (SQLAlchemy cannot cache it). On the table, not the model: the ORM's
+# bulk insert path cost more than the write itself.
+_insert = pg_insert(_TABLE)
+_UPSERT = _insert.on_conflict_do_update(
+    index_elements=["key"], set_={"value": _insert.excluded.value}
+)
 
 # PostgreSQL: several rows in one statement, inserted (and so locked) in key order.
 _UPSERT_SORTED = text(
     "INSERT INTO ptbdata (key, value) SELECT k, v"
     " FROM unnest(CAST(:keys AS text[]), CAST(:values AS text[])) AS t(k, v) ORDER BY k"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
+
+
+# SQLite, written on the driver's connection (storage.db.Database.sqlite_unit).
+_SQLITE_DELETE = "DELETE FROM ptbdata WHERE key = ?"
+_SQLITE_UPSERT = (
+    "INSERT INTO ptbdata (key, value) VALUES (?, ?)"
     " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 )
 
@@ -67,13 +81,6 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         self._states_read: dict[int, dict[str, object]] = {}
         # SQLite: the users whose dialog data this process has read (see refresh_user_data).
         self._loaded: set[int] = set()
-        # Built once and run with a list of rows: a statement with the rows in its VALUES was
-        # compiled anew for every update (SQLAlchemy cannot cache it). On the table, not the
-        # model: the ORM's bulk insert path cost more than the write itself.
-        stmt = (pg_insert if self.shared else sqlite_insert)(_TABLE)
-        self._upsert = stmt.on_conflict_do_update(
-            index_elements=["key"], set_={"value": stmt.excluded.value}
-        )
 
     async def _get(self, prefix: str) -> dict[str, object]:
         async with self.db.session() as session:
@@ -119,13 +126,22 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             self._written.update(changed)
 
     async def _execute(self, values: dict[str, str | None]) -> None:
-        """Atomically, rows locked in key order, so two processes writing overlapping keys wait
-        for each other, never deadlock (an update's batch may hold another user's dialog state
-        PTB had pending): upserts alone in one statement on the user's lock connection (several
-        processes), else one transaction with a statement per run of upserts or deletes."""
+        """Atomically. SQLite (one process): both statements on the driver's connection.
+        Several processes: rows locked in key order, so two processes writing overlapping keys
+        wait for each other, never deadlock (an update's batch may hold another user's dialog
+        state PTB had pending): upserts alone in one statement on the user's lock connection,
+        else one transaction with a statement per run of upserts or deletes."""
         if not values:
             return
-        conn = self.db.lock_connection() if self.shared else None
+        if not self.shared:
+            await self.db.sqlite_unit(
+                [
+                    (_SQLITE_DELETE, [(k,) for k, v in values.items() if v is None]),
+                    (_SQLITE_UPSERT, [(k, v) for k, v in values.items() if v is not None]),
+                ]
+            )
+            return
+        conn = self.db.lock_connection()
         if conn is not None and None not in values.values():
             # Upserts only (an update's usual batch): one statement in key order on the user's
             # lock connection, atomic without a transaction of its own.
@@ -138,7 +154,7 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
                 if not upsert:
                     await conn.execute(_DELETE, {"keys": [k for k, _ in rows]})
                     continue
-                await conn.execute(self._upsert, [{"key": k, "value": v} for k, v in rows])
+                await conn.execute(_UPSERT, [{"key": k, "value": v} for k, v in rows])
 
     async def get_conversations(self, name: str) -> dict:
         stored = (await self._get(_CONV + name + ":")).items()

@@ -105,6 +105,12 @@ class Connection:
             self._connection = None
             self._conn.close()
 
+    def run_unit(self, statements: Iterable[tuple[str, list[tuple[Any, ...]]]]) -> None:
+        """Each statement with its rows (`executemany`), committed together or not at all."""
+        with self._conn:
+            for sql, rows in statements:
+                self._conn.executemany(sql, rows)
+
     async def create_function(self, *args: Any, **kw: Any) -> None:
         self._conn.create_function(*args, **kw)
 

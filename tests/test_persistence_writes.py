@@ -18,34 +18,35 @@ from tests.conftest import OPD1, Bot, Clock, make_settings, migrate, running_bot
 
 
 async def test_read_commands_write_no_dialog_state_and_a_dialog_step_does(
-    tg: FakeTelegram, bot: Bot
+    tg: FakeTelegram, bot: Bot, monkeypatch
 ):
-    writes: list[str] = []
-    event.listen(
-        bot.office.db.engine.sync_engine,
-        "before_cursor_execute",
-        lambda _c, _cur, statement, *_: (
-            writes.append(statement)
-            if "ptbdata" in statement and not statement.startswith("SELECT")
-            else None
-        ),
-    )
+    writes: list[list] = []
+    db = bot.office.db
+    unit = db.sqlite_unit
+
+    async def recorded(statements: list) -> None:
+        writes.append([(sql, rows) for sql, rows in statements if rows])
+        await unit(statements)
+
+    monkeypatch.setattr(db, "sqlite_unit", recorded)
     dedi = tg.user(5001, "Dedi")
     await dedi.send("/tugas")
     await dedi.next_message()
     await dedi.send("/bantuan")
     await dedi.next_message()
+    await dedi.expect_silence(0.3)
     first = len(writes)
     for command in ("/tugas", "/bantuan", "/tugas"):
         await dedi.send(command)
         await dedi.next_message()
+    await dedi.expect_silence(0.3)
     assert len(writes) == first  # the same empty state: nothing written again
 
     await dedi.send("/daftar")
     await dedi.expect("nama lengkap")
     await dedi.expect_silence(0.3)  # the state write follows the reply
     assert len(writes) > first
-    async with bot.office.db.session(OPD1) as session:
+    async with db.session(OPD1) as session:
         keys = [r.key for r in (await session.exec(select(PtbData))).all()]
     assert any(k.startswith("conv:") and "5001" in k for k in keys), keys
 
