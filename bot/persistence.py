@@ -12,11 +12,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from copy import deepcopy
-from itertools import groupby
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlmodel import col, delete, select
+from sqlmodel import col, select
 from telegram.ext import BasePersistence, PersistenceInput
 
 from storage.db import Database
@@ -31,23 +28,16 @@ SEEN_KEPT = 50
 _batch: ContextVar[dict[str, str | None] | None] = ContextVar("kinerja_ptb_batch", default=None)
 
 
-_TABLE = PtbData.__table__
-_DELETE = delete(_TABLE).where(_TABLE.c.key.in_(bindparam("keys", expanding=True)))
-# Built once and run with a list of rows: a statement with the rows in its VALUES was compiled
-# anew for every update (SQLAlchemy cannot cache it). On the table, not the model: the ORM's
-# bulk insert path cost more than the write itself.
-_insert = pg_insert(_TABLE)
-_UPSERT = _insert.on_conflict_do_update(
-    index_elements=["key"], set_={"value": _insert.excluded.value}
-)
-
-# PostgreSQL: several rows in one statement, inserted (and so locked) in key order.
-_UPSERT_SORTED = text(
-    "INSERT INTO ptbdata (key, value) SELECT k, v"
-    " FROM unnest(CAST(:keys AS text[]), CAST(:values AS text[])) AS t(k, v) ORDER BY k"
+# PostgreSQL, on asyncpg's connection (storage.db.Database.driver_connection): an update's
+# whole batch in one statement, atomic on its own, the upserted rows inserted (and so locked)
+# in key order.
+_PG_READ = "SELECT key, value FROM ptbdata WHERE key = ANY($1::text[])"
+_PG_WRITE = (
+    "WITH gone AS (DELETE FROM ptbdata WHERE key = ANY($3::text[]))"
+    " INSERT INTO ptbdata (key, value) SELECT k, v"
+    " FROM unnest($1::text[], $2::text[]) AS t(k, v) ORDER BY k"
     " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 )
-
 
 # SQLite, written on the driver's connection (storage.db.Database.sqlite_unit).
 _SQLITE_DELETE = "DELETE FROM ptbdata WHERE key = ?"
@@ -126,35 +116,22 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             self._written.update(changed)
 
     async def _execute(self, values: dict[str, str | None]) -> None:
-        """Atomically. SQLite (one process): both statements on the driver's connection.
-        Several processes: rows locked in key order, so two processes writing overlapping keys
-        wait for each other, never deadlock (an update's batch may hold another user's dialog
-        state PTB had pending): upserts alone in one statement on the user's lock connection,
-        else one transaction with a statement per run of upserts or deletes."""
+        """Atomically, in one statement on the driver's connection: SQLite's (one process) or,
+        with several processes, the user's lock connection on PostgreSQL."""
         if not values:
             return
+        gone = [k for k, v in values.items() if v is None]
+        kept = sorted(k for k, v in values.items() if v is not None)
         if not self.shared:
             await self.db.sqlite_unit(
                 [
-                    (_SQLITE_DELETE, [(k,) for k, v in values.items() if v is None]),
-                    (_SQLITE_UPSERT, [(k, v) for k, v in values.items() if v is not None]),
+                    (_SQLITE_DELETE, [(k,) for k in gone]),
+                    (_SQLITE_UPSERT, [(k, values[k]) for k in kept]),
                 ]
             )
             return
-        conn = self.db.lock_connection()
-        if conn is not None and None not in values.values():
-            # Upserts only (an update's usual batch): one statement in key order on the user's
-            # lock connection, atomic without a transaction of its own.
-            keys = sorted(values)
-            await conn.execute(_UPSERT_SORTED, {"keys": keys, "values": [values[k] for k in keys]})
-            return
-        async with self.db.plain_transaction() as conn:
-            for upsert, run in groupby(sorted(values.items()), key=lambda kv: kv[1] is not None):
-                rows = list(run)
-                if not upsert:
-                    await conn.execute(_DELETE, {"keys": [k for k, _ in rows]})
-                    continue
-                await conn.execute(_UPSERT, [{"key": k, "value": v} for k, v in rows])
+        async with self.db.driver_connection() as conn:
+            await conn.execute(_PG_WRITE, kept, [values[k] for k in kept], gone)
 
     async def get_conversations(self, name: str) -> dict:
         stored = (await self._get(_CONV + name + ":")).items()
@@ -231,15 +208,9 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         two processes and finish newest first, and the older one is then no repeat."""
         seen, data = f"{_SEEN}{user_id}", f"{_USER}{user_id}"
         wanted = {_conv_key(name, key): name for name in names}
-        query = select(PtbData.key, PtbData.value).where(
-            col(PtbData.key).in_([seen, data, *wanted])
-        )
-        conn = self.db.lock_connection()
-        if conn is not None:  # read after the lock was taken, on its connection: no other one
-            found = (await conn.execute(query)).all()
-        else:
-            async with self.db.session() as session:
-                found = (await session.exec(query)).all()
+        # Read after the lock was taken, on its connection: no other one.
+        async with self.db.driver_connection() as conn:
+            found = await conn.fetch(_PG_READ, [seen, data, *wanted])
         rows = {key: json.loads(value) for key, value in found}
         states = {wanted[k]: v for k, v in rows.items() if k in wanted}
         self._states_read[user_id] = states

@@ -8,12 +8,11 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     async_sessionmaker,
     create_async_engine,
@@ -27,8 +26,18 @@ DEFAULT_URL = "sqlite+aiosqlite:///./data/kinerja.db"
 # pg_advisory_lock(namespace, key) of one user's updates ("kinu" in ASCII); the two-key form
 # does not meet the one-key locks of the scan and the poller.
 USER_LOCK_NAMESPACE = 0x6B696E75
+
+
+class LockConnection(Protocol):
+    """What the user's lock connection offers: asyncpg's own calls, `$1`-style parameters."""
+
+    async def fetch(self, query: str, *args: Any) -> list[Any]: ...
+
+    async def execute(self, query: str, *args: Any) -> str: ...
+
+
 # The connection holding the user's lock of the update this task handles, with that task.
-_lock_held: ContextVar[tuple[AsyncConnection, asyncio.Task | None] | None] = ContextVar(
+_lock_held: ContextVar[tuple[LockConnection, asyncio.Task | None] | None] = ContextVar(
     "kinerja_user_lock", default=None
 )
 
@@ -167,13 +176,6 @@ class Database:
         async with self._turn(), self._new(opd_id, across) as session, session.begin():
             yield session
 
-    @asynccontextmanager
-    async def plain_transaction(self) -> AsyncIterator[AsyncConnection]:
-        """A unit of work on a table outside the OPD (the dialog state) without an ORM session,
-        which cost more than the few statements such a write runs."""
-        async with self._turn(), self.engine.begin() as conn:
-            yield conn
-
     async def sqlite_unit(self, statements: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
         """SQLite: a unit of work of plain statements, each run for its rows, straight on the
         driver's connection. For the dialog state written after every update: SQLAlchemy's
@@ -201,31 +203,45 @@ class Database:
     @asynccontextmanager
     async def user_lock(self, user_id: int) -> AsyncIterator[None]:
         """One user's updates one at a time across processes (PostgreSQL); SQLite has one
-        process. The lock lives on its own connection and dies with a killed process."""
+        process. The lock lives on its own connection and dies with a killed process. Its
+        statements go straight to asyncpg, outside any transaction (a session-level lock needs
+        none): SQLAlchemy's work around them, four or more for every update, cost more than
+        asyncpg's own."""
         if self.is_sqlite:
             yield
             return
-        key = {"ns": USER_LOCK_NAMESPACE, "key": user_id % 2_147_483_647}
+        key = (USER_LOCK_NAMESPACE, user_id % 2_147_483_647)
         async with self.engine.connect() as conn:
-            # Autocommit: a session-level lock needs no transaction, so no BEGIN and COMMIT
-            # round trips around it, for every update.
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text("SELECT pg_advisory_lock(:ns, :key)"), key)
-            token = _lock_held.set((conn, asyncio.current_task()))
+            driver = (await conn.get_raw_connection()).driver_connection
+            await driver.execute("SELECT pg_advisory_lock($1, $2)", *key)
+            token = _lock_held.set((driver, asyncio.current_task()))
             try:
                 yield
             finally:
                 _lock_held.reset(token)
-                await conn.execute(text("SELECT pg_advisory_unlock(:ns, :key)"), key)
+                await driver.execute("SELECT pg_advisory_unlock($1, $2)", *key)
 
-    def lock_connection(self) -> AsyncConnection | None:
-        """The autocommit connection holding the user's lock of the update this task handles
-        (PostgreSQL): a statement of that update's own may run on it instead of taking another
-        connection. Never to a task started from the update, which may outlive the lock."""
+    def lock_connection(self) -> LockConnection | None:
+        """The asyncpg connection holding the user's lock of the update this task handles
+        (PostgreSQL), each statement committed on its own: a statement of that update's own may
+        run on it instead of taking another connection. Never to a task started from the
+        update, which may outlive the lock."""
         held = _lock_held.get()
         if held is None or held[1] is not asyncio.current_task():
             return None
         return held[0]
+
+    @asynccontextmanager
+    async def driver_connection(self) -> AsyncIterator[LockConnection]:
+        """PostgreSQL: the user's lock connection when this task holds it (no other one is
+        taken), else a pooled one for the block; asyncpg's own calls, each statement
+        committed on its own."""
+        held = self.lock_connection()
+        if held is not None:
+            yield held
+            return
+        async with self.engine.connect() as conn:
+            yield (await conn.get_raw_connection()).driver_connection
 
     async def ping(self) -> None:
         """Raises unless the database answers a trivial query (the health check)."""

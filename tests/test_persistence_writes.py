@@ -8,6 +8,7 @@ import asyncio
 import json
 from pathlib import Path
 
+import asyncpg
 from sqlalchemy import event
 from sqlmodel import select
 
@@ -73,12 +74,12 @@ async def test_start_reads_no_dialog_data_and_a_user_gets_theirs_at_their_first_
 
 
 async def test_on_postgresql_an_update_reads_and_writes_its_dialogs_on_its_lock_connection(
-    tg: FakeTelegram, bot_pg: Bot
+    tg: FakeTelegram, bot_pg: Bot, monkeypatch
 ):
     """Several processes: every update takes its user's lock on a connection of its own, and
-    reads and writes that user's dialog state and handled mark on it (one statement each, in
-    key order) instead of two more connections and a transaction. A dialog that ends (a
-    delete) still writes in a transaction; a task started by an update never gets the lock's
+    reads and writes that user's dialog state and handled mark on it, one statement each and
+    straight on asyncpg, instead of two more connections and a transaction; a dialog that ends
+    is removed by that same write. A task started by an update never gets the lock's
     connection, which goes back to the pool when the update ends."""
     db = bot_pg.office.db
     # Only the updates take connections here: no notices to send, no scan.
@@ -86,39 +87,51 @@ async def test_on_postgresql_an_update_reads_and_writes_its_dialogs_on_its_lock_
     bot_pg.app.job_queue.scheduler.pause()
     checkouts: list[int] = []
     event.listen(db.engine.sync_engine, "checkout", lambda *_: checkouts.append(1))
-    ptb_writes: list[str] = []
-    event.listen(
-        db.engine.sync_engine,
-        "before_cursor_execute",
-        lambda _c, _cur, statement, *_: (
-            ptb_writes.append(statement.split()[0])
-            if "ptbdata" in statement and not statement.startswith("SELECT")
-            else None
-        ),
-    )
+    # Statements sent on asyncpg's own calls (SQLAlchemy's go through prepared statements;
+    # asyncpg's transactions send BEGIN and COMMIT this way).
+    calls: list[tuple[int, str]] = []
+    for name in ("execute", "fetch"):
+        original = getattr(asyncpg.Connection, name)
+
+        async def recorded(conn, query, *args, _original=original, **kw):
+            calls.append((id(conn), " ".join(query.split()[:2]).split("(")[0]))
+            return await _original(conn, query, *args, **kw)
+
+        monkeypatch.setattr(asyncpg.Connection, name, recorded)
     dedi = tg.user(5001, "Dedi")
     await dedi.send("/bantuan")
     await dedi.next_message()
     await dedi.expect_silence(0.3)  # the handled mark is written after the reply
     checkouts.clear()
-    ptb_writes.clear()
+    calls.clear()
     await dedi.send("/bantuan")
     await dedi.next_message()
     await dedi.expect_silence(0.3)
     # The lock's connection and the session of the command's own reads: nothing for dialogs.
     assert len(checkouts) == 1 + 1, checkouts
-    assert ptb_writes == ["INSERT"]
+    lock_and_dialogs = [
+        "SELECT pg_advisory_lock",
+        "SELECT key,",
+        "WITH gone",
+        "SELECT pg_advisory_unlock",
+    ]
+    assert on_lock_connection(calls) == lock_and_dialogs
     async with db.session(OPD1) as session:
         rows = {r.key: json.loads(r.value) for r in (await session.exec(select(PtbData))).all()}
     assert len(rows["seen:5001"]) == 2  # both updates marked handled
 
     await dedi.send("/daftar")
     await dedi.expect("nama lengkap")
-    ptb_writes.clear()
+    await dedi.expect_silence(0.3)
+    async with db.session(OPD1) as session:
+        keys = [r.key for r in (await session.exec(select(PtbData))).all()]
+    assert any(k.startswith("conv:") and "5001" in k for k in keys), keys
+    calls.clear()
     await dedi.send("/batal")
     await dedi.next_message()
     await dedi.expect_silence(0.3)
-    assert "DELETE" in ptb_writes  # the ended dialog's state is removed, in a transaction
+    # The ended dialog goes in the same write.
+    assert on_lock_connection(calls) == lock_and_dialogs
     async with db.session(OPD1) as session:
         keys = [r.key for r in (await session.exec(select(PtbData))).all()]
     assert not any(k.startswith("conv:") and "5001" in k for k in keys), keys
@@ -127,6 +140,13 @@ async def test_on_postgresql_an_update_reads_and_writes_its_dialogs_on_its_lock_
         assert db.lock_connection() is not None
         assert await asyncio.create_task(_lock_connection_of(db)) is None
     assert db.lock_connection() is None
+
+
+def on_lock_connection(calls: list[tuple[int, str]]) -> list[str]:
+    """The statements sent on the connection that took a user's lock (one update's here)."""
+    locking = {conn for conn, query in calls if query == "SELECT pg_advisory_lock"}
+    assert len(locking) == 1, calls
+    return [query for conn, query in calls if conn in locking]
 
 
 async def _lock_connection_of(db):
