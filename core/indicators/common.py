@@ -357,6 +357,20 @@ async def figure_of(session: AsyncSession, indicator_id: int) -> Figure | None:
     return (await session.exec(_FIGURE_OF, params={"indicator_id": indicator_id})).first()
 
 
+def open_data_step(ind: type[Indicator]):
+    """The first of steps 5 and 6 open in `ind`'s period (None: neither), as a column of a read
+    of `ind`: whether, and under which step, its figure may be reported or corrected."""
+    return (
+        select(func.min(StepRun.step_no))
+        .where(
+            StepRun.period_id == ind.period_id,
+            col(StepRun.step_no).in_((REPORT_STEP, EVAL_STEP)),
+            StepRun.status == engine.OPEN,
+        )
+        .scalar_subquery()
+    )
+
+
 _ITEMS_OF = (
     select(Indicator, Figure, same_kode(Indicator) > 1)
     .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
@@ -366,6 +380,40 @@ _ITEMS_OF = (
     )
     .order_by(col(Indicator.period_id), col(Indicator.position))
 )
+
+# /lapor's list: the PIC's indicators in running periods where step 5 or 6 is open, in one
+# read with those periods and their open step (built once, see storage/queries.py).
+_OPEN_ITEMS = (
+    select(Indicator, Figure, same_kode(Indicator) > 1, Period, open_data_step(Indicator))
+    .join(Period, col(Period.id) == Indicator.period_id)
+    .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
+    .where(
+        Indicator.pic_user_id == bindparam("user_id"),
+        Period.status == engine.RUNNING,
+        open_data_step(Indicator).is_not(None),
+    )
+    .order_by(col(Indicator.period_id), col(Indicator.position))
+)
+
+
+def _item(
+    ind: Indicator, fig: Figure | None, shared: bool, period: Period, open_step: int | None
+) -> ReportItem:
+    """`open_step`: the first of steps 5 and 6 open in its period (see `open_data_step`)."""
+    status = fig.status if fig else None
+    return ReportItem(
+        ind.id,
+        period.id,
+        period.name,
+        display_code(ind, shared),
+        ind.indikator,
+        ind.satuan,
+        spec_of(ind).period_target_text(period.triwulan),
+        status,
+        fig.realisasi if fig else None,
+        fig.note if fig else None,
+        editable(status, open_step == REPORT_STEP, open_step == EVAL_STEP),
+    )
 
 
 async def items_of(
@@ -380,27 +428,20 @@ async def items_of(
         return []
     params = {"periods": list(names), "user_id": user.id}
     rows = (await session.exec(_ITEMS_OF, params=params)).all()
-    items = []
-    for ind, fig, shared in rows:
-        period = names[ind.period_id]
-        status = fig.status if fig else None
-        steps = open_steps[ind.period_id]
-        items.append(
-            ReportItem(
-                ind.id,
-                period.id,
-                period.name,
-                display_code(ind, shared),
-                ind.indikator,
-                ind.satuan,
-                spec_of(ind).period_target_text(period.triwulan),
-                status,
-                fig.realisasi if fig else None,
-                fig.note if fig else None,
-                editable(status, REPORT_STEP in steps, EVAL_STEP in steps),
-            )
-        )
-    return items
+    return [
+        _item(ind, fig, shared, names[ind.period_id], _first_data_step(open_steps[ind.period_id]))
+        for ind, fig, shared in rows
+    ]
+
+
+def _first_data_step(steps: set[int]) -> int | None:
+    return min((s for s in steps if s in (REPORT_STEP, EVAL_STEP)), default=None)
+
+
+async def open_items_of(session: AsyncSession, user: User) -> list[ReportItem]:
+    """The user's indicators in running periods where reporting or evaluation is open."""
+    rows = (await session.exec(_OPEN_ITEMS, params={"user_id": user.id})).all()
+    return [_item(*row) for row in rows]
 
 
 async def shared_in_period(session: AsyncSession, period_id: int) -> set[str]:
@@ -421,7 +462,7 @@ async def is_shared(session: AsyncSession, ind: Indicator) -> bool:
     return n.one() > 1
 
 
-_MISSING = (
+MISSING_IN_PERIOD = (
     select(func.count())
     .select_from(Indicator)
     .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
@@ -430,7 +471,7 @@ _MISSING = (
 
 
 async def missing_count(session: AsyncSession, period_id: int) -> int:
-    return (await session.exec(_MISSING, params={"period_id": period_id})).one()
+    return (await session.exec(MISSING_IN_PERIOD, params={"period_id": period_id})).one()
 
 
 async def complete_step(

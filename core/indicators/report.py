@@ -22,6 +22,7 @@ from core.indicators.common import (
     EVIDENCE_KIND,
     MAX_FAKTOR,
     MISSING,
+    MISSING_IN_PERIOD,
     NO_REPORTING,
     REPORT_STEP,
     REPORTED,
@@ -37,10 +38,11 @@ from core.indicators.common import (
     earlier_of,
     editable,
     figure_of,
-    items_of,
     measure_figure,
     missing_count,
     on_postgres,
+    open_data_step,
+    open_items_of,
     open_run,
     periods_with_open,
     pick_period,
@@ -77,9 +79,8 @@ def _owed(period_id: int | BindParameter[int]):
 
 
 # Built once: `/tugas` asks it of every PIC in step 5 (storage/queries.py says why).
-_OWED_BY = (
-    _owed(bindparam("period_id")).where(Indicator.pic_user_id == bindparam("user_id")).limit(1)
-)
+_OWED_BY_PIC = _owed(bindparam("period_id")).where(Indicator.pic_user_id == bindparam("user_id"))
+_OWED_BY = _OWED_BY_PIC.limit(1)
 
 
 async def reporting_targets(session: AsyncSession, period_id: int) -> set[int]:
@@ -100,34 +101,34 @@ async def has_data_work(session: AsyncSession, actor: Actor, run: StepRun) -> bo
 async def my_indicators(office: Office, telegram_id: int) -> list[ReportItem]:
     """The user's indicators in running periods where reporting or evaluation is open."""
     async with office.db.session() as session:
-        user = await active_user(session, telegram_id)
-        return await items_of(session, user, await periods_with_open(session, (5, 6)))
+        return await open_items_of(session, await active_user(session, telegram_id))
 
 
-def _indicator_read(with_figure: bool):
-    """The indicator with its period and whether its kode is shared, in one statement; the
-    figure too when nothing is locked first (built once, see storage/queries.py)."""
+def _indicator_read(unlocked: bool):
+    """The indicator with its period and whether its kode is shared, in one statement; when
+    nothing is locked first, its figure and its period's open data step too (built once, see
+    storage/queries.py)."""
     q = (
         select(Indicator, Period, same_kode(Indicator) > 1)
         .join(Period, col(Period.id) == Indicator.period_id)
         .where(Indicator.id == bindparam("indicator_id"))
     )
-    if with_figure:
-        q = q.add_columns(Figure).join(
+    if unlocked:
+        q = q.add_columns(Figure, open_data_step(Indicator)).join(
             Figure, col(Figure.indicator_id) == Indicator.id, isouter=True
         )
     return q
 
 
-_INDICATOR = _indicator_read(with_figure=False)
-_INDICATOR_AND_FIGURE = _indicator_read(with_figure=True)
+_INDICATOR = _indicator_read(unlocked=False)
+_INDICATOR_UNLOCKED = _indicator_read(unlocked=True)
 
 
 class Reportable(NamedTuple):
     ind: Indicator
     period: Period
     fig: Figure | None
-    run: StepRun
+    step_no: int  # the open data step it is reported under: 5, or 6 for a correction
     shared: bool
 
 
@@ -136,34 +137,37 @@ async def _reportable(
 ) -> Reportable:
     """The indicator, if this user is its PIC and may (still) report or correct its figure.
     Only PostgreSQL locks (several processes): SQLite's writers take turns in one process, so
-    the figure comes in the first read there."""
+    the figure and the open step come in the first read there."""
     lock = lock and on_postgres(session)
-    q = _INDICATOR if lock else _INDICATOR_AND_FIGURE
+    q = _INDICATOR if lock else _INDICATOR_UNLOCKED
     row = (await session.exec(q, params={"indicator_id": indicator_id})).first()
     if row is None:
         raise SopError("Indikator tidak ditemukan. Ketik /lapor untuk memilih lagi.")
-    ind, period, shared, *read_figure = row
+    ind, period, shared, *unlocked_read = row
     if ind.pic_user_id != user.id:
         raise SopError("Anda bukan PIC indikator ini. Ketik /lapor untuk melihat indikator Anda.")
     if period.status != engine.RUNNING:
         raise SopError("Periode indikator ini sudah tidak berjalan.")
-    # The open run is locked first (PostgreSQL), so the figure read after it is the latest one:
-    # a double press, a validation or the last figure of another PIC cannot interleave.
-    run5 = await open_run(session, period.id, REPORT_STEP, lock)
-    run6 = None if run5 else await open_run(session, period.id, EVAL_STEP, lock)
-    fig = await figure_of(session, ind.id) if lock else read_figure[0]
+    if lock:
+        # The open run is locked first, so the figure read after it is the latest one: a
+        # double press, a validation or the last figure of another PIC cannot interleave.
+        run = await open_run(session, period.id, REPORT_STEP, lock)
+        run = run or await open_run(session, period.id, EVAL_STEP, lock)
+        fig, step_no = await figure_of(session, ind.id), run.step_no if run else None
+    else:
+        fig, step_no = unlocked_read
     status = fig.status if fig else None
-    if not editable(status, run5 is not None, run6 is not None):
+    if not editable(status, step_no == REPORT_STEP, step_no == EVAL_STEP):
         if status == VALID:
             raise SopError("Angka indikator ini sudah divalidasi Tim SAKIP; tidak bisa diubah.")
-        if run6 is not None and status == MISSING:
+        if step_no == EVAL_STEP and status == MISSING:
             raise SopError(
                 "Pelaporan sudah ditutup Tim SAKIP; indikator ini tercatat tanpa realisasi."
             )
         raise SopError(
             f"Pelaporan realisasi periode {period.name} sedang tidak dibuka. Ketik /status."
         )
-    return Reportable(ind, period, fig, run5 or run6, shared)  # type: ignore[arg-type]
+    return Reportable(ind, period, fig, step_no, shared)  # type: ignore[arg-type]
 
 
 async def preview(
@@ -235,7 +239,9 @@ async def submit(
     async with office.db.transaction() as session:
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
-        ind, period, fig, run, shared = await _reportable(session, user, indicator_id, lock=True)
+        ind, period, fig, step_no, shared = await _reportable(
+            session, user, indicator_id, lock=True
+        )
         earlier = await earlier_of(session, ind, period)
         measured = measure_figure(office, ind, period, value, earlier)
         corrected = fig is not None
@@ -277,21 +283,20 @@ async def submit(
             versi=fig.version,
         )
         code = display_code(ind, shared)
-        if run.step_no == EVAL_STEP:
+        if step_no == EVAL_STEP:
             await _tell_corrected(session, period, ind, fig, code, user, was_returned, now)
-        remaining, done = 0, None
-        if run.step_no == REPORT_STEP:
-            remaining = await missing_count(session, period.id)
-            if remaining == 0:
-                done = await complete_step(office, session, period, REPORT_STEP, actor, 0, now)
-        left = [] if done is not None else await _still_owed(session, period.id, user.id)
+        params = {"period_id": period.id, "user_id": user.id}
+        missing, left, first_left = (await session.exec(_AFTER_FIGURE, params=params)).one()
+        remaining, done = (missing, None) if step_no == REPORT_STEP else (0, None)
+        if step_no == REPORT_STEP and remaining == 0:
+            done = await complete_step(office, session, period, REPORT_STEP, actor, 0, now)
+            left, first_left = 0, None
         prev = Preview(
             ind.id, period.name, code, ind.indikator, ind.satuan, value, False, None, measured,
             None, fig.version,
         )  # fmt: skip
-        first_left = left[0] if left else None
-        notified = done is not None or run.step_no == EVAL_STEP
-        return Submitted(prev, corrected, remaining, done, len(left), first_left, notified)
+        notified = done is not None or step_no == EVAL_STEP
+        return Submitted(prev, corrected, remaining, done, left, first_left, notified)
 
 
 async def _write_figure(
@@ -380,22 +385,16 @@ async def _tell_corrected(
     )
 
 
-_STILL_OWED = (
-    select(Indicator.id)
-    .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
-    .where(
-        Indicator.period_id == bindparam("period_id"),
-        Indicator.pic_user_id == bindparam("user_id"),
-        (col(Figure.id).is_(None)) | (Figure.status == RETURNED),
-    )
+# After a figure, in one read: the period's indicators still without one, and this PIC's own
+# still owed (none yet, or returned): how many, and the first in order.
+_AFTER_FIGURE = select(
+    MISSING_IN_PERIOD.scalar_subquery(),
+    select(func.count()).select_from(_OWED_BY_PIC.subquery()).scalar_subquery(),
+    _OWED_BY_PIC.with_only_columns(Indicator.id)
     .order_by(col(Indicator.position))
+    .limit(1)
+    .scalar_subquery(),
 )
-
-
-async def _still_owed(session: AsyncSession, period_id: int, user_id: int) -> list[int]:
-    """This PIC's indicators of the period still without a figure or returned, in order."""
-    params = {"period_id": period_id, "user_id": user_id}
-    return list((await session.exec(_STILL_OWED, params=params)).all())
 
 
 async def reporting_gaps(office: Office, telegram_id: int) -> list[tuple[int, str, int, int]]:
