@@ -316,7 +316,7 @@ async def _notify(
 
 
 # Built once: `/tugas` asks it on every update (storage/queries.py says why).
-_OPEN_RUNS = (
+OPEN_RUNS = (
     select(StepRun, Period)
     .join(Period, col(Period.id) == StepRun.period_id)
     .where(StepRun.status == engine.OPEN, Period.status == engine.RUNNING)
@@ -324,16 +324,17 @@ _OPEN_RUNS = (
 )
 
 
+def can_finish(actor: Actor, run: StepRun, kinds: tuple[Output, ...]) -> bool:
+    """Whether this actor can finish the run's step, one of the given output kinds."""
+    return step(run.step_no).output_kind in kinds and engine.can_act(actor, step(run.step_no))
+
+
 async def waiting_runs(
     session: AsyncSession, actor: Actor, kinds: tuple[Output, ...]
 ) -> list[tuple[StepRun, Period]]:
     """Open runs of running periods that this actor can finish, of the given output kinds."""
-    rows = (await session.exec(_OPEN_RUNS)).all()
-    return [
-        (r, p)
-        for r, p in rows
-        if step(r.step_no).output_kind in kinds and engine.can_act(actor, step(r.step_no))
-    ]
+    rows = (await session.exec(OPEN_RUNS)).all()
+    return [(r, p) for r, p in rows if can_finish(actor, r, kinds)]
 
 
 def run_label(run: StepRun, period: Period) -> str:

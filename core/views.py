@@ -16,7 +16,6 @@ from core.engine import SopError
 from core.office import Office
 from core.periode import parse_period_name
 from core.sop import Output, step
-from core.transitions import waiting_runs
 from core.users import active_user, to_actor
 from storage import queries
 from storage.models import Document, Indicator, Period
@@ -91,10 +90,8 @@ async def my_tasks(office: Office, telegram_id: int) -> list[Task]:
         rules = (await office.opd(session)).reminders
         kinds = (Output.DOCUMENT, Output.FORWARD, Output.DECISION, Output.DATA)
         out = []
-        for run, period in await waiting_runs(session, actor, kinds):
+        for run, period in await indicators.waiting_work(session, actor, kinds):
             data_step = step(run.step_no).output_kind is Output.DATA
-            if data_step and not await indicators.has_data_work(session, actor, run):
-                continue  # step 5 waits only on PICs who still owe a figure
             # A data step's output is figures, never an uploaded draft.
             drafts = (
                 () if data_step else await queries.drafts_of_run(session=session, run_id=run.id)

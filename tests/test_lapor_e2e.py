@@ -350,3 +350,19 @@ async def test_kirim_again_after_its_process_died_says_stored_and_ends_the_dialo
     await ani.press_data(kirim, card)
     await ani.expect("sudah tersimpan (versi 1)")
     await wait_for(lambda: dialog_state.ended(bot_pg, ani.id, "lapor"))
+
+
+async def test_tugas_shows_step_5_only_to_a_pic_who_still_owes_a_figure(
+    tg: FakeTelegram, bot: Bot, clock: Clock
+):
+    period, _, ani, budi = await reporting_open(tg, bot, clock)
+    for pic in (ani, budi):
+        await pic.expect("Langkah 5: laporkan realisasi", timeout=10)
+    await period.report(ASN1, "1.02", "60")
+    await ani.send("/tugas")
+    assert "Langkah 5" in (await ani.expect("Tugas Anda")).plain  # one of two still owed
+    await period.report(ASN1, "1.03", "7")
+    await ani.send("/tugas")
+    await ani.expect("Tidak ada langkah yang menunggu Anda")
+    await budi.send("/tugas")
+    assert "Langkah 5" in (await budi.expect("Tugas Anda")).plain

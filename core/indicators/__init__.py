@@ -43,12 +43,12 @@ from core.indicators.report import (
     AlreadyStored,
     close_reporting,
     closing_preview,
-    has_data_work,
     my_indicators,
     preview,
     reporting_gaps,
     reporting_targets,
     submit,
+    waiting_work,
 )
 
 __all__ = [
@@ -82,7 +82,6 @@ __all__ = [
     "earlier_across",
     "earlier_figures",
     "evidence",
-    "has_data_work",
     "has_indicators",
     "import_kertas_kerja",
     "may_read_document",
@@ -97,4 +96,5 @@ __all__ = [
     "reporting_gaps",
     "reporting_targets",
     "submit",
+    "waiting_work",
 ]

@@ -52,12 +52,14 @@ from core.indicators.common import (
 from core.numbers import AmbiguousScale, NumberError, check_for_unit, parse_number
 from core.office import Office
 from core.outbox import enqueue_users
-from core.sop import Role, step
+from core.sop import Output, Role, step
 from core.text import strip_invisible
 from core.transitions import (
+    OPEN_RUNS,
     Choice,
     DocInput,
     Done,
+    can_finish,
     check_document,
     store_document,
 )
@@ -78,9 +80,8 @@ def _owed(period_id: int | BindParameter[int]):
     )
 
 
-# Built once: `/tugas` asks it of every PIC in step 5 (storage/queries.py says why).
+# This PIC's indicators of a period still owed, built once (storage/queries.py says why).
 _OWED_BY_PIC = _owed(bindparam("period_id")).where(Indicator.pic_user_id == bindparam("user_id"))
-_OWED_BY = _OWED_BY_PIC.limit(1)
 
 
 async def reporting_targets(session: AsyncSession, period_id: int) -> set[int]:
@@ -89,13 +90,24 @@ async def reporting_targets(session: AsyncSession, period_id: int) -> set[int]:
     return {uid for uid in rows if uid is not None}
 
 
-async def has_data_work(session: AsyncSession, actor: Actor, run: StepRun) -> bool:
-    """Whether a data step waits on this user: in step 5 only PICs with figures still owed
-    (asked of this user alone: a period may hold thousands of indicators)."""
-    if run.step_no != REPORT_STEP:
-        return True
-    params = {"period_id": run.period_id, "user_id": actor.user_id}
-    return (await session.exec(_OWED_BY, params=params)).first() is not None
+# /tugas's read, built once: the open runs of running periods, each with whether this user
+# still owes a figure in its period (step 5 waits only on PICs who do).
+_RUNS_AND_OWED = OPEN_RUNS.add_columns(
+    _owed(StepRun.period_id).where(Indicator.pic_user_id == bindparam("user_id")).exists()
+)
+
+
+async def waiting_work(
+    session: AsyncSession, actor: Actor, kinds: tuple[Output, ...]
+) -> list[tuple[StepRun, Period]]:
+    """The open runs this actor can finish (core.transitions.waiting_runs), in one read; step
+    5's only while they owe a figure (asked of this user alone: a period may hold thousands)."""
+    rows = (await session.exec(_RUNS_AND_OWED, params={"user_id": actor.user_id})).all()
+    return [
+        (run, period)
+        for run, period, owes in rows
+        if can_finish(actor, run, kinds) and (run.step_no != REPORT_STEP or owes)
+    ]
 
 
 async def my_indicators(office: Office, telegram_id: int) -> list[ReportItem]:
