@@ -2,8 +2,8 @@
 
 Telegram answers a sent or edited message with the whole `Message` (its keyboard and text
 entities included), and PTB turns it into objects. A reply's answer is never read here, and
-under a rush that parse was about a twelfth of a `/lapor` figure's CPU (bench/README.md). These
-calls take PTB's own path otherwise: its defaults, the rate limiter, the HTTP client.
+skipping that parse saved about a tenth of a `/lapor` figure's Python calls (bench/README.md).
+These calls take PTB's own path otherwise: its defaults, the rate limiter, the HTTP client.
 """
 
 from __future__ import annotations
