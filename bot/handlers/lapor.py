@@ -78,8 +78,8 @@ async def page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """An indicator from the list, or straight from a notice's button."""
     (indicator_id,) = callback_args(update)
-    item = next(
-        (i for i in await _items(update, context) if i.indicator_id == int(indicator_id)), None
+    item = await indicators.report_item(
+        office(context), update.effective_user.id, int(indicator_id)
     )
     if item is None or not item.editable:
         raise SopError(

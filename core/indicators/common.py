@@ -396,10 +396,11 @@ _OPEN_ITEMS = (
 )
 
 
-def _item(
+def as_item(
     ind: Indicator, fig: Figure | None, shared: bool, period: Period, open_step: int | None
 ) -> ReportItem:
-    """`open_step`: the first of steps 5 and 6 open in its period (see `open_data_step`)."""
+    """An indicator as the /lapor list shows it; `open_step`: the first of steps 5 and 6 open
+    in its period (see `open_data_step`)."""
     status = fig.status if fig else None
     return ReportItem(
         ind.id,
@@ -429,7 +430,7 @@ async def items_of(
     params = {"periods": list(names), "user_id": user.id}
     rows = (await session.exec(_ITEMS_OF, params=params)).all()
     return [
-        _item(ind, fig, shared, names[ind.period_id], _first_data_step(open_steps[ind.period_id]))
+        as_item(ind, fig, shared, names[ind.period_id], _first_data_step(open_steps[ind.period_id]))
         for ind, fig, shared in rows
     ]
 
@@ -441,7 +442,7 @@ def _first_data_step(steps: set[int]) -> int | None:
 async def open_items_of(session: AsyncSession, user: User) -> list[ReportItem]:
     """The user's indicators in running periods where reporting or evaluation is open."""
     rows = (await session.exec(_OPEN_ITEMS, params={"user_id": user.id})).all()
-    return [_item(*row) for row in rows]
+    return [as_item(*row) for row in rows]
 
 
 async def shared_in_period(session: AsyncSession, period_id: int) -> set[str]:

@@ -34,6 +34,7 @@ from core.indicators.common import (
     ReportItem,
     ScaleQuestion,
     Submitted,
+    as_item,
     complete_step,
     earlier_of,
     editable,
@@ -114,6 +115,22 @@ async def my_indicators(office: Office, telegram_id: int) -> list[ReportItem]:
     """The user's indicators in running periods where reporting or evaluation is open."""
     async with office.db.session() as session:
         return await open_items_of(session, await active_user(session, telegram_id))
+
+
+async def report_item(office: Office, telegram_id: int, indicator_id: int) -> ReportItem | None:
+    """One of the user's indicators as the /lapor list shows it, read alone (a pick needs no
+    list); None when it is not theirs or its period is not running."""
+    async with office.db.session() as session:
+        user = await active_user(session, telegram_id)
+        row = (
+            await session.exec(_INDICATOR_UNLOCKED, params={"indicator_id": indicator_id})
+        ).first()
+        if row is None:
+            return None
+        ind, period, shared, fig, open_step = row
+        if ind.pic_user_id != user.id or period.status != engine.RUNNING:
+            return None
+        return as_item(ind, fig, shared, period, open_step)
 
 
 def _indicator_read(unlocked: bool):
