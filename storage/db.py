@@ -29,8 +29,9 @@ DEFAULT_URL = "sqlite+aiosqlite:///./data/kinerja.db"
 USER_LOCK_NAMESPACE = 0x6B696E75
 
 
-class LockConnection(Protocol):
-    """What the user's lock connection offers: asyncpg's own calls, `$1`-style parameters."""
+class DriverConnection(Protocol):
+    """A PostgreSQL connection used straight on asyncpg (the user's lock connection, or one from
+    the pool): asyncpg's own calls, `$1`-style parameters."""
 
     async def fetch(self, query: str, *args: Any) -> list[Any]: ...
 
@@ -38,7 +39,7 @@ class LockConnection(Protocol):
 
 
 # The connection holding the user's lock of the update this task handles, with that task.
-_lock_held: ContextVar[tuple[LockConnection, asyncio.Task | None] | None] = ContextVar(
+_lock_held: ContextVar[tuple[DriverConnection, asyncio.Task | None] | None] = ContextVar(
     "kinerja_user_lock", default=None
 )
 
@@ -226,7 +227,7 @@ class Database:
                 _lock_held.reset(token)
                 await driver.execute("SELECT pg_advisory_unlock($1, $2)", *key)
 
-    def lock_connection(self) -> LockConnection | None:
+    def lock_connection(self) -> DriverConnection | None:
         """The asyncpg connection holding the user's lock of the update this task handles
         (PostgreSQL), each statement committed on its own: a statement of that update's own may
         run on it instead of taking another connection. Never to a task started from the
@@ -237,7 +238,7 @@ class Database:
         return held[0]
 
     @asynccontextmanager
-    async def driver_connection(self) -> AsyncIterator[LockConnection]:
+    async def driver_connection(self) -> AsyncIterator[DriverConnection]:
         """PostgreSQL: the user's lock connection when this task holds it (no other one is
         taken), else a pooled one for the block; asyncpg's own calls, each statement
         committed on its own."""

@@ -81,8 +81,13 @@ def _owed(period_id: int | BindParameter[int]):
     )
 
 
+def _owed_by_pic(period_id):
+    """The same, of one PIC (`user_id`)."""
+    return _owed(period_id).where(Indicator.pic_user_id == bindparam("user_id"))
+
+
 # This PIC's indicators of a period still owed, built once (storage/queries.py says why).
-_OWED_BY_PIC = _owed(bindparam("period_id")).where(Indicator.pic_user_id == bindparam("user_id"))
+_OWED_BY_PIC = _owed_by_pic(bindparam("period_id"))
 
 
 async def reporting_targets(session: AsyncSession, period_id: int) -> set[int]:
@@ -93,9 +98,7 @@ async def reporting_targets(session: AsyncSession, period_id: int) -> set[int]:
 
 # /tugas's read, built once: the open runs of running periods, each with whether this user
 # still owes a figure in its period (step 5 waits only on PICs who do).
-_RUNS_AND_OWED = OPEN_RUNS.add_columns(
-    _owed(StepRun.period_id).where(Indicator.pic_user_id == bindparam("user_id")).exists()
-)
+_RUNS_AND_OWED = OPEN_RUNS.add_columns(_owed_by_pic(StepRun.period_id).exists())
 
 
 async def waiting_work(
