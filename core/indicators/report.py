@@ -81,7 +81,7 @@ def _owed(period_id: int | BindParameter[int]):
     )
 
 
-def _owed_by_pic(period_id):
+def _owed_by_pic(period_id: int | BindParameter[int]):
     """The same, of one PIC (`user_id`)."""
     return _owed(period_id).where(Indicator.pic_user_id == bindparam("user_id"))
 
