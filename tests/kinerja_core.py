@@ -55,12 +55,13 @@ def xlsx(content: bytes, name: str = "kertas kerja.xlsx") -> DocInput:
     return DocInput(content, name, "application/vnd.ms-excel")
 
 
-async def make(tmp_path: Path, clock: Clock, **settings) -> Office:
+async def make(tmp_path: Path, clock: Clock, database_url: str | None = None, **settings) -> Office:
+    """The office on a fresh database: SQLite in `tmp_path` unless `database_url` is given."""
     data = tmp_path / "data"
     s = Settings(
         _env_file=None,
         bot_token="1:T",
-        database_url=f"sqlite+aiosqlite:///{data}/kinerja.db",
+        database_url=database_url or f"sqlite+aiosqlite:///{data}/kinerja.db",
         data_dir=data,
         admin_ids=frozenset({ADMIN_ID}),
         office_name="Dinas Tenaga Kerja Kabupaten Mojokerto",

@@ -125,9 +125,7 @@ async def report_item(office: Office, telegram_id: int, indicator_id: int) -> Re
     list); None when it is not theirs or its period is not running."""
     async with office.db.session() as session:
         user = await active_user(session, telegram_id)
-        row = (
-            await session.exec(_INDICATOR_UNLOCKED, params={"indicator_id": indicator_id})
-        ).first()
+        row = (await session.exec(_INDICATOR, params={"indicator_id": indicator_id})).first()
         if row is None:
             return None
         ind, period, shared, fig, open_step = row
@@ -136,24 +134,14 @@ async def report_item(office: Office, telegram_id: int, indicator_id: int) -> Re
         return as_item(ind, fig, shared, period, open_step)
 
 
-def _indicator_read(unlocked: bool):
-    """The indicator with its period and whether its kode is shared, in one statement; when
-    nothing is locked first, its figure and its period's open data step too (built once, see
-    storage/queries.py)."""
-    q = (
-        select(Indicator, Period, same_kode(Indicator) > 1)
-        .join(Period, col(Period.id) == Indicator.period_id)
-        .where(Indicator.id == bindparam("indicator_id"))
-    )
-    if unlocked:
-        q = q.add_columns(Figure, open_data_step(Indicator)).join(
-            Figure, col(Figure.indicator_id) == Indicator.id, isouter=True
-        )
-    return q
-
-
-_INDICATOR = _indicator_read(unlocked=False)
-_INDICATOR_UNLOCKED = _indicator_read(unlocked=True)
+# The indicator with its period, whether its kode is shared, its figure and its period's open
+# data step, in one statement (built once, see storage/queries.py).
+_INDICATOR = (
+    select(Indicator, Period, same_kode(Indicator) > 1, Figure, open_data_step(Indicator))
+    .join(Period, col(Period.id) == Indicator.period_id)
+    .join(Figure, col(Figure.indicator_id) == Indicator.id, isouter=True)
+    .where(Indicator.id == bindparam("indicator_id"))
+)
 
 
 class Reportable(NamedTuple):
@@ -168,26 +156,17 @@ async def _reportable(
     session: AsyncSession, user: User, indicator_id: int, lock: bool = False
 ) -> Reportable:
     """The indicator, if this user is its PIC and may (still) report or correct its figure.
-    Only PostgreSQL locks (several processes): SQLite's writers take turns in one process, so
-    the figure and the open step come in the first read there."""
-    lock = lock and on_postgres(session)
-    q = _INDICATOR if lock else _INDICATOR_UNLOCKED
-    row = (await session.exec(q, params={"indicator_id": indicator_id})).first()
+    Only PostgreSQL locks (several processes): SQLite's writers take turns in one process."""
+    row = (await session.exec(_INDICATOR, params={"indicator_id": indicator_id})).first()
     if row is None:
         raise SopError("Indikator tidak ditemukan. Ketik /lapor untuk memilih lagi.")
-    ind, period, shared, *unlocked_read = row
+    ind, period, shared, fig, step_no = row
     if ind.pic_user_id != user.id:
         raise SopError("Anda bukan PIC indikator ini. Ketik /lapor untuk melihat indikator Anda.")
     if period.status != engine.RUNNING:
         raise SopError("Periode indikator ini sudah tidak berjalan.")
-    if lock:
-        # The open run is locked first, so the figure read after it is the latest one: a
-        # double press, a validation or the last figure of another PIC cannot interleave.
-        run = await open_run(session, period.id, REPORT_STEP, lock)
-        run = run or await open_run(session, period.id, EVAL_STEP, lock)
-        fig, step_no = await figure_of(session, ind.id), run.step_no if run else None
-    else:
-        fig, step_no = unlocked_read
+    if lock and on_postgres(session):
+        fig, step_no = await _locked(session, ind, period, fig, step_no)
     status = fig.status if fig else None
     if not editable(status, step_no == REPORT_STEP, step_no == EVAL_STEP):
         if status == VALID:
@@ -200,6 +179,21 @@ async def _reportable(
             f"Pelaporan realisasi periode {period.name} sedang tidak dibuka. Ketik /status."
         )
     return Reportable(ind, period, fig, step_no, shared)  # type: ignore[arg-type]
+
+
+async def _locked(
+    session: AsyncSession, ind: Indicator, period: Period, fig: Figure | None, step_no: int | None
+) -> tuple[Figure | None, int | None]:
+    """The open data step locked until the commit, so that the last figure of two PICs, a
+    closing of step 5 or a Tim SAKIP decision cannot interleave with this write. In step 5 the
+    figure as read still holds once the run is locked (only its PIC, whose updates run one at a
+    time, writes it; a closing ends the run first); otherwise the step and the figure are read
+    again under the lock (step 5 closed since the read opens step 6). Every other PIC's Kirim
+    waits on this lock, so it is held for as few statements as may be."""
+    if step_no == REPORT_STEP and await open_run(session, period.id, REPORT_STEP, lock=True):
+        return fig, step_no
+    run = await open_run(session, period.id, EVAL_STEP, lock=True)
+    return await figure_of(session, ind.id), run.step_no if run else None
 
 
 async def preview(
