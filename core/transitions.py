@@ -5,7 +5,7 @@ documents, writing a transition (conditional close, new runs, notices) in the ca
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import PurePath
 
@@ -37,6 +37,7 @@ class DocInput:
     file_name: str
     mime_type: str | None = None
     telegram_file_id: str | None = None
+    sha256: str | None = None  # set once the content is in the file store (`written`)
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,16 @@ async def load_period(session: AsyncSession, period_id: int) -> tuple[Period, Pe
     return period, period_view(period, await queries.runs_of(session=session, period_id=period_id))
 
 
+async def written(office: Office, doc: DocInput) -> DocInput:
+    """The document with its content already in the file store. Written before a unit of work,
+    the hashing and fsync of up to 20 MB hold no write turn or lock that other users wait on."""
+    return replace(doc, sha256=await office.files.write(doc.content))
+
+
 async def store_document(
     office: Office, session: AsyncSession, doc: DocInput, **fields
 ) -> Document:
-    digest = await office.files.write(doc.content)
+    digest = doc.sha256 or await office.files.write(doc.content)
     row = Document(
         file_name=doc.file_name,
         mime_type=doc.mime_type,

@@ -1,6 +1,7 @@
-"""Kirim on PostgreSQL, where several processes file figures at once: the open step's row lock
-decides who ends step 5 and whether a figure comes before a closing. Each race is forced by
-holding a Kirim at the point where, without the lock, it would go wrong."""
+"""Kirim when several PICs file figures at once. On PostgreSQL (several processes) the open
+step's row lock decides who ends step 5 and whether a figure comes before a closing; each race
+is forced by holding a Kirim where, without the lock, it would go wrong. On both databases a
+Kirim's evidence file is written before it takes any turn or lock."""
 
 from __future__ import annotations
 
@@ -14,20 +15,34 @@ from sqlmodel import select
 from core import indicators
 from core.engine import SopError
 from core.indicators import report
-from storage.models import Figure, StepRun
+from storage.models import Document, Figure, StepRun
 from tests.conftest import OPD1
-from tests.kinerja_core import ASN1, ASN2, TIM1, TIM2, Period, make
+from tests.kinerja_core import ASN1, ASN2, TIM1, TIM2, Period, make, pdf
 from tests.kinerja_flow import kertas_kerja
 from tests.test_indicators import ROWS
 
 
-@pytest.fixture
-async def period(tmp_path, clock, pg_url):
-    office = await make(tmp_path, clock, database_url=pg_url)
+async def reporting(tmp_path, clock, database_url: str | None = None) -> Period:
+    office = await make(tmp_path, clock, database_url=database_url)
     p = await Period(office, clock).start("Triwulan I 2025")
     await p.to_reporting(kertas_kerja(ROWS))
+    return p
+
+
+@pytest.fixture
+async def period(tmp_path, clock, pg_url):
+    p = await reporting(tmp_path, clock, pg_url)
     yield p
-    await office.db.dispose()
+    await p.office.db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def either(request, tmp_path, clock):
+    """The same period on SQLite (one process, writers take turns) and on PostgreSQL."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    p = await reporting(tmp_path, clock, url)
+    yield p
+    await p.office.db.dispose()
 
 
 def _kirim_task() -> int | None:
@@ -59,8 +74,10 @@ def write_then(monkeypatch, gate) -> None:
     monkeypatch.setattr(report, "_write_figure", gated)
 
 
-def kirim(p: Period, telegram_id: int, indicator_id: int, value: int) -> asyncio.Task:
-    submitting = indicators.submit(p.office, telegram_id, indicator_id, Decimal(value), version=0)
+def kirim(p: Period, telegram_id: int, indicator_id: int, value: int, **kw) -> asyncio.Task:
+    submitting = indicators.submit(
+        p.office, telegram_id, indicator_id, Decimal(value), version=0, **kw
+    )
     return asyncio.create_task(submitting, name=f"kirim-{telegram_id}")
 
 
@@ -120,3 +137,32 @@ async def test_a_kirim_read_before_a_closing_is_refused_after_it(period: Period,
     with pytest.raises(SopError, match="ditutup Tim SAKIP; indikator ini tercatat tanpa"):
         await sending
     assert await statuses(period) == ["kosong"] * 3
+
+
+async def test_a_kirim_writing_its_evidence_file_holds_no_other_pic(either: Period, monkeypatch):
+    """Hashing and writing (fsync) up to 20 MB happens before the unit of work: it held
+    SQLite's write turn, or step 5's lock, and with it every other PIC's Kirim."""
+    o = either.office
+    a, b = await either.item(ASN1, "1.02"), await either.item(ASN2, "1.02.01#1")
+    writing, written = asyncio.Event(), asyncio.Event()
+    write = o.files.write
+
+    async def slow_disk(content: bytes) -> str:
+        writing.set()
+        await written.wait()
+        return await write(content)
+
+    monkeypatch.setattr(o.files, "write", slow_disk)
+    with_evidence = kirim(either, ASN1, a.indicator_id, 70, evidence=pdf("bukti"))
+    await writing.wait()
+    other = await asyncio.wait_for(kirim(either, ASN2, b.indicator_id, 40), timeout=5)
+    assert other.remaining == 2 and not with_evidence.done()
+
+    written.set()
+    assert (await with_evidence).remaining == 1
+    async with o.db.session(OPD1) as session:
+        fig = (
+            await session.exec(select(Figure).where(Figure.indicator_id == a.indicator_id))
+        ).one()
+        doc = await session.get(Document, fig.evidence_document_id)
+    assert await o.files.read(doc.sha256) == pdf("bukti").content

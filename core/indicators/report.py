@@ -63,6 +63,7 @@ from core.transitions import (
     can_finish,
     check_document,
     store_document,
+    written,
 )
 from core.users import active_user, audit, to_actor
 from storage import queries
@@ -262,6 +263,7 @@ async def submit(
     now = office.clock()
     if evidence is not None:
         check_document(evidence)
+        evidence = await written(office, evidence)  # not under step 5's lock or write turn
     async with office.db.transaction() as session:
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
