@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import engine
 from core.engine import Actor, SopError
 from core.indicators import import_kertas_kerja, parse_named_codes, reopen_named
+from core.indicators.importer import ReadAhead, read_ahead
 from core.laporan import actions as laporan
 from core.office import Office
 from core.outbox import enqueue_users
@@ -133,6 +134,7 @@ async def attach_document(
 ) -> Attached | Choice:
     """A document for a step's output; it replaces an earlier draft until the step is finished."""
     check_document(doc)
+    ahead = await _kertas_kerja_ahead(office, telegram_id, doc, run_id)
     async with office.db.transaction() as session:
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
@@ -145,16 +147,35 @@ async def attach_document(
             )
             return Choice(tuple((r.id, run_label(r, p)) for r, p in waiting), parked.id)
         run, period = waiting[0]
-        return await _attach(office, session, user, run, period, doc)
+        return await _attach(office, session, user, run, period, doc, ahead)
+
+
+async def _kertas_kerja_ahead(
+    office: Office, telegram_id: int, doc: DocInput, run_id: int | None
+) -> ReadAhead | None:
+    """The upload read as the Kertas Kerja of step 4, outside any unit of work, when that is
+    the one step it goes to."""
+    async with office.db.session() as session:
+        actor = to_actor(await active_user(session, telegram_id), office)
+        waiting = await _document_runs(session, actor, run_id)
+        if len(waiting) != 1 or waiting[0][0].step_no != INDICATORS_STEP:
+            return None
+        return await read_ahead(session, doc)
 
 
 async def _attach(
-    office: Office, session: AsyncSession, user: User, run: StepRun, period: Period, doc: DocInput
+    office: Office,
+    session: AsyncSession,
+    user: User,
+    run: StepRun,
+    period: Period,
+    doc: DocInput,
+    ahead: ReadAhead | None = None,
 ) -> Attached:
     s = step(run.step_no)
     summary = None
     if s.no == INDICATORS_STEP:
-        summary = await import_kertas_kerja(office, session, user, period, doc)
+        summary = await import_kertas_kerja(office, session, user, period, doc, ahead)
     report_only = s.no == laporan.DRAFT_STEP and await laporan.check_draft_upload(session, run, doc)
     drafts = await queries.drafts_of_run(session=session, run_id=run.id)
     # At step 10 the approved report travels anyway: uploads there are extra attachments.

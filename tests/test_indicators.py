@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from decimal import Decimal
 
 import pytest
 from sqlmodel import select
 
 from bot.config import Settings, parse_bands
-from core import indicators, views, workflow
+from core import indicators, users, views, workflow
 from core.engine import SopError
-from core.indicators import Card, Idle, parse_named_codes
+from core.indicators import Card, Idle, importer, parse_named_codes
 from core.measure import IndicatorSpec
 from storage.models import Document, Figure, Indicator, IndicatorUnit, Outbox, StepRun
-from tests.conftest import OPD1
+from tests.conftest import ADMIN_ID, OPD1
 from tests.kinerja_core import ASN1, ASN2, KD, SEK, TIM1, TIM2, Period, make, pdf, xlsx
 from tests.kinerja_flow import kertas_kerja, kk_row
 
@@ -383,3 +384,47 @@ async def test_step_five_reminders_go_only_to_pics_who_owe_a_figure(period: Peri
         rows = (await session.exec(select(Outbox).where(Outbox.kind == "reminder"))).all()
         ids = {u.telegram_id: u.nama for u in (await session.exec(select(User))).all()}
     assert sorted(ids[r.chat_id] for r in rows) == ["Budi Santoso", "Tono Sugiarto"]
+
+
+async def test_a_kertas_kerja_being_read_holds_no_other_writer(tmp_path, clock, monkeypatch):
+    """Reading a Kertas Kerja of thousands of rows takes seconds: it happens before the unit of
+    work, so on SQLite (one writer at a time) everyone else's writes go on meanwhile. A PIC
+    who leaves meanwhile is caught when it is stored: the file is read again."""
+    office = await make(tmp_path, clock)
+    reading, read = threading.Event(), threading.Event()
+    try:
+        p = await Period(office, clock).start("Triwulan I 2025")
+        await p.upload_and_finish(SEK, pdf("notulen"))
+        await p.upload_and_finish(TIM1, pdf("rencana"))
+        parse = importer.parse_kertas_kerja
+
+        def slow_parse(*args, **kwargs):
+            reading.set()
+            read.wait(10)
+            return parse(*args, **kwargs)
+
+        monkeypatch.setattr(importer, "parse_kertas_kerja", slow_parse)
+
+        async def upload_while(meanwhile) -> asyncio.Task:
+            reading.clear()
+            read.clear()
+            upload = asyncio.create_task(
+                workflow.attach_document(office, TIM2, xlsx(kertas_kerja(ROWS)))
+            )
+            await asyncio.to_thread(reading.wait, 10)
+            await asyncio.wait_for(meanwhile, timeout=5)
+            assert not upload.done()
+            read.set()
+            return upload
+
+        newcomer = users.register(office, 300, None, "Dewi Lestari", "199505052020122001", "S")
+        assert "3 indikator" in (await (await upload_while(newcomer))).summary
+
+        budi = await users.lookup(office, ASN2)
+        leaving = users.set_active(office, ADMIN_ID, budi[0].id, False)
+        with pytest.raises(SopError, match=B):
+            await (await upload_while(leaving))
+        assert await count(p, Indicator) == 3
+    finally:
+        read.set()
+        await office.db.dispose()

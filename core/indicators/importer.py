@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from sqlalchemy import delete, insert
@@ -15,7 +16,7 @@ from core.indicators.common import (
     MAX_ROWS,
     REPORT_STEP,
 )
-from core.kertas_kerja import XLSX_HINT, format_errors, parse_kertas_kerja
+from core.kertas_kerja import XLSX_HINT, ParseResult, format_errors, parse_kertas_kerja
 from core.office import Office
 from core.transitions import (
     DocInput,
@@ -24,17 +25,48 @@ from core.users import audit
 from storage import queries
 from storage.models import Figure, Indicator, IndicatorUnit, Period, StepRun, User
 
+KERTAS_KERJA_TYPES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+
+
+@dataclass(frozen=True)
+class ReadAhead:
+    """A Kertas Kerja read against the office's PICs of that moment."""
+
+    known_pics: frozenset[str]
+    result: ParseResult
+
+
+async def _read(doc: DocInput, known_pics: frozenset[str]) -> ParseResult:
+    return await asyncio.to_thread(
+        parse_kertas_kerja, doc.content, known_pics=known_pics, max_rows=MAX_ROWS
+    )
+
+
+async def read_ahead(session: AsyncSession, doc: DocInput) -> ReadAhead | None:
+    """Read the upload before its unit of work: thousands of rows take seconds, and SQLite's
+    writers, everyone's, would wait for them. None when it is no Kertas Kerja file."""
+    if PurePath(doc.file_name).suffix.lower() not in KERTAS_KERJA_TYPES:
+        return None
+    known = frozenset(u.nip for u in await queries.active_users(session=session))
+    return ReadAhead(known, await _read(doc, known))
+
 
 async def import_kertas_kerja(
-    office: Office, session: AsyncSession, user: User, period: Period, doc: DocInput
+    office: Office,
+    session: AsyncSession,
+    user: User,
+    period: Period,
+    doc: DocInput,
+    ahead: ReadAhead | None = None,
 ) -> str:
     """Validate the whole upload; only a clean file replaces the period's indicator set.
 
     Called by the workflow when a document arrives for step 4, inside its transaction: an
-    error raises, so nothing (not even the document) is stored.
+    error raises, so nothing (not even the document) is stored. The file is read again here
+    only when it was not read ahead, or the office's PICs have changed since.
     """
     suffix = PurePath(doc.file_name).suffix.lower()
-    if suffix not in (".xlsx", ".xlsm", ".xls", ".ods", ".csv"):
+    if suffix not in KERTAS_KERJA_TYPES:
         raise SopError(
             "Langkah 4 menerima Kertas Kerja dalam format Excel (.xlsx), diisi dari template "
             "(ketik /template). " + XLSX_HINT
@@ -52,9 +84,8 @@ async def import_kertas_kerja(
             "(Langkah 5) sudah dimulai."
         )
     people = {u.nip: u for u in await queries.active_users(session=session)}
-    result = await asyncio.to_thread(
-        parse_kertas_kerja, doc.content, known_pics=set(people), max_rows=MAX_ROWS
-    )
+    known = frozenset(people)
+    result = ahead.result if ahead and ahead.known_pics == known else await _read(doc, known)
     if not result.ok:
         raise SopError(format_errors(result.errors))
     for table in (Figure, Indicator, IndicatorUnit):
