@@ -30,12 +30,13 @@ MAX_PAGE = 10_000
 VERBS: dict[str, tuple[str | tuple[str, ...], ...]] = {
     # registration and users
     "reg": (ID, ROLE),
-    "regc": (ID, ROLE),
+    "regc": (ID, ROLE, ID),
     "regx": (ID,),
     "usp": (NUM,),
     "uspo": (ID, NUM),
     "usr": (ID,),
     "role": (ID, ROLE),
+    "rolec": (ID, ROLE, ID),
     "on": (ID,),
     "off": (ID,),
     # the regency's OPD: registration's choice, /opd, /pindah

@@ -82,9 +82,10 @@ def finish(run_id: int, label: str = "✅ Selesaikan langkah") -> InlineKeyboard
     return column([(label, f"fin:{run_id}")])
 
 
-def decision(period_id: int) -> InlineKeyboardMarkup:
+def decision(run_id: int) -> InlineKeyboardMarkup:
+    """Setuju and Tolak for one step 9 run: the draft of one round."""
     return InlineKeyboardMarkup(
-        [[button("✅ Setuju", f"ok:{period_id}"), button("↩️ Tolak", f"no:{period_id}")]]
+        [[button("✅ Setuju", f"ok:{run_id}"), button("↩️ Tolak", f"no:{run_id}")]]
     )
 
 
@@ -132,8 +133,8 @@ def open_step(
     Each press is checked again in core (role, step still open), like the command it stands for.
     """
     s = step(step_no)
-    if s.output_kind is Output.DECISION and period_id is not None:
-        return decision(period_id)
+    if s.output_kind is Output.DECISION and run_id is not None:
+        return decision(run_id)
     if s.output_kind is Output.FORWARD and run_id is not None:
         return finish(run_id, "📤 Kirim ke Kepala Dinas")
     if step_no in _DATA_BUTTONS:

@@ -29,6 +29,7 @@ ADMIN_ONLY = "admin"
 # Duties that exactly one active user holds at a time.
 SINGLE_HOLDER = (Role.KEPALA_DINAS, Role.SEKRETARIS)
 NOT_REGISTERED = "Anda belum terdaftar. Ketik /daftar untuk mendaftar."
+ALREADY_DECIDED = "Permintaan ini sudah diproses. Perannya diubah lewat /pengguna."
 AWAITING_APPROVAL = "Pendaftaran Anda masih menunggu persetujuan admin."
 ALREADY_REGISTERED = "Anda sudah terdaftar. Ketik /profil untuk melihat data Anda."
 _NIP = re.compile(r"^[0-9]{18}$")
@@ -355,26 +356,42 @@ async def register(
         return Registered(user.id, resubmitted)
 
 
+def _regency_duty(role: str) -> bool:
+    return role in (r.value for r in REGENCY_ROLES)
+
+
 async def set_role(
-    office: Office, admin_telegram_id: int, user_id: int, role: Role, confirm: bool = False
+    office: Office,
+    admin_telegram_id: int,
+    user_id: int,
+    role: Role,
+    confirm: bool = False,
+    *,
+    holder: int | None = None,
+    request: bool = False,
 ) -> RoleSet | NeedsReplaceConfirmation:
-    """Approve a request or change a duty; a single-holder duty moves only with confirmation."""
+    """Approve a request or change a duty; a single-holder duty moves only with confirmation,
+    for the holder the admin was asked about (`holder`; another holder since is asked about
+    again). A registration request (`request`) is answered once: its buttons stay in every
+    admin's chat, and a later press must not change the duty of a user already approved."""
     now = office.clock()
     busy = "Peran ini baru saja diberikan kepada orang lain. Buka /pengguna untuk melihatnya."
     async with _unique_guarded(office, busy) as session:
         admin, user = await _admin_on(office, session, admin_telegram_id, user_id)
-        if user is None or user.status == REFUSED:
+        if user is None or user.status in (REFUSED, ADMIN_ONLY):
             raise SopError("Pengguna tidak ditemukan atau permintaannya sudah ditolak.")
+        if request and user.status != PENDING:
+            raise SopError(ALREADY_DECIDED)
         if user.status == INACTIVE:
             raise SopError(f"{user.nama} nonaktif. Aktifkan dulu sebelum mengubah peran.")
-        regency_duty = role in REGENCY_ROLES or user.role in (r.value for r in REGENCY_ROLES)
+        regency_duty = role in REGENCY_ROLES or _regency_duty(user.role)
         if regency_duty and not is_regency_admin(office, admin_telegram_id):
             raise SopError(REGENCY_DUTY)
         replaced = None
         if role in SINGLE_HOLDER:
             holders = await queries.active_users(session=session, role=role.value)
             current = next((h for h in holders if h.id != user.id), None)
-            if current is not None and not confirm:
+            if current is not None and (not confirm or holder not in (None, current.id)):
                 return NeedsReplaceConfirmation(user, current, role)
             if current is not None:
                 current.role = Role.ASN.value
@@ -423,7 +440,7 @@ async def refuse(office: Office, admin_telegram_id: int, user_id: int) -> User:
     async with office.db.transaction() as session:
         admin, user = await _admin_on(office, session, admin_telegram_id, user_id)
         if user is None or user.status != PENDING:
-            raise SopError("Permintaan ini sudah diproses.")
+            raise SopError(ALREADY_DECIDED)
         user.status = REFUSED
         session.add(user)
         act = await audit(
@@ -448,6 +465,8 @@ async def set_active(office: Office, admin_telegram_id: int, user_id: int, activ
         admin, user = await _admin_on(office, session, admin_telegram_id, user_id)
         if user is None or user.status not in (ACTIVE, INACTIVE):
             raise SopError("Pengguna tidak ditemukan.")
+        if _regency_duty(user.role) and not is_regency_admin(office, admin_telegram_id):
+            raise SopError(REGENCY_DUTY)  # switching them off or on is granting or taking it
         if not active and user.role in (r.value for r in SINGLE_HOLDER):
             user.role = Role.ASN.value
         user.status = ACTIVE if active else INACTIVE

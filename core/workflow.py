@@ -294,29 +294,31 @@ def _require_decider(actor: Actor) -> None:
 
 
 async def _waiting_decisions(
-    session: AsyncSession, actor: Actor, period_id: int | None
+    session: AsyncSession, actor: Actor, run_id: int | None
 ) -> list[tuple[StepRun, Period]]:
+    """The step 9 runs waiting for this Sekretaris; with `run_id` (a button's), that one run: a
+    button shown with the draft of an earlier round decides nothing of a later one."""
     waiting = [
         (r, p)
         for r, p in await waiting_runs(session, actor, (Output.DECISION,))
-        if period_id is None or p.id == period_id
+        if run_id is None or r.id == run_id
     ]
     if not waiting:
         raise SopError(
             "Belum ada draft laporan yang menunggu keputusan Anda. Ketik /status."
-            if period_id is None
-            else "Keputusan periode itu sudah diambil. Ketik /status."
+            if run_id is None
+            else "Keputusan atas draft itu sudah diambil. Ketik /status."
         )
     return waiting
 
 
-async def check_can_decide(office: Office, telegram_id: int, period_id: int) -> None:
+async def check_can_decide(office: Office, telegram_id: int, run_id: int) -> None:
     """Before the Tolak button asks for a note: the role and the state, as the decision checks
     them, so nobody types a note that would be refused."""
     async with office.db.session() as session:
         actor = to_actor(await active_user(session, telegram_id), office)
         _require_decider(actor)
-        await _waiting_decisions(session, actor, period_id)
+        await _waiting_decisions(session, actor, run_id)
 
 
 async def decide(
@@ -324,9 +326,10 @@ async def decide(
     telegram_id: int,
     approve: bool,
     note: str | None,
-    period_id: int | None = None,
+    run_id: int | None = None,
 ) -> Done | Choice:
-    """Step 9, stateless: `/setuju` or `/tolak <catatan>` on the one period that waits for it."""
+    """Step 9, stateless: `/setuju` or `/tolak <catatan>` on the one draft that waits for it
+    (`run_id`: the step 9 run a button named), else a choice of runs."""
     now = office.clock()
     async with office.db.transaction() as session:
         user = await active_user(session, telegram_id)
@@ -337,9 +340,9 @@ async def decide(
             note = strip_invisible(note or "")  # a note of zero-width spaces directs nothing
             codes, rest = parse_named_codes(note)
             engine.require_note(rest)
-        waiting = await _waiting_decisions(session, actor, period_id)
+        waiting = await _waiting_decisions(session, actor, run_id)
         if len(waiting) > 1:
-            return Choice(tuple((p.id, p.name) for _, p in waiting))
+            return Choice(tuple((r.id, p.name) for r, p in waiting))
         run, _ = waiting[0]
         period, view = await load_period(session, run.period_id)
         if codes:

@@ -20,7 +20,7 @@ def data(markup) -> list[list[tuple[str, str]]]:
         (5, [[("📝 Lapor realisasi", "lpgo")]]),
         (6, [[("🔎 Mulai evaluasi", "evgo:7")]]),
         (7, [[("📊 Susun rekap", "rk:7")]]),
-        (9, [[("✅ Setuju", "ok:7"), ("↩️ Tolak", "no:7")]]),
+        (9, [[("✅ Setuju", "ok:30"), ("↩️ Tolak", "no:30")]]),  # the run: one round's draft
         (10, [[("📤 Kirim ke Kepala Dinas", "fin:30")]]),
     ],
 )
@@ -38,9 +38,9 @@ def test_a_document_step_just_opened_has_no_finish_button_yet() -> None:
 def test_tugas_names_the_period_on_each_button_when_several_wait() -> None:
     one = Task("Triwulan I 2025", 7, 9, 30, None, 0, ())
     two = Task("Triwulan II 2025", 8, 2, 41, None, 0, ())
-    assert data(tasks([one])) == [[("✅ Setuju", "ok:7"), ("↩️ Tolak", "no:7")]]
+    assert data(tasks([one])) == [[("✅ Setuju", "ok:30"), ("↩️ Tolak", "no:30")]]
     assert data(tasks([one, two])) == [
-        [("✅ Setuju · Triwulan I 2025", "ok:7"), ("↩️ Tolak · Triwulan I 2025", "no:7")],
+        [("✅ Setuju · Triwulan I 2025", "ok:30"), ("↩️ Tolak · Triwulan I 2025", "no:30")],
         [("✅ Selesaikan langkah · Triwulan II 2025", "fin:41")],
     ]
     assert tasks([]) is None

@@ -244,12 +244,13 @@ def _shown(message: BotMessage) -> str:
 
 
 # The kind of id in each position of a verb's arguments, to find A's ids behind B's buttons.
-_PERIOD_VERBS = ("st", "ar", "adp", "kp", "pg", "tla", "tl", "rk", "evgo", "es", "ok", "no", "cx")
+_PERIOD_VERBS = ("st", "ar", "adp", "kp", "pg", "tla", "tl", "rk", "evgo", "es", "cx")
 ID_KINDS = {
     **{verb: ("period",) for verb in _PERIOD_VERBS},
-    **{verb: ("user",) for verb in ("usr", "role", "reg", "regc", "regx", "on", "off")},
+    **{verb: ("user",) for verb in ("usr", "role", "reg", "regx", "on", "off")},
+    **{verb: ("user", "user") for verb in ("regc", "rolec")},  # the user, the duty's holder
     **{verb: ("fig",) for verb in ("ev", "ek", "eb")},
-    "fin": ("run",),
+    **{verb: ("run",) for verb in ("fin", "ok", "no")},
     "doc": ("doc",),
     "att": ("doc", "run"),
     "lp": ("ind",),
@@ -434,21 +435,22 @@ NO_EVALUATION = "Belum ada angka yang menunggu evaluasi"
 PRESSES = [
     # registration and users: B's admin with A's people
     Forged("reg:{pending}:asn", ADMIN, NOT_FOUND),
-    Forged("regc:{pending}:kd", ADMIN, NOT_FOUND),
+    Forged("regc:{pending}:kd:{user}", ADMIN, NOT_FOUND),
     Forged("regx:{pending}", ADMIN, "sudah diproses"),
     Forged("usp:0", ADMIN, None),
     Forged("usp:1", ADMIN, None),
     Forged("uspo:{opd}:0", ADMIN, "admin kabupaten"),
     Forged("usr:{user}", ADMIN, NOT_FOUND),
     Forged("role:{user}:tim", ADMIN, NOT_FOUND),
+    Forged("rolec:{user}:kd:{user}", ADMIN, NOT_FOUND),
     Forged("on:{user}", ADMIN, NOT_FOUND),
     Forged("off:{user}", ADMIN, NOT_FOUND),
     # periods, steps, documents, approval: the B duty that acts on B's own
     Forged("cx:{tw4}", KD, NOT_FOUND),
     Forged("fin:{run_tw4}", SEK, "bukan tugas Anda"),
     Forged("att:{doc}:{run_tw4}", SEK, "sudah ditempatkan"),
-    Forged("ok:{tw1}", SEK, DECIDED),
-    Forged("no:{tw1}", SEK, DECIDED),
+    Forged("ok:{run_tw4}", SEK, DECIDED),
+    Forged("no:{run_tw4}", SEK, DECIDED),
     Forged("st:{tw1}", KD, NOT_FOUND),
     Forged("stp:0", KD, None),
     Forged("stp:1", KD, None),

@@ -17,7 +17,7 @@ from bot.handlers.common import (
     set_buttons,
     text_after_command,
 )
-from bot.handlers.registration import approve
+from bot.handlers.registration import change_confirmed, change_role
 from core import users
 from core.sop import Role
 
@@ -95,6 +95,7 @@ def handlers() -> list:
         CallbackQueryHandler(users_page, pattern=r"^usp:\d+$"),
         CallbackQueryHandler(opd_users_page, pattern=r"^uspo:\d+:\d+$"),
         CallbackQueryHandler(show_user, pattern=r"^usr:\d+$"),
-        CallbackQueryHandler(approve, pattern=r"^role:\d+:\w+$"),
+        CallbackQueryHandler(change_role, pattern=r"^role:\d+:\w+$"),
+        CallbackQueryHandler(change_confirmed, pattern=r"^rolec:\d+:\w+:\d+$"),
         CallbackQueryHandler(toggle_active, pattern=r"^(on|off):\d+$"),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from html import escape
 
 from telegram import ForceReply, Update
@@ -24,7 +25,7 @@ from bot.handlers.common import (
     set_buttons,
     text_after_command,
 )
-from bot.handlers.dialog import TYPED, dialog, expired, fresh_dialog
+from bot.handlers.dialog import MAX_AGE, TYPED, dialog, expired, fresh_dialog
 from bot.handlers.period import opened_text
 from core import workflow
 from core.engine import SopError, require_note
@@ -69,34 +70,46 @@ async def tolak(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     note = text_after_command(update)
     result = await workflow.decide(office(context), update.effective_user.id, False, note)
     if isinstance(result, Choice):
-        context.user_data["tolak_catatan"] = note
+        # Kept for the choice just shown, and for a while only: a Tolak pressed days later
+        # on another message asks for its own note.
+        context.user_data["tolak_catatan"] = {
+            "note": note,
+            "runs": [run_id for run_id, _ in result.options],
+            "at": time.time(),
+        }
     await _decided(update, context, result, False)
+
+
+def _typed_note(context: ContextTypes.DEFAULT_TYPE, run_id: int) -> str | None:
+    """The note of `/tolak <catatan>`, if this Tolak answers the choice it was typed for."""
+    kept = context.user_data.pop("tolak_catatan", None)
+    if not isinstance(kept, dict) or run_id not in kept["runs"]:
+        return None
+    return kept["note"] if time.time() - kept["at"] <= MAX_AGE else None
 
 
 @guarded
 async def approve_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    (period_id,) = callback_args(update)
-    result = await workflow.decide(
-        office(context), update.effective_user.id, True, None, int(period_id)
-    )
+    (run_id,) = callback_args(update)
+    result = await workflow.decide(office(context), update.effective_user.id, True, None, run_id)
     await set_buttons(update)
     await _decided(update, context, result, True)
 
 
 @guarded
 async def reject_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    """With a note typed in `/tolak <catatan>` earlier, reject at once; else ask for it."""
-    (period_id,) = callback_args(update)
-    note = context.user_data.pop("tolak_catatan", None)
+    """With a note typed in `/tolak <catatan>` for this choice, reject at once; else ask."""
+    (run_id,) = callback_args(update)
+    note = _typed_note(context, run_id)
     if note:
         result = await workflow.decide(
-            office(context), update.effective_user.id, False, note, int(period_id)
+            office(context), update.effective_user.id, False, note, run_id
         )
         await _decided(update, context, result, False)
         return ConversationHandler.END
-    await workflow.check_can_decide(office(context), update.effective_user.id, int(period_id))
+    await workflow.check_can_decide(office(context), update.effective_user.id, run_id)
     fresh_dialog(context, "tolak")
-    context.user_data["period_id"] = int(period_id)
+    context.user_data["run_id"] = run_id
     await reply(
         update,
         messages.ASK_REJECT_NOTE,
@@ -111,8 +124,10 @@ async def got_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | 
         return ConversationHandler.END
     note = require_note(update.message.text)  # refused: asked again
     try:
+        # A note begun before buttons named their run has none: the draft waiting is meant.
+        run_id = context.user_data.get("run_id")
         result = await workflow.decide(
-            office(context), update.effective_user.id, False, note, context.user_data["period_id"]
+            office(context), update.effective_user.id, False, note, run_id
         )
     except SopError as err:
         # Decided meanwhile (by /setuju, or this note delivered again after a crash): the note

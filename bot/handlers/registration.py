@@ -174,18 +174,34 @@ async def profil(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _role_result(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int, role: Role, confirm: bool
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    *,
+    request: bool,
+    confirm: bool = False,
 ) -> None:
-    result = await users.set_role(office(context), update.effective_user.id, user_id, role, confirm)
+    """A duty from a registration request's buttons (`request`) or from /pengguna; a duty that
+    has a holder is handed over only after the admin confirms it for that holder."""
+    user_id, code, *holder = callback_args(update)
+    role = keyboards.ROLE_CODES[code]
+    result = await users.set_role(
+        office(context),
+        update.effective_user.id,
+        user_id,
+        role,
+        confirm,
+        holder=holder[0] if holder else None,
+        request=request,
+    )
     if isinstance(result, NeedsReplaceConfirmation):
-        code = keyboards.CODE_OF[role]
+        verb = "regc" if request else "rolec"
         await reply(
             update,
             f"{escape(role.label)} saat ini dijabat <b>{escape(result.current.nama)}</b>"
             f"{full_stop(result.current.nama)} "
             f"Ganti dengan <b>{escape(result.user.nama)}</b>? {escape(result.current.nama)} "
             "akan menjadi ASN.",
-            keyboards.column([("✅ Ya, ganti", f"regc:{user_id}:{code}")]),
+            keyboards.column([("✅ Ya, ganti", f"{verb}:{user_id}:{code}:{result.current.id}")]),
         )
         return
     kick(context)
@@ -204,14 +220,22 @@ async def _role_result(
 
 @guarded
 async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user_id, code = callback_args(update)
-    await _role_result(update, context, int(user_id), keyboards.ROLE_CODES[code], False)
+    await _role_result(update, context, request=True)
 
 
 @guarded
 async def approve_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user_id, code = callback_args(update)
-    await _role_result(update, context, int(user_id), keyboards.ROLE_CODES[code], True)
+    await _role_result(update, context, request=True, confirm=True)
+
+
+@guarded
+async def change_role(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _role_result(update, context, request=False)
+
+
+@guarded
+async def change_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _role_result(update, context, request=False, confirm=True)
 
 
 @guarded
@@ -245,6 +269,6 @@ def handlers() -> list:
         register,
         CommandHandler("profil", profil),
         CallbackQueryHandler(approve, pattern=r"^reg:\d+:\w+$"),
-        CallbackQueryHandler(approve_confirmed, pattern=r"^regc:\d+:\w+$"),
+        CallbackQueryHandler(approve_confirmed, pattern=r"^regc:\d+:\w+:\d+$"),
         CallbackQueryHandler(refuse, pattern=r"^regx:\d+$"),
     ]
