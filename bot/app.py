@@ -16,7 +16,6 @@ from telegram.ext import (
     ApplicationBuilder,
     ApplicationHandlerStop,
     ContextTypes,
-    ConversationHandler,
     Defaults,
     TypeHandler,
 )
@@ -39,6 +38,7 @@ from bot.handlers import (
     rekap,
     steps,
 )
+from bot.handlers.dialog import dialogs_of
 from bot.metrics import Metrics
 from bot.pacing import ChatPacing, Lanes, PacedRateLimiter
 from bot.persistence import DatabasePersistence
@@ -88,17 +88,11 @@ async def flush_persistence(update: object, context: ContextTypes.DEFAULT_TYPE) 
         if user is None or not persistence.shared:
             await app.update_persistence()
             return
-        dialogs, key = _dialogs_of(update, app)
+        dialogs, key = dialogs_of(update, app)
         if key is not None:
             states = {d.name: d._conversations.get(key) for d in dialogs}
             await persistence.save_dialogs(user.id, key, states)
         await persistence.mark_handled(user.id, update.update_id)
-
-
-def _dialogs_of(update: Update, app: Application) -> tuple[list[ConversationHandler], tuple | None]:
-    """The dialogs, and the key of this update's chat and user in them (None: no chat)."""
-    dialogs = [h for h in app.handlers.get(0, ()) if isinstance(h, ConversationHandler)]
-    return dialogs, dialogs[0]._get_key(update) if dialogs and update.effective_chat else None
 
 
 async def load_dialogs(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -109,7 +103,7 @@ async def load_dialogs(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
     persistence = context.application.persistence
     if not (isinstance(update, Update) and persistence.shared and update.effective_user):
         return
-    dialogs, key = _dialogs_of(update, context.application)
+    dialogs, key = dialogs_of(update, context.application)
     handled, data, states = await persistence.stored_dialogs(
         update.effective_user.id, [d.name for d in dialogs] if key else [], key or ()
     )

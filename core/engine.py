@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.sop import DECISION_STEP, FIRST_STEP, Output, Role, Step, Waktu, step
+from core.text import strip_invisible
 
 DueFn = Callable[[datetime, Waktu], datetime]
 
@@ -234,8 +235,9 @@ def complete(
 
 def require_note(note: str | None) -> str:
     """A rejection is the Sekretaris's direction to the team: without a note it directs nothing.
-    The note travels inside the team's notice, which must stay within one Telegram message."""
-    note = (note or "").strip()
+    The note travels inside the team's notice, which must stay within one Telegram message;
+    one of invisible characters only is no note."""
+    note = strip_invisible(note or "").strip()
     if not note:
         raise SopError(
             "Penolakan harus disertai catatan arahan perbaikan. "

@@ -108,7 +108,7 @@ async def reject_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
         await _decided(update, context, result, False)
         return ConversationHandler.END
     await workflow.check_can_decide(office(context), update.effective_user.id, run_id)
-    fresh_dialog(context, "tolak")
+    fresh_dialog(update, context, "tolak")
     context.user_data["run_id"] = run_id
     await reply(
         update,

@@ -2,23 +2,52 @@
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
 from collections.abc import Sequence
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes, ConversationHandler, filters
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 from telegram.warnings import PTBUserWarning
 
 from bot import messages
 from bot.handlers.common import guarded, reply
 
 MAX_AGE = 60 * 60
-# A typed answer: text that is not a command.
-TYPED = filters.TEXT & ~filters.COMMAND
+# "batal" typed without the slash, as people say it: it leaves a dialog like /batal and is
+# never taken as an answer (as a note it returned a report to Tim SAKIP with "batal").
+CANCEL_WORDS = filters.Regex(
+    re.compile(r"^\W*(batal|batalkan|batal saja|tidak jadi|gak jadi|cancel)\W*$", re.IGNORECASE)
+)
+# A typed answer: text that is neither a command nor a cancel word.
+TYPED = filters.TEXT & ~filters.COMMAND & ~CANCEL_WORDS
 
 
-def fresh_dialog(context: ContextTypes.DEFAULT_TYPE, name: str) -> None:
+def dialogs_of(update: Update, app: Application) -> tuple[list[ConversationHandler], tuple | None]:
+    """The dialogs, and the key of this update's chat and user in them (None: no chat). PTB
+    has no public way to read or set one conversation's state, hence the private
+    `_get_key`/`_conversations` here and in bot/app.py (pinned by tests/test_multiprocess.py)."""
+    dialogs = [h for h in app.handlers.get(0, ()) if isinstance(h, ConversationHandler)]
+    return dialogs, dialogs[0]._get_key(update) if dialogs and update.effective_chat else None
+
+
+def fresh_dialog(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str) -> None:
+    """Start dialog `name` with empty answers, and end any other dialog of this user: they
+    share the answers, and one earlier in the handlers would take the next answer meant for
+    this one (a note typed for Kembalikan read as /lapor's value)."""
+    dialogs, key = dialogs_of(update, context.application)
+    for other in dialogs:
+        if other.name != name and key is not None:
+            other._conversations.pop(key, None)
     context.user_data.clear()
     context.user_data.update(dialog=name, started=time.time())
 
@@ -55,7 +84,11 @@ def dialog(
         return ConversationHandler(
             entry_points=entry_points,
             states=states,
-            fallbacks=[CommandHandler("batal", cancel_command), *fallbacks],
+            fallbacks=[
+                CommandHandler("batal", cancel_command),
+                MessageHandler(CANCEL_WORDS, cancel_command),
+                *fallbacks,
+            ],
             name=name,
             persistent=True,
             per_message=False,

@@ -128,7 +128,7 @@ async def ask_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | 
         office(context), update.effective_user.id, int(figure_id), int(version)
     )
     message = update.callback_query.message
-    fresh_dialog(context, "kembalikan")
+    fresh_dialog(update, context, "kembalikan")
     context.user_data.update(
         fig=int(figure_id), ver=int(version), chat=message.chat_id, msg=message.message_id
     )
@@ -144,15 +144,11 @@ async def ask_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | 
 async def got_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     if await expired(update, context):
         return ConversationHandler.END
+    note = indicators.return_note(update.message.text)  # refused: asked again
     data = context.user_data
     try:
         decided = await indicators.decide_figure(
-            office(context),
-            update.effective_user.id,
-            data["fig"],
-            data["ver"],
-            False,
-            update.message.text,
+            office(context), update.effective_user.id, data["fig"], data["ver"], False, note
         )
     except SopError as err:
         data.clear()

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot import messages
 from bot.handlers.common import guarded, office, reply
+from bot.handlers.dialog import CANCEL_WORDS
 from bot.handlers.registration import welcome_stranger
 from core import users
+
+
+@guarded
+async def nothing_to_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, messages.NOTHING_TO_CANCEL)
 
 
 @guarded
@@ -33,6 +39,8 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 def handlers() -> list:
     return [
+        CommandHandler("batal", nothing_to_cancel),
+        MessageHandler(CANCEL_WORDS, nothing_to_cancel),
         MessageHandler(filters.COMMAND, unknown_command),
         MessageHandler(filters.ALL, free_text),
         CallbackQueryHandler(stale_button),

@@ -55,7 +55,7 @@ async def _show_list(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         context.user_data.clear()
         await reply(update, messages_data.NOTHING_TO_REPORT)
         return ConversationHandler.END
-    fresh_dialog(context, "lapor")
+    fresh_dialog(update, context, "lapor")
     done = sum(1 for i in items if i.status == indicators.VALID)
     await reply(update, messages_data.lapor_list(editable, done), _pick_markup(editable, 0))
     return PICK
@@ -86,7 +86,7 @@ async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None
             "Indikator ini tidak bisa diisi sekarang (sudah divalidasi atau pelaporan ditutup). "
             "Ketik /progres."
         )
-    fresh_dialog(context, "lapor")  # nothing typed for another indicator carries over
+    fresh_dialog(update, context, "lapor")  # nothing typed for another indicator carries over
     context.user_data.update(ind=item.indicator_id, label=item.code)
     await reply(update, messages_data.ask_value(item))
     return VALUE

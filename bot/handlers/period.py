@@ -40,7 +40,7 @@ def opened_text(done: Done, cal: WorkingCalendar) -> str:
 @guarded
 async def mulai(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     await workflow.check_can_start(office(context), update.effective_user.id)
-    fresh_dialog(context, "mulai")
+    fresh_dialog(update, context, "mulai")
     await reply(update, messages.ASK_PERIOD)
     return NAME
 

@@ -68,7 +68,7 @@ def _opd_buttons(opds: Sequence[users.OpdChoice], page: int) -> InlineKeyboardMa
 async def daftar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """With several OPD the first question is which one; with one, nothing is asked."""
     await users.check_can_register(office(context), update.effective_user.id)
-    fresh_dialog(context, "daftar")
+    fresh_dialog(update, context, "daftar")
     opds = await users.registration_opds(office(context))
     if not opds:
         await reply(update, messages.ASK_NAMA)

@@ -35,7 +35,13 @@ from core.indicators.common import (
     may_read_document,
     open_run,
 )
-from core.indicators.evaluate import check_can_return, decide_figure, evidence, next_card
+from core.indicators.evaluate import (
+    check_can_return,
+    decide_figure,
+    evidence,
+    next_card,
+    return_note,
+)
 from core.indicators.importer import import_kertas_kerja
 from core.indicators.progress import has_indicators, periods_with_indicators, progress
 from core.indicators.reopen import parse_named_codes, reopen_named
@@ -97,6 +103,7 @@ __all__ = [
     "report_item",
     "reporting_gaps",
     "reporting_targets",
+    "return_note",
     "submit",
     "waiting_work",
 ]

@@ -154,6 +154,15 @@ async def check_can_return(office: Office, telegram_id: int, figure_id: int, ver
             await _refuse_stale(session, fig, version)
 
 
+def return_note(text: str | None) -> str:
+    """The note a Kembalikan sends the ASN; without one (invisible characters are none) the
+    figure is not returned, and the note is asked again."""
+    note = strip_invisible(text or "").strip()
+    if not note:
+        raise SopError("Tulis catatan untuk ASN: apa yang perlu diperbaiki.")
+    return note
+
+
 async def decide_figure(
     office: Office,
     telegram_id: int,
@@ -165,8 +174,8 @@ async def decide_figure(
     """Valid, or back to the ASN with a note; a conditional update on the version shown."""
     now = office.clock()
     note = strip_invisible(note or "").strip() or None
-    if not valid and not note:
-        raise SopError("Tulis catatan untuk ASN: apa yang perlu diperbaiki.")
+    if not valid:
+        note = return_note(note)
     async with office.db.transaction() as session:
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
