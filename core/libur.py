@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.calendar import EXTRA_DAY_OFF_NAME, WorkingCalendar
 from core.engine import SopError
 from core.office import Office
-from core.text import strip_invisible
+from core.text import shorten, strip_invisible
 from core.users import acting_user, active_user, audit, is_admin, require_admin
 from storage.models import DayOff, WorkingDay
 from storage.scope import opd_of
@@ -103,9 +103,9 @@ def parse_day(text: str) -> date:
     parts = value.split(" ")
     if len(parts) == 3 and parts[0].isdigit() and parts[2].isdigit() and parts[1] in _MONTHS:
         return _date(int(parts[2]), _MONTHS[parts[1]], int(parts[0]), text)
-    raise SopError(
-        f"Tanggal {text!r} tidak dikenali. Tulis misalnya 2025-12-24, 24-12-2025 "
-        "atau 24 Desember 2025."
+    raise SopError(  # what was typed shown short: a word of thousands made no reply at all
+        f"Tanggal {shorten(text or '', 40)!r} tidak dikenali. Tulis misalnya 2025-12-24, "
+        "24-12-2025 atau 24 Desember 2025."
     )
 
 

@@ -36,6 +36,15 @@ def test_unreadable_dates_say_how_to_write_them(text: str) -> None:
         parse_day(text)
 
 
+async def test_a_date_of_thousands_of_characters_is_refused_in_one_short_message(
+    tg: FakeTelegram, bot: Bot
+) -> None:
+    admin = tg.user(ADMIN_ID, "Admin")
+    await admin.send("/libur tambah " + "x" * 4000 + " Cuti")
+    refusal = await admin.expect("tidak dikenali")
+    assert len(refusal.plain) < 300 and "xxx…" in refusal.plain
+
+
 def test_the_date_may_span_three_words() -> None:
     assert split_day(["24", "Desember", "2025", "Cuti", "bersama"]) == (
         date(2025, 12, 24),
