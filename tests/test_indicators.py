@@ -15,6 +15,7 @@ from core import indicators, users, views, workflow
 from core.engine import SopError
 from core.indicators import Card, Idle, importer, parse_named_codes
 from core.measure import IndicatorSpec
+from core.transitions import Done
 from storage.models import Document, Figure, Indicator, IndicatorUnit, Outbox, StepRun
 from tests.conftest import ADMIN_ID, OPD1
 from tests.kinerja_core import ASN1, ASN2, KD, SEK, TIM1, TIM2, Period, make, pdf, xlsx
@@ -428,3 +429,41 @@ async def test_a_kertas_kerja_being_read_holds_no_other_writer(tmp_path, clock, 
     finally:
         read.set()
         await office.db.dispose()
+
+
+def count_units(office, monkeypatch) -> list:
+    units, transaction = [], office.db.transaction
+
+    def counted(*args, **kwargs):
+        units.append(args)
+        return transaction(*args, **kwargs)
+
+    monkeypatch.setattr(office.db, "transaction", counted)
+    return units
+
+
+async def test_evaluation_cards_are_read_without_holding_any_writer(period: Period, monkeypatch):
+    """Each card is one read outside any unit of work: with thousands waiting, loading them all
+    held every other writer for most of a second at every decision."""
+    o = period.office
+    await period.report(ASN1, "1.02", "70")
+    await period.report(ASN2, "1.02.01#1", "40")
+    await indicators.close_reporting(o, TIM2)  # Tono's own indicator is recorded missing
+    units = count_units(o, monkeypatch)
+    first = await indicators.next_card(o, TIM1)
+    second = await indicators.next_card(o, TIM1, after=first.position)
+    wrapped = await indicators.next_card(o, TIM1, after=second.position)
+    assert (first.code, second.code, wrapped.code) == ("1.02", "1.02.01#1", "1.02")
+    assert units == []
+
+
+async def test_with_nothing_left_to_evaluate_the_card_read_ends_step_six(
+    period: Period, monkeypatch
+):
+    o = period.office
+    await indicators.close_reporting(o, TIM2)  # nothing reported: every figure missing
+    units = count_units(o, monkeypatch)
+    done = await indicators.next_card(o, TIM1)
+    assert isinstance(done, Done) and done.step_no == 6 and len(units) == 1
+    with pytest.raises(SopError, match="Langkah 6 sedang tidak dibuka"):
+        await indicators.next_card(o, TIM1)

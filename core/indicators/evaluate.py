@@ -3,7 +3,7 @@ when every figure is valid."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -82,39 +82,72 @@ def _require_tim(actor: Actor) -> None:
         raise SopError("Evaluasi capaian (Langkah 6) dilakukan oleh Tim SAKIP.")
 
 
+NOTHING_TO_EVALUATE = (
+    "Belum ada angka yang menunggu evaluasi: Langkah 6 sedang tidak dibuka. Ketik /status."
+)
+# The period's figures still open in step 6: waiting for Tim SAKIP, and back with their PIC.
+_OPEN_FIGURES = (
+    select(
+        func.count().filter(Figure.status == REPORTED),
+        func.count().filter(Figure.status == RETURNED),
+    )
+    .select_from(Figure)
+    .where(Figure.period_id == bindparam("period_id"))
+)
+
+
+def _next_waiting(period_id: int, user_id: int, after: int | None):
+    """The first figure waiting for this member after position `after` (else the first of
+    all): one read however many wait. Never their own, reported or as PIC."""
+    q = (
+        select(Figure, Indicator)
+        .join(Indicator, col(Indicator.id) == Figure.indicator_id)
+        .where(
+            Figure.period_id == period_id,
+            Figure.status == REPORTED,
+            func.coalesce(Figure.reported_by, 0) != user_id,
+            func.coalesce(Indicator.pic_user_id, 0) != user_id,
+        )
+    )
+    if after is not None:
+        q = q.order_by(col(Indicator.position) <= after)
+    return q.order_by(col(Indicator.position)).limit(1)
+
+
 async def next_card(
     office: Office, telegram_id: int, period_id: int | None = None, after: int | None = None
 ) -> Card | Idle | Done | Choice:
-    """The next submitted figure this member may evaluate (never their own)."""
-    now = office.clock()
-    async with office.db.transaction() as session:
-        user = await active_user(session, telegram_id)
-        actor = to_actor(user, office)
+    """The next submitted figure this member may evaluate (never their own). Read outside any
+    unit of work, each card one read: with thousands waiting, the member's every decision held
+    all other writers while every open figure was loaded. Only the end of step 6 writes."""
+    async with office.db.session() as session:
+        actor = to_actor(await active_user(session, telegram_id), office)
         _require_tim(actor)
-        nothing = (
-            "Belum ada angka yang menunggu evaluasi: Langkah 6 sedang tidak dibuka. Ketik /status."
-        )
-        picked = await pick_period(session, EVAL_STEP, period_id, nothing)
+        picked = await pick_period(session, EVAL_STEP, period_id, NOTHING_TO_EVALUATE)
         if isinstance(picked, Choice):
             return picked
         period, _ = picked
-        rows = (
-            await session.exec(
-                select(Figure, Indicator)
-                .join(Indicator, col(Indicator.id) == Figure.indicator_id)
-                .where(Figure.period_id == period.id, col(Figure.status).in_([REPORTED, RETURNED]))
-                .order_by(col(Indicator.position))
-            )
-        ).all()
-        waiting = [(f, i) for f, i in rows if f.status == REPORTED and not _own(f, i, actor)]
-        if not rows:
-            return await complete_step(office, session, period, EVAL_STEP, actor, 0, now)
-        if not waiting:
-            returned = sum(1 for f, _ in rows if f.status == RETURNED)
-            return Idle(period.name, returned, len(rows) - returned)
-        later = [(f, i) for f, i in waiting if after is None or i.position > after]
-        fig, ind = (later or waiting)[0]
-        return await _card(office, session, fig, ind, period)
+        params = {"period_id": period.id}
+        reported, returned = (await session.exec(_OPEN_FIGURES, params=params)).one()
+        if reported or returned:
+            row = (await session.exec(_next_waiting(period.id, actor.user_id, after))).first()
+            if row is None:
+                return Idle(period.name, returned, reported)
+            return await _card(office, session, *row, period)
+    return await _end_evaluation(office, telegram_id, period.id)
+
+
+async def _end_evaluation(office: Office, telegram_id: int, period_id: int) -> Done:
+    """Every figure valid: step 6 ends, checked again inside the unit of work (another member
+    may have ended it, or a figure come back, since the read)."""
+    now = office.clock()
+    async with office.db.transaction() as session:
+        actor = to_actor(await active_user(session, telegram_id), office)
+        picked = await pick_period(session, EVAL_STEP, period_id, NOTHING_TO_EVALUATE)
+        period, _ = picked  # one period asked for: never a choice
+        if any((await session.exec(_OPEN_FIGURES, params={"period_id": period_id})).one()):
+            raise SopError("Ada angka yang baru masuk; ketik /evaluasi lagi.")
+        return await complete_step(office, session, period, EVAL_STEP, actor, 0, now)
 
 
 async def _decidable(
