@@ -58,6 +58,7 @@ ASK_NOTA = (
     "Periode <b>{period}</b>. Kirim <b>Nota Dinas</b> sebagai dokumen (PDF/Word), "
     "atau ketik isi Nota Dinas sebagai teks."
 )
+ANSWER_IN_TEXT = "Mohon ketik jawabannya sebagai teks, atau /batal untuk membatalkan."
 NOTHING_TO_CANCEL = "Tidak ada isian yang sedang berjalan, jadi tidak ada yang dibatalkan."
 ASK_REJECT_NOTE = "Tulis <b>catatan arahan perbaikan</b> untuk Tim SAKIP. /batal untuk batal."
 

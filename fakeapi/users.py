@@ -229,6 +229,19 @@ class FakeUser(ChatView):
         fields = {"photo": stored.photo_json(), **self._caption_fields(caption)}
         return await self._post(fields, chat, reply_to)
 
+    async def send_sticker(self, *, chat: ChatView | None = None) -> dict:
+        """A sticker: what people send where a typed answer or a file is awaited."""
+        sticker = {
+            "file_id": f"sticker-{self.id}",
+            "file_unique_id": f"st{self.id}",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
+        return await self._post({"sticker": sticker}, chat, None)
+
     async def press(
         self,
         text_or_data: str,

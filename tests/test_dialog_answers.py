@@ -13,6 +13,7 @@ from tests.conftest import OPD1, Bot, Clock
 from tests.kinerja_core import ASN1, ASN2, NIP, TIM1, Period, pdf
 from tests.kinerja_flow import kertas_kerja, kk_row
 from tests.test_cycle_e2e import KERTAS_KERJA
+from tests.test_lapor_e2e import mediasi_card, reporting_open
 from tests.test_laporan_e2e import staff
 from tests.test_periods_e2e import pair
 
@@ -116,3 +117,30 @@ async def test_a_dialog_started_while_another_waits_ends_that_one(
         ("dikembalikan", "Angka belum sesuai laporan bidang"),
         ("dilaporkan", None),
     ]
+
+
+async def test_a_sticker_is_asked_again_as_text_and_the_command_starts_over(
+    tg: FakeTelegram, bot: Bot
+):
+    _, kd, _ = await pair(tg)
+    await kd.send("/mulai")
+    await kd.expect("nama periode")
+    await kd.send_sticker()
+    await kd.expect("ketik jawabannya sebagai teks")
+    await kd.send("/mulai")
+    await kd.expect("nama periode")
+    await kd.send("Triwulan I 2025")
+    await kd.expect("Nota Dinas")
+
+
+async def test_where_evidence_is_awaited_text_or_a_sticker_asks_for_a_file(
+    tg: FakeTelegram, bot: Bot, clock: Clock
+):
+    _, _, ani, _ = await reporting_open(tg, bot, clock)
+    await ani.press("📎 Bukti dukung", await mediasi_card(ani, "12"))
+    await ani.expect("bukti dukung")
+    await ani.send_sticker()
+    await ani.expect("sebagai foto atau dokumen")
+    await ani.send("ada di lemari arsip")
+    await ani.press("↩️ Kembali ke ringkasan", await ani.expect("sebagai foto atau dokumen"))
+    await ani.expect("Periksa sebelum dikirim")

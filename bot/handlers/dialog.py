@@ -69,6 +69,12 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return ConversationHandler.END
 
 
+@guarded
+async def answer_in_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A sticker, a voice note, a location... where a dialog waits for a typed answer."""
+    await reply(update, messages.ANSWER_IN_TEXT)
+
+
 def dialog(
     name: str,
     entry_points: list[BaseHandler],
@@ -77,8 +83,9 @@ def dialog(
     **options: bool,
 ) -> ConversationHandler:
     """A data-entry dialog whose state is kept in the database (it survives a restart);
-    /batal leaves it. Dialogs started or answered by buttons keep one state per user and
-    chat, so PTB's per_message=False notice is expected and silenced here."""
+    /batal (or "batal" typed) leaves it, its own command starts it over, and a message of a
+    kind no state takes is asked again as text. Dialogs started or answered by buttons keep
+    one state per user and chat, so PTB's per_message=False notice is expected and silenced."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
         return ConversationHandler(
@@ -88,9 +95,10 @@ def dialog(
                 CommandHandler("batal", cancel_command),
                 MessageHandler(CANCEL_WORDS, cancel_command),
                 *fallbacks,
+                MessageHandler(~filters.COMMAND & ~filters.TEXT, answer_in_text),
             ],
             name=name,
             persistent=True,
             per_message=False,
-            **options,
+            **{"allow_reentry": True, **options},
         )

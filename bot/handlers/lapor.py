@@ -27,7 +27,7 @@ from telegram.ext import (
 
 from bot import keyboards, messages_data
 from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply, set_buttons
-from bot.handlers.dialog import TYPED, dialog, expired, fresh_dialog
+from bot.handlers.dialog import CANCEL_WORDS, TYPED, dialog, expired, fresh_dialog
 from bot.handlers.period import opened_text
 from core import indicators
 from core.engine import SopError
@@ -327,6 +327,12 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @guarded
+async def evidence_please(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Text, a sticker, a voice note... where the evidence is awaited."""
+    await reply(update, messages_data.EVIDENCE_PLEASE, BACK)
+
+
+@guarded
 async def use_buttons(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, "Pilih dengan tombol di atas, atau /batal.")
 
@@ -373,7 +379,7 @@ def handlers() -> list:
                 MessageHandler(filters.PHOTO, got_photo),
                 MessageHandler(filters.Document.ALL, got_document),
                 CallbackQueryHandler(back_to_card, pattern=r"^lpc$"),
-                MessageHandler(TYPED, use_buttons),
+                MessageHandler(~filters.COMMAND & ~CANCEL_WORDS, evidence_please),
             ],
         },
         [

@@ -12,7 +12,6 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from bot import commands, keyboards, messages
@@ -155,11 +154,6 @@ async def got_jabatan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
 
 
 @guarded
-async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await reply(update, "Mohon ketik jawabannya sebagai teks, atau /batal untuk membatalkan.")
-
-
-@guarded
 async def profil(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, admin = await users.lookup(office(context), update.effective_user.id)
     if user is None or user.status in (users.REFUSED, users.ADMIN_ONLY):
@@ -262,7 +256,6 @@ def handlers() -> list:
             NIP: [MessageHandler(TYPED, got_nip)],
             JABATAN: [MessageHandler(TYPED, got_jabatan)],
         },
-        [MessageHandler(~filters.COMMAND, not_text)],
     )
     return [
         CommandHandler("start", start),
