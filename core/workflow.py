@@ -213,18 +213,40 @@ async def _attach(
     return Attached(period.name, s.no, run.id, doc.file_name, replaced, summary)
 
 
+def _own_parked(parked: Document | None, user: User) -> Document:
+    if parked is None or parked.uploaded_by != user.id or parked.step_run_id is not None:
+        raise SopError("Dokumen ini sudah ditempatkan. Ketik /tugas untuk melihat tugas.")
+    return parked
+
+
+async def _parked_ahead(
+    office: Office, telegram_id: int, doc_id: int, run_id: int
+) -> tuple[DocInput, ReadAhead | None]:
+    """The parked document's content, and for step 4 its Kertas Kerja read, before the unit
+    of work (as an upload's: SQLite's writers would wait for them)."""
+    async with office.db.session() as session:
+        user = await active_user(session, telegram_id)
+        parked = _own_parked(await session.get(Document, doc_id), user)
+        ((run, _),) = await _document_runs(session, to_actor(user, office), run_id)
+        doc = DocInput(
+            await office.files.read(parked.sha256),
+            parked.file_name,
+            parked.mime_type,
+            parked.telegram_file_id,
+            parked.sha256,
+        )
+        return doc, await read_ahead(session, doc) if run.step_no == INDICATORS_STEP else None
+
+
 async def place_document(office: Office, telegram_id: int, doc_id: int, run_id: int) -> Attached:
     """The user picked the step for a document that fitted several."""
+    doc, ahead = await _parked_ahead(office, telegram_id, doc_id, run_id)
     async with office.db.transaction() as session:
         user = await active_user(session, telegram_id)
-        parked = await session.get(Document, doc_id)
-        if parked is None or parked.uploaded_by != user.id or parked.step_run_id is not None:
-            raise SopError("Dokumen ini sudah ditempatkan. Ketik /tugas untuk melihat tugas.")
+        parked = _own_parked(await session.get(Document, doc_id), user)
         ((run, period),) = await _document_runs(session, to_actor(user, office), run_id)
-        content = await office.files.read(parked.sha256)
         await session.delete(parked)
-        doc = DocInput(content, parked.file_name, parked.mime_type, parked.telegram_file_id)
-        return await _attach(office, session, user, run, period, doc)
+        return await _attach(office, session, user, run, period, doc, ahead)
 
 
 async def finish_step(office: Office, telegram_id: int, run_id: int | None = None) -> Done | Choice:

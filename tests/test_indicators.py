@@ -15,7 +15,7 @@ from core import indicators, users, views, workflow
 from core.engine import SopError
 from core.indicators import Card, Idle, importer, parse_named_codes
 from core.measure import IndicatorSpec
-from core.transitions import Done
+from core.transitions import Choice, Done
 from storage.models import Document, Figure, Indicator, IndicatorUnit, Outbox, StepRun
 from tests.conftest import ADMIN_ID, OPD1
 from tests.kinerja_core import ASN1, ASN2, KD, SEK, TIM1, TIM2, Period, make, pdf, xlsx
@@ -389,8 +389,9 @@ async def test_step_five_reminders_go_only_to_pics_who_owe_a_figure(period: Peri
 
 async def test_a_kertas_kerja_being_read_holds_no_other_writer(tmp_path, clock, monkeypatch):
     """Reading a Kertas Kerja of thousands of rows takes seconds: it happens before the unit of
-    work, so on SQLite (one writer at a time) everyone else's writes go on meanwhile. A PIC
-    who leaves meanwhile is caught when it is stored: the file is read again."""
+    work, so on SQLite (one writer at a time) everyone else's writes go on meanwhile; so too
+    when it fitted two periods and its period is picked. A PIC who leaves meanwhile is caught
+    when it is stored: the file is read again."""
     office = await make(tmp_path, clock)
     reading, read = threading.Event(), threading.Event()
     try:
@@ -406,26 +407,36 @@ async def test_a_kertas_kerja_being_read_holds_no_other_writer(tmp_path, clock, 
 
         monkeypatch.setattr(importer, "parse_kertas_kerja", slow_parse)
 
-        async def upload_while(meanwhile) -> asyncio.Task:
+        async def read_while(storing, meanwhile) -> asyncio.Task:
             reading.clear()
             read.clear()
-            upload = asyncio.create_task(
-                workflow.attach_document(office, TIM2, xlsx(kertas_kerja(ROWS)))
-            )
+            task = asyncio.create_task(storing)
             await asyncio.to_thread(reading.wait, 10)
             await asyncio.wait_for(meanwhile, timeout=5)
-            assert not upload.done()
+            assert not task.done()
             read.set()
-            return upload
+            return task
 
+        upload = workflow.attach_document(office, TIM2, xlsx(kertas_kerja(ROWS)))
         newcomer = users.register(office, 300, None, "Dewi Lestari", "199505052020122001", "S")
-        assert "3 indikator" in (await (await upload_while(newcomer))).summary
+        assert "3 indikator" in (await (await read_while(upload, newcomer))).summary
 
         budi = await users.lookup(office, ASN2)
+        upload = workflow.attach_document(office, TIM2, xlsx(kertas_kerja(ROWS)))
         leaving = users.set_active(office, ADMIN_ID, budi[0].id, False)
         with pytest.raises(SopError, match=B):
-            await (await upload_while(leaving))
+            await (await read_while(upload, leaving))
         assert await count(p, Indicator) == 3
+
+        q = await Period(office, clock).start("Triwulan II 2025")
+        await q.upload_and_finish(SEK, pdf("notulen II"))
+        await q.upload_and_finish(TIM1, pdf("rencana II"))
+        rows = [r for r in ROWS if B not in r]
+        choice = await workflow.attach_document(office, TIM2, xlsx(kertas_kerja(rows)))
+        assert isinstance(choice, Choice)
+        placing = workflow.place_document(office, TIM2, choice.doc_id, await q.open_run_id())
+        another = users.register(office, 301, None, "Eko Prasetyo", "199505052020122002", "S")
+        assert "2 indikator" in (await (await read_while(placing, another))).summary
     finally:
         read.set()
         await office.db.dispose()
