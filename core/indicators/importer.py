@@ -29,17 +29,61 @@ KERTAS_KERJA_TYPES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
 
 @dataclass(frozen=True)
+class Read:
+    """A Kertas Kerja parsed and, when clean, its indicators' columns (targets normalised)."""
+
+    result: ParseResult
+    indicators: list[dict]
+
+
+@dataclass(frozen=True)
 class ReadAhead:
     """A Kertas Kerja read against the office's PICs of that moment."""
 
     known_pics: frozenset[str]
-    result: ParseResult
+    read: Read
 
 
-async def _read(doc: DocInput, known_pics: frozenset[str]) -> ParseResult:
-    return await asyncio.to_thread(
-        parse_kertas_kerja, doc.content, known_pics=known_pics, max_rows=MAX_ROWS
-    )
+def _columns(position: int, row) -> dict:
+    """An indicator's columns as the file gives them; the period's and the PIC's ids are added
+    when it is stored."""
+    tws = [target_to_text(parse_target(t)) if t else None for t in row.target_tw]
+    return {
+        "ikode": row.ikode,
+        "kode": row.kode,
+        "position": position,
+        "excel_row": row.row,
+        "level": row.level,
+        "nama": row.nama,
+        "indikator": row.indikator,
+        "jenis": row.jenis,
+        "satuan": row.satuan,
+        "target_tahunan": target_to_text(parse_target(row.target_tahunan)),
+        "target_tw1": tws[0],
+        "target_tw2": tws[1],
+        "target_tw3": tws[2],
+        "target_tw4": tws[3],
+        "polaritas": row.polaritas.lower(),
+        "tipe_target": row.tipe_target.lower(),
+        "konsolidasi": row.konsolidasi.lower(),
+        "cara_hitung": row.cara_hitung,
+        "sumber_data": row.sumber_data,
+        "pic_nip": row.pic_nip,
+        "program_kode": row.program_kode,
+        "kegiatan_kode": row.kegiatan_kode,
+        "sub_kegiatan_kode": row.sub_kegiatan_kode,
+    }
+
+
+def _parse(content: bytes, known_pics: frozenset[str]) -> Read:
+    result = parse_kertas_kerja(content, known_pics=known_pics, max_rows=MAX_ROWS)
+    clean = result.indicators if result.ok else []
+    return Read(result, [_columns(position, row) for position, row in enumerate(clean)])
+
+
+async def _read(doc: DocInput, known_pics: frozenset[str]) -> Read:
+    """Parsed on a worker thread, targets normalised there too (thousands of rows)."""
+    return await asyncio.to_thread(_parse, doc.content, known_pics)
 
 
 async def read_ahead(session: AsyncSession, doc: DocInput) -> ReadAhead | None:
@@ -85,7 +129,8 @@ async def import_kertas_kerja(
         )
     people = {u.nip: u for u in await queries.active_users(session=session)}
     known = frozenset(people)
-    result = ahead.result if ahead and ahead.known_pics == known else await _read(doc, known)
+    read = ahead.read if ahead and ahead.known_pics == known else await _read(doc, known)
+    result = read.result
     if not result.ok:
         raise SopError(format_errors(result.errors))
     for table in (Figure, Indicator, IndicatorUnit):
@@ -110,40 +155,11 @@ async def import_kertas_kerja(
             for position, unit in enumerate(result.units)
         ],
     )
-    rows = []
-    for position, row in enumerate(result.indicators):
-        tws = [target_to_text(parse_target(t)) if t else None for t in row.target_tw]
-        rows.append(
-            {
-                "opd_id": period.opd_id,
-                "period_id": period.id,
-                "year": period.year,
-                "ikode": row.ikode,
-                "kode": row.kode,
-                "position": position,
-                "excel_row": row.row,
-                "level": row.level,
-                "nama": row.nama,
-                "indikator": row.indikator,
-                "jenis": row.jenis,
-                "satuan": row.satuan,
-                "target_tahunan": target_to_text(parse_target(row.target_tahunan)),
-                "target_tw1": tws[0],
-                "target_tw2": tws[1],
-                "target_tw3": tws[2],
-                "target_tw4": tws[3],
-                "polaritas": row.polaritas.lower(),
-                "tipe_target": row.tipe_target.lower(),
-                "konsolidasi": row.konsolidasi.lower(),
-                "cara_hitung": row.cara_hitung,
-                "sumber_data": row.sumber_data,
-                "pic_nip": row.pic_nip,
-                "pic_user_id": people[row.pic_nip].id,
-                "program_kode": row.program_kode,
-                "kegiatan_kode": row.kegiatan_kode,
-                "sub_kegiatan_kode": row.sub_kegiatan_kode,
-            }
-        )
+    stored = {"opd_id": period.opd_id, "period_id": period.id, "year": period.year}
+    rows = [
+        {**stored, **columns, "pic_user_id": people[columns["pic_nip"]].id}
+        for columns in read.indicators
+    ]
     await conn.execute(insert(Indicator.__table__), rows)
     await session.flush()
     programs = sum(1 for u in result.units if u.level == "Program")
