@@ -144,3 +144,13 @@ async def test_where_evidence_is_awaited_text_or_a_sticker_asks_for_a_file(
     await ani.send("ada di lemari arsip")
     await ani.press("↩️ Kembali ke ringkasan", await ani.expect("sebagai foto atau dokumen"))
     await ani.expect("Periksa sebelum dikirim")
+
+
+async def test_a_faktor_too_long_is_asked_again_not_cut(tg: FakeTelegram, bot: Bot, clock: Clock):
+    _, _, ani, _ = await reporting_open(tg, bot, clock)
+    await ani.press("➕ Faktor pendukung", await mediasi_card(ani, "12"))
+    await ani.expect("faktor pendukung")
+    await ani.send("Mediator aktif. " * 70)
+    await ani.expect("Faktor terlalu panjang (1119 karakter, paling banyak 1000)")
+    await ani.send("Mediator aktif.")
+    assert "Faktor pendukung: Mediator aktif." in (await ani.expect("Periksa sebelum")).plain
