@@ -36,6 +36,7 @@ from core.transitions import (
     run_label,
     store_document,
     waiting_runs,
+    written,
 )
 from core.users import active_user, audit, to_actor
 from storage import queries
@@ -134,7 +135,7 @@ async def attach_document(
 ) -> Attached | Choice:
     """A document for a step's output; it replaces an earlier draft until the step is finished."""
     check_document(doc)
-    ahead = await _kertas_kerja_ahead(office, telegram_id, doc, run_id)
+    doc, ahead = await _ahead(office, telegram_id, doc, run_id)
     async with office.db.transaction() as session:
         user = await active_user(session, telegram_id)
         actor = to_actor(user, office)
@@ -150,17 +151,24 @@ async def attach_document(
         return await _attach(office, session, user, run, period, doc, ahead)
 
 
-async def _kertas_kerja_ahead(
+async def _ahead(
     office: Office, telegram_id: int, doc: DocInput, run_id: int | None
-) -> ReadAhead | None:
-    """The upload read as the Kertas Kerja of step 4, outside any unit of work, when that is
-    the one step it goes to."""
+) -> tuple[DocInput, ReadAhead | None]:
+    """The slow parts of an upload that goes to one step, done before its unit of work (SQLite's
+    writers, everyone's, would wait for them): a Kertas Kerja is read; a file no check inside
+    can refuse, a clean Kertas Kerja included, is written to the store (hashing and fsync of
+    up to 20 MB). A step 8 upload is checked inside first (a Draft Laporan must open)."""
     async with office.db.session() as session:
         actor = to_actor(await active_user(session, telegram_id), office)
         waiting = await _document_runs(session, actor, run_id)
-        if len(waiting) != 1 or waiting[0][0].step_no != INDICATORS_STEP:
-            return None
-        return await read_ahead(session, doc)
+        if len(waiting) != 1 or waiting[0][0].step_no == laporan.DRAFT_STEP:
+            return doc, None
+        ahead = None
+        if waiting[0][0].step_no == INDICATORS_STEP:
+            ahead = await read_ahead(session, doc)
+            if ahead is None or not ahead.read.result.ok:
+                return doc, ahead  # refused inside, with nothing written
+    return await written(office, doc), ahead
 
 
 async def _attach(

@@ -478,3 +478,43 @@ async def test_with_nothing_left_to_evaluate_the_card_read_ends_step_six(
     assert isinstance(done, Done) and done.step_no == 6 and len(units) == 1
     with pytest.raises(SopError, match="Langkah 6 sedang tidak dibuka"):
         await indicators.next_card(o, TIM1)
+
+
+def stored_files(office) -> set[str]:
+    return {f.name for f in office.files.root.rglob("*") if f.is_file()}
+
+
+async def test_an_upload_refused_writes_no_file_and_one_taken_is_written_before_its_unit(
+    tmp_path, clock, monkeypatch
+):
+    """A broken Kertas Kerja, or a PDF sent to step 4, leaves nothing on disk; a document that
+    nothing inside can refuse is hashed and written (fsync, up to 20 MB) before the unit of
+    work, while everyone else's writes go on."""
+    office = await make(tmp_path, clock)
+    try:
+        p = await Period(office, clock).start("Triwulan I 2025")
+        await p.upload_and_finish(SEK, pdf("notulen"))
+        writing, written = asyncio.Event(), asyncio.Event()
+        write = office.files.write
+
+        async def slow_disk(content: bytes) -> str:
+            writing.set()
+            await written.wait()
+            return await write(content)
+
+        monkeypatch.setattr(office.files, "write", slow_disk)
+        upload = asyncio.create_task(workflow.attach_document(office, TIM1, pdf("rencana")))
+        await writing.wait()
+        newcomer = users.register(office, 300, None, "Dewi Lestari", "199505052020122001", "S")
+        assert (await asyncio.wait_for(newcomer, timeout=5)).user_id and not upload.done()
+        written.set()
+        await workflow.finish_step(office, TIM1, (await upload).run_id)
+
+        before = stored_files(office)
+        unknown_pic = xlsx(kertas_kerja([kk_row("Program", "1.02", "X", "Y", "1" * 18)]))
+        for refused in (unknown_pic, pdf("bukan kertas kerja")):
+            with pytest.raises(SopError):
+                await workflow.attach_document(office, TIM2, refused)
+        assert stored_files(office) == before
+    finally:
+        await office.db.dispose()
