@@ -72,8 +72,9 @@ async def _rekap(update: Update, context: ContextTypes.DEFAULT_TYPE, period: str
 
 
 def handlers() -> list:
-    # block=False: the regency rekap reads every OPD; nobody else waits for it.
+    # Blocking, as /rekap: the regency rekap runs in a thread (nobody else waits for it), and
+    # a process killed mid-build has not confirmed its update, so it comes again.
     return [
-        CommandHandler("kabupaten", kabupaten_command, block=False),
+        CommandHandler("kabupaten", kabupaten_command),
         CallbackQueryHandler(kabupaten_page, pattern=r"^kb:[0-9]{4}-[1-4T]:\d+$"),
     ]

@@ -2,8 +2,9 @@
 
 Step 7: built, sent, and stored as the step's output (then "Selesaikan"). Step 8: the recap
 finished at step 7 becomes the Draft Laporan for the Sekretaris. Other steps: a preview that is
-not stored. The build runs with block=False and its CPU work in a thread, so other users'
-updates are not held while it runs; a progress message is edited as it goes.
+not stored. The build's CPU work runs in a thread, so other users' updates are not held while
+it runs (only this user's next ones wait); a progress message is edited as it goes. It blocks
+its update: a process killed mid-build has not yet confirmed it, so it is delivered again.
 """
 
 from __future__ import annotations
@@ -134,8 +135,7 @@ async def rekap_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 def handlers() -> list:
-    # block=False: building 10,000 indicators takes seconds; nobody else waits for it.
     return [
-        CommandHandler("rekap", rekap, block=False),
-        CallbackQueryHandler(rekap_button, pattern=r"^rk:\d+$", block=False),
+        CommandHandler("rekap", rekap),
+        CallbackQueryHandler(rekap_button, pattern=r"^rk:\d+$"),
     ]
