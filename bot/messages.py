@@ -59,6 +59,10 @@ ASK_NOTA = (
     "atau ketik isi Nota Dinas sebagai teks."
 )
 ANSWER_IN_TEXT = "Mohon ketik jawabannya sebagai teks, atau /batal untuk membatalkan."
+ALREADY_HANDLED = (
+    "Pesan ini sudah diproses sebelumnya (bot sempat berhenti sebelum selesai menjawab). "
+    "Ketik /tugas atau /status untuk melihat keadaannya."
+)
 NOTHING_TO_CANCEL = "Tidak ada isian yang sedang berjalan, jadi tidak ada yang dibatalkan."
 ASK_REJECT_NOTE = "Tulis <b>catatan arahan perbaikan</b> untuk Tim SAKIP. /batal untuk batal."
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes, Job
 
@@ -26,6 +27,8 @@ JOB_NAME = "pemindai-tenggat"
 MISFIRE_GRACE_SECONDS = 30
 CLEAR_JOB = "pembersih-outbox"
 CLEAR_OUTBOX_SECONDS = 3600
+# How long the record of a handled update is kept: Telegram redelivers an update within a day.
+HANDLED_KEPT = timedelta(days=2)
 DIGEST_JOB = "ringkasan-mingguan"
 DIGEST_CHECK_SECONDS = 60
 # bot_data key of the week whose digest this process has written (the database is the record;
@@ -73,6 +76,9 @@ async def clear_outbox_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     cleared = await outbox.clear_delivered(office, office.clock())
     if cleared:
         log.info("outbox: cleared the payload of %d delivered messages past retention", cleared)
+    forgotten = await office.db.forget_handled(office.clock() - HANDLED_KEPT)
+    if forgotten:
+        log.info("forgot %d handled updates older than %s", forgotten, HANDLED_KEPT)
 
 
 async def run_digest(app: Application, rules: DigestRules) -> int:

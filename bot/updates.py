@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +21,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot import logs
+from storage.db import handling
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +73,16 @@ class PerUserOrder(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Every log line of the update carries its ids (bot/logs.py), the last one says how long
-        it took (waiting for the user's earlier updates included); `on_handled` counts it."""
+        it took (waiting for the user's earlier updates included); `on_handled` counts it. Its
+        units of work record the update (storage.db.handling): delivered again after a crash,
+        it does nothing twice."""
         user = _sender(update)
+        update_id = getattr(update, "update_id", None)
         started = time.monotonic()
         pending = _Afterwards()
         token = _afterwards.set(pending)
-        with logs.update_context(getattr(update, "update_id", None), user):
+        units = handling(update_id) if update_id is not None else nullcontext()
+        with logs.update_context(update_id, user), units:
             try:
                 await self._in_order(user, coroutine)
             finally:

@@ -17,6 +17,9 @@ from core.opd import OpdSettings, act_for, settings_of
 from core.reminders import ReminderRules
 from core.sop import Waktu
 from storage import queries
+
+# AlreadyHandled named here for the handlers, which speak to core only.
+from storage.db import AlreadyHandled as AlreadyHandled
 from storage.db import Database
 from storage.files import FileStore
 from storage.models import DayOff, Opd, WorkingDay

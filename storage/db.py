@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
+from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import event, exc, text
+from sqlalchemy import delete, event, exc, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -18,9 +19,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import sqlite_inline
+from storage.models import HandledUpdate
 from storage.scope import OpdSession, regency, scope
 
 DEFAULT_URL = "sqlite+aiosqlite:///./data/kinerja.db"
@@ -36,6 +39,26 @@ class DriverConnection(Protocol):
     async def fetch(self, query: str, *args: Any) -> list[Any]: ...
 
     async def execute(self, query: str, *args: Any) -> str: ...
+
+
+class AlreadyHandled(RuntimeError):
+    """This update was delivered again, after its process died, and its unit of work had
+    already committed the first time (see `handling`)."""
+
+
+# The Telegram update this task handles and how many units of work it has begun (`handling`).
+_update: ContextVar[list[int] | None] = ContextVar("kinerja_update", default=None)
+
+
+@contextmanager
+def handling(update_id: int) -> Iterator[None]:
+    """Units of work begun inside are those of update `update_id`: each records itself in its
+    own transaction, so the same update delivered again stops at the first that committed."""
+    token = _update.set([update_id, 0])
+    try:
+        yield
+    finally:
+        _update.reset(token)
 
 
 # The connection holding the user's lock of the update this task handles, with that task.
@@ -120,6 +143,21 @@ def _replace_if_closed(dbapi_conn, _record, _proxy) -> None:
         raise exc.DisconnectionError("the server closed this connection")
 
 
+async def _record_unit(session: AsyncSession) -> None:
+    """Inside an update (`handling`), the unit of work records itself first: a second delivery
+    of the update meets the record, committed by the first, and stops (on PostgreSQL it waits
+    for the first to commit or roll back)."""
+    update = _update.get()
+    if update is None:
+        return
+    update[1] += 1
+    record = {"update_id": update[0], "unit": update[1], "at": datetime.now(timezone.utc)}
+    try:
+        await (await session.connection()).execute(insert(HandledUpdate.__table__), record)
+    except exc.IntegrityError as err:
+        raise AlreadyHandled(f"update {update[0]} unit {update[1]}") from err
+
+
 class Database:
     """The engine and a session factory: one session per handler call or job run."""
 
@@ -177,7 +215,15 @@ class Database:
     ) -> AsyncIterator[AsyncSession]:
         """A unit of work: commits on success, rolls back on any error."""
         async with self._turn(), self._new(opd_id, across) as session, session.begin():
+            await _record_unit(session)
             yield session
+
+    async def forget_handled(self, before: datetime) -> int:
+        """Drop the records of updates handled before `before` (Telegram redelivers within a
+        day); returns how many."""
+        async with self.transaction(across=True) as session:
+            gone = delete(HandledUpdate).where(col(HandledUpdate.at) < before)
+            return (await session.exec(gone)).rowcount
 
     async def sqlite_unit(self, statements: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
         """SQLite: a unit of work of plain statements, each run for its rows, straight on the

@@ -205,6 +205,16 @@ class Outbox(SQLModel, table=True):
     created_at: datetime | None = _when()
 
 
+class HandledUpdate(SQLModel, table=True):
+    """The `unit`-th unit of work of Telegram update `update_id` committed: written inside that
+    unit of work, so an update delivered again after its process died stops at the first unit
+    already done instead of doing it twice. Kept a few days (Telegram keeps an update 24 h)."""
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    unit: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
 class PtbData(SQLModel, table=True):
     """PTB persistence: conversation states and user_data, one JSON value per key."""
 

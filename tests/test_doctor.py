@@ -14,7 +14,7 @@ from bot.cli import main
 from bot.doctor import FAIL, OK, WARN, clock_check
 from fakeapi import BOT_ID, BOT_USERNAME, FakeTelegram
 from storage.files import FileStore
-from storage.migrate import upgrade
+from storage.migrate import head_revision, upgrade
 from tests.conftest import ADMIN_ID, migrate
 
 TOKEN = "123456:BENAR"
@@ -71,7 +71,7 @@ async def test_a_good_setup_passes_every_check(telegram, tmp_path, monkeypatch, 
         f"{OK} Webhook — tidak ada (mode polling), 0 pembaruan menunggu"
     )
     assert "selisih dengan jam Telegram" in line(lines, f"{OK} Jam server")
-    assert line(lines, f"{OK} Basis data").endswith("migrasi terbaru (0006)")
+    assert line(lines, f"{OK} Basis data").endswith(f"migrasi terbaru ({head_revision()})")
     assert "dapat ditulis, ruang kosong" in line(lines, f"{OK} Folder dokumen")
     assert "Asia/Jakarta" in line(lines, f"{OK} Zona waktu dan jam kerja")
     assert lines[-1] == "Semua pemeriksaan lulus."
@@ -97,7 +97,7 @@ async def test_a_broken_setup_says_what_to_fix(telegram, tmp_path, monkeypatch, 
         "dicabut: salin lagi dari @BotFather (/mybots → API Token)"
     )
     assert line(lines, f"{FAIL} Basis data").endswith(
-        "pada migrasi 0002, terbaru 0006: tertinggal; jalankan kinerja-bot db upgrade "
+        f"pada migrasi 0002, terbaru {head_revision()}: tertinggal; jalankan kinerja-bot db upgrade "
         "(make run juga melakukannya)"
     )
     assert line(lines, f"{FAIL} Folder data") == (

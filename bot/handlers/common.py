@@ -13,7 +13,7 @@ from typing import cast
 from telegram import ForceReply, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, ConversationHandler
 
 from bot import callbacks, messages
 from bot.sender import Sender
@@ -21,7 +21,7 @@ from bot.telegram_bot import KinerjaBot
 from bot.updates import after_update
 from core.calendar import WorkingCalendar
 from core.engine import SopError
-from core.office import Office
+from core.office import AlreadyHandled, Office
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,13 @@ def guarded(handler: Handler) -> Handler:
                 await answer(update)
             await reply(update, escape(str(err)))
             return None
+        except AlreadyHandled:
+            # Delivered again: the process that had it died after its action committed.
+            if update.callback_query:
+                await answer(update)
+            context.user_data.clear()
+            await reply(update, messages.ALREADY_HANDLED)
+            return ConversationHandler.END
         except BadRequest as err:
             # A second tap edits a message to what it already shows: nothing to tell anyone.
             if not (update.callback_query and "not modified" in str(err).lower()):
