@@ -29,7 +29,7 @@ from core.indicators.common import REPORT_STEP
 from core.measure import Measured
 from core.numbers import UnitKind, format_exact, format_id, format_percent, unit_kind
 from core.sop import step
-from core.text import full_stop, pages
+from core.text import full_stop, html_pages
 
 LIMIT = 3900
 TEMPLATE_NAME = "Template Kertas Kerja Pengukuran Data Kinerja.xlsx"
@@ -385,7 +385,7 @@ def progress_text(p: Progress) -> list[str]:
             lines.append(
                 f"{mark} {escape(x.nama)}: masuk {x.reported}/{x.total}, valid {x.valid}{tail}"
             )
-    return pages("\n".join(lines), LIMIT)
+    return html_pages("\n".join(lines), LIMIT)
 
 
 # ---------------------------------------------------------------------------- /evaluasi

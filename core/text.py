@@ -23,28 +23,6 @@ def ascii_digits(text: str) -> str:
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
-def pages(text: str, limit: int) -> list[str]:
-    """Cut at paragraph, then line boundaries; a single over-long line is cut hard."""
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(current)
-            current = line
-        else:
-            current = candidate
-    if current.strip():
-        parts.append(current)
-    return parts
-
-
 def full_stop(name: str) -> str:
     """The full stop that ends a sentence after `name`: none when the name already ends in one
     (`Budi Santoso, S.E.`), so the reader never sees two."""

@@ -22,8 +22,11 @@ from bot.updates import after_update
 from core.calendar import WorkingCalendar
 from core.engine import SopError
 from core.office import AlreadyHandled, Office
+from core.text import html_pages
 
 log = logging.getLogger(__name__)
+# The most characters of one message of a long answer (Telegram's limit is 4096).
+PAGE_LIMIT = 3900
 
 _COMMAND = re.compile(r"^/\S+")
 # A second press of the same button within this many seconds is a double tap, not a new act.
@@ -53,6 +56,15 @@ async def reply(
 ) -> None:
     """Answer the user who acted, wherever they acted from (a message or a button)."""
     await _bot(update).send_html(update.effective_chat.id, text, markup)
+
+
+async def send_paged(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """A long answer in several messages, each within Telegram's 4096 characters and never cut
+    inside a tag or an entity (a note of `&` cut inside `&amp;` made no answer at all); the
+    buttons come with the last one."""
+    parts = html_pages(text, PAGE_LIMIT)
+    for n, part in enumerate(parts, 1):
+        await reply(update, part, markup if n == len(parts) else None)
 
 
 async def set_buttons(update: Update, markup: InlineKeyboardMarkup | None = None) -> None:

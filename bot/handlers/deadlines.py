@@ -8,19 +8,20 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, ContextTypes
 
 from bot import keyboards, messages
-from bot.handlers.common import calendar, callback_args, guarded, kick, office, reply, set_buttons
+from bot.handlers.common import (
+    calendar,
+    callback_args,
+    guarded,
+    kick,
+    office,
+    reply,
+    send_paged,
+    set_buttons,
+)
 from core import compliance, deadlines, libur
 from core.libur import ADDED, WORKING
-from core.text import pages
 
-LIMIT = 3900
 _VERBS = {"tambah": "libur", "libur": "libur", "masuk": "masuk", "kerja": "masuk", "hapus": "hapus"}
-
-
-async def _send_paged(update: Update, text: str, markup=None) -> None:
-    parts = pages(text, LIMIT)
-    for index, part in enumerate(parts):
-        await reply(update, part, markup if index == len(parts) - 1 else None)
 
 
 def _removable(view: libur.DaysView) -> list[tuple[str, str]]:
@@ -37,7 +38,7 @@ async def _show_days(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     cal = await calendar(update, context)
     items = _removable(view) if view.can_edit else []
     markup = keyboards.paged(items, 0, "lbp") if items else None
-    await _send_paged(update, messages.days_off(view, cal), markup)
+    await send_paged(update, messages.days_off(view, cal), markup)
 
 
 @guarded
@@ -86,7 +87,7 @@ async def _show_compliance(
     view, cal = await compliance.compliance_report(
         office(context), update.effective_user.id, period_id
     )
-    await _send_paged(update, messages.compliance(view, cal))
+    await send_paged(update, messages.compliance(view, cal))
 
 
 @guarded

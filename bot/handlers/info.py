@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram import InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import keyboards, messages
@@ -14,40 +14,29 @@ from bot.handlers.common import (
     guarded,
     office,
     reply,
+    send_paged,
     set_buttons,
     text_after_command,
 )
 from core import users, views
 from core.sop import Role
-from core.text import pages
 
-LIMIT = 3900
 # How many other periods /status names when it shows the one that closed last.
 RECENT = 5
 _MARK = {"berjalan": "⏳", "selesai": "🗄", "dibatalkan": "✖️"}
 
 
-async def _send_paged(
-    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """Long texts go out in several messages, each within Telegram's 4096 characters; the
-    buttons come with the last one."""
-    parts = pages(text, LIMIT)
-    for n, part in enumerate(parts, 1):
-        await reply(update, part, markup if n == len(parts) else None)
-
-
 @guarded
 async def tugas(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     items = await views.my_tasks(office(context), update.effective_user.id)
-    await _send_paged(
+    await send_paged(
         update, messages.tasks(items, await calendar(update, context)), keyboards.tasks(items)
     )
 
 
 async def _timeline(update: Update, context: ContextTypes.DEFAULT_TYPE, period_id: int) -> None:
     t = await views.timeline(office(context), update.effective_user.id, period_id)
-    await _send_paged(update, messages.timeline(t, await calendar(update, context)))
+    await send_paged(update, messages.timeline(t, await calendar(update, context)))
 
 
 @guarded
@@ -100,7 +89,7 @@ async def _latest_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     latest, *others = entries
     t = await views.timeline(office(context), update.effective_user.id, latest.period_id)
     names = [e.name for e in others[:RECENT]]
-    await _send_paged(update, messages.latest_timeline(t, await calendar(update, context), names))
+    await send_paged(update, messages.latest_timeline(t, await calendar(update, context), names))
 
 
 @guarded
@@ -162,7 +151,7 @@ async def archive_period(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await reply(update, "Periode ini tidak memiliki dokumen.")
         return
     markup = keyboards.paged(_document_items(archived.docs), 0, f"adp:{period_id}")
-    await _send_paged(update, messages.archived_period(archived), markup)
+    await send_paged(update, messages.archived_period(archived), markup)
 
 
 @guarded

@@ -23,6 +23,13 @@ _CODE = re.compile(r"^[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*(?:#\d+)?$")
 _NAMED = re.compile(r"^\s*\[([^\]]*)\]\s*(.*)$", re.DOTALL)
 
 
+def _some(codes: Sequence[str], shown: int = 10) -> str:
+    """The first codes of a refusal's list and how many more: a reply that repeated thousands
+    of typed codes went over Telegram's limit and reached nobody."""
+    more = f" dan {len(codes) - shown} lainnya" if len(codes) > shown else ""
+    return ", ".join(c[:40] for c in codes[:shown]) + more
+
+
 def parse_named_codes(note: str | None) -> tuple[tuple[str, ...], str]:
     """`[1.02.01.2, 1.02.03#2] catatan` → the kode list and the note; no list → ((), note).
 
@@ -37,7 +44,7 @@ def parse_named_codes(note: str | None) -> tuple[tuple[str, ...], str]:
     if not codes or wrong:
         raise SopError(
             "Daftar kode indikator tidak terbaca"
-            + (f" ({', '.join(wrong)})" if wrong else "")
+            + (f" ({_some(wrong)})" if wrong else "")
             + ". Tulis kode dalam kurung siku dipisah koma, lalu catatannya, misalnya: "
             "/tolak [1.02.01.2, 1.02.03#2] Realisasi belum sesuai data BPS"
         )
@@ -59,7 +66,7 @@ async def reopen_named(
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise SopError(
-            f"Kode indikator tidak ada di periode {period.name}: {', '.join(unknown)}. "
+            f"Kode indikator tidak ada di periode {period.name}: {_some(unknown)}. "
             "Lihat kolom Kode di sheet Kertas Kerja rekap."
         )
     figures = {
