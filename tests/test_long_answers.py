@@ -4,6 +4,8 @@ hundreds of codes that do not exist."""
 
 from __future__ import annotations
 
+from bot.messages_data import progress_text
+from core.indicators.common import Progress, ReportItem
 from fakeapi import FakeTelegram
 from tests.conftest import Bot, Clock
 from tests.test_dialog_answers import at_step_nine
@@ -30,3 +32,16 @@ async def test_tolak_naming_hundreds_of_unknown_codes_says_how_many(
     await sek.send(f"/tolak [{codes}] Perbaiki")
     refusal = await sek.expect("tidak ada di periode")
     assert "dan 590 lainnya" in refusal.plain and len(refusal.text) < 500
+
+
+def test_progres_of_a_pic_with_thousands_of_indicators_fits_one_message():
+    def item(n: int, status: str | None) -> ReportItem:
+        return ReportItem(
+            n, 1, "Triwulan I 2025", f"1.02.{n}", f"Indikator {n}", "orang", "10 orang",
+            status, None, None, status is None,
+        )  # fmt: skip
+
+    mine = tuple(item(n, "valid" if n % 2 else None) for n in range(2000))
+    (text,) = progress_text(Progress("Triwulan I 2025", 5, mine, (), False))
+    assert "belum/dikembalikan: 1000" in text and "… dan 1960 lainnya" in text
+    assert text.count("▫️") == 40 and "✅" not in text  # those still to report come first
