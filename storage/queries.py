@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Select, bindparam
-from sqlmodel import col, select
+from sqlalchemy import Select, bindparam, insert
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Document, Indicator, Period, StepRun, User
@@ -19,6 +19,13 @@ ACTIVE = "aktif"
 _USER_BY_TELEGRAM = (
     select(User).where(User.telegram_id == bindparam("telegram_id")).execution_options(**IDENTITY)
 )
+
+
+async def insert_rows(*, session: AsyncSession, model: type[SQLModel], rows: list[dict]) -> None:
+    """Many rows in one statement, past the ORM, where thousands of objects cost seconds. The
+    session's OPD scope does not see them: each row names its OPD itself."""
+    if rows:
+        await (await session.connection()).execute(insert(model.__table__), rows)
 
 
 async def user_by_telegram(*, session: AsyncSession, telegram_id: int) -> User | None:

@@ -3,6 +3,7 @@ driven to a given step through the same actions the handlers call (no Telegram).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +46,21 @@ ROLES = {
     ASN1: Role.ASN,
     ASN2: Role.ASN,
 }
+
+
+def slow_disk(office: Office, monkeypatch) -> tuple[asyncio.Event, asyncio.Event]:
+    """The file store's writes wait: `writing` is set when one begins, and it goes on once the
+    test sets `written` (what else runs meanwhile shows who waits for a file's fsync)."""
+    writing, written = asyncio.Event(), asyncio.Event()
+    write = office.files.write
+
+    async def held(content: bytes) -> str:
+        writing.set()
+        await written.wait()
+        return await write(content)
+
+    monkeypatch.setattr(office.files, "write", held)
+    return writing, written
 
 
 def pdf(name: str) -> DocInput:

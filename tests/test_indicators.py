@@ -18,7 +18,19 @@ from core.measure import IndicatorSpec
 from core.transitions import Choice, Done
 from storage.models import Document, Figure, Indicator, IndicatorUnit, Outbox, StepRun
 from tests.conftest import ADMIN_ID, OPD1
-from tests.kinerja_core import ASN1, ASN2, KD, SEK, TIM1, TIM2, Period, make, pdf, xlsx
+from tests.kinerja_core import (
+    ASN1,
+    ASN2,
+    KD,
+    SEK,
+    TIM1,
+    TIM2,
+    Period,
+    make,
+    pdf,
+    slow_disk,
+    xlsx,
+)
 from tests.kinerja_flow import kertas_kerja, kk_row
 
 A, B, T1 = "199003032015032005", "199104042016041006", "198001012005011003"
@@ -494,15 +506,7 @@ async def test_an_upload_refused_writes_no_file_and_one_taken_is_written_before_
     try:
         p = await Period(office, clock).start("Triwulan I 2025")
         await p.upload_and_finish(SEK, pdf("notulen"))
-        writing, written = asyncio.Event(), asyncio.Event()
-        write = office.files.write
-
-        async def slow_disk(content: bytes) -> str:
-            writing.set()
-            await written.wait()
-            return await write(content)
-
-        monkeypatch.setattr(office.files, "write", slow_disk)
+        writing, written = slow_disk(office, monkeypatch)
         upload = asyncio.create_task(workflow.attach_document(office, TIM1, pdf("rencana")))
         await writing.wait()
         newcomer = users.register(office, 300, None, "Dewi Lestari", "199505052020122001", "S")

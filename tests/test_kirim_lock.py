@@ -17,7 +17,7 @@ from core.engine import SopError
 from core.indicators import report
 from storage.models import Document, Figure, StepRun
 from tests.conftest import OPD1
-from tests.kinerja_core import ASN1, ASN2, TIM1, TIM2, Period, make, pdf
+from tests.kinerja_core import ASN1, ASN2, TIM1, TIM2, Period, make, pdf, slow_disk
 from tests.kinerja_flow import kertas_kerja
 from tests.test_indicators import ROWS
 
@@ -144,15 +144,7 @@ async def test_a_kirim_writing_its_evidence_file_holds_no_other_pic(either: Peri
     SQLite's write turn, or step 5's lock, and with it every other PIC's Kirim."""
     o = either.office
     a, b = await either.item(ASN1, "1.02"), await either.item(ASN2, "1.02.01#1")
-    writing, written = asyncio.Event(), asyncio.Event()
-    write = o.files.write
-
-    async def slow_disk(content: bytes) -> str:
-        writing.set()
-        await written.wait()
-        return await write(content)
-
-    monkeypatch.setattr(o.files, "write", slow_disk)
+    writing, written = slow_disk(o, monkeypatch)
     with_evidence = kirim(either, ASN1, a.indicator_id, 70, evidence=pdf("bukti"))
     await writing.wait()
     other = await asyncio.wait_for(kirim(either, ASN2, b.indicator_id, 40), timeout=5)

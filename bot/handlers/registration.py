@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
@@ -212,24 +212,21 @@ async def _role_result(
         await reply(update, text)
 
 
-@guarded
-async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _role_result(update, context, request=True)
+def _role_press(*, request: bool, confirm: bool = False) -> Callable:
+    """The handler of one of the four duty buttons: a request's (`reg`, `regc`) or /pengguna's
+    (`role`, `rolec`), asked first or confirmed."""
+
+    @guarded
+    async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await _role_result(update, context, request=request, confirm=confirm)
+
+    return press
 
 
-@guarded
-async def approve_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _role_result(update, context, request=True, confirm=True)
-
-
-@guarded
-async def change_role(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _role_result(update, context, request=False)
-
-
-@guarded
-async def change_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _role_result(update, context, request=False, confirm=True)
+approve = _role_press(request=True)
+approve_confirmed = _role_press(request=True, confirm=True)
+change_role = _role_press(request=False)
+change_confirmed = _role_press(request=False, confirm=True)
 
 
 @guarded

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -135,32 +135,27 @@ async def import_kertas_kerja(
         raise SopError(format_errors(result.errors))
     for table in (Figure, Indicator, IndicatorUnit):
         await session.exec(delete(table).where(col(table.period_id) == period.id))
-    # Core bulk inserts: up to 5,000 rows, where ORM objects would cost seconds. They bypass
-    # the session, so they carry the period's OPD themselves.
-    conn = await session.connection()
-    await conn.execute(
-        insert(IndicatorUnit.__table__),
-        [
-            {
-                "opd_id": period.opd_id,
-                "period_id": period.id,
-                "level": unit.level,
-                "kode": unit.kode,
-                "nama": unit.nama,
-                "parent_kode": unit.parent_kode,
-                "position": position,
-                "pagu": unit.pagu,
-                "realisasi_anggaran": unit.realisasi_anggaran,
-            }
-            for position, unit in enumerate(result.units)
-        ],
-    )
+    units = [
+        {
+            "opd_id": period.opd_id,
+            "period_id": period.id,
+            "level": unit.level,
+            "kode": unit.kode,
+            "nama": unit.nama,
+            "parent_kode": unit.parent_kode,
+            "position": position,
+            "pagu": unit.pagu,
+            "realisasi_anggaran": unit.realisasi_anggaran,
+        }
+        for position, unit in enumerate(result.units)
+    ]
+    await queries.insert_rows(session=session, model=IndicatorUnit, rows=units)
     stored = {"opd_id": period.opd_id, "period_id": period.id, "year": period.year}
     rows = [
         {**stored, **columns, "pic_user_id": people[columns["pic_nip"]].id}
         for columns in read.indicators
     ]
-    await conn.execute(insert(Indicator.__table__), rows)
+    await queries.insert_rows(session=session, model=Indicator, rows=rows)
     await session.flush()
     programs = sum(1 for u in result.units if u.level == "Program")
     pics = len({row.pic_nip for row in result.indicators})

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import BindParameter, bindparam, func, insert, update
+from sqlalchemy import BindParameter, bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -503,27 +503,22 @@ async def _record_missing(
 ) -> list[Indicator]:
     """Indicators without a figure get a missing one, so the recap says why it is empty."""
     missing = await _missing_indicators(session, period.id)
-    if missing:
-        # One bulk insert, not an ORM object a row: thousands may be recorded at the deadline,
-        # under step 5's lock that every PIC's Kirim waits on. Core bypasses the session, so
-        # the rows carry the period's OPD themselves.
-        conn = await session.connection()
-        await conn.execute(
-            insert(Figure.__table__),
-            [
-                {
-                    "opd_id": period.opd_id,
-                    "indicator_id": ind.id,
-                    "period_id": period.id,
-                    "status": MISSING,
-                    "version": 1,
-                    "decided_by": user.id,
-                    "decided_at": now,
-                    "note": "Pelaporan ditutup Tim SAKIP tanpa realisasi",
-                }
-                for ind in missing
-            ],
-        )
+    # One bulk insert: thousands may be recorded at the deadline, under step 5's lock that
+    # every PIC's Kirim waits on.
+    rows = [
+        {
+            "opd_id": period.opd_id,
+            "indicator_id": ind.id,
+            "period_id": period.id,
+            "status": MISSING,
+            "version": 1,
+            "decided_by": user.id,
+            "decided_at": now,
+            "note": "Pelaporan ditutup Tim SAKIP tanpa realisasi",
+        }
+        for ind in missing
+    ]
+    await queries.insert_rows(session=session, model=Figure, rows=rows)
     return missing
 
 
