@@ -224,6 +224,10 @@ ASK_EVIDENCE = (
     "20 MB). Bukti hanya dapat dilihat Anda, Tim SAKIP dan pimpinan."
 )
 BACK_TO_CARD = "↩️ Kembali ke ringkasan"
+STORED_BEFORE = (
+    "Realisasi ini sudah tersimpan sebelumnya; tidak ada yang diubah. "
+    "Ketik /progres untuk melihat angka yang tercatat."
+)
 EVIDENCE_PLEASE = (
     "Bukti dukung dikirim sebagai <b>foto atau dokumen</b> (PDF/Word/Excel/gambar). Tekan "
     f"{BACK_TO_CARD} bila tidak jadi, atau /batal."

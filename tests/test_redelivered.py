@@ -15,12 +15,13 @@ import pytest
 from sqlmodel import select
 
 from bot.app import make_office
-from core import users
+from core import indicators, users
 from core.sop import Role
 from fakeapi import FakeTelegram
 from storage.db import AlreadyHandled, Database, handling
 from storage.models import AuditLog, Outbox
 from tests.conftest import ADMIN_ID, OPD1, make_settings, migrate
+from tests.test_lapor_e2e import mediasi_card, reporting_open
 from tests.test_restart import wait_for
 from tests.test_service import webhook_process
 
@@ -108,3 +109,21 @@ async def test_each_unit_of_an_update_is_recorded_once_and_forgotten_after_days(
                 pass
     finally:
         await db.dispose()
+
+
+async def test_a_kirim_delivered_again_says_the_figure_is_stored(
+    tg: FakeTelegram, bot, clock, monkeypatch
+):
+    """The press came again after its process stored the figure and died before replying:
+    the figure is not filed twice, the ASN reads it is stored, and the dialog ends."""
+    _, _, ani, _ = await reporting_open(tg, bot, clock)
+    card = await mediasi_card(ani, "12")
+
+    async def done_before(*args, **kwargs):
+        raise AlreadyHandled("update 1 unit 1")
+
+    monkeypatch.setattr(indicators, "submit", done_before)
+    await ani.press("✅ Kirim", card)
+    await ani.expect("Realisasi ini sudah tersimpan sebelumnya")
+    await ani.send("12")
+    await ani.expect("belum memahami")  # no dialog waits for a value any more

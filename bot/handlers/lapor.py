@@ -32,6 +32,7 @@ from bot.handlers.period import opened_text
 from core import indicators
 from core.engine import SopError
 from core.indicators import Preview, ReportItem, Submitted
+from core.office import AlreadyHandled
 from core.transitions import DOCUMENT_TYPES, MAX_UPLOAD, DocInput
 
 PICK, VALUE, ODD, CARD, FAKTOR, EVIDENCE = range(6)
@@ -290,6 +291,11 @@ async def confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int |
         # (or the press came again): said so, and the dialog ends as it did then.
         data.clear()
         await reply(update, escape(str(stored)))
+        return ConversationHandler.END
+    except AlreadyHandled:
+        # This very press, stored by a process that died before replying.
+        data.clear()
+        await reply(update, messages_data.STORED_BEFORE)
         return ConversationHandler.END
     if result.notified:
         kick(context)

@@ -18,6 +18,7 @@ from bot import commands, keyboards, messages
 from bot.handlers.common import callback_args, guarded, kick, office, reply, set_buttons
 from bot.handlers.dialog import TYPED, dialog, expired, fresh_dialog
 from core import users
+from core.office import AlreadyHandled
 from core.sop import Role
 from core.text import full_stop
 from core.users import NeedsReplaceConfirmation
@@ -147,6 +148,8 @@ async def got_jabatan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
         data.clear()
         await reply(update, escape(str(already)))
         return ConversationHandler.END
+    except AlreadyHandled:
+        pass  # this very answer, filed by a process that died before replying: said as then
     kick(context)
     await reply(update, messages.registration_sent(data["nama"]))
     data.clear()
