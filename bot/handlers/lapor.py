@@ -206,12 +206,7 @@ async def ask_faktor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 async def got_faktor(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     if await expired(update, context):
         return ConversationHandler.END
-    text = update.message.text.strip()
-    if len(text) > indicators.MAX_FAKTOR:  # refused whole, never cut short unseen: asked again
-        raise SopError(
-            f"Faktor terlalu panjang ({len(text)} karakter, paling banyak "
-            f"{indicators.MAX_FAKTOR}). Ringkas lalu kirim lagi."
-        )
+    text = indicators.faktor_text(update.message.text)  # refused: asked again
     data = context.user_data
     data[data.pop("asking", "pendukung")] = text
     return await _show_card(update, context)

@@ -242,6 +242,18 @@ async def preview(
         )
 
 
+def faktor_text(text: str) -> str:
+    """A faktor as typed on the /lapor card, refused whole (asked again) when too long rather
+    than cut short unseen."""
+    text = strip_invisible(text).strip()
+    if len(text) > MAX_FAKTOR:
+        raise SopError(
+            f"Faktor terlalu panjang ({len(text)} karakter, paling banyak {MAX_FAKTOR}). "
+            "Ringkas lalu kirim lagi."
+        )
+    return text
+
+
 def _clean_faktor(text: str | None) -> str | None:
     text = strip_invisible(text or "").strip()
     return text[:MAX_FAKTOR] or None
