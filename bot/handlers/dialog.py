@@ -41,9 +41,9 @@ def dialogs_of(update: Update, app: Application) -> tuple[list[ConversationHandl
 
 
 def fresh_dialog(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str) -> None:
-    """Start dialog `name` with empty answers, and end any other dialog of this user: they
-    share the answers, and one earlier in the handlers would take the next answer meant for
-    this one (a note typed for Kembalikan read as /lapor's value)."""
+    """Start dialog `name` (its name in `dialog`) with empty answers, and end any other dialog
+    of this user: they share the answers, and one earlier in the handlers would take the next
+    answer meant for this one (a note typed for Kembalikan read as /lapor's value)."""
     dialogs, key = dialogs_of(update, context.application)
     for other in dialogs:
         if other.name != name and key is not None:

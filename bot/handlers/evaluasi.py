@@ -128,7 +128,7 @@ async def ask_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | 
         office(context), update.effective_user.id, int(figure_id), int(version)
     )
     message = update.callback_query.message
-    fresh_dialog(update, context, "kembalikan")
+    fresh_dialog(update, context, "evaluasi")
     context.user_data.update(
         fig=int(figure_id), ver=int(version), chat=message.chat_id, msg=message.message_id
     )
@@ -177,7 +177,6 @@ def handlers() -> list:
         "evaluasi",
         [CallbackQueryHandler(ask_note, pattern=r"^ek:\d+:\d+$")],
         {NOTE: [MessageHandler(TYPED, got_note)]},
-        allow_reentry=True,
     )
     return [
         CommandHandler("evaluasi", evaluasi),

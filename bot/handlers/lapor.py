@@ -393,6 +393,5 @@ def handlers() -> list:
             CallbackQueryHandler(pick, pattern=r"^lp:\d+$"),
             MessageHandler(~filters.COMMAND & ~filters.TEXT, not_text),
         ],
-        allow_reentry=True,
     )
     return [report, CallbackQueryHandler(page, pattern=r"^lpp:\d+$")]
