@@ -66,6 +66,51 @@ def echo_main(base_url: str) -> None:
     app.run_polling(poll_interval=0.0, timeout=1)
 
 
+def floor_main(base_url: str) -> None:
+    """Child process: scenario 3's floor, a bare python-telegram-bot bot (PTB defaults, no
+    database, no dialog state) making the real bot's Bot API calls for one figure: the list
+    with its buttons; the press answered and the question sent; the card with its Kirim
+    button; the press answered, the card's button taken away and "tersimpan" sent."""
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+    from telegram.ext import (
+        ApplicationBuilder,
+        CallbackQueryHandler,
+        CommandHandler,
+        ContextTypes,
+        MessageHandler,
+        filters,
+    )
+
+    async def listing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        i = update.effective_user.id - FIRST_ASN
+        rows = [
+            [InlineKeyboardButton(f"⬜ {code(i, k)} Indikator", callback_data=f"p:{k}")]
+            for k in range(PER_ASN)
+        ]
+        await update.message.reply_text("Lapor realisasi", reply_markup=InlineKeyboardMarkup(rows))
+
+    async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        await query.answer()
+        if query.data.startswith("p:"):
+            await query.message.reply_text("Ketik realisasi")
+            return
+        await query.edit_message_reply_markup(None)
+        await query.message.reply_text("Realisasi tersimpan")
+
+    async def value(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        kirim = InlineKeyboardMarkup([[InlineKeyboardButton("✅ Kirim", callback_data="k")]])
+        await update.message.reply_text(
+            f"Periksa sebelum dikirim: {update.message.text}", reply_markup=kirim
+        )
+
+    app = ApplicationBuilder().token(TOKEN).base_url(base_url).build()
+    app.add_handler(CommandHandler("lapor", listing))
+    app.add_handler(CallbackQueryHandler(pressed))
+    app.add_handler(MessageHandler(filters.TEXT, value))
+    app.run_polling(poll_interval=0.0, timeout=1)
+
+
 # --------------------------------------------------------------------------- figures
 
 
@@ -174,10 +219,8 @@ async def served(
             await asyncio.to_thread(child.stop)
 
 
-def echo_starter(tmp: Path) -> Callable[[str, str], Child]:
-    return lambda url, _file_url: Child(
-        [sys.executable, __file__, "--echo", url], {}, tmp / "echo.log"
-    )
+def echo_starter(tmp: Path, kind: str = "--echo") -> Callable[[str, str], Child]:
+    return lambda url, _file_url: Child([sys.executable, __file__, kind, url], {}, tmp / "echo.log")
 
 
 def bot_starter(tmp: Path, database_url: str, rate: float, per_chat: float):
@@ -521,8 +564,8 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    if len(sys.argv) == 3 and sys.argv[1] == "--echo":
-        echo_main(sys.argv[2])
+    if len(sys.argv) == 3 and sys.argv[1] in ("--echo", "--floor"):
+        (echo_main if sys.argv[1] == "--echo" else floor_main)(sys.argv[2])
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")

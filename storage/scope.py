@@ -7,10 +7,10 @@ can forget it. A regency-wide reader (the scheduler, the sender, the CLI) says s
 
 from __future__ import annotations
 
-from functools import cache
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Table, event
+from sqlalchemy import ColumnElement, Integer, Table, bindparam, event
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.dml import Insert
@@ -56,14 +56,33 @@ def opd_of(session: AsyncSession | Session) -> int:
     return opd_id
 
 
-@cache
-def _criteria(opd_id: int) -> dict[type, object]:
-    """The OPD's filter on each OPD model, built once per OPD (the lambda is cached by
-    SQLAlchemy, with `opd_id` a bound parameter)."""
-    return {
-        model: with_loader_criteria(model, lambda cls: cls.opd_id == opd_id, include_aliases=True)
-        for model in OPD_MODELS
-    }
+class _SessionOpd(ColumnElement[int]):
+    """The session's OPD in a filter: a parameter made when the statement is compiled and
+    given at each execution. A parameter in the statement itself would make one compiled form
+    per OPD, or, as a bound value, be copied by the ORM into every entity's filter, and each
+    copy cost about a third of every scoped statement's execution."""
+
+    __visit_name__ = "session_opd"
+    _traverse_internals = []  # nothing in it varies: every OPD's statement has one cache key
+    inherit_cache = True
+    type = Integer()
+
+
+# The execution parameter that carries the session's OPD (see `_scope_statement`).
+OPD_PARAM = "scope_opd_id"
+_OPD_BIND = bindparam(OPD_PARAM, type_=Integer, required=True)
+
+
+@compiles(_SessionOpd)
+def _compile_session_opd(_element: _SessionOpd, compiler, **kw) -> str:
+    return compiler.process(_OPD_BIND, **kw)
+
+
+# The OPD's filter on each OPD model, one for every OPD: the OPD is the execution's parameter.
+_CRITERIA = {
+    model: with_loader_criteria(model, model.opd_id == _SessionOpd(), include_aliases=True)
+    for model in OPD_MODELS
+}
 
 
 def _tables(statement) -> set[str]:
@@ -91,39 +110,51 @@ def _opd_models(statement) -> tuple[type, ...]:
     return found
 
 
-# Each statement's scoped form per OPD, kept while the statement lives: the statements built
-# once (storage/queries.py) are scoped once per OPD, not copied and keyed on every execution.
+# Each statement's scoped form, kept while the statement lives: the statements built once
+# (storage/queries.py) are scoped once, not copied and keyed on every execution. An INSERT's
+# form names its OPD, so it is kept per OPD.
 _SCOPED: WeakKeyDictionary = WeakKeyDictionary()
 
 
-def _scoped(statement, opd_id: int):
+def _scoped(statement):
+    found = _SCOPED.get(statement)
+    if found is None:
+        found = _SCOPED[statement] = statement.options(
+            *(_CRITERIA[m] for m in _opd_models(statement))
+        )
+    return found
+
+
+def _inserted(statement: Insert, opd_id: int) -> Insert:
+    if statement.table.name not in _OPD_TABLES:
+        return statement
     per_opd = _SCOPED.get(statement)
     if per_opd is None:
         per_opd = _SCOPED[statement] = {}
     found = per_opd.get(opd_id)
     if found is None:
-        if isinstance(statement, Insert):
-            in_opd = statement.table.name in _OPD_TABLES
-            found = statement.values(opd_id=opd_id) if in_opd else statement
-        else:
-            criteria = _criteria(opd_id)
-            found = statement.options(*(criteria[m] for m in _opd_models(statement)))
-        per_opd[opd_id] = found
+        found = per_opd[opd_id] = statement.values(opd_id=opd_id)
     return found
 
 
 @event.listens_for(OpdSession, "do_orm_execute")
 def _scope_statement(state: ORMExecuteState) -> None:
+    info = state.session.info
+    opd_id = info.get(OPD_KEY)
+    statement = state.statement
+    if opd_id is not None and not isinstance(statement, Insert):
+        # Every statement of a scoped session gets its OPD, a refresh or lazy load too: the
+        # filter its first load carried may come with it.
+        state.parameters = {**(state.parameters or {}), OPD_PARAM: opd_id}
     if state.is_column_load or state.is_relationship_load:
         return  # a refresh of a row this session already loaded under its scope
     if state.execution_options.get("identity_lookup"):
         return
-    info = state.session.info
-    opd_id = info.get(OPD_KEY)
-    statement = state.statement
     if opd_id is not None:
-        if isinstance(statement, Insert) or state.is_select or state.is_update or state.is_delete:
-            state.statement = _scoped(statement, opd_id)
+        if isinstance(statement, Insert):
+            state.statement = _inserted(statement, opd_id)
+        elif state.is_select or state.is_update or state.is_delete:
+            state.statement = _scoped(statement)
         return
     if info.get(REGENCY_KEY):
         return

@@ -21,7 +21,7 @@ from storage import queries
 from storage.db import Database, sync_url
 from storage.migrate import upgrade
 from storage.models import OPD_MODELS, Document, Opd, Outbox, Period, User
-from storage.scope import UnscopedQuery
+from storage.scope import OPD_PARAM, UnscopedQuery
 from tests.conftest import ADMIN_ID, OPD1, Clock, migrate
 from tests.kinerja_core import ASN1, KD, NAMES, NIP, ROLES, SEK, TIM1, TIM2, make, pdf, xlsx
 from tests.kinerja_core import Period as Flow
@@ -76,6 +76,44 @@ async def test_a_new_row_of_another_opd_is_refused(tmp_path: Path):
             with pytest.raises(UnscopedQuery):
                 await session.flush()
             session.expunge_all()
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_one_statement_serves_every_opd_with_its_own_rows(
+    request: pytest.FixtureRequest, tmp_path: Path, backend: str
+):
+    """A statement is compiled once for every OPD, the OPD given at each execution: run for A,
+    then B, then A again, each sees and changes its own rows; a refresh of an expired row is
+    scoped too, and a caller's parameter of the same name cannot widen the scope."""
+    if backend == "postgresql":
+        url = request.getfixturevalue("pg_url")
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path}/one.db"
+    await migrate(url)
+    db = Database(url)
+    try:
+        async with db.transaction(across=True) as session:
+            session.add(Opd(kode="OPD2", nama="Dinas B", office_name="Dinas B"))
+        for opd, name in ((OPD1, "TW I A"), (2, "TW I B")):
+            async with db.transaction(opd) as session:
+                session.add(Period(name=name, open_name=name, year=2025))
+        for opd, name in ((OPD1, "TW I A"), (2, "TW I B"), (OPD1, "TW I A"), (2, "TW I B")):
+            async with db.session(opd) as session:
+                assert [p.name for p in await queries.running_periods(session=session)] == [name]
+        async with db.transaction(2) as session:
+            await session.exec(update(Period).values(round=2))
+        async with db.session(across=True) as session:
+            rounds = dict((await session.exec(select(Period.name, Period.round))).all())
+        assert rounds == {"TW I A": 1, "TW I B": 2}
+        async with db.session(OPD1) as session:
+            (period,) = await queries.running_periods(session=session)
+            session.expire(period)
+            await session.refresh(period)
+            assert period.round == 1
+            widened = await session.exec(select(Period.name), params={OPD_PARAM: 2})
+            assert widened.all() == ["TW I A"]
     finally:
         await db.dispose()
 
