@@ -8,7 +8,8 @@ fresh fake server, so both sides pay the same HTTP and fake-server costs. Measur
 2. 20 users sending `/tugas` back to back for a fixed time: updates/s and p95, bot vs echo;
 3. 20 ASN reporting figures through `/lapor` at once (pick, value, Kirim): p95 value -> tersimpan,
    warm: one more ASN reports a figure alone first (the first `/lapor` since the start compiles
-   its statements), as scenario 1 warms up before it measures;
+   its statements), as scenario 1 warms up before it measures; beside it the same scenario
+   against its floor, a bare python-telegram-bot bot making the same Bot API calls;
 4. RSS of the bot process with 10,000 more registered users, after a few updates;
 5. real limits (SEND_RATE=30, 1/s per chat): notices to 100 chats while 20 users ask `/tugas`:
    429s seen by the fake server (target 0).
@@ -404,6 +405,15 @@ async def bench_echo(tmp: Path, n: int, seconds: float) -> tuple[list[float], Ru
         return single, await rush(users, seconds, child)
 
 
+async def bench_floor(tmp: Path) -> list[tuple[float, float]]:
+    """Scenario 3 against the floor bot (`floor_main`), warmed up as the bot is."""
+    async with served(echo_starter(tmp, "--floor")) as (tg, child):
+        asns = [tg.user(FIRST_ASN + i, f"ASN {i}") for i in range(ASN_COUNT)]
+        await ready(asns[0], child, "/lapor")
+        await lapor(asns[0], code(0, 0))
+        return await lapor_rush(asns)
+
+
 @dataclass
 class BotFigures:
     single: list[float]
@@ -483,7 +493,9 @@ async def bench_bot(tmp: Path, database_url: str, n: int, seconds: float) -> Bot
 # --------------------------------------------------------------------------- report
 
 
-def report(label: str, echo: tuple[list[float], Rush], bot: BotFigures) -> bool:
+def report(
+    label: str, echo: tuple[list[float], Rush], floor: list[tuple[float, float]], bot: BotFigures
+) -> bool:
     echo_single, echo_rush = echo
     checks: list[tuple[str, bool]] = []
     e_med, b_med = statistics.median(echo_single), statistics.median(bot.single)
@@ -511,6 +523,12 @@ def report(label: str, echo: tuple[list[float], Rush], bot: BotFigures) -> bool:
         f"(value -> card p95 {ms(p95(card))}); {bot.lapor_load[0]:.1f} s, CPU: bot "
         f"{bot.lapor_load[1]:.1f} s, users and fake server {bot.lapor_load[2]:.1f} s; before it, "
         f"the first /lapor since the start, one ASN alone: {ms(bot.first_lapor)}"
+    )
+    floor_stored = [s for _, s in floor]
+    print(
+        f"   floor (bare PTB, no database, the same Bot API calls): value -> tersimpan median "
+        f"{ms(statistics.median(floor_stored))}, p95 {ms(p95(floor_stored))}; bot/floor p95 "
+        f"{p95(stored) / p95(floor_stored):.2f}x"
     )
     checks.append(("/lapor p95 < 200 ms", p95(stored) < 0.200))
     print(
@@ -543,6 +561,7 @@ async def main_async(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         echo = await bench_echo(tmp, args.requests, args.seconds)
+        floor = await bench_floor(tmp)
         if args.db in ("sqlite", "both"):
             (tmp / "sqlite").mkdir()
             bot = await bench_bot(
@@ -551,13 +570,13 @@ async def main_async(args: argparse.Namespace) -> int:
                 args.requests,
                 args.seconds,
             )
-            ok = report("SQLite", echo, bot) and ok
+            ok = report("SQLite", echo, floor, bot) and ok
         if args.db in ("postgresql", "both"):
             with fresh_pg("rush") as url:
                 if url is not None:
                     (tmp / "pg").mkdir()
                     bot = await bench_bot(tmp / "pg", url, args.requests, args.seconds)
-                    ok = report("PostgreSQL", echo, bot) and ok
+                    ok = report("PostgreSQL", echo, floor, bot) and ok
     print(f"load average after: {os.getloadavg()}")
     print("targets:", "met" if ok else "MISSED")
     return 0 if ok else 1

@@ -39,6 +39,7 @@ from bot.handlers import (
     steps,
 )
 from bot.handlers.dialog import dialogs_of
+from bot.inbox import Inbox
 from bot.metrics import Metrics
 from bot.pacing import ChatPacing, Lanes, PacedRateLimiter
 from bot.persistence import DatabasePersistence
@@ -171,6 +172,9 @@ def build(settings: Settings, office: Office | None = None) -> Application:
     # One overall rate: a reply takes the next slot, the outbox's OPD take the others in turn.
     lanes = Lanes(settings.send_rate)
 
+    # Polling mode keeps the updates in hand in the database (bot/inbox.py).
+    kept = None if settings.webhook_url else Inbox(office.db)
+
     async def post_init(app: Application) -> None:
         app.bot_data["office"] = office
         sender = Sender(
@@ -187,6 +191,8 @@ def build(settings: Settings, office: Office | None = None) -> Application:
         # Every minute: reminders, escalations and heads-ups that are due, from the database.
         scheduler.schedule(app, settings.reminder_scan_seconds, settings.digest)
         await commands.set_default(app.bot)
+        if kept is not None:
+            await kept.replay(app)
         # What start-up built lives as long as the process: out of the collector's sight, a
         # full collection no longer walks it and stalls every update in flight (~80 ms of
         # 150,000 objects measured under a rush, bench/README.md).
@@ -209,6 +215,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
         get_updates_request=AiohttpRequest(connection_pool_size=1),
         defaults=Defaults(tzinfo=ZoneInfo(office.calendar_config.timezone)),
         rate_limiter=PacedRateLimiter(pacing, lanes),
+        inbox=kept,
     )
     app = (
         ApplicationBuilder()
@@ -224,6 +231,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
                 else updates_in_flight(office.db.connections),
                 shared_lock=None if office.db.is_sqlite else office.db.user_lock,
                 on_handled=metrics.updates.inc,
+                inbox=kept,
             )
         )
         .post_init(post_init)

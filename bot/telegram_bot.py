@@ -4,16 +4,31 @@ Telegram answers a sent or edited message with the whole `Message` (its keyboard
 entities included), and PTB turns it into objects. A reply's answer is never read here, and
 skipping that parse saved about a tenth of a `/lapor` figure's Python calls (bench/README.md).
 These calls take PTB's own path otherwise: its defaults, the rate limiter, the HTTP client.
+In polling mode the updates fetched are kept in the database before anything else (bot/inbox.py).
 """
 
 from __future__ import annotations
 
-from telegram import ForceReply, InlineKeyboardMarkup
+from typing import Any
+
+from telegram import ForceReply, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
+from bot.inbox import Inbox
+
 
 class KinerjaBot(ExtBot[None]):
+    def __init__(self, *args: Any, inbox: Inbox | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._inbox = inbox
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        updates = await super().get_updates(*args, **kwargs)
+        if self._inbox is not None:
+            await self._inbox.keep(updates)
+        return updates
+
     async def send_html(
         self, chat_id: int, text: str, markup: InlineKeyboardMarkup | ForceReply | None = None
     ) -> None:

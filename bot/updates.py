@@ -21,6 +21,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot import logs
+from bot.inbox import Inbox
 from storage.db import handling
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class PerUserOrder(BaseUpdateProcessor):
         max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
         shared_lock: Callable[[int], AbstractAsyncContextManager[None]] | None = None,
         on_handled: Callable[[], None] | None = None,
+        inbox: Inbox | None = None,
     ) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
@@ -70,12 +72,16 @@ class PerUserOrder(BaseUpdateProcessor):
         # With several processes, the user's lock in the database as well (storage.db.user_lock).
         self._shared_lock = shared_lock
         self._on_handled = on_handled
+        self._inbox = inbox  # polling mode (bot/inbox.py)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Every log line of the update carries its ids (bot/logs.py), the last one says how long
         it took (waiting for the user's earlier updates included); `on_handled` counts it. Its
         units of work record the update (storage.db.handling): delivered again after a crash,
         it does nothing twice."""
+        if self._inbox is not None and not self._inbox.admit(update):
+            coroutine.close()  # Telegram's second copy of an update handled already
+            return
         user = _sender(update)
         update_id = getattr(update, "update_id", None)
         started = time.monotonic()
@@ -84,7 +90,7 @@ class PerUserOrder(BaseUpdateProcessor):
         units = handling(update_id) if update_id is not None else nullcontext()
         with logs.update_context(update_id, user), units:
             try:
-                await self._in_order(user, coroutine)
+                await self._in_order(user, update_id, coroutine)
             finally:
                 pending.done = True
                 _afterwards.reset(token)
@@ -94,23 +100,32 @@ class PerUserOrder(BaseUpdateProcessor):
                 if self._on_handled is not None:
                     self._on_handled()
 
-    async def _in_order(self, user: int | None, coroutine: Awaitable[Any]) -> None:
+    async def _in_order(
+        self, user: int | None, update_id: int | None, coroutine: Awaitable[Any]
+    ) -> None:
         if user is None:
-            await coroutine
+            await self._handled(update_id, coroutine)
             return
         lock = self._locks.setdefault(user, asyncio.Lock())
         self._pending[user] = self._pending.get(user, 0) + 1
         try:
             async with lock:
                 if self._shared_lock is None:
-                    await coroutine
+                    await self._handled(update_id, coroutine)
                 else:
                     async with self._shared_lock(user):
-                        await coroutine
+                        await self._handled(update_id, coroutine)
         finally:
             self._pending[user] -= 1
             if not self._pending[user]:
                 del self._pending[user], self._locks[user]
+
+    async def _handled(self, update_id: int | None, coroutine: Awaitable[Any]) -> None:
+        """The update, then its kept copy dropped (polling): under the user's lock, so on
+        PostgreSQL on the lock's connection. Not after a failure: the next process tries it."""
+        await coroutine
+        if self._inbox is not None and update_id is not None:
+            await self._inbox.done(update_id)
 
     async def initialize(self) -> None:
         """Nothing to allocate: locks are made on demand."""

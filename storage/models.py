@@ -215,6 +215,17 @@ class HandledUpdate(SQLModel, table=True):
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
 
+class InboxUpdate(SQLModel, table=True):
+    """Polling mode: an update fetched from Telegram and not yet handled to the end. PTB
+    confirms an update to Telegram when it asks for the next ones, handled or not; kept here
+    first, an update in hand when the process dies is handled by the next one."""
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))  # the update, as JSON
+    # Processes that started handling it: one that kills its process every time is given up.
+    attempts: int = 0
+
+
 class PtbData(SQLModel, table=True):
     """PTB persistence: conversation states and user_data, one JSON value per key."""
 

@@ -63,7 +63,7 @@ class _SessionOpd(ColumnElement[int]):
     copy cost about a third of every scoped statement's execution."""
 
     __visit_name__ = "session_opd"
-    _traverse_internals = []  # nothing in it varies: every OPD's statement has one cache key
+    _traverse_internals = ()  # nothing in it varies: every OPD's statement has one cache key
     inherit_cache = True
     type = Integer()
 

@@ -1,0 +1,77 @@
+"""Polling mode loses no update to a killed process.
+
+PTB confirms the updates it fetched when it asks Telegram for the next ones, handled or not, so
+the updates in hand when the process is killed were never delivered again. Now each fetched
+update is kept in the database before it can be confirmed (`KinerjaBot.get_updates`) and
+dropped once handled (`PerUserOrder`); the next process handles what is left first. A unit of
+work the dead process committed is not done again (storage.db.handling). Webhook mode needs
+none of this: Telegram delivers an update again until the bot answered 200 after handling it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+
+from telegram import Update
+from telegram.error import NetworkError
+from telegram.ext import Application
+
+from storage import inbox
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+# Starts that found an update still in hand: one that kills its process every time (a crash
+# in its handling) is given up after this many, or it would stop the bot for good.
+MAX_ATTEMPTS = 3
+
+
+class Inbox:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._replayed: set[int] = set()  # ids handled again from the database at start
+        # The copies (by object id) Telegram delivered again of updates handled from the
+        # database: a process killed before confirming leaves them in both places.
+        self._duplicates: set[int] = set()
+
+    async def keep(self, updates: Sequence[Update]) -> None:
+        """Before PTB can confirm them: kept, or the poll fails and is made again (PTB retries
+        a Telegram error with the same offset, so nothing is confirmed unkept)."""
+        rows = []
+        for update in updates:
+            if update.update_id in self._replayed:
+                self._replayed.discard(update.update_id)
+                self._duplicates.add(id(update))
+            else:
+                rows.append((update.update_id, update.to_json()))
+        try:
+            await inbox.keep(self.db, rows)
+        except Exception as exc:
+            log.exception("could not keep %d fetched updates; fetching them again", len(rows))
+            raise NetworkError("updates not kept in the database") from exc
+
+    async def replay(self, app: Application) -> None:
+        """At start, before polling: the updates a dead process had in hand, in their order."""
+        bodies, given_up = await inbox.take_held(self.db, MAX_ATTEMPTS)
+        for update_id in given_up:
+            log.error("update %s given up: %d starts stopped in it", update_id, MAX_ATTEMPTS)
+        for body in bodies:
+            update = Update.de_json(json.loads(body), app.bot)
+            self._replayed.add(update.update_id)
+            await app.update_queue.put(update)
+        if bodies:
+            log.warning(
+                "%d updates in hand when the last process stopped: handled now", len(bodies)
+            )
+
+    def admit(self, update: object) -> bool:
+        """False for Telegram's second copy of an update handled from the database."""
+        if id(update) in self._duplicates:
+            self._duplicates.discard(id(update))
+            return False
+        return True
+
+    async def done(self, update_id: int) -> None:
+        await inbox.drop(self.db, update_id)

@@ -1,0 +1,64 @@
+"""Polling mode's updates in hand (`InboxUpdate`): kept when fetched, dropped when handled.
+
+The hot statements (one per poll, one per update) go to the driver, as the dialog state's do
+(bot/persistence.py): SQLAlchemy's work around them cost more than the statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import col, delete, select, update
+
+from storage.db import Database
+from storage.models import InboxUpdate
+
+_PG_KEEP = (
+    "INSERT INTO inboxupdate (update_id, body, attempts)"
+    " SELECT i, b, 0 FROM unnest($1::bigint[], $2::text[]) AS t(i, b)"
+    " ON CONFLICT (update_id) DO NOTHING"
+)
+_PG_DROP = "DELETE FROM inboxupdate WHERE update_id = $1"
+_SQLITE_KEEP = (
+    "INSERT INTO inboxupdate (update_id, body, attempts) VALUES (?, ?, 0)"
+    " ON CONFLICT (update_id) DO NOTHING"
+)
+_SQLITE_DROP = "DELETE FROM inboxupdate WHERE update_id = ?"
+
+
+async def keep(db: Database, rows: Sequence[tuple[int, str]]) -> None:
+    """Keep these (update id, JSON) updates; one kept already stays as it is."""
+    if not rows:
+        return
+    if db.is_sqlite:
+        await db.sqlite_unit([(_SQLITE_KEEP, list(rows))])
+        return
+    async with db.driver_connection() as conn:
+        await conn.execute(_PG_KEEP, [i for i, _ in rows], [b for _, b in rows])
+
+
+async def drop(db: Database, update_id: int) -> None:
+    """The update is handled: a process dying from now on owes it nothing."""
+    if db.is_sqlite:
+        await db.sqlite_unit([(_SQLITE_DROP, [(update_id,)])])
+        return
+    async with db.driver_connection() as conn:
+        await conn.execute(_PG_DROP, update_id)
+
+
+async def take_held(db: Database, max_attempts: int) -> tuple[list[str], list[int]]:
+    """At start: the updates a dead process had in hand, oldest first, each counted as tried
+    once more; those tried `max_attempts` times already are dropped and their ids returned."""
+    async with db.transaction(across=True) as session:
+        rows = (await session.exec(select(InboxUpdate).order_by(col(InboxUpdate.update_id)))).all()
+        given_up = [r.update_id for r in rows if r.attempts >= max_attempts]
+        again = [r for r in rows if r.attempts < max_attempts]
+        if given_up:
+            await session.exec(delete(InboxUpdate).where(col(InboxUpdate.update_id).in_(given_up)))
+        if again:
+            await session.exec(
+                update(InboxUpdate)
+                .where(col(InboxUpdate.update_id).in_([r.update_id for r in again]))
+                .values(attempts=InboxUpdate.attempts + 1)
+            )
+        return [r.body for r in again], given_up

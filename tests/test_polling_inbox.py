@@ -1,0 +1,149 @@
+"""Polling mode loses no update to a killed process (bot/inbox.py): an update in hand is kept
+in the database before PTB confirms it to Telegram, and the next process handles it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from sqlmodel import select
+from telegram import Update
+from telegram.error import NetworkError
+
+from bot.inbox import MAX_ATTEMPTS, Inbox
+from fakeapi import FakeTelegram
+from storage.db import Database
+from storage.models import InboxUpdate, Outbox
+from tests import kinerja_core
+from tests.conftest import OPD1, Clock, migrate
+from tests.kinerja_flow import kertas_kerja, kk_row
+from tests.test_rekap_restart import stored
+from tests.test_restart import BotProcess, wait_for
+
+ROW = kk_row("Program", "1.02", "Penempatan", "Ditempatkan", kinerja_core.NIP[kinerja_core.ASN1])
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+async def test_an_update_in_hand_when_the_poller_is_killed_is_handled_by_the_next(
+    tg: FakeTelegram, tmp_path: Path, database: str, request
+):
+    """/rekap killed mid-build in polling mode: PTB had confirmed it to Telegram with its next
+    poll, so only the kept copy brings it to the next process, which builds the recap."""
+    url = request.getfixturevalue("pg_url") if database == "postgresql" else None
+    clock = Clock()
+    office = await kinerja_core.make(tmp_path, clock, url)
+    period = await kinerja_core.Period(office, clock).start("Triwulan I 2025")
+    await period.to_reporting(kertas_kerja([ROW]))
+    await period.report(kinerja_core.ASN1, "1.02", "85")
+    await period.validate_all()
+    async with office.db.transaction(OPD1) as session:
+        for row in (await session.exec(select(Outbox))).all():
+            row.status = "terkirim"  # the notices so far are not this test's
+            session.add(row)
+    proc = BotProcess(tg, tmp_path / "data")
+    if url:
+        proc.env["DATABASE_URL"] = url
+    tim = tg.user(kinerja_core.TIM1, "Tono")
+    proc.start()
+    killed = []
+
+    def kill_when_started(message) -> None:
+        if message.chat_id == tim.id and "mulai" in message.plain.lower() and not killed:
+            killed.append(message)
+            os.kill(proc.proc.pid, signal.SIGKILL)
+
+    tg.on_bot_message.append(kill_when_started)
+    try:
+        await tim.send("/rekap")
+
+        async def was_killed() -> bool:
+            return bool(killed)
+
+        await wait_for(was_killed, timeout=30)
+        proc.proc.join()
+        assert not await stored(office)
+        assert not tg.pending_updates, "Telegram still holds the update: this test proves nothing"
+        proc.start()
+        await wait_for(lambda: stored(office), timeout=60)
+        await wait_for(lambda: _kept(office.db, 0), timeout=10)
+        assert "handled now" in proc.log.read_text()
+    finally:
+        proc.stop()
+        await office.db.dispose()
+
+
+async def _kept(db: Database, n: int) -> bool:
+    async with db.session(across=True) as session:
+        return len((await session.exec(select(InboxUpdate))).all()) == n
+
+
+def _update(update_id: int) -> Update:
+    return Update.de_json(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 0,
+                "chat": {"id": 7, "type": "private"},
+                "from": {"id": 7, "is_bot": False, "first_name": "Ani"},
+                "text": "/tugas",
+            },
+        },
+        None,
+    )
+
+
+async def test_a_kept_update_is_handled_once_and_given_up_after_killing_every_start(
+    tmp_path: Path,
+):
+    url = f"sqlite+aiosqlite:///{tmp_path}/i.db"
+    await migrate(url)
+    db = Database(url)
+    try:
+        first = Inbox(db)
+        await first.keep([_update(10), _update(11)])
+        await first.done(10)
+        assert await _kept(db, 1)
+
+        # The next process: update 11 from the database, then Telegram's copy of it (the dead
+        # process had not confirmed it) is not handled a second time; 12 is new.
+        app = SimpleNamespace(update_queue=asyncio.Queue(), bot=None)
+        second = Inbox(db)
+        await second.replay(app)
+        replayed = app.update_queue.get_nowait()
+        assert replayed.update_id == 11 and app.update_queue.empty()
+        again, new = _update(11), _update(12)
+        await second.keep([again, new])
+        assert second.admit(replayed) and second.admit(new)
+        assert not second.admit(again)
+        await second.done(11)
+        await second.done(12)
+        assert await _kept(db, 0)
+
+        # One that kills every process handling it is given up after MAX_ATTEMPTS starts.
+        await second.keep([_update(13)])
+        for _ in range(MAX_ATTEMPTS):
+            app = SimpleNamespace(update_queue=asyncio.Queue(), bot=None)
+            await Inbox(db).replay(app)
+            assert app.update_queue.get_nowait().update_id == 13
+        app = SimpleNamespace(update_queue=asyncio.Queue(), bot=None)
+        await Inbox(db).replay(app)
+        assert app.update_queue.empty() and await _kept(db, 0)
+    finally:
+        await db.dispose()
+
+
+async def test_a_poll_whose_updates_cannot_be_kept_is_made_again(tmp_path: Path):
+    """With the database gone, the poll fails as a network error does: PTB asks again with the
+    same offset, so nothing unkept is confirmed."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/gone.db"
+    db = Database(url)  # never migrated: no inbox table
+    try:
+        with pytest.raises(NetworkError):
+            await Inbox(db).keep([_update(20)])
+    finally:
+        await db.dispose()
