@@ -22,11 +22,17 @@ async def test_read_commands_write_no_dialog_state_and_a_dialog_step_does(
     tg: FakeTelegram, bot: Bot, monkeypatch
 ):
     writes: list[list] = []
+    inbox: list[str] = []
     db = bot.office.db
     unit = db.sqlite_unit
 
     async def recorded(statements: list) -> None:
-        writes.append([(sql, rows) for sql, rows in statements if rows])
+        # Polling keeps each update until it is handled (bot/inbox.py): those writes apart.
+        kept = [(sql, rows) for sql, rows in statements if rows and "inboxupdate" in sql]
+        inbox.extend(sql.split()[0] for sql, _ in kept)
+        written = [(sql, rows) for sql, rows in statements if rows and "inboxupdate" not in sql]
+        if written:
+            writes.append(written)
         await unit(statements)
 
     monkeypatch.setattr(db, "sqlite_unit", recorded)
@@ -37,11 +43,13 @@ async def test_read_commands_write_no_dialog_state_and_a_dialog_step_does(
     await dedi.next_message()
     await dedi.expect_silence(0.3)
     first = len(writes)
+    inbox.clear()
     for command in ("/tugas", "/bantuan", "/tugas"):
         await dedi.send(command)
         await dedi.next_message()
     await dedi.expect_silence(0.3)
     assert len(writes) == first  # the same empty state: nothing written again
+    assert inbox == ["INSERT", "DELETE"] * 3  # each update kept when fetched, dropped when handled
 
     await dedi.send("/daftar")
     await dedi.expect("nama lengkap")
@@ -107,12 +115,15 @@ async def test_on_postgresql_an_update_reads_and_writes_its_dialogs_on_its_lock_
     await dedi.send("/bantuan")
     await dedi.next_message()
     await dedi.expect_silence(0.3)
-    # The lock's connection and the session of the command's own reads: nothing for dialogs.
-    assert len(checkouts) == 1 + 1, checkouts
+    # The poll's keeping of the update (polling mode, bot/inbox.py), the lock's connection and
+    # the session of the command's own reads: nothing for dialogs.
+    assert len(checkouts) == 1 + 1 + 1, checkouts
+    assert [q for _, q in calls].count("INSERT INTO") == 1
     lock_and_dialogs = [
         "SELECT pg_advisory_lock",
         "SELECT key,",
         "WITH gone",
+        "DELETE FROM",  # the update handled: its kept copy dropped
         "SELECT pg_advisory_unlock",
     ]
     assert on_lock_connection(calls) == lock_and_dialogs
