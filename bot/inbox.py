@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from telegram import Update
 from telegram.error import NetworkError
@@ -32,20 +33,23 @@ class Inbox:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._replayed: set[int] = set()  # ids handled again from the database at start
-        # The copies (by object id) Telegram delivered again of updates handled from the
-        # database: a process killed before confirming leaves them in both places.
-        self._duplicates: set[int] = set()
+        self._ours: set[int] = set()  # those updates' objects (by id) until handled
+        # Of those, the ids Telegram delivered again: a process killed before confirming them
+        # leaves them in both places, and its copy is not handled a second time.
+        self._again: set[int] = set()
 
-    async def keep(self, updates: Sequence[Update]) -> None:
-        """Before PTB can confirm them: kept, or the poll fails and is made again (PTB retries
-        a Telegram error with the same offset, so nothing is confirmed unkept)."""
+    async def keep(self, updates: Sequence[dict[str, Any]]) -> None:
+        """Telegram's answer, before PTB can confirm it: kept, or the poll fails and is made
+        again (PTB retries a Telegram error with the same offset, so nothing unkept is
+        confirmed)."""
         rows = []
         for update in updates:
-            if update.update_id in self._replayed:
-                self._replayed.discard(update.update_id)
-                self._duplicates.add(id(update))
+            update_id = update["update_id"]
+            if update_id in self._replayed:
+                self._replayed.discard(update_id)
+                self._again.add(update_id)
             else:
-                rows.append((update.update_id, update.to_json()))
+                rows.append((update_id, json.dumps(update, separators=(",", ":"))))
         try:
             await inbox.keep(self.db, rows)
         except Exception as exc:
@@ -60,6 +64,7 @@ class Inbox:
         for body in bodies:
             update = Update.de_json(json.loads(body), app.bot)
             self._replayed.add(update.update_id)
+            self._ours.add(id(update))
             await app.update_queue.put(update)
         if bodies:
             log.warning(
@@ -68,8 +73,12 @@ class Inbox:
 
     def admit(self, update: object) -> bool:
         """False for Telegram's second copy of an update handled from the database."""
-        if id(update) in self._duplicates:
-            self._duplicates.discard(id(update))
+        if id(update) in self._ours:
+            self._ours.discard(id(update))
+            return True
+        update_id = getattr(update, "update_id", None)
+        if update_id in self._again:
+            self._again.discard(update_id)
             return False
         return True
 
