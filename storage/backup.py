@@ -21,7 +21,14 @@ from storage.db import sqlite_file, sync_url
 FILES_ARCNAME = "files"
 # Alembic's bookkeeping and the OPD list: a freshly migrated database has rows there (its
 # migrations make the first OPD) and nothing to lose.
-BOOKKEEPING = {"alembic_version", "opd"}
+BOOKKEEPING = {"alembic_version", "opd", "inboxupdate"}
+# The updates a polling bot had in hand when the backup was made belong to that moment: a
+# restored bot must not handle them days later (bot/inbox.py).
+_SQLITE_HAS_INBOX = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inboxupdate'"
+_PG_FORGET_INBOX = (  # the dump leaves an empty search_path: names in full
+    "DO $$ BEGIN IF to_regclass('public.inboxupdate') IS NOT NULL THEN"
+    " DELETE FROM public.inboxupdate; END IF; END $$;"
+)
 
 
 class RestoreRefused(Exception):
@@ -91,18 +98,23 @@ def filled_tables(database_url: str) -> list[str]:
 def restore_database(database_url: str, source: Path) -> None:
     """Put a backup in place of the database: SQLite through the backup API (so no stale
     write-ahead log survives beside the new file), PostgreSQL by replaying the dump in one
-    transaction that first empties the schema. `check_source` has vetted the file."""
+    transaction that first empties the schema; without the updates then in hand.
+    `check_source` has vetted the file."""
     path = sqlite_file(database_url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(path)) as dst:
             src.backup(dst)
+            if dst.execute(_SQLITE_HAS_INBOX).fetchone():
+                with dst:
+                    dst.execute("DELETE FROM inboxupdate")
         return
     done = subprocess.run(
         [
             "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
             "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;",
             "-f", str(source),
+            "-c", _PG_FORGET_INBOX,
         ],
         env=pg_environment(make_url(database_url)),
         capture_output=True,

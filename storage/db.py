@@ -163,6 +163,8 @@ class Database:
 
     def __init__(self, url: str = DEFAULT_URL, connections: int = DEFAULT_CONNECTIONS) -> None:
         self.url = async_url(url)
+        # Asked several times an update: the URL is parsed once.
+        self._engine_is_sqlite = is_sqlite(self.url)
         self.connections = connections
         self.engine = make_engine(self.url, connections)
         self._sessions = async_sessionmaker(
@@ -190,7 +192,7 @@ class Database:
 
     @property
     def is_sqlite(self) -> bool:
-        return is_sqlite(self.url)
+        return self._engine_is_sqlite
 
     def _new(self, opd_id: int | None, across: bool, *, reads: bool = False) -> AsyncSession:
         """A session scoped to `opd_id`, or regency-wide with `across`; with neither it knows
