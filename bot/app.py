@@ -200,6 +200,8 @@ def build(settings: Settings, office: Office | None = None) -> Application:
         gc.freeze()
 
     async def post_stop(app: Application) -> None:
+        if kept is not None:
+            await kept.finish()
         await app.bot_data["sender"].stop()
         app.bot_data["sender_task"].cancel()
 

@@ -2,14 +2,17 @@
 
 PTB confirms the updates it fetched when it asks Telegram for the next ones, handled or not, so
 the updates in hand when the process is killed were never delivered again. Now each fetched
-update is kept in the database before it can be confirmed (`KinerjaBot.get_updates`) and
-dropped once handled (`PerUserOrder`); the next process handles what is left first. A unit of
+update is kept in the database before it can be confirmed (`KinerjaBot._post`: while PTB
+handles it, and before the next poll confirms it) and dropped once handled (`PerUserOrder`);
+the next process handles what is left first. A unit of
 work the dead process committed is not done again (storage.db.handling). Webhook mode needs
 none of this: Telegram delivers an update again until the bot answered 200 after handling it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Sequence
@@ -37,24 +40,52 @@ class Inbox:
         # Of those, the ids Telegram delivered again: a process killed before confirming them
         # leaves them in both places, and its copy is not handled a second time.
         self._again: set[int] = set()
+        self._unkept: list[tuple[int, str]] = []  # fetched, not yet in the database
+        self._keeping: asyncio.Task | None = None
 
-    async def keep(self, updates: Sequence[dict[str, Any]]) -> None:
-        """Telegram's answer, before PTB can confirm it: kept, or the poll fails and is made
-        again (PTB retries a Telegram error with the same offset, so nothing unkept is
-        confirmed)."""
-        rows = []
+    def fetched(self, updates: Sequence[dict[str, Any]]) -> None:
+        """Telegram's answer: PTB handles its updates at once while they are kept; the next
+        poll, which confirms them, waits for that (`before_poll`)."""
         for update in updates:
             update_id = update["update_id"]
             if update_id in self._replayed:
                 self._replayed.discard(update_id)
                 self._again.add(update_id)
             else:
-                rows.append((update_id, json.dumps(update, separators=(",", ":"))))
+                self._unkept.append((update_id, json.dumps(update, separators=(",", ":"))))
+        if self._unkept and self._keeping is None:
+            self._keeping = asyncio.create_task(self._keep())
+
+    async def _keep(self) -> None:
+        rows, self._unkept = self._unkept, []
         try:
             await inbox.keep(self.db, rows)
+        except Exception:
+            self._unkept[:0] = rows
+            raise
+
+    async def _settled(self) -> None:
+        """The keeping under way, finished (its failure leaves its rows unkept)."""
+        keeping, self._keeping = self._keeping, None
+        if keeping is not None:
+            with contextlib.suppress(Exception):
+                await keeping
+
+    async def before_poll(self) -> None:
+        """Before a poll confirms the updates of the last one: kept, or the poll fails and is
+        made again (PTB retries a Telegram error with the same offset)."""
+        await self._settled()
+        if not self._unkept:
+            return
+        try:
+            await self._keep()
         except Exception as exc:
-            log.exception("could not keep %d fetched updates; fetching them again", len(rows))
+            log.exception("could not keep %d fetched updates", len(self._unkept))
             raise NetworkError("updates not kept in the database") from exc
+
+    async def finish(self) -> None:
+        """At stop: the last keeping done, before the database closes."""
+        await self._settled()
 
     async def replay(self, app: Application) -> None:
         """At start, before polling: the updates a dead process had in hand, in their order."""
@@ -83,4 +114,14 @@ class Inbox:
         return True
 
     async def done(self, update_id: int) -> None:
+        """Handled: its kept copy dropped, once the keeping of it is over (a row kept after
+        its drop would be handled again by the next process)."""
+        keeping = self._keeping
+        if keeping is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(keeping)
+        for i, (unkept_id, _) in enumerate(self._unkept):
+            if unkept_id == update_id:
+                del self._unkept[i]
+                return
         await inbox.drop(self.db, update_id)

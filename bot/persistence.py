@@ -1,7 +1,7 @@
 """PTB persistence in the database, so a dialog interrupted by a crash resumes after restart.
 
-The one place in `bot/` that touches storage: PTB's persistence API is Telegram-shaped and has
-no rules in it. Only conversations and user_data are kept; workflow state lives in its tables.
+It touches storage directly, as bot/inbox.py does: PTB's persistence API is Telegram-shaped and
+has no rules in it. Only conversations and user_data are kept; workflow state lives in its tables.
 """
 
 from __future__ import annotations

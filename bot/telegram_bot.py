@@ -24,11 +24,15 @@ class KinerjaBot(ExtBot[None]):
         self._inbox = inbox
 
     async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
-        """getUpdates' answer is kept as Telegram sent it, before PTB parses it: written again
-        from PTB's objects, an update cost a third of what handling it does."""
+        """getUpdates' answer is kept as Telegram sent it, before PTB parses it (written again
+        from PTB's objects, an update cost a third of what handling it does), and before the
+        next getUpdates confirms it."""
+        polling = endpoint == "getUpdates" and self._inbox is not None
+        if polling:
+            await self._inbox.before_poll()
         result = await super()._post(endpoint, *args, **kwargs)
-        if endpoint == "getUpdates" and self._inbox is not None:
-            await self._inbox.keep(result)
+        if polling:
+            self._inbox.fetched(result)
         return result
 
     async def send_html(

@@ -103,8 +103,14 @@ async def test_a_kept_update_is_handled_once_and_given_up_after_killing_every_st
     db = Database(url)
     try:
         first = Inbox(db)
-        await first.keep([_raw(10), _raw(11)])
+        first.fetched([_raw(10), _raw(11)])
+        await first.before_poll()
         await first.done(10)
+        assert await _kept(db, 1)
+        # Handled before its keeping was over: no row is left behind for the next process.
+        first.fetched([_raw(9)])
+        await first.done(9)
+        await first.finish()
         assert await _kept(db, 1)
 
         # The next process: update 11 from the database, then Telegram's copy of it (the dead
@@ -114,7 +120,8 @@ async def test_a_kept_update_is_handled_once_and_given_up_after_killing_every_st
         await second.replay(app)
         replayed = app.update_queue.get_nowait()
         assert replayed.update_id == 11 and app.update_queue.empty()
-        await second.keep([_raw(11), _raw(12)])
+        second.fetched([_raw(11), _raw(12)])
+        await second.before_poll()
         again, new = Update.de_json(_raw(11), None), Update.de_json(_raw(12), None)
         assert second.admit(replayed) and second.admit(new)
         assert not second.admit(again)
@@ -123,7 +130,8 @@ async def test_a_kept_update_is_handled_once_and_given_up_after_killing_every_st
         assert await _kept(db, 0)
 
         # One that kills every process handling it is given up after MAX_ATTEMPTS starts.
-        await second.keep([_raw(13)])
+        second.fetched([_raw(13)])
+        await second.before_poll()
         for _ in range(MAX_ATTEMPTS):
             app = SimpleNamespace(update_queue=asyncio.Queue(), bot=None)
             await Inbox(db).replay(app)
@@ -141,7 +149,11 @@ async def test_a_poll_whose_updates_cannot_be_kept_is_made_again(tmp_path: Path)
     url = f"sqlite+aiosqlite:///{tmp_path}/gone.db"
     db = Database(url)  # never migrated: no inbox table
     try:
+        kept = Inbox(db)
+        kept.fetched([_raw(20)])
         with pytest.raises(NetworkError):
-            await Inbox(db).keep([_raw(20)])
+            await kept.before_poll()
+        with pytest.raises(NetworkError):  # the next try too: the update is still unkept
+            await kept.before_poll()
     finally:
         await db.dispose()
