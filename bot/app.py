@@ -174,6 +174,17 @@ def build(settings: Settings, office: Office | None = None) -> Application:
 
     # Polling mode keeps the updates in hand in the database (bot/inbox.py).
     kept = None if settings.webhook_url else Inbox(office.db)
+    # One user's updates in order, different users' side by side (bot/updates.py): dialogs
+    # see their answers in order, and a slow upload holds nobody else.
+    order = PerUserOrder(
+        # On PostgreSQL each update in flight holds two connections: within the pool.
+        max_concurrent_updates=MAX_CONCURRENT_UPDATES
+        if office.db.is_sqlite
+        else updates_in_flight(office.db.connections),
+        shared_lock=None if office.db.is_sqlite else office.db.user_lock,
+        on_handled=metrics.updates.inc,
+        inbox=kept,
+    )
 
     async def post_init(app: Application) -> None:
         app.bot_data["office"] = office
@@ -185,6 +196,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
             # 403: record the user as blocked and tell Tim SAKIP, once.
             on_blocked=lambda chat_id: deadline_actions.record_blocked(office, chat_id),
             metrics=metrics,
+            busy=order.busy_users,
         )
         app.bot_data["sender"] = sender
         app.bot_data["sender_task"] = asyncio.create_task(sender.run())
@@ -223,19 +235,7 @@ def build(settings: Settings, office: Office | None = None) -> Application:
         ApplicationBuilder()
         .bot(telegram)
         .persistence(DatabasePersistence(office.db, settings.persistence_interval))
-        # One user's updates in order, different users' side by side (bot/updates.py): dialogs
-        # see their answers in order, and a slow upload holds nobody else.
-        .concurrent_updates(
-            PerUserOrder(
-                # On PostgreSQL each update in flight holds two connections: within the pool.
-                max_concurrent_updates=MAX_CONCURRENT_UPDATES
-                if office.db.is_sqlite
-                else updates_in_flight(office.db.connections),
-                shared_lock=None if office.db.is_sqlite else office.db.user_lock,
-                on_handled=metrics.updates.inc,
-                inbox=kept,
-            )
-        )
+        .concurrent_updates(order)
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)

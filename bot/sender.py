@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import timedelta
 
 from telegram import InputFile
@@ -52,8 +52,12 @@ class Sender:
         batch: int = 500,
         on_blocked: Callable[[int], Awaitable[object]] | None = None,
         metrics: Metrics | None = None,
+        busy: Callable[[], Collection[int]] = tuple,
     ) -> None:
         self.office, self.bot = office, bot
+        # The chats with an update in hand in this process (bot/updates.py): their notices
+        # wait for its end, when the sender is woken (`after_update`), not for its next tick.
+        self.busy = busy
         # Tests and benchmarks that build a Sender alone count into a registry of their own.
         self.metrics = metrics or Metrics()
         # The overall rate, shared with the replies in the bot (which go first) and between
@@ -157,7 +161,9 @@ class Sender:
         if room <= 0:
             return 0
         async with self.office.db.transaction(across=True) as session:
-            rows = await outbox.claim(session, self.office.clock(), room, held=self._held)
+            rows = await outbox.claim(
+                session, self.office.clock(), room, held=self._held, busy=self.busy()
+            )
         for msg in rows:
             self._held.add(msg.id)
             self._inflight += 1

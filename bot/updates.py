@@ -127,6 +127,10 @@ class PerUserOrder(BaseUpdateProcessor):
         if self._inbox is not None and update_id is not None:
             await self._inbox.done(update_id)
 
+    def busy_users(self) -> list[int]:
+        """The users with an update in hand or waiting here (a private chat's id is its user's)."""
+        return list(self._pending)
+
     async def initialize(self) -> None:
         """Nothing to allocate: locks are made on demand."""
 

@@ -121,13 +121,20 @@ async def release_claims(session: AsyncSession) -> int:
 
 
 async def claim(
-    session: AsyncSession, now: datetime, limit: int, *, held: Collection[int] = ()
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    *,
+    held: Collection[int] = (),
+    busy: Collection[int] = (),
 ) -> list[Message]:
     """Take due rows for sending; on PostgreSQL several processes may claim side by side.
     `held` are the rows the caller still holds itself: a stale-looking claim of its own is
-    still in its hands, not a dead process's."""
+    still in its hands, not a dead process's. `busy` are chats the caller is answering: their
+    notices wait, so a user reads the answer to what they did before the notices it caused."""
     takeable = (
         col(Outbox.id).not_in(held) if held else true(),
+        col(Outbox.chat_id).not_in(busy) if busy else true(),
         or_(
             Outbox.status == NEW,
             (Outbox.status == CLAIMED) & (col(Outbox.claimed_at) < now - STALE_CLAIM),

@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from bot.app import build, make_office
 from bot.sender import Sender
+from core import users
 from core.outbox import SENT, enqueue
 from fakeapi import FakeTelegram
 from storage.models import Outbox
@@ -85,3 +86,38 @@ async def test_replies_and_notices_to_one_chat_take_turns(tmp_path: Path, clock:
     notices = [t for t in texts if "pemberitahuan" in t]
     assert [f"pemberitahuan {n}." in t for n, t in enumerate(notices)] == [True] * PER_CHAT
     assert tg.stats["429s"] == 0
+
+
+async def test_a_notice_waits_while_its_user_is_being_answered(
+    tmp_path: Path, clock: Clock, monkeypatch
+) -> None:
+    """A notice due for a user whose update is in hand goes out after the answer, not at the
+    sender's next tick in between: the user reads what their act did before what it caused."""
+    async with FakeTelegram() as tg:
+        user = tg.user(3000, "Tamu")
+        async with running_bot(make_settings(tg, tmp_path / "data"), clock) as (app, office):
+            await user.send("/start")
+            await user.expect("belum terdaftar")
+            inside, go_on = asyncio.Event(), asyncio.Event()
+            lookup = users.lookup
+
+            async def held_lookup(*args, **kwargs):
+                inside.set()
+                await go_on.wait()
+                return await lookup(*args, **kwargs)
+
+            monkeypatch.setattr(users, "lookup", held_lookup)
+            await user.send("/start")
+            await inside.wait()
+            try:
+                async with office.db.transaction(OPD1) as session:
+                    payload = {"summary": "pemberitahuan 0"}
+                    await enqueue(
+                        session, key="n:0", chat_id=3000, kind="error", payload=payload, now=clock()
+                    )
+                app.bot_data["sender"].kick()
+                await user.expect_silence(1.5)  # past the sender's own tick of one second
+            finally:
+                go_on.set()
+            assert "belum terdaftar" in (await user.next_message()).plain
+            assert "pemberitahuan 0" in (await user.next_message(timeout=5)).plain
