@@ -2,11 +2,11 @@
 
 PTB confirms the updates it fetched when it asks Telegram for the next ones, handled or not, so
 the updates in hand when the process is killed were never delivered again. Now each fetched
-update is kept in the database before it can be confirmed (`KinerjaBot._post`: while PTB
-handles it, and before the next poll confirms it) and dropped once handled (`PerUserOrder`);
-the next process handles what is left first. A unit of
-work the dead process committed is not done again (storage.db.handling). Webhook mode needs
-none of this: Telegram delivers an update again until the bot answered 200 after handling it.
+update is kept in the database while PTB handles it, and before the next poll confirms it
+(`KinerjaBot._post`), and dropped once handled (`PerUserOrder`); the next process handles what
+is left first. A unit of work the dead process committed is not done again
+(storage.db.handling). Webhook mode needs none of this: Telegram delivers an update again
+until the bot answered 200 after handling it.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ MAX_ATTEMPTS = 3
 
 
 class Inbox:
+    """One polling process's kept updates (see the module's docstring)."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
         self._replayed: set[int] = set()  # ids handled again from the database at start
