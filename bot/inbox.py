@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from telegram import Update
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 # Starts that found an update still in hand: one that kills its process every time (a crash
 # in its handling) is given up after this many, or it would stop the bot for good.
 MAX_ATTEMPTS = 3
+# An update kept longer than Telegram keeps one is not handled: found after the bot was down
+# that long, or run in webhook mode meanwhile, its buttons and answers belong to another day.
+MAX_AGE = timedelta(days=1)
 
 
 class Inbox:
@@ -61,7 +65,7 @@ class Inbox:
     async def _keep(self) -> None:
         rows, self._unkept = self._unkept, []
         try:
-            await inbox.keep(self.db, rows)
+            await inbox.keep(self.db, rows, datetime.now(timezone.utc))
         except Exception:
             self._unkept[:0] = rows
             raise
@@ -91,9 +95,15 @@ class Inbox:
 
     async def replay(self, app: Application) -> None:
         """At start, before polling: the updates a dead process had in hand, in their order."""
-        bodies, given_up = await inbox.take_held(self.db, MAX_ATTEMPTS)
+        since = datetime.now(timezone.utc) - MAX_AGE
+        bodies, given_up = await inbox.take_held(self.db, MAX_ATTEMPTS, since)
         for update_id in given_up:
-            log.error("update %s given up: %d starts stopped in it", update_id, MAX_ATTEMPTS)
+            log.error(
+                "update %s given up: kept before %s or %d starts stopped in it",
+                update_id,
+                since.isoformat(timespec="seconds"),
+                MAX_ATTEMPTS,
+            )
         for body in bodies:
             update = Update.de_json(json.loads(body), app.bot)
             self._replayed.add(update.update_id)

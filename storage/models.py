@@ -224,6 +224,8 @@ class InboxUpdate(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))  # the update, as JSON
     # Processes that started handling it: one that kills its process every time is given up.
     attempts: int = 0
+    # When it was fetched: one older than Telegram keeps an update (a day) is not handled.
+    kept_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class PtbData(SQLModel, table=True):

@@ -4,8 +4,10 @@ in the database before PTB confirms it to Telegram, and the next process handles
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,7 +16,7 @@ from sqlmodel import select
 from telegram import Update
 from telegram.error import NetworkError
 
-from bot.inbox import MAX_ATTEMPTS, Inbox
+from bot.inbox import MAX_AGE, MAX_ATTEMPTS, Inbox
 from fakeapi import FakeTelegram
 from storage.db import Database
 from storage.models import InboxUpdate, Outbox
@@ -139,6 +141,27 @@ async def test_a_kept_update_is_handled_once_and_given_up_after_killing_every_st
         app = SimpleNamespace(update_queue=asyncio.Queue(), bot=None)
         await Inbox(db).replay(app)
         assert app.update_queue.empty() and await _kept(db, 0)
+    finally:
+        await db.dispose()
+
+
+async def test_an_update_kept_longer_than_telegram_keeps_one_is_not_handled(tmp_path: Path):
+    """Found after the bot was down for days (or ran in webhook mode meanwhile), an update in
+    hand belongs to another day: its /setuju or its button is not acted on now."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/old.db"
+    await migrate(url)
+    db = Database(url)
+    try:
+        now = datetime.now(timezone.utc)
+        async with db.transaction(across=True) as session:
+            for update_id, age in ((30, MAX_AGE + timedelta(minutes=1)), (31, timedelta(hours=2))):
+                body = json.dumps(_raw(update_id))
+                session.add(InboxUpdate(update_id=update_id, body=body, kept_at=now - age))
+        app = SimpleNamespace(update_queue=asyncio.Queue(), bot=None)
+        await Inbox(db).replay(app)
+        assert app.update_queue.get_nowait().update_id == 31 and app.update_queue.empty()
+        async with db.session(across=True) as session:
+            assert (await session.exec(select(InboxUpdate.update_id))).all() == [31]
     finally:
         await db.dispose()
 

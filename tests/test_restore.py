@@ -112,7 +112,9 @@ async def check_round_trip(
         before = await look(kd, running_id)
         async with office.db.transaction(across=True) as session:
             # An update in hand at the backup (a /status of then): never handled after restore.
-            session.add(InboxUpdate(update_id=10**9, body='{"update_id": 1000000000}'))
+            session.add(
+                InboxUpdate(update_id=10**9, body='{"update_id": 1000000000}', kept_at=clock())
+            )
         use(monkeypatch, settings.data_dir, original)
         assert await cli("backup", "-o", str(tmp_path / "cadangan")) == 0
 

@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("update_id", sa.BigInteger(), nullable=False, autoincrement=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("kept_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("update_id"),
     )
 
