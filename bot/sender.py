@@ -218,8 +218,9 @@ class Sender:
                     log.warning("429 for chat %s, waiting %.0f s", msg.chat_id, wait)
                     self.pacing.hold(msg.chat_id, wait)
                 except Forbidden as exc:
-                    await self._mark(msg, outbox.BLOCKED, error=str(exc))
+                    # The user recorded as blocked first: a row marked so says it is on record.
                     await self._blocked(msg.chat_id)
+                    await self._mark(msg, outbox.BLOCKED, error=str(exc))
                     return
                 except BadRequest as exc:
                     await self._mark(msg, outbox.FAILED, error=str(exc))
