@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,14 +17,10 @@ from telegram.error import NetworkError
 from bot.inbox import MAX_AGE, MAX_ATTEMPTS, Inbox
 from fakeapi import FakeTelegram
 from storage.db import Database
-from storage.models import InboxUpdate, Outbox
-from tests import kinerja_core
-from tests.conftest import OPD1, Clock, migrate
-from tests.kinerja_flow import kertas_kerja, kk_row
-from tests.test_rekap_restart import stored
+from storage.models import InboxUpdate
+from tests.conftest import migrate
+from tests.test_rekap_restart import at_recap, kill_mid_recap, stored
 from tests.test_restart import BotProcess, wait_for
-
-ROW = kk_row("Program", "1.02", "Penempatan", "Ditempatkan", kinerja_core.NIP[kinerja_core.ASN1])
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
@@ -36,38 +30,12 @@ async def test_an_update_in_hand_when_the_poller_is_killed_is_handled_by_the_nex
     """/rekap killed mid-build in polling mode: PTB had confirmed it to Telegram with its next
     poll, so only the kept copy brings it to the next process, which builds the recap."""
     url = request.getfixturevalue("pg_url") if database == "postgresql" else None
-    clock = Clock()
-    office = await kinerja_core.make(tmp_path, clock, url)
-    period = await kinerja_core.Period(office, clock).start("Triwulan I 2025")
-    await period.to_reporting(kertas_kerja([ROW]))
-    await period.report(kinerja_core.ASN1, "1.02", "85")
-    await period.validate_all()
-    async with office.db.transaction(OPD1) as session:
-        for row in (await session.exec(select(Outbox))).all():
-            row.status = "terkirim"  # the notices so far are not this test's
-            session.add(row)
+    office = await at_recap(tmp_path, url)
     proc = BotProcess(tg, tmp_path / "data")
     if url:
         proc.env["DATABASE_URL"] = url
-    tim = tg.user(kinerja_core.TIM1, "Tono")
-    proc.start()
-    killed = []
-
-    def kill_when_started(message) -> None:
-        if message.chat_id == tim.id and "mulai" in message.plain.lower() and not killed:
-            killed.append(message)
-            os.kill(proc.proc.pid, signal.SIGKILL)
-
-    tg.on_bot_message.append(kill_when_started)
     try:
-        await tim.send("/rekap")
-
-        async def was_killed() -> bool:
-            return bool(killed)
-
-        await wait_for(was_killed, timeout=30)
-        proc.proc.join()
-        assert not await stored(office)
+        await kill_mid_recap(tg, proc, office)
         assert not tg.pending_updates, "Telegram still holds the update: this test proves nothing"
         proc.start()
         await wait_for(lambda: stored(office), timeout=60)

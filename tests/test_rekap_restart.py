@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
+from core.office import Office
 from fakeapi import FakeTelegram
 from storage.models import Document, Outbox
 from tests import kinerja_core
 from tests.conftest import OPD1, Clock
 from tests.kinerja_flow import kertas_kerja, kk_row
-from tests.test_restart import wait_for
+from tests.test_restart import BotProcess, wait_for
 from tests.test_service import webhook_process
 
 ROW = kk_row("Program", "1.02", "Penempatan", "Ditempatkan", kinerja_core.NIP[kinerja_core.ASN1])
@@ -26,6 +27,19 @@ async def test_a_recap_killed_mid_build_is_built_again(
     tg: FakeTelegram, tmp_path: Path, database: str, request
 ):
     url = request.getfixturevalue("pg_url") if database == "postgresql" else None
+    office = await at_recap(tmp_path, url)
+    proc, _ = webhook_process(tg, tmp_path / "data", url)
+    try:
+        await kill_mid_recap(tg, proc, office)
+        proc.start()
+        await wait_for(lambda: stored(office), timeout=60)
+    finally:
+        proc.stop()
+        await office.db.dispose()
+
+
+async def at_recap(tmp_path: Path, url: str | None) -> Office:
+    """A period at step 7, its notices so far marked sent (they are not these tests')."""
     clock = Clock()
     office = await kinerja_core.make(tmp_path, clock, url)
     period = await kinerja_core.Period(office, clock).start("Triwulan I 2025")
@@ -34,9 +48,13 @@ async def test_a_recap_killed_mid_build_is_built_again(
     await period.validate_all()
     async with office.db.transaction(OPD1) as session:
         for row in (await session.exec(select(Outbox))).all():
-            row.status = "terkirim"  # the notices so far are not this test's
+            row.status = "terkirim"
             session.add(row)
-    proc, _ = webhook_process(tg, tmp_path / "data", url)
+    return office
+
+
+async def kill_mid_recap(tg: FakeTelegram, proc: BotProcess, office: Office) -> None:
+    """Start the bot, Tim SAKIP sends /rekap, SIGKILL as the build starts: nothing stored."""
     tim = tg.user(kinerja_core.TIM1, "Tono")
     proc.start()
     killed = []
@@ -47,20 +65,14 @@ async def test_a_recap_killed_mid_build_is_built_again(
             os.kill(proc.proc.pid, signal.SIGKILL)
 
     tg.on_bot_message.append(kill_when_started)
-    try:
-        await tim.send("/rekap")
+    await tim.send("/rekap")
 
-        async def was_killed() -> bool:
-            return bool(killed)
+    async def was_killed() -> bool:
+        return bool(killed)
 
-        await wait_for(was_killed, timeout=30)
-        proc.proc.join()
-        assert not await stored(office)
-        proc.start()
-        await wait_for(lambda: stored(office), timeout=60)
-    finally:
-        proc.stop()
-        await office.db.dispose()
+    await wait_for(was_killed, timeout=30)
+    proc.proc.join()
+    assert not await stored(office)
 
 
 async def stored(office) -> bool:
