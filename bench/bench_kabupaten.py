@@ -37,7 +37,7 @@ from bench.bench_recap import Phases, _tree, indicator_rows  # noqa: E402
 from bench.bench_scan import NOW as SCAN_NOW  # noqa: E402
 from bench.bench_scan import RUNS_PER_PERIOD  # noqa: E402
 from bench.bench_scan import _rows as scan_rows  # noqa: E402
-from bench.common import fresh_pg  # noqa: E402
+from bench.common import analyze, fresh_pg  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from core import deadlines, kabupaten  # noqa: E402
 from core.office import Office  # noqa: E402
@@ -182,9 +182,7 @@ async def fill(db: Database, n_opd: int, asn: int, per_opd: int) -> None:
                         if share == 1 or i % share != 1
                     ],
                 )  # fmt: skip
-    async with db.engine.connect() as conn:
-        await conn.execute(text("ANALYZE"))
-        await conn.commit()
+    await analyze(db)
 
 
 async def _timed(make, repeat: int) -> tuple[tuple[float, float, float], object]:
@@ -266,9 +264,7 @@ async def _scan_fill(db: Database, n_opd: int, rows: int, due: float) -> int:
     for run in runs:
         run["opd_id"] = periods[run["period_id"]]
     await _insert(db, StepRun, runs)
-    async with db.engine.connect() as conn:
-        await conn.execute(text("ANALYZE"))
-        await conn.commit()
+    await analyze(db)
     return sum(1 for r in runs if r["next_action_at"] <= SCAN_NOW)
 
 
@@ -330,12 +326,12 @@ def report_scan(r: dict) -> str:
 async def main(args: argparse.Namespace) -> int:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        r = await bench_regency(f"sqlite+aiosqlite:///{tmp}/regency.db", "SQLite", args)
+        r = await bench_regency(f"sqlite:///{tmp}/regency.db", "SQLite", args)
         print(report_regency(r), flush=True)
         results.append(r)
         for n_opd in (1, args.opd):
             runs = [
-                await scan_once(f"sqlite+aiosqlite:///{tmp}/scan{n_opd}-{k}.db", n_opd, args)
+                await scan_once(f"sqlite:///{tmp}/scan{n_opd}-{k}.db", n_opd, args)
                 for k in range(args.repeat)
             ]
             print(report_scan(scan_summary("SQLite", n_opd, runs)), flush=True)

@@ -99,7 +99,7 @@ def main() -> int:
     args = bench_recap.size_arguments(__doc__)
     print(bench_recap.machine(), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+        url = f"sqlite:///{tmp}/bench.db"
         bench_recap._run("fill", url, str(args.indicators), str(args.programs))
         runs = [_measure_in_fresh_process(url, f"{tmp}/draft.docx") for _ in range(args.repeat)]
     best = min(runs, key=lambda r: r["build_s"])

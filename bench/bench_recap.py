@@ -412,7 +412,7 @@ def main() -> int:
     args = size_arguments(__doc__)
     print(machine(), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+        url = f"sqlite:///{tmp}/bench.db"
         print(report(bench(url, "SQLite", args.indicators, args.programs, args.repeat, tmp)))
         with fresh_pg("recap") as pg_url:
             if pg_url is not None:

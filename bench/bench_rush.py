@@ -342,6 +342,7 @@ async def add_users(office, n: int) -> None:
     from sqlalchemy import insert
 
     from bench.common import OPD1
+    from storage.db import core_execute
     from storage.models import User
 
     now = datetime.now(timezone.utc)
@@ -360,7 +361,7 @@ async def add_users(office, n: int) -> None:
         for i in range(n)
     ]
     async with office.db.transaction(OPD1) as session:
-        await (await session.connection()).execute(insert(User), rows)
+        await core_execute(session, insert(User), rows)
 
 
 async def enqueue_notices(office) -> None:
@@ -586,7 +587,7 @@ async def main_async(args: argparse.Namespace) -> int:
             (tmp / "sqlite").mkdir()
             bot = await bench_bot(
                 tmp / "sqlite",
-                f"sqlite+aiosqlite:///{tmp}/sqlite/kinerja.db",
+                f"sqlite:///{tmp}/sqlite/kinerja.db",
                 args.requests,
                 args.seconds,
             )

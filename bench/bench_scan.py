@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from bench.common import OPD1, fresh_pg  # noqa: E402
+from bench.common import OPD1, analyze, fresh_pg  # noqa: E402
 from core import deadlines  # noqa: E402
 from core.office import Office  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -90,9 +90,7 @@ async def _fill(db: Database, n: int, due_share: float) -> int:
     for start in range(0, len(rows), CHUNK):
         async with db.transaction(OPD1) as session:
             await session.exec(insert(StepRun), params=rows[start : start + CHUNK])
-    async with db.engine.connect() as conn:
-        await conn.execute(text("ANALYZE"))
-        await conn.commit()
+    await analyze(db)
     return sum(1 for r in rows if r["next_action_at"] <= NOW)
 
 
@@ -108,19 +106,19 @@ async def _time_select(db: Database, limit: int, repeat: int) -> tuple[float, fl
 
 
 async def _plan(db: Database) -> str:
-    async with db.engine.connect() as conn:
+    async with db.session(across=True) as conn:
         if db.is_sqlite:
             sql = (
                 "EXPLAIN QUERY PLAN SELECT * FROM steprun WHERE status = 'terbuka' "
                 "AND next_action_at <= :now ORDER BY next_action_at, id LIMIT 100"
             )
-            rows = (await conn.execute(text(sql), {"now": NOW.replace(tzinfo=None)})).all()
+            rows = (await conn.exec(text(sql), params={"now": NOW.replace(tzinfo=None)})).all()
             return " | ".join(str(r[-1]) for r in rows)
         sql = (
             "EXPLAIN SELECT * FROM steprun WHERE status = 'terbuka' "
             "AND next_action_at <= :now ORDER BY next_action_at, id LIMIT 100"
         )
-        rows = (await conn.execute(text(sql), {"now": NOW.replace(tzinfo=None)})).all()
+        rows = (await conn.exec(text(sql), params={"now": NOW.replace(tzinfo=None)})).all()
         return " | ".join(r[0].strip() for r in rows)
 
 
@@ -176,7 +174,7 @@ def report(r: dict) -> str:
 async def main(args: argparse.Namespace) -> int:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+        url = f"sqlite:///{tmp}/bench.db"
         results.append(await bench(url, "SQLite", args.rows, args.due, args.repeat))
         print(report(results[-1]), flush=True)
     with fresh_pg("scan") as url:

@@ -100,7 +100,7 @@ async def run(args: argparse.Namespace, base_url: str, base_file_url: str) -> di
             bot_token="123456:BENCH",
             telegram_base_url=base_url,
             telegram_base_file_url=base_file_url,
-            database_url=f"sqlite+aiosqlite:///{tmp}/bench.db",
+            database_url=f"sqlite:///{tmp}/bench.db",
             data_dir=Path(tmp),
             send_rate=args.rate,
             per_chat_interval=1.0,

@@ -35,6 +35,7 @@ from core.indicators import importer  # noqa: E402
 from core.sop import Role  # noqa: E402
 from core.transitions import Choice, DocInput  # noqa: E402
 from storage import db as storage_db  # noqa: E402
+from storage.db import core_execute  # noqa: E402
 from storage.models import Figure, Indicator  # noqa: E402
 from tests.conftest import ADMIN_ID, OPD1, Clock  # noqa: E402
 from tests.kinerja_core import SEK, TIM1, TIM2, Period, make, pdf, xlsx  # noqa: E402
@@ -146,7 +147,7 @@ async def drive(tmp: Path, args: argparse.Namespace, watch: Watch) -> None:
         q_ids = select(Indicator.id, Indicator.pic_user_id).where(Indicator.period_id == p.id)
         reported = (await session.exec(q_ids.order_by(Indicator.position))).all()
         reported = reported[: len(reported) - args.missing]
-        await (await session.connection()).execute(insert(Figure.__table__), [
+        await core_execute(session, insert(Figure.__table__), [
             {"opd_id": OPD1, "indicator_id": i, "period_id": p.id, "realisasi": Decimal(50),
              "status": "dilaporkan", "version": 1, "reported_by": pic, "reported_at": clock()}
             for i, pic in reported

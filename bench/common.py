@@ -13,6 +13,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+
+async def analyze(db) -> None:
+    """The planner's statistics for what a bench just filled (in a session: SQLite's async
+    engine refuses a statement on a bare connection, storage/sqlite_inline.py)."""
+    from sqlalchemy import text
+
+    async with db.transaction(across=True) as session:
+        await session.exec(text("ANALYZE"))
+
+
 # The OPD the benches fill: the one every database has from its migrations.
 OPD1 = 1
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

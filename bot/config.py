@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     bot_token: str = ""
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_base_file_url: str = "https://api.telegram.org/file/bot"
-    database_url: str = "sqlite+aiosqlite:///./data/kinerja.db"
+    database_url: str = "sqlite:///./data/kinerja.db"
     database_connections: int = Field(default=DEFAULT_CONNECTIONS, ge=6)
     data_dir: Path = Path("./data")
     timezone: str = Field(default="Asia/Jakarta", validation_alias="TIMEZONE")

@@ -609,7 +609,7 @@ def demo_settings(tg: FakeTelegram, data: Path) -> Settings:
         bot_token="123456:DEMO",
         telegram_base_url=tg.base_url,
         telegram_base_file_url=tg.base_file_url,
-        database_url=f"sqlite+aiosqlite:///{data}/kinerja.db",
+        database_url=f"sqlite:///{data}/kinerja.db",
         data_dir=data,
         admin_ids=frozenset({ADMIN_ID}),
         office_name="Dinas Tenaga Kerja Kabupaten Mojokerto",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
@@ -12,13 +13,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import delete, event, exc, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql import Executable
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,7 +28,7 @@ from storage import sqlite_inline
 from storage.models import HandledUpdate
 from storage.scope import OpdSession, regency, scope
 
-DEFAULT_URL = "sqlite+aiosqlite:///./data/kinerja.db"
+DEFAULT_URL = "sqlite:///./data/kinerja.db"
 # pg_advisory_lock(namespace, key) of one user's updates ("kinu" in ASCII); the two-key form
 # does not meet the one-key locks of the scan and the poller.
 USER_LOCK_NAMESPACE = 0x6B696E75
@@ -68,11 +70,12 @@ _lock_held: ContextVar[tuple[DriverConnection, asyncio.Task | None] | None] = Co
 
 
 def async_url(url: str) -> str:
-    """Accept the URLs people write (sqlite:///, postgresql://, any PostgreSQL driver) and
-    pick the async driver: asyncpg, which spent a third of psycopg's CPU a statement."""
+    """Accept the URLs people write (sqlite:///, postgresql://, any driver of either) and pick
+    the async engine's driver: SQLite's run where it is called (storage/sqlite_inline.py);
+    asyncpg, which spent a third of psycopg's CPU a statement."""
     u = make_url(url)
-    if u.drivername in ("sqlite", "sqlite+pysqlite"):
-        u = u.set(drivername="sqlite+aiosqlite")
+    if u.get_backend_name() == "sqlite":
+        u = u.set(drivername=sqlite_inline.DRIVER)
     elif u.get_backend_name() == "postgresql":
         u = u.set(drivername="postgresql+asyncpg")
     return u.render_as_string(hide_password=False)
@@ -124,7 +127,7 @@ def make_engine(url: str = DEFAULT_URL, connections: int = DEFAULT_CONNECTIONS) 
         if db and db != ":memory:":
             Path(db).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
-            url, async_creator=partial(sqlite_inline.connect, db or ":memory:", timeout=30)
+            url, creator=partial(sqlite_inline.connect, db or ":memory:", timeout=30)
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -143,6 +146,13 @@ def _replace_if_closed(dbapi_conn, _record, _proxy) -> None:
         raise exc.DisconnectionError("the server closed this connection")
 
 
+async def core_execute(session: AsyncSession, statement: Executable, rows: object) -> None:
+    """A Core statement on the session's connection, past its OPD scope (each row names its
+    OPD itself). By `run_sync`: `AsyncConnection.execute` insists that the driver awaited
+    something, and SQLite's never does (storage/sqlite_inline.py)."""
+    await (await session.connection()).run_sync(Connection.execute, statement, rows)
+
+
 async def _record_unit(session: AsyncSession) -> None:
     """Inside an update (`handling`), the unit of work records itself first: a second delivery
     of the update meets the record, committed by the first, and stops (on PostgreSQL it waits
@@ -153,7 +163,7 @@ async def _record_unit(session: AsyncSession) -> None:
     update[1] += 1
     record = {"update_id": update[0], "unit": update[1], "at": datetime.now(timezone.utc)}
     try:
-        await (await session.connection()).execute(insert(HandledUpdate.__table__), record)
+        await core_execute(session, insert(HandledUpdate.__table__), record)
     except exc.IntegrityError as err:
         raise AlreadyHandled(f"update {update[0]} unit {update[1]}") from err
 
@@ -188,7 +198,9 @@ class Database:
         # process's units of work take turns here, where waiting is an await.
         self._write_turn = asyncio.Lock() if self.is_sqlite else None
         self._turn_holder: asyncio.Task | None = None
-        self._unit_connection: AsyncConnection | None = None  # see `sqlite_unit`
+        # See `sqlite_unit`: the pooled connection kept for it, and its sqlite3 connection.
+        self._unit_connection: AsyncConnection | None = None
+        self._unit_driver: sqlite3.Connection | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -205,10 +217,25 @@ class Database:
         return session
 
     @asynccontextmanager
+    async def _open(self, session: AsyncSession) -> AsyncIterator[AsyncSession]:
+        """The session, closed on leaving. SQLAlchemy closes it in a task of its own, shielded,
+        so that a cancellation cannot cut the close short: two more turns of the event loop
+        for every session. SQLite's close never waits (storage/sqlite_inline.py), so nothing
+        can cut it short and it runs in the caller's task."""
+        if not self.is_sqlite:
+            async with session:
+                yield session
+            return
+        try:
+            yield session
+        finally:
+            await session.close()
+
+    @asynccontextmanager
     async def session(
         self, opd_id: int | None = None, *, across: bool = False
     ) -> AsyncIterator[AsyncSession]:
-        async with self._new(opd_id, across, reads=True) as session:
+        async with self._open(self._new(opd_id, across, reads=True)) as session:
             yield session
 
     @asynccontextmanager
@@ -216,7 +243,7 @@ class Database:
         self, opd_id: int | None = None, *, across: bool = False
     ) -> AsyncIterator[AsyncSession]:
         """A unit of work: commits on success, rolls back on any error."""
-        async with self._turn(), self._new(opd_id, across) as session, session.begin():
+        async with self._turn(), self._open(self._new(opd_id, across)) as session, session.begin():
             await _record_unit(session)
             yield session
 
@@ -233,10 +260,11 @@ class Database:
         update: SQLAlchemy's work around its two small statements, and taking a connection from
         the pool and giving it back, cost ten times what SQLite spends on them."""
         async with self._turn():
-            if self._unit_connection is None:
+            if self._unit_driver is None:
                 self._unit_connection = await self.engine.connect()
-            driver = (await self._unit_connection.get_raw_connection()).driver_connection
-            driver.run_unit(statements)
+                raw = await self._unit_connection.get_raw_connection()
+                self._unit_driver = raw.driver_connection
+            sqlite_inline.run_unit(self._unit_driver, statements)
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -305,5 +333,5 @@ class Database:
     async def dispose(self) -> None:
         if self._unit_connection is not None:
             await self._unit_connection.close()
-            self._unit_connection = None
+            self._unit_connection = self._unit_driver = None
         await self.engine.dispose()

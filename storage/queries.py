@@ -8,6 +8,7 @@ from sqlalchemy import Select, bindparam, insert
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import core_execute
 from storage.models import Document, Indicator, Period, StepRun, User
 from storage.scope import IDENTITY
 
@@ -25,7 +26,7 @@ async def insert_rows(*, session: AsyncSession, model: type[SQLModel], rows: lis
     """Many rows in one statement, past the ORM, where thousands of objects cost seconds. The
     session's OPD scope does not see them: each row names its OPD itself."""
     if rows:
-        await (await session.connection()).execute(insert(model.__table__), rows)
+        await core_execute(session, insert(model.__table__), rows)
 
 
 async def user_by_telegram(*, session: AsyncSession, telegram_id: int) -> User | None:

@@ -69,7 +69,7 @@ def make_settings(
         bot_token="123456:TEST",
         telegram_base_url=tg.base_url,
         telegram_base_file_url=tg.base_file_url,
-        database_url=database_url or f"sqlite+aiosqlite:///{data}/kinerja.db",
+        database_url=database_url or f"sqlite:///{data}/kinerja.db",
         data_dir=data,
         admin_ids=frozenset({ADMIN_ID}),
         office_name="Dinas Tenaga Kerja Kabupaten Mojokerto",

@@ -401,7 +401,7 @@ def test_working_minutes_between_inverts_add_working_minutes(start: datetime, mi
 def test_clock_offset_shifts_the_office_clock_and_keeps_real_speed(tmp_path) -> None:
     settings = Settings(
         _env_file=None,
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/k.db",
+        database_url=f"sqlite:///{tmp_path}/k.db",
         clock_offset_seconds=-86400,
     )
     clock = make_office(settings).clock

@@ -16,7 +16,7 @@ from storage.migrate import upgrade
 
 def test_backup_holds_database_and_documents(tmp_path: Path, monkeypatch, capsys):
     data = tmp_path / "data"
-    url = f"sqlite+aiosqlite:///{data}/kinerja.db"
+    url = f"sqlite:///{data}/kinerja.db"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DATA_DIR", str(data))
     monkeypatch.chdir(tmp_path)
@@ -44,7 +44,7 @@ def test_run_without_token_explains_and_points_to_the_demo(tmp_path: Path, monke
 
 def test_admin_add_keeps_an_unknown_id_as_admin_only(tmp_path: Path, monkeypatch):
     data = tmp_path / "data"
-    url = f"sqlite+aiosqlite:///{data}/kinerja.db"
+    url = f"sqlite:///{data}/kinerja.db"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DATA_DIR", str(data))
     monkeypatch.chdir(tmp_path)
@@ -61,7 +61,7 @@ def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     data = tmp_path / "data"
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{data}/kinerja.db",
+        "DATABASE_URL": f"sqlite:///{data}/kinerja.db",
         "DATA_DIR": str(data),
     }
     return subprocess.run(

@@ -35,7 +35,7 @@ def wib(day: int, hour: int, minute: int = 0) -> datetime:
 
 @pytest.fixture
 async def office(tmp_path: Path) -> AsyncIterator[Office]:
-    url = f"sqlite+aiosqlite:///{tmp_path}/kinerja.db"
+    url = f"sqlite:///{tmp_path}/kinerja.db"
     await migrate(url)
     o = Office(db=Database(url), files=FileStore(tmp_path / "files"))
     yield o

@@ -29,7 +29,7 @@ async def telegram() -> FakeTelegram:
 def configure(monkeypatch, tmp_path: Path, tg: FakeTelegram, **env: str) -> str:
     """The operator's environment: the fake API, SQLite under tmp_path/data, polling mode."""
     monkeypatch.chdir(tmp_path)
-    url = f"sqlite+aiosqlite:///{tmp_path}/data/kinerja.db"
+    url = f"sqlite:///{tmp_path}/data/kinerja.db"
     settings = {
         "BOT_TOKEN": TOKEN,
         "TELEGRAM_BASE_URL": tg.base_url,

@@ -340,7 +340,7 @@ def test_command_line_builds_the_same_recap(tmp_path, monkeypatch, capsys):
 
     asyncio.run(setup())
     data = tmp_path / "data"
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{data}/kinerja.db")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{data}/kinerja.db")
     monkeypatch.setenv("DATA_DIR", str(data))
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "rekap.xlsx"

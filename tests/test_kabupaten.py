@@ -315,7 +315,7 @@ async def test_each_opd_line_agrees_with_its_own_recap(tmp_path: Path):
     """On the bench's regency (kumulatif, negative, range and zero targets; Triwulan II summing
     the validated Triwulan I; an OPD still reporting): each OPD's capaian, predikat, programs and
     missing figures are what its own /rekap computes."""
-    url = f"sqlite+aiosqlite:///{tmp_path}/regency.db"
+    url = f"sqlite:///{tmp_path}/regency.db"
     await migrate(url)
     db = Database(url)
     try:

@@ -33,7 +33,7 @@ def test_one_line_of_migrations():
 
 
 async def test_sqlite_schema_matches_models(tmp_path: Path):
-    url = f"sqlite+aiosqlite:///{tmp_path}/m.db"
+    url = f"sqlite:///{tmp_path}/m.db"
     await asyncio.to_thread(upgrade, url)
     assert await schema_differences(url) == []
 

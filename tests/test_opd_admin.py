@@ -32,7 +32,7 @@ SEK_NIP = "197501012000032002"
 
 def test_cli_adds_and_lists_opd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
     data = tmp_path / "data"
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{data}/kinerja.db")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{data}/kinerja.db")
     monkeypatch.setenv("DATA_DIR", str(data))
     monkeypatch.chdir(tmp_path)
 

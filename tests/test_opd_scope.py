@@ -38,7 +38,7 @@ ROWS_B = [kk_row("Program", "2.07", "Perizinan", "Izin terbit tepat waktu", B_NI
 
 
 async def test_an_unscoped_query_on_every_opd_table_raises(tmp_path: Path):
-    url = f"sqlite+aiosqlite:///{tmp_path}/g.db"
+    url = f"sqlite:///{tmp_path}/g.db"
     await migrate(url)
     db = Database(url)
     try:
@@ -65,7 +65,7 @@ async def test_an_unscoped_query_on_every_opd_table_raises(tmp_path: Path):
 
 
 async def test_a_new_row_of_another_opd_is_refused(tmp_path: Path):
-    url = f"sqlite+aiosqlite:///{tmp_path}/r.db"
+    url = f"sqlite:///{tmp_path}/r.db"
     await migrate(url)
     db = Database(url)
     try:
@@ -90,7 +90,7 @@ async def test_one_statement_serves_every_opd_with_its_own_rows(
     if backend == "postgresql":
         url = request.getfixturevalue("pg_url")
     else:
-        url = f"sqlite+aiosqlite:///{tmp_path}/one.db"
+        url = f"sqlite:///{tmp_path}/one.db"
     await migrate(url)
     db = Database(url)
     try:
@@ -245,9 +245,7 @@ async def test_an_install_of_0004_becomes_opd1_with_every_row(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ):
     url = (
-        f"sqlite+aiosqlite:///{tmp_path}/old.db"
-        if backend == "sqlite"
-        else request.getfixturevalue("pg_url")
+        f"sqlite:///{tmp_path}/old.db" if backend == "sqlite" else request.getfixturevalue("pg_url")
     )
     monkeypatch.setenv("OFFICE_NAME", "Dinas Tenaga Kerja Kabupaten Mojokerto")
     await asyncio.to_thread(upgrade, url, "0004")
@@ -272,7 +270,7 @@ async def test_an_install_of_0004_becomes_opd1_with_every_row(
 async def test_the_office_name_of_dotenv_names_the_first_opd(tmp_path: Path):
     """`kinerja-bot db upgrade` (and `run`) read OFFICE_NAME from `.env` as well: the setting
     reaches the migration, not only the process environment."""
-    url = f"sqlite+aiosqlite:///{tmp_path}/old.db"
+    url = f"sqlite:///{tmp_path}/old.db"
     await asyncio.to_thread(upgrade, url, "0004")
     settings = Settings(_env_file=None, database_url=url, office_name="Badan Kepegawaian Daerah")
     await asyncio.to_thread(cli.upgrade, settings)

@@ -32,7 +32,7 @@ ENV = ReminderRules()  # the environment's ladder: every 60 minutes, 3 times, es
 async def test_an_opd_ladder_drives_its_reminders(tmp_path: Path) -> None:
     """OPD1 reminds every 30 working minutes, twice, and escalates after the first: the
     scan, the reminder's text values and the opening's next action follow it."""
-    office = await seeded(f"sqlite+aiosqlite:///{tmp_path}/k.db", tmp_path / "files")
+    office = await seeded(f"sqlite:///{tmp_path}/k.db", tmp_path / "files")
     changes = {"reminder_interval_minutes": 30, "reminder_max": 2, "reminder_escalate_after": 1}
     async with office.db.transaction(across=True) as session:
         found = await change_settings(session, "OPD1", changes, ENV)
@@ -54,7 +54,7 @@ async def test_an_opd_ladder_drives_its_reminders(tmp_path: Path) -> None:
 async def test_a_ladder_that_cannot_work_is_refused_and_default_puts_the_environments_back(
     tmp_path: Path,
 ) -> None:
-    office = await seeded(f"sqlite+aiosqlite:///{tmp_path}/k.db", tmp_path / "files")
+    office = await seeded(f"sqlite:///{tmp_path}/k.db", tmp_path / "files")
     async with office.db.transaction(across=True) as session:
         await change_settings(session, "OPD1", {"reminder_max": 4}, ENV)
     with pytest.raises(OpdSettingError, match="REMINDER_ESCALATE_AFTER"):
@@ -77,7 +77,7 @@ async def test_a_ladder_that_cannot_work_is_refused_and_default_puts_the_environ
 
 
 def test_opd_set_on_the_command_line(tmp_path: Path, monkeypatch, capsys) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path}/k.db"
+    url = f"sqlite:///{tmp_path}/k.db"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     monkeypatch.chdir(tmp_path)  # no .env of the developer's
@@ -139,11 +139,7 @@ async def test_a_stranger_in_a_regency_of_several_opd_sees_the_deployments_name(
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_migration_0006_up_and_down(tmp_path: Path, backend: str, request) -> None:
-    url = (
-        f"sqlite+aiosqlite:///{tmp_path}/m.db"
-        if backend == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
+    url = f"sqlite:///{tmp_path}/m.db" if backend == "sqlite" else request.getfixturevalue("pg_url")
     await asyncio.to_thread(upgrade, url)
     assert await schema_differences(url) == []
     await asyncio.to_thread(_down_and_up, url)
@@ -174,7 +170,7 @@ async def test_an_opd_with_its_own_office_hours_has_its_own_due_times(
 ) -> None:
     """A kecamatan open 08:00-14:00: a 60-minute step opened at 13:30 is due the next morning
     there, and at 14:30 in an OPD on the .env's hours; `default` gives the .env's hours back."""
-    url = f"sqlite+aiosqlite:///{tmp_path}/k.db"
+    url = f"sqlite:///{tmp_path}/k.db"
     office = await seeded(url, tmp_path / "files")
     async with office.db.transaction(across=True) as session:
         session.add(Opd(kode="KEC-SKO", nama="Kecamatan Sooko", office_name="Kecamatan Sooko"))

@@ -70,11 +70,7 @@ def sent_with(tg: FakeTelegram, tag: str) -> list[int]:
 async def test_a_claim_interleaves_the_opd(tmp_path: Path, backend: str, request) -> None:
     """Rows are claimed in turns by OPD: the first claim after a broadcast of 300 already
     takes the other OPD's five rows beside the broadcast's first ones."""
-    url = (
-        f"sqlite+aiosqlite:///{tmp_path}/o.db"
-        if backend == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
+    url = f"sqlite:///{tmp_path}/o.db" if backend == "sqlite" else request.getfixturevalue("pg_url")
     await migrate(url)
     office = make_office(make_settings(FakeTelegram(), tmp_path / "data", url))
     opd_b = await second_opd(office)

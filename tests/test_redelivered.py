@@ -88,7 +88,7 @@ async def test_a_role_change_delivered_again_is_not_made_twice(
 
 
 async def test_each_unit_of_an_update_is_recorded_once_and_forgotten_after_days(tmp_path: Path):
-    url = f"sqlite+aiosqlite:///{tmp_path}/kinerja.db"
+    url = f"sqlite:///{tmp_path}/kinerja.db"
     await migrate(url)
     db = Database(url)
     try:

@@ -53,24 +53,35 @@ async def at_recap(tmp_path: Path, url: str | None) -> Office:
     return office
 
 
-async def kill_mid_recap(tg: FakeTelegram, proc: BotProcess, office: Office) -> None:
-    """Start the bot, Tim SAKIP sends /rekap, SIGKILL as the build starts: nothing stored."""
+async def kill_mid_recap(
+    tg: FakeTelegram, proc: BotProcess, office: Office, *, confirmed: bool = False
+) -> None:
+    """Start the bot, Tim SAKIP sends /rekap, SIGKILL as the build starts: nothing stored.
+    `confirmed` (polling): the kill waits until the next poll confirmed /rekap to Telegram,
+    which may come a moment after the build started."""
     tim = tg.user(kinerja_core.TIM1, "Tono")
     proc.start()
-    killed = []
+    started = []
 
-    def kill_when_started(message) -> None:
-        if message.chat_id == tim.id and "mulai" in message.plain.lower() and not killed:
-            killed.append(message)
-            os.kill(proc.proc.pid, signal.SIGKILL)
+    def note_start(message) -> None:
+        if message.chat_id == tim.id and "mulai" in message.plain.lower() and not started:
+            started.append(message)
+            if not confirmed:
+                os.kill(proc.proc.pid, signal.SIGKILL)
 
-    tg.on_bot_message.append(kill_when_started)
+    tg.on_bot_message.append(note_start)
     await tim.send("/rekap")
 
-    async def was_killed() -> bool:
-        return bool(killed)
+    async def has_started() -> bool:
+        return bool(started)
 
-    await wait_for(was_killed, timeout=30)
+    async def was_confirmed() -> bool:
+        return not tg.pending_updates
+
+    await wait_for(has_started, timeout=30)
+    if confirmed:
+        await wait_for(was_confirmed, timeout=10)
+        os.kill(proc.proc.pid, signal.SIGKILL)
     proc.proc.join()
     assert not await stored(office)
 

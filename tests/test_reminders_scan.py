@@ -69,7 +69,7 @@ async def seeded(url: str, files: Path) -> Office:
 
 @pytest.fixture
 async def office(tmp_path: Path) -> AsyncIterator[Office]:
-    o = await seeded(f"sqlite+aiosqlite:///{tmp_path}/kinerja.db", tmp_path / "files")
+    o = await seeded(f"sqlite:///{tmp_path}/kinerja.db", tmp_path / "files")
     yield o
     await o.db.dispose()
 

@@ -95,7 +95,7 @@ async def test_a_restored_backup_shows_the_same_record(
     monkeypatch.chdir(tmp_path)
     with ExitStack() as stack:
         if backend == "sqlite":
-            urls = [f"sqlite+aiosqlite:///{tmp_path}/{d}/kinerja.db" for d in ("data", "pulih")]
+            urls = [f"sqlite:///{tmp_path}/{d}/kinerja.db" for d in ("data", "pulih")]
         else:
             urls = [stack.enter_context(fresh_pg_database()) for _ in range(2)]
         await check_round_trip(tg, tmp_path, clock, monkeypatch, *urls)
@@ -139,7 +139,7 @@ async def check_round_trip(
 def backed_up(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
     """A backup of a database with one admin and one stored document."""
     monkeypatch.chdir(tmp_path)
-    use(monkeypatch, tmp_path / "asal", f"sqlite+aiosqlite:///{tmp_path}/asal/kinerja.db")
+    use(monkeypatch, tmp_path / "asal", f"sqlite:///{tmp_path}/asal/kinerja.db")
     assert main(["admin", "add", "555"]) == 0
     FileStore(tmp_path / "asal" / "files").put(pdf("nota"))
     assert main(["backup", "-o", str(tmp_path / "cadangan")]) == 0
@@ -155,7 +155,7 @@ def admins(data: Path) -> list[int]:
 def test_a_database_with_data_is_kept_unless_forced(backed_up, tmp_path, monkeypatch, capsys):
     database, archive = backed_up
     target = tmp_path / "kantor"
-    use(monkeypatch, target, f"sqlite+aiosqlite:///{target}/kinerja.db")
+    use(monkeypatch, target, f"sqlite:///{target}/kinerja.db")
     assert main(["admin", "add", "777"]) == 0
     capsys.readouterr()
 
@@ -178,7 +178,7 @@ def test_a_database_with_data_is_kept_unless_forced(backed_up, tmp_path, monkeyp
 def test_restore_waits_for_the_bot_to_stop(backed_up, tmp_path, monkeypatch, capsys):
     database, _ = backed_up
     target = tmp_path / "kantor"
-    use(monkeypatch, target, f"sqlite+aiosqlite:///{target}/kinerja.db")
+    use(monkeypatch, target, f"sqlite:///{target}/kinerja.db")
     held = service.hold_data_folder(Settings(_env_file=None))
     try:
         assert main(["restore", str(database)]) == 3
@@ -217,7 +217,7 @@ def test_an_archive_that_writes_outside_the_documents_is_refused(
     bad = tmp_path / "dokumen-jahat.tar.gz"
     bad.write_bytes(tar_with(member, link=link))
     target = tmp_path / "kantor"
-    use(monkeypatch, target, f"sqlite+aiosqlite:///{target}/kinerja.db")
+    use(monkeypatch, target, f"sqlite:///{target}/kinerja.db")
 
     assert main(["restore", str(database), str(bad)]) == 1
 
@@ -231,7 +231,7 @@ def test_a_backup_for_the_other_database_kind_is_refused(backed_up, tmp_path, mo
     dump = tmp_path / "kinerja-20250414-090000.sql"
     dump.write_text("CREATE TABLE x (id int);\n")
     target = tmp_path / "kantor"
-    use(monkeypatch, target, f"sqlite+aiosqlite:///{target}/kinerja.db")
+    use(monkeypatch, target, f"sqlite:///{target}/kinerja.db")
     assert main(["restore", str(dump)]) == 1
     assert "cadangan PostgreSQL" in capsys.readouterr().err
     assert main(["restore", str(database), str(database)]) == 2
@@ -242,7 +242,7 @@ def test_an_older_backup_is_upgraded_after_restore(tmp_path, monkeypatch, capsys
     old = tmp_path / "lama" / "kinerja.db"
     upgrade(f"sqlite:///{old}", "0002")
     target = tmp_path / "kantor"
-    use(monkeypatch, target, f"sqlite+aiosqlite:///{target}/kinerja.db")
+    use(monkeypatch, target, f"sqlite:///{target}/kinerja.db")
     monkeypatch.chdir(tmp_path)
     renamed = old.rename(tmp_path / "kinerja-20250101-000000.db")
     assert main(["restore", str(renamed)]) == 0

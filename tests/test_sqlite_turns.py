@@ -17,7 +17,7 @@ from tests.conftest import OPD1, migrate
 
 
 async def test_writers_that_await_mid_transaction_take_turns(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path}/kinerja.db"
+    url = f"sqlite:///{tmp_path}/kinerja.db"
     await migrate(url)
     db = Database(url)
     order: list[str] = []
@@ -46,7 +46,7 @@ async def test_writers_that_await_mid_transaction_take_turns(tmp_path: Path) -> 
 
 
 async def test_a_unit_of_work_inside_another_is_refused_not_hung(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path}/kinerja.db"
+    url = f"sqlite:///{tmp_path}/kinerja.db"
     await migrate(url)
     db = Database(url)
     async with db.transaction(OPD1):
