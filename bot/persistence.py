@@ -11,7 +11,6 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from copy import deepcopy
 
 from sqlmodel import col, select
 from telegram.ext import BasePersistence, PersistenceInput
@@ -171,7 +170,8 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             await self.save_user_data(user_id, data)
 
     async def save_user_data(self, user_id: int, data: dict) -> None:
-        await self._put(f"{_USER}{user_id}", deepcopy(data))
+        """Serialized at once (`_put`): no copy of the live dict is needed."""
+        await self._put(f"{_USER}{user_id}", data)
 
     async def drop_user_data(self, user_id: int) -> None:
         await self._drop(f"{_USER}{user_id}")
