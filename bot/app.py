@@ -77,23 +77,24 @@ async def flush_persistence(update: object, context: ContextTypes.DEFAULT_TYPE) 
     """A dialog's new state is written right after its handler, not at PTB's next timer tick.
     PTB marks this update's user_data for writing only after the last group, so it is written
     here at once: the user's next answer may reach another process. All of it in one
-    transaction (DatabasePersistence.one_write). With several processes the user's own dialog
-    states are written from here too, never by PTB, whose write may come after another process
-    moved the dialog on (another user's update here may take it)."""
+    transaction (DatabasePersistence.one_write). The user's own dialog states are written from
+    here too: with several processes never by PTB, whose write may come after another process
+    moved the dialog on (another user's update here may take it); with one, PTB's write of
+    every dialog touched since (a task each) finds them written."""
     app = context.application
     persistence = app.persistence
     user = update.effective_user if isinstance(update, Update) else None
     async with persistence.one_write():
-        if user is not None:
-            await persistence.save_user_data(user.id, context.user_data)
-        if user is None or not persistence.shared:
+        if user is None:
             await app.update_persistence()
             return
+        await persistence.save_user_data(user.id, context.user_data)
         dialogs, key = dialogs_of(update, app)
         if key is not None:
             states = {d.name: d._conversations.get(key) for d in dialogs}
             await persistence.save_dialogs(user.id, key, states)
-        await persistence.mark_handled(user.id, update.update_id)
+        if persistence.shared:
+            await persistence.mark_handled(user.id, update.update_id)
 
 
 async def load_dialogs(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

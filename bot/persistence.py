@@ -137,18 +137,19 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         return {tuple(json.loads(k)): v for k, v in stored}
 
     async def update_conversation(self, name: str, key: tuple, new_state: object | None) -> None:
-        """PTB's own write, made at the next update of anyone in this process or at its timer:
-        with several processes the user may have moved on elsewhere by then, so their own
-        update writes the state instead (`save_dialogs`)."""
+        """PTB's own write, made late (at its timer, or after an update from no user): the
+        user's own update wrote the state already (`save_dialogs`), and with several processes
+        the user may have moved on elsewhere since."""
         if not self.shared:
             await self._set(_conv_key(name, key), new_state)
 
     async def save_dialogs(self, user_id: int, key: tuple, states: dict[str, object]) -> None:
-        """Several processes: the states the user's update left in their dialogs (absent: none),
-        where they differ from what `stored_dialogs` read, before the user's lock is let go."""
-        read = self._states_read.pop(user_id, {})
+        """The states the user's update left in their dialogs (absent: none). Several processes:
+        where they differ from what `stored_dialogs` read, before the user's lock is let go; one
+        process: `_write` skips those it wrote already."""
+        read = self._states_read.pop(user_id, None)
         for name, state in states.items():
-            if state != read.get(name):
+            if read is None or state != read.get(name):
                 await self._set(_conv_key(name, key), state)
 
     async def _set(self, key: str, value: object | None) -> None:
@@ -163,9 +164,10 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         return {}
 
     async def update_user_data(self, user_id: int, data: dict) -> None:
-        """PTB's own write, made late (at a later update or its timer) from this process's
-        memory: with several processes that copy may be older than another process's, so only
-        `save_user_data`, called right after the user's own update, writes then."""
+        """PTB's own write, made late (at its timer, or after an update from no user) from
+        this process's memory: with several processes that copy may be older than another
+        process's, so only `save_user_data`, called right after the user's own update, writes
+        then."""
         if not self.shared:
             await self.save_user_data(user_id, data)
 

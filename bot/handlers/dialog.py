@@ -30,13 +30,20 @@ CANCEL_WORDS = filters.Regex(
 )
 # A typed answer: text that is neither a command nor a cancel word.
 TYPED = filters.TEXT & ~filters.COMMAND & ~CANCEL_WORDS
+_DIALOGS = "dialogs"  # bot_data's key for the dialogs, found at the first update (`dialogs_of`)
 
 
 def dialogs_of(update: Update, app: Application) -> tuple[list[ConversationHandler], tuple | None]:
     """The dialogs, and the key of this update's chat and user in them (None: no chat). PTB
     has no public way to read or set one conversation's state, hence the private
-    `_get_key`/`_conversations` here and in bot/app.py (pinned by tests/test_multiprocess.py)."""
-    dialogs = [h for h in app.handlers.get(0, ()) if isinstance(h, ConversationHandler)]
+    `_get_key`/`_conversations` here and in bot/app.py (pinned by tests/test_multiprocess.py).
+    Found once: the handlers do not change once the bot runs, and picking them out of a hundred
+    (an ABC's `isinstance` each) several times an update cost more than the rest of this."""
+    dialogs = app.bot_data.get(_DIALOGS)
+    if dialogs is None:
+        handlers = app.handlers.get(0, ())
+        dialogs = [h for h in handlers if isinstance(h, ConversationHandler)]
+        app.bot_data[_DIALOGS] = dialogs
     return dialogs, dialogs[0]._get_key(update) if dialogs and update.effective_chat else None
 
 
