@@ -54,3 +54,36 @@ async def test_a_unit_of_work_inside_another_is_refused_not_hung(tmp_path: Path)
             async with db.transaction(OPD1):
                 pass
     await db.dispose()
+
+
+async def test_sqlite_gives_the_loop_away_nowhere_in_a_session(tmp_path: Path) -> None:
+    """A read, a unit of work and the closing of both run through without another task
+    running meanwhile: SQLite answers where it is asked (storage/sqlite_inline.py), which is
+    why a session's close needs no task of its own to be safe from cancellation."""
+    url = f"sqlite:///{tmp_path}/kinerja.db"
+    await migrate(url)
+    db = Database(url)
+    async with db.session(OPD1) as session:
+        await session.exec(select(DayOff))  # the pool's first connection, made before timing
+    turns = 0
+
+    async def other_task() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    spinning = asyncio.create_task(other_task())
+    await asyncio.sleep(0)
+    before = turns
+    async with db.transaction(OPD1) as session:
+        session.add(DayOff(day=date(2030, 1, 3), keterangan="libur"))
+        await session.flush()
+        assert len((await session.exec(select(DayOff))).all()) == 1
+    async with db.session(OPD1) as session:
+        assert len((await session.exec(select(DayOff))).all()) == 1
+    assert turns == before
+    await asyncio.sleep(0)
+    assert turns > before  # the other task was running all along
+    spinning.cancel()
+    await db.dispose()
