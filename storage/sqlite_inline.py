@@ -5,10 +5,14 @@ thread: four thread hand-offs per statement, each a GIL switch that costs more t
 statement itself (bench/README.md, "Fast under a rush"). A statement never waits for a network,
 so here the async engine runs SQLAlchemy's own sqlite3 dialect (pysqlite), marked as async: the
 session's greenlet runs each call straight through, with none of an async driver's adapter
-around it (a greenlet switch there and back, a lock and a coroutine per call, measured at a
-tenth of a `/lapor` figure's CPU). `storage.db.Database` keeps the one thing a thread gave for
-free: a write never waits for the file lock inside the event loop, because in this process
-writes take turns on an asyncio lock (`Database.transaction`).
+around it (a greenlet switch there and back, a lock and a coroutine per call: with the close
+of a session in a task of its own, about a fifth of a `/lapor` figure's CPU, bench/README.md).
+`storage.db.Database` keeps the one thing a thread gave for free: a write never waits for the
+file lock inside the event loop, because in this process writes take turns on an asyncio lock
+(`Database.transaction`).
+
+`AsyncConnection.execute` refuses such a driver (it insists that the driver awaited something):
+statements run through a session, or through `storage.db.core_execute`.
 """
 
 from __future__ import annotations
