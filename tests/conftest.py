@@ -24,8 +24,9 @@ from bot.config import Settings
 from core.office import Office
 from fakeapi import FakeTelegram, FakeUser
 from fakeapi.ptb import polling
-from storage.db import is_sqlite
+from storage.db import Database, is_sqlite
 from storage.migrate import upgrade
+from storage.models import Opd
 
 # Speed is measured in bench/, never asserted in tests: Hypothesis's 200 ms per example fails on
 # a loaded machine (two test workers on two cores) for no fault of the code.
@@ -45,6 +46,15 @@ OPD1 = 1
 # Monday 14 April 2025, 09:00 in Jakarta: a working day (7 April was cuti bersama).
 START = datetime(2025, 4, 14, 2, 0, tzinfo=timezone.utc)
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+async def second_opd(db: Database) -> int:
+    """A second OPD beside OPD1 (its id): a regency of two."""
+    async with db.transaction(across=True) as session:
+        opd = Opd(kode="OPD2", nama="Dinas Kesehatan", office_name="Dinas Kesehatan")
+        session.add(opd)
+        await session.flush()
+        return opd.id
 
 
 class Clock:

@@ -16,8 +16,8 @@ from bot import scheduler
 from core.calendar import CalendarConfig, WorkingCalendar
 from core.digest import DigestRules, due_week, moment, text
 from fakeapi import FakeTelegram
-from storage.models import DayOff, Opd, Outbox, Period, StepRun, User
-from tests.conftest import ADMIN_ID, Bot, Clock, register
+from storage.models import DayOff, Outbox, Period, StepRun, User
+from tests.conftest import ADMIN_ID, Bot, Clock, register, second_opd
 from tests.test_reminders_e2e import setup_period
 
 JKT = ZoneInfo("Asia/Jakarta")
@@ -66,11 +66,7 @@ def test_the_text_lists_the_late_opd_or_says_none_is() -> None:
 async def other_opd(bot: Bot, due: datetime) -> None:
     """OPD2 with a step 3 due at `due` and Tuesday 15 April a day off of its own."""
     office = bot.office
-    async with office.db.transaction(across=True) as session:
-        opd = Opd(kode="OPD2", nama="Dinas Kesehatan", office_name="Dinas Kesehatan")
-        session.add(opd)
-        await session.flush()
-        opd_id = opd.id
+    opd_id = await second_opd(office.db)
     async with office.db.transaction(opd_id) as session:
         period = Period(name="Triwulan I 2025", open_name="Triwulan I 2025", year=2025, triwulan=1)
         session.add(period)

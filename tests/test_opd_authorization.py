@@ -42,13 +42,12 @@ from storage.models import (
     Document,
     Figure,
     Indicator,
-    Opd,
     Outbox,
     Period,
     StepRun,
     User,
 )
-from tests.conftest import ADMIN_ID, OPD1, Bot, Clock, make_settings, running_bot
+from tests.conftest import ADMIN_ID, OPD1, Bot, Clock, make_settings, running_bot, second_opd
 from tests.kinerja_core import (
     ASN1,
     ASN2,
@@ -199,11 +198,7 @@ async def _build(bot: Bot, tg: FakeTelegram, clock: Clock) -> World:
     pending = await users.register(office, A_PENDING, None, "Calon ALFA", "199912312020121001",
                                    "Staf ALFA")  # fmt: skip
     a = Side(OPD1, {**{d: d for d in ROLES}, ADMIN: ADMIN_ID})
-    async with office.db.transaction(across=True) as session:
-        opd = Opd(kode="OPD2", nama="Dinas Kesehatan", office_name="Dinas Kesehatan")
-        session.add(opd)
-        await session.flush()
-        b = Side(opd.id, dict(B_TIDS))
+    b = Side(await second_opd(office.db), dict(B_TIDS))
     async with office.db.transaction(b.opd_id) as session:
         for duty, tid in B_TIDS.items():
             role = ROLES.get(duty, Role.ASN).value

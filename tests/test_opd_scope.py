@@ -22,7 +22,7 @@ from storage.db import Database, sync_url
 from storage.migrate import upgrade
 from storage.models import OPD_MODELS, Document, Opd, Outbox, Period, User
 from storage.scope import OPD_PARAM, UnscopedQuery
-from tests.conftest import ADMIN_ID, OPD1, Clock, migrate
+from tests.conftest import ADMIN_ID, OPD1, Clock, migrate, second_opd
 from tests.kinerja_core import ASN1, KD, NAMES, NIP, ROLES, SEK, TIM1, TIM2, make, pdf, xlsx
 from tests.kinerja_core import Period as Flow
 from tests.kinerja_flow import kertas_kerja, kk_row
@@ -69,8 +69,7 @@ async def test_a_new_row_of_another_opd_is_refused(tmp_path: Path):
     await migrate(url)
     db = Database(url)
     try:
-        async with db.transaction(across=True) as session:
-            session.add(Opd(kode="OPD2", nama="Dinas B", office_name="Dinas B"))
+        await second_opd(db)
         async with db.transaction(OPD1) as session:
             session.add(Period(name="TW I", year=2025, opd_id=2))
             with pytest.raises(UnscopedQuery):
@@ -94,8 +93,7 @@ async def test_one_statement_serves_every_opd_with_its_own_rows(
     await migrate(url)
     db = Database(url)
     try:
-        async with db.transaction(across=True) as session:
-            session.add(Opd(kode="OPD2", nama="Dinas B", office_name="Dinas B"))
+        await second_opd(db)
         for opd, name in ((OPD1, "TW I A"), (2, "TW I B")):
             async with db.transaction(opd) as session:
                 session.add(Period(name=name, open_name=name, year=2025))
@@ -124,11 +122,7 @@ async def test_one_statement_serves_every_opd_with_its_own_rows(
 async def _second_opd(office: Office, clock: Clock) -> tuple[int, int]:
     """OPD B with its people (registered through core, then given to B and their duties, as an
     admin will in phase 2) and a period of the same name as A's at step 5."""
-    async with office.db.transaction(across=True) as session:
-        opd = Opd(kode="OPD2", nama="Dinas Kesehatan", office_name="Dinas Kesehatan")
-        session.add(opd)
-        await session.flush()
-        opd_b = opd.id
+    opd_b = await second_opd(office.db)
     for tid, b in B.items():
         await users.register(office, b, None, f"{NAMES[tid]} B", B_NIP[b], "Jabatan B")
     async with office.db.transaction(across=True) as session:

@@ -20,7 +20,7 @@ from core.reminders import ReminderRules
 from storage.db import sync_url
 from storage.migrate import upgrade
 from storage.models import Opd, StepRun
-from tests.conftest import OPD1, Bot
+from tests.conftest import OPD1, Bot, second_opd
 from tests.kinerja_core import Period, make
 from tests.test_cycle_e2e import KERTAS_KERJA
 from tests.test_migrations import schema_differences
@@ -130,8 +130,7 @@ async def test_start_carries_the_opds_office_name(bot: Bot, tg) -> None:
 async def test_a_stranger_in_a_regency_of_several_opd_sees_the_deployments_name(
     bot: Bot, tg
 ) -> None:
-    async with bot.office.db.transaction(across=True) as session:
-        session.add(Opd(kode="OPD2", nama="Dinas Kesehatan", office_name="Dinas Kesehatan"))
+    await second_opd(bot.office.db)
     stranger = tg.user(7002, "Tamu")
     await stranger.send("/start")
     assert bot.settings.office_name in (await stranger.expect("belum terdaftar")).plain

@@ -19,20 +19,21 @@ from bot.sender import Sender
 from core import outbox
 from core.office import Office
 from fakeapi import FakeTelegram, FakeUser
-from storage.models import Opd, Outbox
-from tests.conftest import ADMIN_ID, OPD1, Clock, make_settings, migrate, register, running_bot
+from storage.models import Outbox
+from tests.conftest import (
+    ADMIN_ID,
+    OPD1,
+    Clock,
+    make_settings,
+    migrate,
+    register,
+    running_bot,
+    second_opd,
+)
 
 NOW = datetime(2025, 8, 4, 3, 0, tzinfo=timezone.utc)
 A_CHATS, A_PER_CHAT = 30, 10  # OPD A's broadcast: 300 rows
 B_CHATS = 5  # OPD B's reminders: one each
-
-
-async def second_opd(office: Office) -> int:
-    async with office.db.transaction(across=True) as session:
-        opd = Opd(kode="OPD2", nama="Dinas Kesehatan", office_name="Dinas Kesehatan")
-        session.add(opd)
-        await session.flush()
-        return opd.id
 
 
 async def fill(
@@ -73,7 +74,7 @@ async def test_a_claim_interleaves_the_opd(tmp_path: Path, backend: str, request
     url = f"sqlite:///{tmp_path}/o.db" if backend == "sqlite" else request.getfixturevalue("pg_url")
     await migrate(url)
     office = make_office(make_settings(FakeTelegram(), tmp_path / "data", url))
-    opd_b = await second_opd(office)
+    opd_b = await second_opd(office.db)
     await fill(office, OPD1, list(range(1000, 1000 + A_CHATS)), A_PER_CHAT, "A")
     await fill(office, opd_b, list(range(2000, 2000 + B_CHATS)), 1, "B")
     async with office.db.transaction(across=True) as session:
@@ -100,7 +101,7 @@ async def test_another_opds_reminders_go_out_in_their_turn_during_a_broadcast(
         await migrate(settings.database_url)
         office = make_office(settings)
         office.clock = lambda: NOW
-        opd_b = await second_opd(office)
+        opd_b = await second_opd(office.db)
         await fill(office, OPD1, a_chats, A_PER_CHAT, "A")
         app = build(settings, office)
         async with app:
