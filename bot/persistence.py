@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from sqlmodel import col, select
 from telegram.ext import BasePersistence, PersistenceInput
 
+from storage import user_lock
 from storage.db import Database
 from storage.models import PtbData
 
@@ -26,17 +27,6 @@ SEEN_KEPT = 50
 # Writes asked for inside `DatabasePersistence.one_write`, by key (None: delete the key).
 _batch: ContextVar[dict[str, str | None] | None] = ContextVar("kinerja_ptb_batch", default=None)
 
-
-# PostgreSQL, on asyncpg's connection (storage.db.Database.driver_connection): an update's
-# whole batch in one statement, atomic on its own, the upserted rows inserted (and so locked)
-# in key order.
-_PG_READ = "SELECT key, value FROM ptbdata WHERE key = ANY($1::text[])"
-_PG_WRITE = (
-    "WITH gone AS (DELETE FROM ptbdata WHERE key = ANY($3::text[]))"
-    " INSERT INTO ptbdata (key, value) SELECT k, v"
-    " FROM unnest($1::text[], $2::text[]) AS t(k, v) ORDER BY k"
-    " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-)
 
 # SQLite, written on the driver's connection (storage.db.Database.sqlite_unit).
 _SQLITE_DELETE = "DELETE FROM ptbdata WHERE key = ?"
@@ -116,21 +106,25 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
 
     async def _execute(self, values: dict[str, str | None]) -> None:
         """Atomically, in one statement on the driver's connection: SQLite's (one process) or,
-        with several processes, the user's lock connection on PostgreSQL."""
+        with several processes on PostgreSQL, the statement that lets the user's lock go
+        (storage/user_lock.py), or a pooled connection's outside an update."""
         if not values:
             return
-        gone = [k for k, v in values.items() if v is None]
-        kept = sorted(k for k, v in values.items() if v is not None)
+        kept, kept_values, gone = user_lock.split(values)
         if not self.shared:
             await self.db.sqlite_unit(
                 [
                     (_SQLITE_DELETE, [(k,) for k in gone]),
-                    (_SQLITE_UPSERT, [(k, values[k]) for k in kept]),
+                    (_SQLITE_UPSERT, list(zip(kept, kept_values, strict=True))),
                 ]
             )
             return
+        held = self.db.held_lock()
+        if held is not None:
+            held.write(values)  # with the user's lock let go, in the same statement
+            return
         async with self.db.driver_connection() as conn:
-            await conn.execute(_PG_WRITE, kept, [values[k] for k in kept], gone)
+            await conn.execute(user_lock.WRITE, kept, kept_values, gone)
 
     async def get_conversations(self, name: str) -> dict:
         stored = (await self._get(_CONV + name + ":")).items()
@@ -210,9 +204,13 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         two processes and finish newest first, and the older one is then no repeat."""
         seen, data = f"{_SEEN}{user_id}", f"{_USER}{user_id}"
         wanted = {_conv_key(name, key): name for name in names}
-        # Read after the lock was taken, on its connection: no other one.
-        async with self.db.driver_connection() as conn:
-            found = await conn.fetch(_PG_READ, [seen, data, *wanted])
+        keys = [seen, data, *wanted]
+        held = self.db.held_lock()
+        if held is not None:
+            found = await held.read(keys)  # the user's lock taken with it
+        else:
+            async with self.db.driver_connection() as conn:
+                found = await conn.fetch(user_lock.READ, keys)
         rows = {key: json.loads(value) for key, value in found}
         states = {wanted[k]: v for k, v in rows.items() if k in wanted}
         self._states_read[user_id] = states

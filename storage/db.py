@@ -10,7 +10,7 @@ from contextvars import ContextVar
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import delete, event, exc, insert, text
 from sqlalchemy.engine import Connection, make_url
@@ -27,6 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import sqlite_inline
 from storage.models import HandledUpdate
 from storage.scope import OpdSession, regency, scope
+from storage.user_lock import DriverConnection, HeldLock
 
 DEFAULT_URL = "sqlite:///./data/kinerja.db"
 # pg_advisory_lock(namespace, key) of one user's updates ("kinu" in ASCII); the two-key form
@@ -34,13 +35,9 @@ DEFAULT_URL = "sqlite:///./data/kinerja.db"
 USER_LOCK_NAMESPACE = 0x6B696E75
 
 
-class DriverConnection(Protocol):
-    """A PostgreSQL connection used straight on asyncpg (the user's lock connection, or one from
-    the pool): asyncpg's own calls, `$1`-style parameters."""
-
-    async def fetch(self, query: str, *args: Any) -> list[Any]: ...
-
-    async def execute(self, query: str, *args: Any) -> str: ...
+def lock_key(user_id: int) -> tuple[int, int]:
+    """pg_advisory_lock's two keys of one user's updates."""
+    return USER_LOCK_NAMESPACE, user_id % 2_147_483_647
 
 
 class AlreadyHandled(RuntimeError):
@@ -63,8 +60,8 @@ def handling(update_id: int) -> Iterator[None]:
         _update.reset(token)
 
 
-# The connection holding the user's lock of the update this task handles, with that task.
-_lock_held: ContextVar[tuple[DriverConnection, asyncio.Task | None] | None] = ContextVar(
+# The user's lock of the update this task handles, with that task.
+_lock_held: ContextVar[tuple[HeldLock, asyncio.Task | None] | None] = ContextVar(
     "kinerja_user_lock", default=None
 )
 
@@ -285,29 +282,30 @@ class Database:
     @asynccontextmanager
     async def user_lock(self, user_id: int) -> AsyncIterator[None]:
         """One user's updates one at a time across processes (PostgreSQL); SQLite has one
-        process. The lock lives on its own connection and dies with a killed process. Its
-        statements go straight to asyncpg, outside any transaction (a session-level lock needs
-        none): SQLAlchemy's work around them, four or more for every update, cost more than
-        asyncpg's own."""
+        process. The lock lives on its own connection and dies with a killed process; it is
+        taken with the first read of the user's dialog state and let go with its write
+        (storage/user_lock.py)."""
         if self.is_sqlite:
             yield
             return
-        key = (USER_LOCK_NAMESPACE, user_id % 2_147_483_647)
         async with self.engine.connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
-            await driver.execute("SELECT pg_advisory_lock($1, $2)", *key)
-            token = _lock_held.set((driver, asyncio.current_task()))
+            held = HeldLock((await conn.get_raw_connection()).driver_connection, lock_key(user_id))
+            token = _lock_held.set((held, asyncio.current_task()))
             try:
                 yield
             finally:
                 _lock_held.reset(token)
-                await driver.execute("SELECT pg_advisory_unlock($1, $2)", *key)
+                try:
+                    await held.release()
+                except BaseException:
+                    # Closing the connection lets go of the lock, wherever the release stopped.
+                    await conn.invalidate()
+                    raise
 
-    def lock_connection(self) -> DriverConnection | None:
-        """The asyncpg connection holding the user's lock of the update this task handles
-        (PostgreSQL), each statement committed on its own: a statement of that update's own may
-        run on it instead of taking another connection. Never to a task started from the
-        update, which may outlive the lock."""
+    def held_lock(self) -> HeldLock | None:
+        """The user's lock of the update this task handles (PostgreSQL): that update's own
+        statements may run on its connection, each committed on its own, instead of taking
+        another. Never to a task started from the update, which may outlive the lock."""
         held = _lock_held.get()
         if held is None or held[1] is not asyncio.current_task():
             return None
@@ -318,9 +316,10 @@ class Database:
         """PostgreSQL: the user's lock connection when this task holds it (no other one is
         taken), else a pooled one for the block; asyncpg's own calls, each statement
         committed on its own."""
-        held = self.lock_connection()
+        held = self.held_lock()
         if held is not None:
-            yield held
+            await held.take()
+            yield held.driver
             return
         async with self.engine.connect() as conn:
             yield (await conn.get_raw_connection()).driver_connection

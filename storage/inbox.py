@@ -47,6 +47,10 @@ async def drop(db: Database, update_id: int) -> None:
     if db.is_sqlite:
         await db.sqlite_unit([(_SQLITE_DROP, [(update_id,)])])
         return
+    held = db.held_lock()
+    if held is not None:
+        held.drop_kept(update_id)  # with the user's lock let go, in the same statement
+        return
     async with db.driver_connection() as conn:
         await conn.execute(_PG_DROP, update_id)
 

@@ -84,11 +84,12 @@ async def test_start_reads_no_dialog_data_and_a_user_gets_theirs_at_their_first_
 async def test_on_postgresql_an_update_reads_and_writes_its_dialogs_on_its_lock_connection(
     tg: FakeTelegram, bot_pg: Bot, monkeypatch
 ):
-    """Several processes: every update takes its user's lock on a connection of its own, and
-    reads and writes that user's dialog state and handled mark on it, one statement each and
-    straight on asyncpg, instead of two more connections and a transaction; a dialog that ends
-    is removed by that same write. A task started by an update never gets the lock's
-    connection, which goes back to the pool when the update ends."""
+    """Several processes: every update takes its user's lock on a connection of its own with
+    the read of that user's dialog state and handled mark, and lets it go with their write and
+    the drop of the update's kept copy: two statements straight on asyncpg, instead of six, two
+    more connections and a transaction; a dialog that ends is removed by that same write. A
+    task started by an update never gets the lock, which goes back to the pool when the update
+    ends."""
     db = bot_pg.office.db
     # Only the updates take connections here: no notices to send, no scan.
     await bot_pg.app.bot_data["sender"].stop()
@@ -119,13 +120,8 @@ async def test_on_postgresql_an_update_reads_and_writes_its_dialogs_on_its_lock_
     # the session of the command's own reads: nothing for dialogs.
     assert len(checkouts) == 1 + 1 + 1, checkouts
     assert [q for _, q in calls].count("INSERT INTO") == 1
-    lock_and_dialogs = [
-        "SELECT pg_advisory_lock",
-        "SELECT key,",
-        "WITH gone",
-        "DELETE FROM",  # the update handled: its kept copy dropped
-        "SELECT pg_advisory_unlock",
-    ]
+    # The lock taken with the read; let go with the write and the kept copy's drop.
+    lock_and_dialogs = ["SELECT key,", "WITH held"]
     assert on_lock_connection(calls) == lock_and_dialogs
     async with db.session(OPD1) as session:
         rows = {r.key: json.loads(r.value) for r in (await session.exec(select(PtbData))).all()}
@@ -148,20 +144,20 @@ async def test_on_postgresql_an_update_reads_and_writes_its_dialogs_on_its_lock_
     assert not any(k.startswith("conv:") and "5001" in k for k in keys), keys
 
     async with db.user_lock(5001):
-        assert db.lock_connection() is not None
-        assert await asyncio.create_task(_lock_connection_of(db)) is None
-    assert db.lock_connection() is None
+        assert db.held_lock() is not None
+        assert await asyncio.create_task(_held_lock_of(db)) is None
+    assert db.held_lock() is None
 
 
 def on_lock_connection(calls: list[tuple[int, str]]) -> list[str]:
     """The statements sent on the connection that took a user's lock (one update's here)."""
-    locking = {conn for conn, query in calls if query == "SELECT pg_advisory_lock"}
+    locking = {conn for conn, query in calls if query == "SELECT key,"}
     assert len(locking) == 1, calls
     return [query for conn, query in calls if conn in locking]
 
 
-async def _lock_connection_of(db):
-    return db.lock_connection()
+async def _held_lock_of(db):
+    return db.held_lock()
 
 
 async def test_on_postgresql_a_late_write_from_this_process_never_undoes_another_process(
