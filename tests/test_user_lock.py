@@ -26,14 +26,24 @@ async def db(pg_url: str) -> AsyncIterator[Database]:
         await database.dispose()
 
 
+# The user's lock in pg_locks (other tests' databases on the server have theirs).
+_USER_LOCKS = (
+    "SELECT granted FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2"
+    " AND classid::bigint = $1 AND objid::bigint = $2"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+
+
+async def _user_locks(db: Database) -> list[bool]:
+    """Granted or waited for, one each."""
+    async with db.driver_connection() as conn:
+        return [r["granted"] for r in await conn.fetch(_USER_LOCKS, *lock_key(USER))]
+
+
 async def _waiting_for_a_lock(db: Database) -> None:
-    """Until a session waits for an advisory lock."""
+    """Until a session waits for the user's lock."""
     for _ in range(500):
-        async with db.driver_connection() as conn:
-            rows = await conn.fetch(
-                "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-            )
-        if rows:
+        if False in await _user_locks(db):
             return
         await asyncio.sleep(0.01)
     raise AssertionError("nobody waits for the lock")
@@ -70,9 +80,8 @@ async def test_the_next_holder_reads_what_the_last_one_wrote_as_it_let_go(db: Da
     assert seen == [("conv:lapor:[1, 1]", "2"), ("user:7001", '{"ind": 3}')]
     async with db.driver_connection() as conn:
         left = await conn.fetch("SELECT key FROM ptbdata ORDER BY key")
-        locks = await conn.fetch("SELECT 1 FROM pg_locks WHERE locktype = 'advisory'")
     assert [r["key"] for r in left] == ["user:7001"]  # the second's delete went with its lock
-    assert locks == []
+    assert await _user_locks(db) == []
 
 
 async def test_a_release_that_fails_leaves_no_lock_behind(db: Database, pg_url: str):
