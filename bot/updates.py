@@ -122,7 +122,8 @@ class PerUserOrder(BaseUpdateProcessor):
 
     async def _handled(self, update_id: int | None, coroutine: Awaitable[Any]) -> None:
         """The update, then its kept copy dropped (polling): under the user's lock, so on
-        PostgreSQL on the lock's connection. Not after a failure: the next process tries it."""
+        PostgreSQL in the statement that lets the lock go. Not after a failure: the next
+        process tries it."""
         await coroutine
         if self._inbox is not None and update_id is not None:
             await self._inbox.done(update_id)
