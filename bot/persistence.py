@@ -110,21 +110,16 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         (storage/user_lock.py), or a pooled connection's outside an update."""
         if not values:
             return
+        if self.shared:
+            await user_lock.write_dialog_rows(self.db, values)
+            return
         kept, kept_values, gone = user_lock.split(values)
-        if not self.shared:
-            await self.db.sqlite_unit(
-                [
-                    (_SQLITE_DELETE, [(k,) for k in gone]),
-                    (_SQLITE_UPSERT, list(zip(kept, kept_values, strict=True))),
-                ]
-            )
-            return
-        held = self.db.held_lock()
-        if held is not None:
-            held.write(values)  # with the user's lock let go, in the same statement
-            return
-        async with self.db.driver_connection() as conn:
-            await conn.execute(user_lock.WRITE, kept, kept_values, gone)
+        await self.db.sqlite_unit(
+            [
+                (_SQLITE_DELETE, [(k,) for k in gone]),
+                (_SQLITE_UPSERT, list(zip(kept, kept_values, strict=True))),
+            ]
+        )
 
     async def get_conversations(self, name: str) -> dict:
         stored = (await self._get(_CONV + name + ":")).items()
@@ -204,13 +199,8 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         two processes and finish newest first, and the older one is then no repeat."""
         seen, data = f"{_SEEN}{user_id}", f"{_USER}{user_id}"
         wanted = {_conv_key(name, key): name for name in names}
-        keys = [seen, data, *wanted]
-        held = self.db.held_lock()
-        if held is not None:
-            found = await held.read(keys)  # the user's lock taken with it
-        else:
-            async with self.db.driver_connection() as conn:
-                found = await conn.fetch(user_lock.READ, keys)
+        # Under the user's lock, taken with this read (storage/user_lock.py).
+        found = await user_lock.read_dialog_rows(self.db, [seen, data, *wanted])
         rows = {key: json.loads(value) for key, value in found}
         states = {wanted[k]: v for k, v in rows.items() if k in wanted}
         self._states_read[user_id] = states

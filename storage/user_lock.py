@@ -8,7 +8,10 @@ asyncpg, outside any transaction (a session-level lock needs none).
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 
 class DriverConnection(Protocol):
@@ -83,7 +86,29 @@ class HeldLock:
         self._handled.append(update_id)
 
     async def release(self) -> None:
+        """The writes and drops kept, and the lock let go, in one statement."""
         if not (self.taken or self._values or self._handled):
             return
         await self.take()
         await self.driver.execute(RELEASE, *split(self._values), self._handled, *self.key)
+
+
+async def read_dialog_rows(db: Database, keys: list[str]) -> list[Any]:
+    """These ptbdata rows: inside an update with the user's lock taken first if it is not yet,
+    else on a pooled connection."""
+    held = db.held_lock()
+    if held is not None:
+        return await held.read(keys)
+    async with db.driver_connection() as conn:
+        return await conn.fetch(READ, keys)
+
+
+async def write_dialog_rows(db: Database, values: dict[str, str | None]) -> None:
+    """Write these ptbdata keys (None: delete) atomically: inside an update as its lock is let
+    go, else at once on a pooled connection."""
+    held = db.held_lock()
+    if held is not None:
+        held.write(values)
+        return
+    async with db.driver_connection() as conn:
+        await conn.execute(WRITE, *split(values))
