@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import random
+import socket
 import sqlite3
 import tempfile
 import uuid
@@ -32,6 +34,24 @@ from storage.models import Opd
 # a loaded machine (two test workers on two cores) for no fault of the code.
 hypothesis_settings.register_profile("kinerja", deadline=None)
 hypothesis_settings.load_profile("kinerja")
+
+# Ports for the tests' own servers, below the ephemeral range (Linux: 32768–60999) from which
+# outgoing connections take theirs: a port the kernel picked as free could be taken by another
+# test's connection before the server binds it ("address already in use", seen in CI).
+_OWN_PORTS = range(20000, 32768)
+_ports = random.SystemRandom()  # not reseeded alike in every test worker
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server a test starts (or leaves closed)."""
+    while True:
+        port = _ports.choice(_OWN_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

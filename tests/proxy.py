@@ -8,7 +8,7 @@ import json
 import aiohttp
 from aiohttp import web
 
-from tests.test_webhook import free_port
+from tests.conftest import free_port
 
 
 class RoundRobin:

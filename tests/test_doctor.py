@@ -4,7 +4,6 @@ to fix, line by line."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from bot.doctor import FAIL, OK, WARN, clock_check
 from fakeapi import BOT_ID, BOT_USERNAME, FakeTelegram
 from storage.files import FileStore
 from storage.migrate import head_revision, upgrade
-from tests.conftest import ADMIN_ID, migrate
+from tests.conftest import ADMIN_ID, free_port, migrate
 
 TOKEN = "123456:BENAR"
 
@@ -109,18 +108,12 @@ async def test_a_broken_setup_says_what_to_fix(telegram, tmp_path, monkeypatch, 
     assert not (tmp_path / "hilang").exists()
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def test_a_stale_webhook_and_an_unknown_time_zone(telegram, tmp_path, monkeypatch, capsys):
     """Polling mode, but Telegram still posts to an old webhook that does not answer."""
     url = configure(monkeypatch, tmp_path, telegram, TIMEZONE="Asia/Jakrta")
     await migrate(url)
     FileStore(tmp_path / "data" / "files").put(b"%PDF-1.4 nota")
-    old_hook = f"http://127.0.0.1:{_closed_port()}/kinerja"
+    old_hook = f"http://127.0.0.1:{free_port()}/kinerja"
     telegram.webhook_url = old_hook
     await telegram.user(ADMIN_ID, "Admin").send("/start")
     await asyncio.sleep(0.3)
@@ -166,7 +159,7 @@ def test_the_clock_is_judged_against_telegrams():
 def test_an_unreachable_bot_api_is_told_apart_from_a_wrong_token(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("TELEGRAM_BASE_URL", f"http://127.0.0.1:{_closed_port()}/bot")
+    monkeypatch.setenv("TELEGRAM_BASE_URL", f"http://127.0.0.1:{free_port()}/bot")
     assert main(["doctor"]) == 1
     out = capsys.readouterr().out
     assert f"{FAIL} Koneksi ke Telegram — 127.0.0.1:" in out

@@ -19,10 +19,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot import logs
 from fakeapi import FakeTelegram
-from tests.conftest import ADMIN_ID, PG_URL, Bot
+from tests.conftest import ADMIN_ID, PG_URL, Bot, free_port
 from tests.proxy import RoundRobin
 from tests.test_restart import BotProcess
-from tests.test_webhook import SECRET, free_port
+from tests.test_webhook import SECRET
 
 TYPED = "Nomor rekening saya 1234-5678, tolong dirahasiakan"
 

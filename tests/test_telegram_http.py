@@ -5,7 +5,6 @@ uploads UTF-8 file names and fields as sent."""
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
 from aiohttp import web
@@ -14,14 +13,9 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest
 
 from bot.telegram_http import AiohttpRequest, _upload_time
+from tests.conftest import free_port
 
 TOKEN = "123:TEST"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

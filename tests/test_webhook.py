@@ -3,21 +3,15 @@ without the secret token."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import aiohttp
 
 from fakeapi import FakeTelegram
+from tests.conftest import free_port
 from tests.test_restart import BotProcess
 
 SECRET = "rahasia-kantor-yang-panjang-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def test_webhook_mode_answers_and_checks_the_secret(tg: FakeTelegram, tmp_path: Path):
