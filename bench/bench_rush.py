@@ -575,9 +575,9 @@ def report(
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    from bench.common import fresh_pg
+    from bench.common import fresh_pg, python_speed
 
-    print(f"load average before: {os.getloadavg()}")
+    print(f"load average before: {os.getloadavg()}; plain Python: {python_speed():.1f} ms")
     ok = True
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -598,7 +598,7 @@ async def main_async(args: argparse.Namespace) -> int:
                     (tmp / "pg").mkdir()
                     bot = await bench_bot(tmp / "pg", url, args.requests, args.seconds)
                     ok = report("PostgreSQL", echo, floors, bot) and ok
-    print(f"load average after: {os.getloadavg()}")
+    print(f"load average after: {os.getloadavg()}; plain Python: {python_speed():.1f} ms")
     print("targets:", "met" if ok else "MISSED")
     return 0 if ok else 1
 
