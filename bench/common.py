@@ -8,7 +8,7 @@ is asked for, so a benchmark's import-time baseline does not include it.
 from __future__ import annotations
 
 import os
-import time
+import timeit
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,18 +24,17 @@ async def analyze(db) -> None:
         await session.exec(text("ANALYZE"))
 
 
+def _plain_work() -> None:
+    counts: dict[int, int] = {}
+    for i in range(200_000):
+        counts[i & 1023] = counts.get(i & 1023, 0) + i
+
+
 def python_speed() -> float:
     """Milliseconds this machine takes for a fixed bit of plain Python (dict and integer work,
     best of five): the host's draw varies by a factor of two or more between sessions and
     within one, and figures from different draws compare only through it."""
-    best = float("inf")
-    for _ in range(5):
-        started = time.perf_counter()
-        counts: dict[int, int] = {}
-        for i in range(200_000):
-            counts[i & 1023] = counts.get(i & 1023, 0) + i
-        best = min(best, time.perf_counter() - started)
-    return best * 1000
+    return min(timeit.repeat(_plain_work, number=1, repeat=5)) * 1000
 
 
 # The OPD the benches fill: the one every database has from its migrations.
