@@ -1,5 +1,5 @@
-"""What the benchmarks share: a throwaway PostgreSQL database beside BENCH_POSTGRES_URL, and a
-batch of reminder notices in the outbox.
+"""What the benchmarks share: a throwaway PostgreSQL database beside BENCH_POSTGRES_URL, a
+batch of reminder notices in the outbox, and a reading of the machine's speed.
 
 Not a benchmark itself (run_all.py runs only `bench_*.py`). psycopg is imported when a database
 is asked for, so a benchmark's import-time baseline does not include it.
