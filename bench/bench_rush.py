@@ -7,10 +7,13 @@ fresh fake server, so both sides pay the same HTTP and fake-server costs. Measur
 1. one registered ASN, `/tugas` round trip (send -> reply seen): median and p95, bot vs echo;
 2. 20 users sending `/tugas` back to back for a fixed time: updates/s and p95, bot vs echo;
 3. 20 ASN reporting figures through `/lapor` at once (pick, value, Kirim): p95 value -> tersimpan,
-   warm: one more ASN reports a figure alone first (the first `/lapor` since the start compiles
-   its statements), as scenario 1 warms up before it measures; beside it the same scenario
-   against its floors, a bare python-telegram-bot bot making the same Bot API calls (with
-   PTB's defaults, and with the bot's HTTP client and updates side by side);
+   warm, as scenario 1 warms up before it measures: one more ASN reports a figure alone first
+   (the first `/lapor` since the start compiles its statements), then the 20 report three other
+   indicators each at once (on PostgreSQL each pooled connection prepares a statement the
+   first time it runs it, as a bot answering for a while has done; that rush is printed too);
+   beside it the same scenario against its floors, a bare python-telegram-bot bot making the
+   same Bot API calls (with PTB's defaults, and with the bot's HTTP client and updates side by
+   side);
 4. RSS of the bot process with 10,000 more registered users, after a few updates;
 5. real limits (SEND_RATE=30, 1/s per chat): notices to 100 chats while 20 users ask `/tugas`:
    429s seen by the fake server (target 0).
@@ -42,7 +45,8 @@ sys.path.insert(0, str(ROOT))
 
 ADMIN_ID = 9001
 ASN_COUNT = 20
-PER_ASN = 3  # indicators each, so the /lapor scenario has 60 samples
+PER_ASN = 3  # indicators each in a /lapor rush, so it has 60 samples; twice as many each: a
+# first rush warms up (bench_bot)
 WARM_ASN = ASN_COUNT  # one more ASN, with one indicator: the /lapor warm-up
 FIRST_ASN = 20_000
 FIRST_EXTRA = 1_000_000
@@ -290,7 +294,7 @@ def asn_nip(i: int) -> str:
 
 async def seed(database_url: str, data: Path):
     """Kepala Dinas, Sekretaris, two Tim SAKIP and 20 ASN registered; a period at step 5 with
-    three indicators per ASN, set up through core; every notice so far marked sent."""
+    six indicators per ASN, set up through core; every notice so far marked sent."""
     from sqlmodel import select
 
     from bot.app import make_office
@@ -322,7 +326,7 @@ async def seed(database_url: str, data: Path):
     rows = [
         kk_row("Program", code(i, k), f"Program {i}.{k}", f"Jumlah layanan {i}.{k}", asn_nip(i),
                satuan="kasus", tahunan=40, tw=(10, 10, 10, 10))
-        for i in range(ASN_COUNT + 1) for k in range(1 if i == WARM_ASN else PER_ASN)
+        for i in range(ASN_COUNT + 1) for k in range(1 if i == WARM_ASN else 2 * PER_ASN)
     ]  # fmt: skip
     period = await Period(office, clock).start("Triwulan IV 2026")
     await period.to_reporting(kertas_kerja(rows))
@@ -334,7 +338,7 @@ async def seed(database_url: str, data: Path):
 
 
 def code(i: int, k: int) -> str:
-    return f"1.{i * PER_ASN + k + 1:02d}"
+    return f"1.{i * 2 * PER_ASN + k + 1:02d}"
 
 
 async def add_users(office, n: int) -> None:
@@ -398,9 +402,11 @@ async def lapor(asn, item: str) -> tuple[float, float]:
     return shown, time.perf_counter() - started
 
 
-async def lapor_rush(asns: list) -> list[tuple[float, float]]:
+async def lapor_rush(asns: list, first: int = 0) -> list[tuple[float, float]]:
+    """Each ASN reports PER_ASN indicators, theirs from the `first`-th on, all ASN at once."""
+
     async def one(i: int, asn) -> list[tuple[float, float]]:
-        return [await lapor(asn, code(i, k)) for k in range(PER_ASN)]
+        return [await lapor(asn, code(i, k)) for k in range(first, first + PER_ASN)]
 
     per_user = await asyncio.gather(*(one(i, a) for i, a in enumerate(asns)))
     return [t for ts in per_user for t in ts]
@@ -438,6 +444,8 @@ class BotFigures:
     lapor: list[tuple[float, float]]
     first_lapor: float
     lapor_load: tuple[float, float, float]
+    warm_lapor: list[tuple[float, float]]
+    warm_cpu: float
     rss_after_rush: tuple[float, float]
     rss_10k: tuple[float, float]
     limited_429s: int
@@ -457,6 +465,9 @@ async def bench_bot(tmp: Path, database_url: str, n: int, seconds: float) -> Bot
         with sampled(child, seconds):
             load = await rush(asns, seconds, child)
         _, first_lapor = await lapor(tg.user(FIRST_ASN + WARM_ASN, "ASN"), code(WARM_ASN, 0))
+        cpu = child.cpu()
+        warm_lapor = await lapor_rush(asns, PER_ASN)
+        warm_cpu = child.cpu() - cpu
         cpu, own, started = child.cpu(), time.process_time(), time.perf_counter()
         with sampled(child, 4, ".lapor"):
             figures = await lapor_rush(asns)
@@ -497,6 +508,8 @@ async def bench_bot(tmp: Path, database_url: str, n: int, seconds: float) -> Bot
         figures,
         first_lapor,
         lapor_load,
+        warm_lapor,
+        warm_cpu,
         rss_after_rush,
         rss_10k,
         stats["429s"],
@@ -540,6 +553,13 @@ def report(
         f"(value -> card p95 {ms(p95(card))}); {bot.lapor_load[0]:.1f} s, CPU: bot "
         f"{bot.lapor_load[1]:.1f} s, users and fake server {bot.lapor_load[2]:.1f} s; before it, "
         f"the first /lapor since the start, one ASN alone: {ms(bot.first_lapor)}"
+    )
+    warm = [s for _, s in bot.warm_lapor]
+    print(
+        f"   the rush before it, {PER_ASN} other indicators each (PostgreSQL: each pooled "
+        f"connection prepares the statements): value -> tersimpan median "
+        f"{ms(statistics.median(warm))}, p95 {ms(p95(warm))}; CPU per figure: bot "
+        f"{ms(bot.warm_cpu / len(warm))}"
     )
     names = ("PTB's defaults", "aiohttp, updates side by side")
     for name, floor in zip(names, floors, strict=True):
