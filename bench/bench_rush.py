@@ -427,7 +427,8 @@ class Floor:
 
 
 async def bench_floor(tmp: Path, kind: str) -> Floor:
-    """Scenario 3 against a floor bot (`floor_main`), warmed up as the bot is."""
+    """Scenario 3 against a floor bot (`floor_main`), after one figure: it has no statements
+    to prepare, so the bot's first rush has nothing to warm here."""
     async with served(echo_starter(tmp, kind)) as (tg, child):
         asns = [tg.user(FIRST_ASN + i, f"ASN {i}") for i in range(ASN_COUNT)]
         await ready(asns[0], child, "/lapor")
@@ -444,8 +445,8 @@ class BotFigures:
     lapor: list[tuple[float, float]]
     first_lapor: float
     lapor_load: tuple[float, float, float]
-    warm_lapor: list[tuple[float, float]]
-    warm_cpu: float
+    warming_lapor: list[tuple[float, float]]
+    warming_cpu: float
     rss_after_rush: tuple[float, float]
     rss_10k: tuple[float, float]
     limited_429s: int
@@ -466,8 +467,8 @@ async def bench_bot(tmp: Path, database_url: str, n: int, seconds: float) -> Bot
             load = await rush(asns, seconds, child)
         _, first_lapor = await lapor(tg.user(FIRST_ASN + WARM_ASN, "ASN"), code(WARM_ASN, 0))
         cpu = child.cpu()
-        warm_lapor = await lapor_rush(asns, PER_ASN)
-        warm_cpu = child.cpu() - cpu
+        warming_lapor = await lapor_rush(asns, PER_ASN)
+        warming_cpu = child.cpu() - cpu
         cpu, own, started = child.cpu(), time.process_time(), time.perf_counter()
         with sampled(child, 4, ".lapor"):
             figures = await lapor_rush(asns)
@@ -508,8 +509,8 @@ async def bench_bot(tmp: Path, database_url: str, n: int, seconds: float) -> Bot
         figures,
         first_lapor,
         lapor_load,
-        warm_lapor,
-        warm_cpu,
+        warming_lapor,
+        warming_cpu,
         rss_after_rush,
         rss_10k,
         stats["429s"],
@@ -554,12 +555,12 @@ def report(
         f"{bot.lapor_load[1]:.1f} s, users and fake server {bot.lapor_load[2]:.1f} s; before it, "
         f"the first /lapor since the start, one ASN alone: {ms(bot.first_lapor)}"
     )
-    warm = [s for _, s in bot.warm_lapor]
+    warming = [s for _, s in bot.warming_lapor]
     print(
         f"   the rush before it, {PER_ASN} other indicators each (PostgreSQL: each pooled "
         f"connection prepares the statements): value -> tersimpan median "
-        f"{ms(statistics.median(warm))}, p95 {ms(p95(warm))}; CPU per figure: bot "
-        f"{ms(bot.warm_cpu / len(warm))}"
+        f"{ms(statistics.median(warming))}, p95 {ms(p95(warming))}; CPU per figure: bot "
+        f"{ms(bot.warming_cpu / len(warming))}"
     )
     names = ("PTB's defaults", "aiohttp, updates side by side")
     for name, floor in zip(names, floors, strict=True):
