@@ -45,8 +45,8 @@ sys.path.insert(0, str(ROOT))
 
 ADMIN_ID = 9001
 ASN_COUNT = 20
-PER_ASN = 3  # indicators each in a /lapor rush, so it has 60 samples; twice as many each: a
-# first rush warms up (bench_bot)
+PER_ASN = 3  # indicators each in a /lapor rush, so it has 60 samples
+INDICATORS_PER_ASN = 2 * PER_ASN  # a first rush takes the other half, to warm up (bench_bot)
 WARM_ASN = ASN_COUNT  # one more ASN, with one indicator: the /lapor warm-up
 FIRST_ASN = 20_000
 FIRST_EXTRA = 1_000_000
@@ -326,7 +326,7 @@ async def seed(database_url: str, data: Path):
     rows = [
         kk_row("Program", code(i, k), f"Program {i}.{k}", f"Jumlah layanan {i}.{k}", asn_nip(i),
                satuan="kasus", tahunan=40, tw=(10, 10, 10, 10))
-        for i in range(ASN_COUNT + 1) for k in range(1 if i == WARM_ASN else 2 * PER_ASN)
+        for i in range(ASN_COUNT + 1) for k in range(1 if i == WARM_ASN else INDICATORS_PER_ASN)
     ]  # fmt: skip
     period = await Period(office, clock).start("Triwulan IV 2026")
     await period.to_reporting(kertas_kerja(rows))
@@ -338,7 +338,7 @@ async def seed(database_url: str, data: Path):
 
 
 def code(i: int, k: int) -> str:
-    return f"1.{i * 2 * PER_ASN + k + 1:02d}"
+    return f"1.{i * INDICATORS_PER_ASN + k + 1:02d}"
 
 
 async def add_users(office, n: int) -> None:
